@@ -1,0 +1,140 @@
+/**
+ * The run protocol: how the API and the executor talk through the two buckets. `docs/protocol.md` is the prose
+ * version of this file; keep them together.
+ */
+
+/** 18 random bytes → 24 URL-safe base64 characters: 144 bits, no padding. */
+export const RUN_ID_BYTES = 18;
+export const RUN_ID_PATTERN = /^[A-Za-z0-9_-]{24}$/;
+
+export function isRunId(value: unknown): value is string {
+  return typeof value === 'string' && RUN_ID_PATTERN.test(value);
+}
+
+/** Code bucket: one manifest per run. The OSS trigger's filter is exactly this prefix and suffix. */
+export const MANIFEST_PREFIX = 'manifests/';
+export const MANIFEST_SUFFIX = '.json';
+/** Runs bucket: every object of a run lives under this prefix (lifecycle rules expire it). */
+export const RUNS_PREFIX = 'runs/';
+
+export const keys = {
+  manifest: (id: string) => `${MANIFEST_PREFIX}${id}${MANIFEST_SUFFIX}`,
+  /** Written once, with overwrite forbidden: whoever creates it owns the run. */
+  claim: (id: string) => `${RUNS_PREFIX}${id}/claim`,
+  status: (id: string) => `${RUNS_PREFIX}${id}/status.json`,
+  /** Appendable: the program's terminal output, raw bytes. */
+  output: (id: string) => `${RUNS_PREFIX}${id}/output`,
+  /** Appendable: newline-delimited JSON control records (stdin, kill, resize), in the order the API accepted them. */
+  control: (id: string) => `${RUNS_PREFIX}${id}/control`,
+};
+
+/** The run id a manifest key names, or null when the key is not a manifest key. */
+export function runIdFromManifestKey(key: string): string | null {
+  if (!key.startsWith(MANIFEST_PREFIX) || !key.endsWith(MANIFEST_SUFFIX)) return null;
+  const id = key.slice(MANIFEST_PREFIX.length, key.length - MANIFEST_SUFFIX.length);
+  return isRunId(id) ? id : null;
+}
+
+export interface RunLimits {
+  timeoutMs: number;
+  outputBytes: number;
+  memoryBytes: number;
+  cpuMs: number;
+  processes: number;
+  fileBytes: number;
+  openFiles: number;
+}
+
+export interface Manifest {
+  version: 1;
+  id: string;
+  language: string;
+  code: string;
+  args: string[];
+  limits: RunLimits;
+  /** `true` for the blocking (judge-style) form; the program still runs under the same path. */
+  interactive: boolean;
+  cols: number;
+  rows: number;
+  createdAt: string;
+}
+
+export type RunState = 'queued' | 'running' | 'finished';
+
+export type RunStatus =
+  | 'ok'
+  | 'runtime_error'
+  | 'timeout'
+  | 'output_limit'
+  | 'memory_limit'
+  | 'killed'
+  | 'internal_error';
+
+export interface RunResult {
+  status: RunStatus;
+  exitCode: number | null;
+  /** Signal name, e.g. `SIGSEGV`, when the program died of a signal. */
+  signal: string | null;
+  wallMs: number;
+  /** Present for `internal_error`: what went wrong, never anything from the program. */
+  message?: string;
+}
+
+export interface StatusDoc {
+  id: string;
+  state: Exclude<RunState, 'queued'>;
+  /** Which executor instance owns the run (for logs; never shown to other users). */
+  executor: string;
+  startedAt: string;
+  /** Rewritten every HEARTBEAT_INTERVAL_MS while running. */
+  heartbeatAt: string;
+  finishedAt?: string;
+  result?: RunResult;
+  /** The isolation the program ran under: `bwrap` or `uid`. */
+  isolation?: string;
+}
+
+export interface ClaimDoc {
+  id: string;
+  executor: string;
+  requestId: string;
+  claimedAt: string;
+}
+
+export type ControlRecord =
+  | { t: 'in'; d: string }
+  | { t: 'kill' }
+  | { t: 'resize'; cols: number; rows: number };
+
+/** The OSS event the trigger delivers (the fields the executor reads). */
+export interface OssEvent {
+  events: Array<{
+    eventName: string;
+    eventTime?: string;
+    region?: string;
+    oss: {
+      bucket: { name: string; arn?: string };
+      object: { key: string; size?: number; eTag?: string };
+    };
+  }>;
+}
+
+/** Builds the event OSS would send for an object created in `bucket` (used by the local trigger emulation). */
+export function ossPutEvent(bucket: string, key: string, size: number, eTag: string, region = 'local'): OssEvent {
+  return {
+    events: [
+      {
+        eventName: 'ObjectCreated:PutObject',
+        eventSource: 'acs:oss',
+        eventTime: new Date().toISOString(),
+        eventVersion: '1.0',
+        region,
+        oss: {
+          bucket: { name: bucket, arn: `acs:oss:${region}:local:${bucket}` },
+          object: { key, size, eTag, deltaSize: size },
+          ossSchemaVersion: '1.0',
+        },
+      } as OssEvent['events'][number],
+    ],
+  };
+}
