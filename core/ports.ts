@@ -92,6 +92,9 @@ export interface SpawnRequest {
   env: Record<string, string>;
   cols: number;
   rows: number;
+  /** Identity the program runs as; omitted means the spawner's own (tests of the spawner only). */
+  uid?: number;
+  gid?: number;
 }
 
 export interface SpawnedProcess {
@@ -109,6 +112,39 @@ export interface SpawnedProcess {
 
 export interface ProcessSpawner {
   spawn(request: SpawnRequest): SpawnedProcess;
+}
+
+// ---------------------------------------------------------------- sandbox
+
+import type { RunLimits } from './protocol';
+
+export type Isolation = 'bwrap' | 'uid';
+
+export interface SandboxRequest {
+  runId: string;
+  /** Files to create in the run's working folder, e.g. `{ path: 'main.py', content }`. */
+  files: Array<{ path: string; content: string }>;
+  /** The program's command line as it resolves inside the sandbox (interpreter first), e.g. `['/usr/bin/python3', 'main.py']`. */
+  command: string[];
+  /** Language-specific variables added to the minimal environment (never the handler's own). */
+  env: Record<string, string>;
+  limits: RunLimits;
+  allowNetwork: boolean;
+  cols: number;
+  rows: number;
+}
+
+export interface PreparedSandbox {
+  /** What to hand to the ProcessSpawner: the command wrapped with identity, rlimits and namespaces. */
+  spawn: SpawnRequest;
+  /** Kills every process of the run's uid and deletes every file it could have made. Safe to call twice. */
+  dispose(): Promise<void>;
+}
+
+/** Puts one run in a cell of its own. One implementation per host kind; `isolation` says which layers hold. */
+export interface Sandbox {
+  readonly isolation: Isolation;
+  prepare(request: SandboxRequest): Promise<PreparedSandbox>;
 }
 
 // ---------------------------------------------------------------- clock

@@ -1,0 +1,79 @@
+// @ts-check
+/**
+ * The one definition of pocketrun's bundles. `npm run build` (scripts/build.mjs), the tests' global setup and the
+ * Pulumi program (infra/) all call `buildBundles`, so what runs locally is byte for byte what the stack deploys.
+ *
+ * Each function bundle is a self-contained folder: `index.js` plus, for the executor, node-pty's package and its
+ * prebuilt linux-x64 binary under `node_modules/` (esbuild cannot inline a `.node` file).
+ */
+'use strict';
+const esbuild = require('esbuild');
+const fs = require('fs');
+const path = require('path');
+
+const ROOT = path.resolve(__dirname, '..');
+
+/** name → entry point; `functions` are deployed to FC, the rest run on a developer's machine. */
+const ENTRIES = {
+  api: { entry: 'handlers/api.ts', function: true },
+  executor: { entry: 'handlers/executor.ts', function: true, nativeDeps: ['@lydell/node-pty', '@lydell/node-pty-linux-x64'] },
+  local: { entry: 'local/index.ts', function: false, nativeDeps: ['@lydell/node-pty', '@lydell/node-pty-linux-x64'] },
+  smoke: { entry: 'cli/smoke.ts', function: false, optional: true },
+  bench: { entry: 'bench/index.ts', function: false, optional: true },
+};
+
+function copyDir(from, to) {
+  fs.mkdirSync(to, { recursive: true });
+  for (const item of fs.readdirSync(from, { withFileTypes: true })) {
+    const src = path.join(from, item.name);
+    const dst = path.join(to, item.name);
+    if (item.isDirectory()) copyDir(src, dst);
+    else fs.copyFileSync(src, dst);
+  }
+}
+
+/**
+ * Builds the named bundles (all by default) into `outDir/<name>/`. Deterministic: no timestamps, sorted
+ * inputs, no absolute paths in the output.
+ * @param {{ outDir?: string, names?: string[], quiet?: boolean }} [options]
+ * @returns {Record<string, string>} name → absolute bundle folder
+ */
+function buildBundles(options = {}) {
+  const outDir = path.resolve(ROOT, options.outDir ?? 'dist');
+  const names = options.names ?? Object.keys(ENTRIES);
+  /** @type {Record<string, string>} */
+  const built = {};
+  for (const name of names) {
+    const spec = /** @type {any} */ (ENTRIES)[name];
+    if (!spec) throw new Error(`unknown bundle ${name}`);
+    const entry = path.join(ROOT, spec.entry);
+    if (spec.optional && !fs.existsSync(entry)) continue;
+    const dir = path.join(outDir, name);
+    fs.rmSync(dir, { recursive: true, force: true });
+    esbuild.buildSync({
+      entryPoints: [entry],
+      outfile: path.join(dir, 'index.js'),
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      sourcemap: false,
+      legalComments: 'none',
+      logLevel: options.quiet ? 'error' : 'warning',
+      external: spec.nativeDeps ?? [],
+      // ali-oss pulls optional modules it never uses on Node.
+      define: { 'process.env.NODE_ENV': '"production"' },
+      absWorkingDir: ROOT,
+    });
+    for (const dep of spec.nativeDeps ?? []) {
+      copyDir(path.join(ROOT, 'node_modules', dep), path.join(dir, 'node_modules', dep));
+    }
+    built[name] = dir;
+  }
+  if (names.includes('local') && fs.existsSync(path.join(ROOT, 'web'))) {
+    copyDir(path.join(ROOT, 'web'), path.join(outDir, 'local', 'web'));
+  }
+  return built;
+}
+
+module.exports = { buildBundles, ENTRIES, ROOT };
