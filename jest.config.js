@@ -3,7 +3,11 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }] },
+  moduleFileExtensions: ['ts', 'js', 'json', 'html'],
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }],
+    '^.+\\.html$': '<rootDir>/test/support/htmlTransform.js',
+  },
   globalSetup: '<rootDir>/test/support/globalSetup.js',
   testTimeout: 60000,
   // End-to-end suites start real servers and PTYs; two workers match CI's two cores.

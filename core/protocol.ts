@@ -138,3 +138,8 @@ export function ossPutEvent(bucket: string, key: string, size: number, eTag: str
     ],
   };
 }
+
+/** A fresh run id from `RUN_ID_BYTES` random bytes (the caller supplies the randomness: the core has no RNG). */
+export function newRunId(randomBytes: (n: number) => Uint8Array): string {
+  return Buffer.from(randomBytes(RUN_ID_BYTES)).toString('base64url');
+}

@@ -63,6 +63,8 @@ function buildBundles(options = {}) {
       external: spec.nativeDeps ?? [],
       // ali-oss pulls optional modules it never uses on Node.
       define: { 'process.env.NODE_ENV': '"production"' },
+      // The page is served by the API function itself, so it travels inside the bundle.
+      loader: { '.html': 'text' },
       absWorkingDir: ROOT,
     });
     for (const dep of spec.nativeDeps ?? []) {

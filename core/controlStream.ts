@@ -1,0 +1,78 @@
+/**
+ * The control stream: one appendable object per run holding newline-delimited JSON records (stdin, kill,
+ * resize). Appends carry their exact position, so records from concurrent API instances are serialised by
+ * storage itself and nothing is lost or reordered (the seed's single overwritten `-input` object lost input).
+ */
+import { isStoreError, type ObjectStore } from './ports';
+import { keys, type ControlRecord } from './protocol';
+
+const MAX_APPEND_ATTEMPTS = 20;
+
+export function encodeRecord(record: ControlRecord): Buffer {
+  return Buffer.from(JSON.stringify(record) + '\n', 'utf8');
+}
+
+/** Appends one record at the object's current end, retrying when another writer got there first. */
+export async function appendControl(runs: ObjectStore, runId: string, record: ControlRecord, knownSize?: number): Promise<number> {
+  const key = keys.control(runId);
+  const body = encodeRecord(record);
+  let position = knownSize ?? (await runs.head(key))?.size ?? 0;
+  for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
+    try {
+      return (await runs.append(key, body, position)).nextPosition;
+    } catch (err) {
+      if (!isStoreError(err, 'PositionMismatch') || err.nextPosition === undefined) throw err;
+      position = err.nextPosition;
+    }
+  }
+  throw new Error(`control stream of ${runId}: too many concurrent writers`);
+}
+
+/**
+ * Incremental reader used by the executor: returns the complete records past its offset. A record is only
+ * consumed once its newline has arrived, so a read that races an append never yields half a record.
+ */
+export class ControlReader {
+  private offset = 0;
+  private partial = Buffer.alloc(0);
+
+  constructor(
+    private readonly runs: ObjectStore,
+    private readonly runId: string,
+  ) {}
+
+  async poll(): Promise<ControlRecord[]> {
+    let chunk: Buffer;
+    try {
+      chunk = (await this.runs.get(keys.control(this.runId), { start: this.offset })).data;
+    } catch (err) {
+      if (isStoreError(err, 'NotFound')) return [];
+      throw err;
+    }
+    if (chunk.length === 0) return [];
+    this.offset += chunk.length;
+    const buf = this.partial.length ? Buffer.concat([this.partial, chunk]) : chunk;
+    const records: ControlRecord[] = [];
+    let start = 0;
+    for (let nl = buf.indexOf(10, start); nl !== -1; nl = buf.indexOf(10, start)) {
+      const line = buf.subarray(start, nl).toString('utf8');
+      start = nl + 1;
+      const record = parseRecord(line);
+      if (record) records.push(record);
+    }
+    this.partial = Buffer.from(buf.subarray(start));
+    return records;
+  }
+}
+
+function parseRecord(line: string): ControlRecord | null {
+  try {
+    const value = JSON.parse(line) as ControlRecord;
+    if (value.t === 'in' && typeof value.d === 'string') return value;
+    if (value.t === 'kill') return value;
+    if (value.t === 'resize' && Number.isInteger(value.cols) && Number.isInteger(value.rows)) return value;
+  } catch {
+    // Only the API writes this object; a bad line is a bug there, not a reason to stop the run.
+  }
+  return null;
+}

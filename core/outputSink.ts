@@ -1,0 +1,108 @@
+/**
+ * Streams a run's output into one appendable object: at most one append per OUTPUT_FLUSH_INTERVAL_MS, sooner
+ * when OUTPUT_FLUSH_BYTES are pending or when told to (the program waits for input, or exited). Every byte is
+ * written once, so storage traffic stays linear in the output (the seed re-uploaded everything per chunk).
+ */
+import { OUTPUT_FLUSH_BYTES, OUTPUT_FLUSH_INTERVAL_MS } from './limits';
+import { isStoreError, type Clock, type ObjectStore, type Timer } from './ports';
+
+/** Bytes of the most recent output kept in memory to classify the exit (e.g. a MemoryError trace). */
+const TAIL_BYTES = 4096;
+
+export class OutputSink {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  /** Bytes durably appended. */
+  private position = 0;
+  /** Bytes accepted from the program (appended or pending). */
+  private acceptedBytes = 0;
+  private lastFlushAt = -Infinity;
+  private timer: Timer | null = null;
+  private chain: Promise<void> = Promise.resolve();
+  private failure: unknown = null;
+  private tailBuf = Buffer.alloc(0);
+
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly key: string,
+    private readonly capBytes: number,
+    private readonly clock: Clock,
+  ) {}
+
+  get accepted(): number {
+    return this.acceptedBytes;
+  }
+
+  /** The last few KiB of output, for exit classification. */
+  get tail(): Buffer {
+    return this.tailBuf;
+  }
+
+  /** Takes program output; returns false once the cap is reached (the excess is dropped). */
+  push(chunk: Buffer): boolean {
+    const room = this.capBytes - this.acceptedBytes;
+    const taken = chunk.length <= room ? chunk : chunk.subarray(0, Math.max(0, room));
+    if (taken.length > 0) {
+      this.pending.push(taken);
+      this.pendingBytes += taken.length;
+      this.acceptedBytes += taken.length;
+      const joined = Buffer.concat([this.tailBuf, taken]);
+      this.tailBuf = joined.length > TAIL_BYTES ? Buffer.from(joined.subarray(joined.length - TAIL_BYTES)) : joined;
+      this.schedule();
+    }
+    return taken.length === chunk.length;
+  }
+
+  get hasPending(): boolean {
+    return this.pendingBytes > 0;
+  }
+
+  private schedule(): void {
+    if (this.pendingBytes >= OUTPUT_FLUSH_BYTES) {
+      void this.flush();
+      return;
+    }
+    if (this.timer) return;
+    const wait = Math.max(0, this.lastFlushAt + OUTPUT_FLUSH_INTERVAL_MS - this.clock.now());
+    this.timer = this.clock.setTimeout(() => {
+      this.timer = null;
+      void this.flush();
+    }, wait);
+  }
+
+  /** Appends everything pending now; resolves when it is durable. Appends never overlap. */
+  flush(): Promise<void> {
+    this.timer?.cancel();
+    this.timer = null;
+    this.chain = this.chain.then(() => this.appendPending());
+    return this.chain;
+  }
+
+  /** Rethrows the first storage failure, if any. */
+  async close(): Promise<void> {
+    await this.flush();
+    if (this.failure) throw this.failure;
+  }
+
+  private async appendPending(): Promise<void> {
+    if (this.pendingBytes === 0 || this.failure) return;
+    const body = Buffer.concat(this.pending);
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.lastFlushAt = this.clock.now();
+    try {
+      this.position = (await this.store.append(this.key, body, this.position)).nextPosition;
+    } catch (err) {
+      // A lost response to an append that did land shows up as a mismatch by exactly our length: check the bytes
+      // and carry on, so a retried request never doubles output.
+      if (isStoreError(err, 'PositionMismatch') && err.nextPosition === this.position + body.length) {
+        const landed = await this.store.get(this.key, { start: this.position, end: err.nextPosition - 1 });
+        if (landed.data.equals(body)) {
+          this.position = err.nextPosition;
+          return;
+        }
+      }
+      this.failure = err;
+    }
+  }
+}

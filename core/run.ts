@@ -1,0 +1,344 @@
+/**
+ * One run in the executor, as an object with explicit states:
+ *   claimed → starting → running → finishing → finished
+ * The claim (an object created with overwrite forbidden) makes a redelivered or retried OSS event a no-op; the
+ * status object carries a heartbeat so a dead executor is noticed; cleanup is in `finally`.
+ */
+import type { LimitPolicy } from './config';
+import { ControlReader } from './controlStream';
+import { findLanguage, type Language } from './languages';
+import * as L from './limits';
+import { OutputSink } from './outputSink';
+import { isStoreError, type Clock, type ExitInfo, type ObjectStore, type PreparedSandbox, type ProcessSpawner, type Sandbox, type SpawnedProcess, type Timer } from './ports';
+import { keys, type ClaimDoc, type Manifest, type RunLimits, type RunResult, type RunStatus, type StatusDoc } from './protocol';
+import { EXECUTOR_LOST, isStale } from './runState';
+
+export interface ExecutorDeps {
+  code: ObjectStore;
+  runs: ObjectStore;
+  spawner: ProcessSpawner;
+  sandbox: Sandbox;
+  clock: Clock;
+  policy: LimitPolicy;
+  allowNetwork: boolean;
+  /** The interpreter path the sandbox can execute for a language, or null when this host has none. */
+  resolveInterpreter(language: Language): string | null;
+  /** Identifies this executor instance in claims and status (never shown to users). */
+  executorId: string;
+  log(record: Record<string, unknown>): void;
+}
+
+export type InvokeOutcome =
+  /** This invocation ran the program. */
+  | 'executed'
+  /** Someone else owns the run; nothing was done. */
+  | 'duplicate'
+  /** The owner went silent: the run was closed as internal_error without starting a second copy. */
+  | 'abandoned';
+
+type Phase = 'claimed' | 'starting' | 'running' | 'finishing' | 'finished';
+type StopReason = Extract<RunStatus, 'timeout' | 'output_limit' | 'killed'>;
+
+async function readJson<T>(store: ObjectStore, key: string): Promise<T | null> {
+  try {
+    return JSON.parse((await store.get(key)).data.toString('utf8')) as T;
+  } catch (err) {
+    if (isStoreError(err, 'NotFound')) return null;
+    throw err;
+  }
+}
+
+/** A policy clamp again on the executor side: a manifest is data from storage, not a trusted request. */
+function clampLimits(limits: Partial<RunLimits> | undefined, policy: LimitPolicy): RunLimits {
+  const pick = (name: keyof RunLimits) => {
+    const value = limits?.[name];
+    const { default: def, max } = policy[name];
+    return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.min(value, max) : def;
+  };
+  return {
+    timeoutMs: pick('timeoutMs'),
+    outputBytes: pick('outputBytes'),
+    memoryBytes: pick('memoryBytes'),
+    cpuMs: pick('cpuMs'),
+    processes: pick('processes'),
+    fileBytes: pick('fileBytes'),
+    openFiles: pick('openFiles'),
+  };
+}
+
+/** Entry point for one OSS event naming a run's manifest. */
+export async function handleRunEvent(deps: ExecutorDeps, runId: string, requestId: string): Promise<InvokeOutcome> {
+  const claim: ClaimDoc = { id: runId, executor: deps.executorId, requestId, claimedAt: new Date(deps.clock.now()).toISOString() };
+  try {
+    await deps.runs.put(keys.claim(runId), JSON.stringify(claim), { ifNotExists: true, contentType: 'application/json' });
+  } catch (err) {
+    if (isStoreError(err, 'AlreadyExists')) return onDuplicate(deps, runId);
+    throw err;
+  }
+  await new ExecutorRun(deps, runId, requestId).execute();
+  return 'executed';
+}
+
+/**
+ * The run was claimed before. Never start it again (the first copy may still be alive); if its owner has gone
+ * silent for longer than the heartbeat allows, close it as internal_error so it does not stay `running`.
+ */
+async function onDuplicate(deps: ExecutorDeps, runId: string): Promise<InvokeOutcome> {
+  const now = deps.clock.now();
+  const status = await readJson<StatusDoc>(deps.runs, keys.status(runId));
+  if (status?.state === 'finished') return 'duplicate';
+  if (status) {
+    if (!isStale(status, now)) return 'duplicate';
+  } else {
+    const claim = await readJson<ClaimDoc>(deps.runs, keys.claim(runId));
+    if (claim && now - Date.parse(claim.claimedAt) <= L.HEARTBEAT_STALE_MS) return 'duplicate';
+  }
+  const startedAt = status?.startedAt ?? new Date(now).toISOString();
+  const closed: StatusDoc = {
+    id: runId,
+    state: 'finished',
+    executor: deps.executorId,
+    startedAt,
+    heartbeatAt: new Date(now).toISOString(),
+    finishedAt: new Date(now).toISOString(),
+    result: {
+      status: 'internal_error',
+      exitCode: null,
+      signal: null,
+      wallMs: status ? Math.max(0, Date.parse(status.heartbeatAt) - Date.parse(status.startedAt)) : 0,
+      message: EXECUTOR_LOST,
+    },
+  };
+  await deps.runs.put(keys.status(runId), JSON.stringify(closed), { contentType: 'application/json' });
+  deps.log({ event: 'run_abandoned', runId });
+  return 'abandoned';
+}
+
+/** Resolves after `ms`, or at once when `wake()` is called. */
+class WakeableSleep {
+  private wakeUp: (() => void) | null = null;
+
+  constructor(private readonly clock: Clock) {}
+
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = this.clock.setTimeout(done, ms);
+      const self = this;
+      function done() {
+        timer.cancel();
+        self.wakeUp = null;
+        resolve();
+      }
+      this.wakeUp = done;
+    });
+  }
+
+  wake(): void {
+    this.wakeUp?.();
+  }
+}
+
+class ExecutorRun {
+  private phase: Phase = 'claimed';
+  private stopReason: StopReason | null = null;
+  private startedAt = 0;
+  private startedIso = '';
+  private statusChain: Promise<void> = Promise.resolve();
+  private proc: SpawnedProcess | null = null;
+  private heartbeat: Timer | null = null;
+  private readonly control: ControlReader;
+  private readonly pacer: WakeableSleep;
+
+  constructor(
+    private readonly deps: ExecutorDeps,
+    private readonly id: string,
+    private readonly requestId: string,
+  ) {
+    this.control = new ControlReader(deps.runs, id);
+    this.pacer = new WakeableSleep(deps.clock);
+  }
+
+  async execute(): Promise<void> {
+    const { deps } = this;
+    this.startedAt = deps.clock.now();
+    this.startedIso = new Date(this.startedAt).toISOString();
+    let prepared: PreparedSandbox | null = null;
+    let result: RunResult | null = null;
+    let language = 'unknown';
+    let outputBytes = 0;
+    try {
+      this.phase = 'starting';
+      await this.writeStatus({ state: 'running' });
+      const manifest = await readJson<Manifest>(deps.code, keys.manifest(this.id));
+      if (!manifest) throw new Error('manifest missing (expired before the run started?)');
+      language = manifest.language;
+      const lang = findLanguage(manifest.language);
+      if (!lang) throw new Error(`unknown language ${manifest.language}`);
+      const interpreter = deps.resolveInterpreter(lang);
+      if (!interpreter) throw new Error(`no ${lang.name} runtime on this host`);
+      const limits = clampLimits(manifest.limits, deps.policy);
+
+      // Input typed before the program started (and a kill sent while it was queued) are honoured first.
+      const early = await this.control.poll();
+      if (early.some((r) => r.t === 'kill')) {
+        result = { status: 'killed', exitCode: null, signal: null, wallMs: 0 };
+        return;
+      }
+
+      prepared = await deps.sandbox.prepare({
+        runId: this.id,
+        files: [{ path: lang.fileName, content: manifest.code }],
+        command: [interpreter, ...lang.args(lang.fileName, Array.isArray(manifest.args) ? manifest.args : [])],
+        env: lang.env,
+        limits,
+        allowNetwork: deps.allowNetwork,
+        cols: manifest.cols ?? L.DEFAULT_COLS,
+        rows: manifest.rows ?? L.DEFAULT_ROWS,
+      });
+      const sink = new OutputSink(deps.runs, keys.output(this.id), limits.outputBytes, deps.clock);
+      const exit = await this.supervise(prepared, sink, limits, early);
+      outputBytes = sink.accepted;
+      await sink.close();
+      result = this.classify(exit, sink.tail, lang);
+    } catch (err) {
+      result = {
+        status: 'internal_error',
+        exitCode: null,
+        signal: null,
+        wallMs: deps.clock.now() - this.startedAt,
+        message: err instanceof Error ? err.message : String(err),
+      };
+    } finally {
+      this.phase = 'finishing';
+      this.heartbeat?.cancel();
+      this.proc?.kill('SIGKILL');
+      // The uid sweep and file wipe run before the status says finished: the next run on this instance may start
+      // the moment it does.
+      await prepared?.dispose().catch((err: unknown) => deps.log({ event: 'dispose_failed', runId: this.id, error: String(err) }));
+      const final = result ?? { status: 'internal_error', exitCode: null, signal: null, wallMs: deps.clock.now() - this.startedAt };
+      await this.writeStatus({ state: 'finished', result: final, finishedAt: new Date(deps.clock.now()).toISOString() });
+      this.phase = 'finished';
+      deps.log({
+        event: 'run',
+        runId: this.id,
+        requestId: this.requestId,
+        language,
+        status: final.status,
+        exitCode: final.exitCode,
+        signal: final.signal,
+        wallMs: final.wallMs,
+        outputBytes,
+        isolation: deps.sandbox.isolation,
+      });
+    }
+  }
+
+  /** Spawns the program and drives it until it exits: output, input, kill, resize, timeout, heartbeat. */
+  private supervise(prepared: PreparedSandbox, sink: OutputSink, limits: RunLimits, early: Awaited<ReturnType<ControlReader['poll']>>): Promise<ExitInfo & { wallMs: number }> {
+    const { deps } = this;
+    return new Promise((resolve, reject) => {
+      const proc = deps.spawner.spawn(prepared.spawn);
+      this.proc = proc;
+      this.phase = 'running';
+      const spawnedAt = deps.clock.now();
+      let exited = false;
+      let quietTimer: { cancel(): void } | null = null;
+
+      const stop = (reason: StopReason) => {
+        if (this.stopReason || exited) return;
+        this.stopReason = reason;
+        proc.kill('SIGKILL');
+      };
+
+      proc.onData((chunk) => {
+        if (!sink.push(chunk)) stop('output_limit');
+        // A burst followed by silence is how a prompt looks: check whether the program now waits for input.
+        quietTimer?.cancel();
+        quietTimer = deps.clock.setTimeout(() => {
+          quietTimer = null;
+          if (!exited && proc.isWaitingForInput()) {
+            void sink.flush();
+            this.pacer.wake();
+          }
+        }, L.INPUT_WAIT_PROBE_MS);
+      });
+
+      const timeout = deps.clock.setTimeout(() => stop('timeout'), limits.timeoutMs);
+      const beat = () => {
+        this.heartbeat = deps.clock.setTimeout(() => {
+          void this.writeStatus({ state: 'running' });
+          beat();
+        }, L.HEARTBEAT_INTERVAL_MS);
+      };
+      beat();
+
+      proc.onExit((exit) => {
+        exited = true;
+        quietTimer?.cancel();
+        timeout.cancel();
+        this.heartbeat?.cancel();
+        this.pacer.wake();
+        resolve({ ...exit, wallMs: deps.clock.now() - spawnedAt });
+      });
+
+      const apply = (records: typeof early) => {
+        for (const record of records) {
+          if (exited) return;
+          if (record.t === 'in') proc.write(record.d);
+          else if (record.t === 'kill') stop('killed');
+          else if (record.t === 'resize') proc.resize(record.cols, record.rows);
+        }
+      };
+      apply(early);
+
+      // The control stream is polled fast only while the program is blocked on its terminal; while it computes
+      // or sleeps, a few times a second is plenty and keeps storage requests low.
+      void (async () => {
+        let lastPoll = deps.clock.now();
+        while (!exited) {
+          await this.pacer.sleep(L.CONTROL_POLL_WAITING_MS);
+          if (exited) break;
+          const waiting = proc.isWaitingForInput();
+          if (waiting && sink.hasPending) void sink.flush();
+          if (!waiting && deps.clock.now() - lastPoll < L.CONTROL_POLL_BUSY_MS) continue;
+          lastPoll = deps.clock.now();
+          apply(await this.control.poll());
+        }
+      })().catch((err) => {
+        stop('killed');
+        reject(err);
+      });
+    });
+  }
+
+  private classify(exit: ExitInfo & { wallMs: number }, tail: Buffer, lang: Language): RunResult {
+    const base = { exitCode: exit.exitCode, signal: exit.signal, wallMs: exit.wallMs };
+    if (this.stopReason) return { status: this.stopReason, ...base };
+    // RLIMIT_CPU: SIGXCPU at the soft limit, SIGKILL at the hard one.
+    if (exit.signal === 'SIGXCPU') return { status: 'timeout', ...base };
+    if (exit.signal === null && exit.exitCode === 0) return { status: 'ok', ...base };
+    const text = tail.toString('utf8');
+    if (lang.memoryErrorPatterns.some((p) => p.test(text))) return { status: 'memory_limit', ...base };
+    return { status: 'runtime_error', ...base };
+  }
+
+  /** Status writes are chained so a late heartbeat can never overwrite the final status. */
+  private writeStatus(update: Pick<StatusDoc, 'state'> & Partial<StatusDoc>): Promise<void> {
+    const { deps } = this;
+    if (this.phase === 'finished') return this.statusChain;
+    this.statusChain = this.statusChain
+      .catch(() => undefined)
+      .then(() => {
+        const doc: StatusDoc = {
+          id: this.id,
+          executor: deps.executorId,
+          startedAt: this.startedIso,
+          heartbeatAt: new Date(deps.clock.now()).toISOString(),
+          isolation: deps.sandbox.isolation,
+          ...update,
+        };
+        return deps.runs.put(keys.status(this.id), JSON.stringify(doc), { contentType: 'application/json' });
+      });
+    return this.statusChain;
+  }
+}

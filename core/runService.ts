@@ -1,0 +1,191 @@
+/**
+ * The API's side of the run protocol: create a run, feed it, kill it, read it. Pure over the ObjectStore port,
+ * so the same code serves FC (OSS) and the local platform (folders).
+ */
+import { ApiError, notFound } from './apiError';
+import { appendControl } from './controlStream';
+import type { LimitPolicy } from './config';
+import * as L from './limits';
+import { isStoreError, type Clock, type ObjectStore } from './ports';
+import { isRunId, keys, newRunId, type Manifest, type RunResult, type RunState, type StatusDoc } from './protocol';
+import { viewOf, type RunView } from './runState';
+import { completeUtf8Length } from './utf8';
+import type { CreateRunRequest } from './validate';
+
+export interface RunServiceDeps {
+  code: ObjectStore;
+  runs: ObjectStore;
+  clock: Clock;
+  randomBytes: (n: number) => Uint8Array;
+  policy: LimitPolicy;
+}
+
+export interface OutputChunk {
+  data: string;
+  /** Next byte offset to ask for. */
+  offset: number;
+  state: RunState;
+  result?: RunResult;
+  /** True once the run is finished and every byte of its output has been returned. */
+  eof: boolean;
+}
+
+export interface RunInfo {
+  id: string;
+  language: string;
+  createdAt: string;
+  state: RunState;
+  result?: RunResult;
+}
+
+async function readJson<T>(store: ObjectStore, key: string): Promise<T | null> {
+  try {
+    return JSON.parse((await store.get(key)).data.toString('utf8')) as T;
+  } catch (err) {
+    if (isStoreError(err, 'NotFound')) return null;
+    throw err;
+  }
+}
+
+export class RunService {
+  constructor(private readonly deps: RunServiceDeps) {}
+
+  get policy(): LimitPolicy {
+    return this.deps.policy;
+  }
+
+  /** Writes the manifest (which fires the executor) after any initial stdin, so the program finds it at start. */
+  async create(request: CreateRunRequest, interactive = true): Promise<string> {
+    const id = newRunId(this.deps.randomBytes);
+    if (request.stdin.length > 0) await appendControl(this.deps.runs, id, { t: 'in', d: request.stdin }, 0);
+    const manifest: Manifest = {
+      version: 1,
+      id,
+      language: request.language,
+      code: request.code,
+      args: request.args,
+      limits: request.limits,
+      interactive,
+      cols: request.cols,
+      rows: request.rows,
+      createdAt: new Date(this.deps.clock.now()).toISOString(),
+    };
+    await this.deps.code.put(keys.manifest(id), JSON.stringify(manifest), { ifNotExists: true, contentType: 'application/json' });
+    return id;
+  }
+
+  private async status(id: string): Promise<StatusDoc | null> {
+    return readJson<StatusDoc>(this.deps.runs, keys.status(id));
+  }
+
+  private async manifest(id: string): Promise<Manifest> {
+    if (!isRunId(id)) throw notFound('run');
+    const manifest = await readJson<Manifest>(this.deps.code, keys.manifest(id));
+    if (!manifest) throw notFound('run');
+    return manifest;
+  }
+
+  /** 404 for ids that are malformed (without touching storage) or unknown. */
+  private async view(id: string): Promise<RunView> {
+    if (!isRunId(id)) throw notFound('run');
+    const status = await this.status(id);
+    if (!status && !(await this.deps.code.head(keys.manifest(id)))) throw notFound('run');
+    return viewOf(status, this.deps.clock.now());
+  }
+
+  async info(id: string): Promise<RunInfo> {
+    const manifest = await this.manifest(id);
+    const view = viewOf(await this.status(id), this.deps.clock.now());
+    return { id, language: manifest.language, createdAt: manifest.createdAt, ...view };
+  }
+
+  private async appendToLiveRun(id: string, record: Parameters<typeof appendControl>[2]): Promise<void> {
+    const view = await this.view(id);
+    if (view.state === 'finished') throw new ApiError(409, 'run_finished', 'id: the run has already finished');
+    const size = (await this.deps.runs.head(keys.control(id)))?.size ?? 0;
+    if (record.t === 'in' && size + Buffer.byteLength(record.d) > L.MAX_INPUT_TOTAL_BYTES) {
+      throw new ApiError(413, 'payload_too_large', `data: the run's total input would exceed ${L.MAX_INPUT_TOTAL_BYTES} bytes`);
+    }
+    await appendControl(this.deps.runs, id, record, size);
+  }
+
+  input(id: string, data: string): Promise<void> {
+    return this.appendToLiveRun(id, { t: 'in', d: data });
+  }
+
+  kill(id: string): Promise<void> {
+    return this.appendToLiveRun(id, { t: 'kill' });
+  }
+
+  resize(id: string, cols: number, rows: number): Promise<void> {
+    return this.appendToLiveRun(id, { t: 'resize', cols, rows });
+  }
+
+  /**
+   * New output from `offset`, cut at a UTF-8 character boundary. With `waitMs`, holds until there is new output
+   * or the state changes (long poll). Status is read before output: the executor writes its last output before
+   * its final status, so a `finished` seen first guarantees the output read after it is complete.
+   */
+  async output(id: string, offset: number, waitMs = 0, encoding: 'utf8' | 'base64' = 'utf8'): Promise<OutputChunk> {
+    const { clock } = this.deps;
+    const deadline = clock.now() + Math.min(waitMs, L.MAX_LONG_POLL_MS);
+    let first: RunState | undefined;
+    for (;;) {
+      const view = await this.view(id);
+      first ??= view.state;
+      const { data, size } = await this.readOutput(id, offset);
+      const finished = view.state === 'finished';
+      const usable = finished || encoding === 'base64' ? data.length : completeUtf8Length(data);
+      if (usable > 0 || view.state !== first || finished || clock.now() >= deadline) {
+        const bytes = data.subarray(0, usable);
+        const next = offset + usable;
+        return {
+          data: bytes.toString(encoding),
+          offset: next,
+          state: view.state,
+          ...(view.result ? { result: view.result } : {}),
+          eof: finished && next >= size,
+        };
+      }
+      await clock.sleep(Math.min(L.LONG_POLL_INTERVAL_MS, Math.max(1, deadline - clock.now())));
+    }
+  }
+
+  private async readOutput(id: string, offset: number): Promise<{ data: Buffer; size: number }> {
+    try {
+      return await this.deps.runs.get(keys.output(id), { start: offset, end: offset + L.MAX_OUTPUT_READ_BYTES - 1 });
+    } catch (err) {
+      if (isStoreError(err, 'NotFound')) return { data: Buffer.alloc(0), size: 0 };
+      throw err;
+    }
+  }
+
+  /** Waits for the run to finish and returns its whole output (the blocking form). */
+  async waitForAll(id: string, timeoutMs: number): Promise<{ output: string; result?: RunResult }> {
+    const deadline = this.deps.clock.now() + timeoutMs;
+    const parts: Buffer[] = [];
+    let offset = 0;
+    for (;;) {
+      const chunk = await this.output(id, offset, Math.min(L.MAX_LONG_POLL_MS, Math.max(0, deadline - this.deps.clock.now())), 'base64');
+      parts.push(Buffer.from(chunk.data, 'base64'));
+      offset = chunk.offset;
+      if (chunk.eof) return { output: Buffer.concat(parts).toString('utf8'), result: chunk.result };
+      if (this.deps.clock.now() >= deadline) return { output: Buffer.concat(parts).toString('utf8') };
+    }
+  }
+
+  /** All output so far (the seed's `output` request). */
+  async outputSoFar(id: string): Promise<string> {
+    await this.view(id);
+    const parts: Buffer[] = [];
+    let offset = 0;
+    for (;;) {
+      const { data, size } = await this.readOutput(id, offset);
+      parts.push(data);
+      offset += data.length;
+      if (data.length === 0 || offset >= size) break;
+    }
+    const all = Buffer.concat(parts);
+    return all.subarray(0, completeUtf8Length(all)).toString('utf8');
+  }
+}

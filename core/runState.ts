@@ -1,0 +1,36 @@
+/**
+ * What the API reports about a run, derived from what is in storage. A running status whose heartbeat went
+ * silent means the executor died (instance reclaimed, crash): the run is reported finished with
+ * `internal_error`, so no client waits forever.
+ */
+import { HEARTBEAT_STALE_MS } from './limits';
+import type { RunResult, RunState, StatusDoc } from './protocol';
+
+export interface RunView {
+  state: RunState;
+  result?: RunResult;
+}
+
+export const EXECUTOR_LOST = 'the executor stopped reporting (instance lost); the run was abandoned';
+
+export function isStale(status: StatusDoc, now: number): boolean {
+  return status.state === 'running' && now - Date.parse(status.heartbeatAt) > HEARTBEAT_STALE_MS;
+}
+
+export function viewOf(status: StatusDoc | null, now: number): RunView {
+  if (!status) return { state: 'queued' };
+  if (status.state === 'finished' && status.result) return { state: 'finished', result: status.result };
+  if (isStale(status, now)) {
+    return {
+      state: 'finished',
+      result: {
+        status: 'internal_error',
+        exitCode: null,
+        signal: null,
+        wallMs: Math.max(0, Date.parse(status.heartbeatAt) - Date.parse(status.startedAt)),
+        message: EXECUTOR_LOST,
+      },
+    };
+  }
+  return { state: 'running' };
+}

@@ -1,0 +1,30 @@
+/**
+ * Where a byte buffer can be cut without splitting a UTF-8 character. Output is stored as raw bytes and read by
+ * offset, so a read that ends inside a character must stop before it and hand the next offset to the client
+ * (the seed decoded every chunk on its own and dropped the characters split across reads).
+ */
+
+/** Length of the sequence a lead byte announces, or 0 for a continuation or invalid byte. */
+function sequenceLength(lead: number): number {
+  if (lead < 0x80) return 1;
+  if (lead >= 0xc2 && lead <= 0xdf) return 2;
+  if (lead >= 0xe0 && lead <= 0xef) return 3;
+  if (lead >= 0xf0 && lead <= 0xf4) return 4;
+  return 0;
+}
+
+/**
+ * The largest `n <= buf.length` such that `buf[0, n)` does not end with the start of a character whose remaining
+ * bytes are missing. Invalid bytes are not held back: they will never complete.
+ */
+export function completeUtf8Length(buf: Uint8Array): number {
+  const len = buf.length;
+  // A character is at most 4 bytes: only the last 3 can be an unfinished one.
+  for (let back = 1; back <= Math.min(3, len); back++) {
+    const byte = buf[len - back];
+    if ((byte & 0xc0) === 0x80) continue; // continuation: keep looking for its lead
+    const need = sequenceLength(byte);
+    return need > back ? len - back : len;
+  }
+  return len;
+}

@@ -1,0 +1,108 @@
+/**
+ * The executor function: an HTTP server on port 9000 that FC calls with `POST /invoke` for each OSS event (body =
+ * the event JSON). It claims the run, runs the program in the sandbox under a PTY, streams it to the runs bucket,
+ * and answers once the run is over. One run per instance (`instanceConcurrency: 1`).
+ */
+import { randomUUID } from 'crypto';
+import * as http from 'http';
+import * as os from 'os';
+import { createSandbox } from '../adapters/sandbox';
+import { resolveInterpreter } from '../adapters/sandbox';
+import { PtySpawner } from '../adapters/ptySpawner';
+import { ENV, intFromEnv, limitPolicyFromEnv } from '../core/config';
+import { systemClock } from '../core/ports';
+import type { OssEvent } from '../core/protocol';
+import { runIdFromManifestKey } from '../core/protocol';
+import { handleRunEvent, type ExecutorDeps, type InvokeOutcome } from '../core/run';
+import { header, logLine, readBody, sendJson } from './http';
+import { bucketsFromEnv, type Buckets } from './stores';
+
+/** OSS events are small; anything bigger is not one. */
+const MAX_EVENT_BYTES = 128 * 1024;
+
+export interface ExecutorServerOptions {
+  deps: ExecutorDeps;
+  refreshCredentials?: Buckets['refreshCredentials'];
+}
+
+function manifestRunIds(body: unknown): string[] {
+  const events = (body as OssEvent | null)?.events;
+  if (!Array.isArray(events)) return [];
+  return events.flatMap((e) => {
+    const key = e?.oss?.object?.key;
+    const id = typeof key === 'string' ? runIdFromManifestKey(decodeURIComponent(key)) : null;
+    return id ? [id] : [];
+  });
+}
+
+export function createExecutorServer(options: ExecutorServerOptions): http.Server {
+  const { deps } = options;
+  return http.createServer((req, res) => {
+    const requestId = header(req, 'x-fc-request-id') ?? randomUUID();
+    const started = Date.now();
+    void (async () => {
+      if (req.method !== 'POST' || (req.url ?? '').split('?')[0] !== '/invoke') {
+        sendJson(res, 404, { error: { code: 'not_found', message: 'path: the executor only answers POST /invoke' } }, { 'x-fc-status': '404' });
+        return;
+      }
+      try {
+        options.refreshCredentials?.(req);
+        let body: unknown;
+        try {
+          body = JSON.parse((await readBody(req, MAX_EVENT_BYTES)).toString('utf8'));
+        } catch {
+          // Not an OSS event: retrying would not help, so this is answered as handled.
+          logLine({ event: 'invoke', requestId, outcome: 'ignored', reason: 'malformed event' });
+          sendJson(res, 200, { outcomes: [] }, { 'x-fc-status': '200' });
+          return;
+        }
+        const outcomes: Array<{ runId: string; outcome: InvokeOutcome }> = [];
+        for (const runId of manifestRunIds(body)) {
+          outcomes.push({ runId, outcome: await handleRunEvent(deps, runId, requestId) });
+        }
+        logLine({ event: 'invoke', requestId, outcomes, ms: Date.now() - started });
+        sendJson(res, 200, { outcomes }, { 'x-fc-status': '200' });
+      } catch (err) {
+        // Storage failed before the run could be closed: a function error makes FC retry, and the claim makes the
+        // retry safe.
+        logLine({ event: 'invoke_failed', requestId, error: err instanceof Error ? err.message : String(err), ms: Date.now() - started });
+        sendJson(res, 500, { error: { code: 'internal_error', message: 'invocation failed' } }, { 'x-fc-status': '404' });
+      }
+    })();
+  });
+}
+
+export async function createExecutorDeps(env: NodeJS.ProcessEnv, buckets: Buckets): Promise<ExecutorDeps> {
+  const isolation = (env[ENV.isolation] ?? 'auto') as 'auto' | 'bwrap' | 'uid';
+  const uidBase = intFromEnv(env, ENV.sandboxUidBase, 20000);
+  const uidCount = intFromEnv(env, ENV.sandboxUidCount, 1);
+  const sandbox = await createSandbox({ isolation, uidBase, uidCount, workRoot: env[ENV.workRoot] ?? '/tmp/pocketrun' });
+  return {
+    code: buckets.code,
+    runs: buckets.runs,
+    spawner: new PtySpawner(),
+    sandbox,
+    clock: systemClock,
+    policy: limitPolicyFromEnv(env),
+    allowNetwork: env[ENV.allowNetwork] === '1',
+    resolveInterpreter: (language) => resolveInterpreter(language.candidates, uidBase, uidBase),
+    executorId: `${os.hostname()}:${process.pid}`,
+    log: logLine,
+  };
+}
+
+export async function main(env: NodeJS.ProcessEnv = process.env): Promise<http.Server> {
+  const buckets = bucketsFromEnv(env);
+  const deps = await createExecutorDeps(env, buckets);
+  const server = createExecutorServer({ deps, refreshCredentials: buckets.refreshCredentials });
+  const port = Number(env[ENV.port] ?? 9000);
+  server.listen(port, () => logLine({ event: 'listening', function: 'executor', port, isolation: deps.sandbox.isolation }));
+  return server;
+}
+
+if (require.main === module) {
+  main().catch((err) => {
+    logLine({ event: 'startup_failed', error: err instanceof Error ? err.message : String(err) });
+    process.exit(1);
+  });
+}
