@@ -67,7 +67,7 @@ function clampLimits(limits: Partial<RunLimits> | undefined, policy: LimitPolicy
 }
 
 /** Entry point for one OSS event naming a run's manifest. */
-export async function handleRunEvent(deps: ExecutorDeps, runId: string, requestId: string): Promise<InvokeOutcome> {
+export async function handleRunEvent(deps: ExecutorDeps, runId: string, requestId: string, shutdown?: AbortSignal): Promise<InvokeOutcome> {
   const claim: ClaimDoc = { id: runId, executor: deps.executorId, requestId, claimedAt: new Date(deps.clock.now()).toISOString() };
   try {
     await deps.runs.put(keys.claim(runId), JSON.stringify(claim), { ifNotExists: true, contentType: 'application/json' });
@@ -75,7 +75,7 @@ export async function handleRunEvent(deps: ExecutorDeps, runId: string, requestI
     if (isStoreError(err, 'AlreadyExists')) return onDuplicate(deps, runId);
     throw err;
   }
-  await new ExecutorRun(deps, runId, requestId).execute();
+  await new ExecutorRun(deps, runId, requestId, shutdown).execute();
   return 'executed';
 }
 
@@ -153,6 +153,7 @@ class ExecutorRun {
     private readonly deps: ExecutorDeps,
     private readonly id: string,
     private readonly requestId: string,
+    private readonly shutdown?: AbortSignal,
   ) {
     this.control = new ControlReader(deps.runs, id);
     this.pacer = new WakeableSleep(deps.clock);
@@ -264,6 +265,10 @@ class ExecutorRun {
       });
 
       const timeout = deps.clock.setTimeout(() => stop('timeout'), limits.timeoutMs);
+      // The instance is being stopped (Ctrl-C locally): the run ends as killed rather than vanishing.
+      const onShutdown = () => stop('killed');
+      if (this.shutdown?.aborted) onShutdown();
+      this.shutdown?.addEventListener('abort', onShutdown, { once: true });
       const beat = () => {
         this.heartbeat = deps.clock.setTimeout(() => {
           void this.writeStatus({ state: 'running' });
@@ -277,6 +282,7 @@ class ExecutorRun {
         quietTimer?.cancel();
         timeout.cancel();
         this.heartbeat?.cancel();
+        this.shutdown?.removeEventListener('abort', onShutdown);
         this.pacer.wake();
         resolve({ ...exit, wallMs: deps.clock.now() - spawnedAt });
       });
@@ -313,7 +319,10 @@ class ExecutorRun {
 
   private classify(exit: ExitInfo & { wallMs: number }, tail: Buffer, lang: Language): RunResult {
     const base = { exitCode: exit.exitCode, signal: exit.signal, wallMs: exit.wallMs };
-    if (this.stopReason) return { status: this.stopReason, ...base };
+    if (this.stopReason) {
+      const message = this.stopReason === 'killed' && this.shutdown?.aborted ? 'the executor was shut down' : undefined;
+      return { status: this.stopReason, ...base, ...(message ? { message } : {}) };
+    }
     // RLIMIT_CPU: SIGXCPU at the soft limit, SIGKILL at the hard one.
     if (exit.signal === 'SIGXCPU') return { status: 'timeout', ...base };
     if (exit.signal === null && exit.exitCode === 0) return { status: 'ok', ...base };

@@ -6,8 +6,7 @@
 import { randomUUID } from 'crypto';
 import * as http from 'http';
 import * as os from 'os';
-import { createSandbox } from '../adapters/sandbox';
-import { resolveInterpreter } from '../adapters/sandbox';
+import { createSandbox, resolveInterpreter } from '../adapters/sandbox';
 import { PtySpawner } from '../adapters/ptySpawner';
 import { ENV, intFromEnv, limitPolicyFromEnv } from '../core/config';
 import { systemClock } from '../core/ports';
@@ -22,6 +21,8 @@ const MAX_EVENT_BYTES = 128 * 1024;
 
 export interface ExecutorServerOptions {
   deps: ExecutorDeps;
+  /** Aborted when the instance stops: runs in flight end as `killed` and are recorded. */
+  shutdown?: AbortSignal;
   refreshCredentials?: Buckets['refreshCredentials'];
 }
 
@@ -58,7 +59,7 @@ export function createExecutorServer(options: ExecutorServerOptions): http.Serve
         }
         const outcomes: Array<{ runId: string; outcome: InvokeOutcome }> = [];
         for (const runId of manifestRunIds(body)) {
-          outcomes.push({ runId, outcome: await handleRunEvent(deps, runId, requestId) });
+          outcomes.push({ runId, outcome: await handleRunEvent(deps, runId, requestId, options.shutdown) });
         }
         logLine({ event: 'invoke', requestId, outcomes, ms: Date.now() - started });
         sendJson(res, 200, { outcomes }, { 'x-fc-status': '200' });
@@ -91,12 +92,27 @@ export async function createExecutorDeps(env: NodeJS.ProcessEnv, buckets: Bucket
   };
 }
 
+/** How long a stopping instance waits for its run to be killed and recorded. */
+const SHUTDOWN_GRACE_MS = 5_000;
+
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<http.Server> {
   const buckets = bucketsFromEnv(env);
   const deps = await createExecutorDeps(env, buckets);
-  const server = createExecutorServer({ deps, refreshCredentials: buckets.refreshCredentials });
-  const port = Number(env[ENV.port] ?? 9000);
-  server.listen(port, () => logLine({ event: 'listening', function: 'executor', port, isolation: deps.sandbox.isolation }));
+  const shutdown = new AbortController();
+  const server = createExecutorServer({ deps, shutdown: shutdown.signal, refreshCredentials: buckets.refreshCredentials });
+  server.listen(Number(env[ENV.port] ?? 9000), () => {
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : undefined;
+    logLine({ event: 'listening', function: 'executor', port, isolation: deps.sandbox.isolation });
+  });
+  const stop = () => {
+    shutdown.abort();
+    server.close(() => process.exit(0));
+    // Open invocations finish once their run is recorded; do not wait past the grace.
+    setTimeout(() => process.exit(0), SHUTDOWN_GRACE_MS).unref();
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
   return server;
 }
 

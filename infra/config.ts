@@ -1,0 +1,355 @@
+/**
+ * The stack's configuration: read once, typed, validated. `parseStackConfig` is pure (no Pulumi), so every rule is
+ * testable on its own; `readStackConfig` is the one place that touches Pulumi's config. Every error names its key
+ * as `pocketrun:<key>`, the way `pulumi config set` spells it.
+ */
+import * as L from '../core/limits';
+
+/** The project name, and so the namespace of every key below. */
+export const CONFIG_NAMESPACE = 'pocketrun';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+/** What the executor itself needs beside the program it runs (Node, the PTY, OSS buffers), in MiB. */
+export const EXECUTOR_OVERHEAD_MIB = 256;
+/** The executor's own work around a run (claim, sandbox setup, final flush, status write), in seconds. */
+export const EXECUTOR_TIMEOUT_MARGIN_SECONDS = 30;
+/** FC 3.0 limits (https://www.alibabacloud.com/help/en/functioncompute/fc-3-0/product-overview/limits). */
+export const FC_LIMITS = {
+  memoryMb: { min: 128, max: 32768, step: 64 },
+  cpu: { min: 0.05, max: 16, step: 0.05 },
+  /** Memory (GB) per vCPU: from 1:1 to 1:4. */
+  gbPerCpu: { min: 1, max: 4 },
+  timeoutSeconds: { min: 1, max: 86400 },
+  instanceConcurrency: { max: 200 },
+} as const;
+
+export interface StackConfig {
+  /** Alibaba Cloud region id, e.g. `cn-hangzhou`. */
+  region: string;
+  /** Prefix of every physical name (functions, roles, policies, buckets, log project). */
+  namePrefix: string;
+  /** Days after which run data (`runs/…` in the runs bucket) expires. */
+  runsLifecycleDays: number;
+  /** Days after which submitted code (`manifests/…` in the code bucket) expires. */
+  codeLifecycleDays: number;
+  executor: {
+    memoryMb: number;
+    cpu: number;
+    timeoutSeconds: number;
+    /** Reserved concurrency: how many runs may execute at once (one run per instance). */
+    concurrency: number;
+  };
+  api: {
+    memoryMb: number;
+    cpu: number;
+    timeoutSeconds: number;
+    /** Requests one API instance serves at once (above 1: the API mostly waits on OSS). */
+    instanceConcurrency: number;
+  };
+  /** The limits the handlers enforce, in the units of their environment variables. */
+  runLimits: {
+    timeoutDefaultMs: number;
+    timeoutMaxMs: number;
+    outputDefaultBytes: number;
+    outputMaxBytes: number;
+    memoryDefaultBytes: number;
+    memoryMaxBytes: number;
+  };
+  /** The bearer token `/api` calls must carry; only its SHA-256 ever leaves the program. */
+  apiToken?: string;
+  requireApiToken: boolean;
+  /** The one page origin allowed to call the API cross-origin. */
+  corsOrigin?: string;
+  /** Whether user programs may reach the network (default: no). */
+  allowNetwork: boolean;
+  /** Ship both functions' logs to a Simple Log Service project the stack creates. */
+  logging: boolean;
+  logRetentionDays: number;
+}
+
+export interface ConfigIssue {
+  /** The key without its namespace, e.g. `executorMemoryMb`. */
+  key: string;
+  message: string;
+}
+
+export class StackConfigError extends Error {
+  constructor(readonly issues: ConfigIssue[]) {
+    super(
+      issues.length === 1
+        ? `${CONFIG_NAMESPACE}:${issues[0].key}: ${issues[0].message}`
+        : `invalid stack configuration:\n${issues.map((i) => `  ${CONFIG_NAMESPACE}:${i.key}: ${i.message}`).join('\n')}`,
+    );
+    this.name = 'StackConfigError';
+  }
+
+  /** The keys named by the issues, for tests and tooling. */
+  get keys(): string[] {
+    return this.issues.map((i) => i.key);
+  }
+}
+
+/** Every key, its meaning and its default: the one list Pulumi.<stack>.yaml, the docs and the tests follow. */
+export const CONFIG_KEYS = {
+  region: 'Alibaba Cloud region id, e.g. cn-hangzhou (required).',
+  namePrefix: 'Prefix of every physical name; default pocketrun-<stack>.',
+  runsLifecycleDays: 'Days before run data expires (runs bucket, runs/). Default 1.',
+  codeLifecycleDays: 'Days before submitted code expires (code bucket, manifests/). Default 7.',
+  executorMemoryMb: 'Executor memory, MB: a multiple of 64, at least runMemoryMaxMib + 256. Default 2048.',
+  executorCpu: 'Executor vCPUs: a multiple of 0.05, memory GB per vCPU between 1 and 4. Default 1.',
+  executorTimeoutSeconds: 'Executor function timeout; at least runTimeoutMaxSeconds + 30. Default runTimeoutMaxSeconds + 60.',
+  executorConcurrency: 'Runs that may execute at once (reserved concurrency of the executor). Default 10.',
+  apiMemoryMb: 'API memory, MB (multiple of 64). Default 512.',
+  apiCpu: 'API vCPUs. Default 0.5.',
+  apiTimeoutSeconds: 'API function timeout; above the longest output long poll. Default 60.',
+  apiInstanceConcurrency: 'Requests one API instance serves at once (2..200). Default 20.',
+  runTimeoutDefaultSeconds: 'Wall timeout of a run that asks for none. Default 60.',
+  runTimeoutMaxSeconds: 'Largest wall timeout a run may ask for. Default 300.',
+  runOutputDefaultKib: 'Output cap of a run that asks for none, KiB. Default 1024.',
+  runOutputMaxKib: 'Largest output cap a run may ask for, KiB. Default 8192.',
+  runMemoryDefaultMib: 'Memory limit of a run that asks for none, MiB. Default 256.',
+  runMemoryMaxMib: 'Largest memory limit a run may ask for, MiB. Default 1024.',
+  apiToken: 'Bearer token for /api (secret: pulumi config set --secret). At least 32 characters. Default none.',
+  requireApiToken: 'Fail the deployment when apiToken is not set. Default false.',
+  corsOrigin: 'The page origin allowed to call the API cross-origin, e.g. https://contest.example.org. Default none.',
+  allowNetwork: 'Let user programs reach the internet. Default false.',
+  logging: 'Create a Simple Log Service project and logstore and ship both functions\' logs there. Default true.',
+  logRetentionDays: 'Days the logstore keeps logs (1..3650). Default 7.',
+} as const;
+
+export type ConfigKey = keyof typeof CONFIG_KEYS;
+
+/** Raw values as Pulumi hands them over (strings), or typed values from tests. */
+export type RawStackConfig = Partial<Record<string, string | number | boolean | undefined>>;
+
+export interface ParseContext {
+  /** The stack name: the default name prefix is `pocketrun-<stack>`. */
+  stack: string;
+}
+
+/** Accumulates issues so one `pulumi up` reports every bad key at once. */
+class Reader {
+  readonly issues: ConfigIssue[] = [];
+  constructor(private readonly raw: RawStackConfig) {}
+
+  fail(key: ConfigKey, message: string): void {
+    this.issues.push({ key, message });
+  }
+
+  private present(key: ConfigKey): string | number | boolean | undefined {
+    const value = this.raw[key];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value === 'string' && value.trim() === '') return undefined;
+    return value;
+  }
+
+  string(key: ConfigKey): string | undefined {
+    const value = this.present(key);
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string') {
+      this.fail(key, `expected a string, got ${JSON.stringify(value)}`);
+      return undefined;
+    }
+    return value.trim();
+  }
+
+  bool(key: ConfigKey, fallback: boolean): boolean {
+    const value = this.present(key);
+    if (value === undefined) return fallback;
+    if (value === true || value === 'true') return true;
+    if (value === false || value === 'false') return false;
+    this.fail(key, `expected true or false, got ${JSON.stringify(value)}`);
+    return fallback;
+  }
+
+  number(key: ConfigKey, fallback: number, rule: { min: number; max: number; integer?: boolean; step?: number }): number {
+    const value = this.present(key);
+    if (value === undefined) return fallback;
+    const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value.trim()) : NaN;
+    if (!Number.isFinite(n)) {
+      this.fail(key, `expected a number, got ${JSON.stringify(value)}`);
+      return fallback;
+    }
+    if (rule.integer && !Number.isInteger(n)) {
+      this.fail(key, `expected a whole number, got ${n}`);
+      return fallback;
+    }
+    if (n < rule.min || n > rule.max) {
+      this.fail(key, `expected a value from ${rule.min} to ${rule.max}, got ${n}`);
+      return fallback;
+    }
+    if (rule.step !== undefined && !isMultipleOf(n, rule.step)) {
+      this.fail(key, `expected a multiple of ${rule.step}, got ${n}`);
+      return fallback;
+    }
+    return n;
+  }
+
+  int(key: ConfigKey, fallback: number, min: number, max: number): number {
+    return this.number(key, fallback, { min, max, integer: true });
+  }
+}
+
+function isMultipleOf(value: number, step: number): boolean {
+  const ratio = value / step;
+  return Math.abs(ratio - Math.round(ratio)) < 1e-9;
+}
+
+const REGION_PATTERN = /^[a-z]{2,}(-[a-z0-9]+)+$/;
+/** Lowercase letters, digits and hyphens; 3..32 characters, so `<prefix>-deploy-<16-digit account id>` fits OSS's 63. */
+const NAME_PREFIX_PATTERN = /^[a-z][a-z0-9-]{1,30}[a-z0-9]$/;
+const ORIGIN_PATTERN = /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/;
+
+/**
+ * Turns raw stack configuration into a `StackConfig`, or throws one `StackConfigError` listing every problem,
+ * each naming its key.
+ */
+export function parseStackConfig(raw: RawStackConfig, context: ParseContext): StackConfig {
+  const r = new Reader(raw);
+  const known = new Set<string>(Object.keys(CONFIG_KEYS));
+  for (const key of Object.keys(raw).sort()) {
+    if (!known.has(key)) r.issues.push({ key, message: `unknown key (known keys: ${[...known].join(', ')})` });
+  }
+
+  const region = r.string('region');
+  if (region === undefined) r.fail('region', 'required: the Alibaba Cloud region id to deploy to, e.g. cn-hangzhou');
+  else if (!REGION_PATTERN.test(region)) r.fail('region', `expected a region id like cn-hangzhou, got ${JSON.stringify(region)}`);
+
+  const defaultPrefix = `pocketrun-${context.stack.toLowerCase().replace(/[^a-z0-9-]/g, '-')}`.slice(0, 32).replace(/-+$/, '');
+  const namePrefix = r.string('namePrefix') ?? defaultPrefix;
+  if (!NAME_PREFIX_PATTERN.test(namePrefix) || namePrefix.includes('--')) {
+    r.fail(
+      'namePrefix',
+      `expected 3 to 32 lowercase letters, digits or single hyphens, starting with a letter and not ending with a hyphen, got ${JSON.stringify(namePrefix)}` +
+        (raw.namePrefix === undefined ? ' (derived from the stack name; set pocketrun:namePrefix)' : ''),
+    );
+  }
+
+  const runsLifecycleDays = r.int('runsLifecycleDays', 1, 1, 3650);
+  const codeLifecycleDays = r.int('codeLifecycleDays', 7, 1, 3650);
+
+  // Run limits, in the units people think in; converted to the handlers' units below.
+  const runTimeoutMaxSeconds = r.int('runTimeoutMaxSeconds', L.MAX_TIMEOUT_MS / 1000, 1, 3600);
+  const runTimeoutDefaultSeconds = r.int('runTimeoutDefaultSeconds', Math.min(L.DEFAULT_TIMEOUT_MS / 1000, runTimeoutMaxSeconds), 1, 3600);
+  if (runTimeoutDefaultSeconds > runTimeoutMaxSeconds) {
+    r.fail('runTimeoutDefaultSeconds', `the default (${runTimeoutDefaultSeconds}) is above runTimeoutMaxSeconds (${runTimeoutMaxSeconds})`);
+  }
+  const runOutputMaxKib = r.int('runOutputMaxKib', L.MAX_OUTPUT_BYTES / KiB, 1, 1024 * 1024);
+  const runOutputDefaultKib = r.int('runOutputDefaultKib', Math.min(L.DEFAULT_OUTPUT_BYTES / KiB, runOutputMaxKib), 1, 1024 * 1024);
+  if (runOutputDefaultKib > runOutputMaxKib) {
+    r.fail('runOutputDefaultKib', `the default (${runOutputDefaultKib}) is above runOutputMaxKib (${runOutputMaxKib})`);
+  }
+  const runMemoryMaxMib = r.int('runMemoryMaxMib', L.MAX_MEMORY_BYTES / MiB, 16, 32768);
+  const runMemoryDefaultMib = r.int('runMemoryDefaultMib', Math.min(L.DEFAULT_MEMORY_BYTES / MiB, runMemoryMaxMib), 16, 32768);
+  if (runMemoryDefaultMib > runMemoryMaxMib) {
+    r.fail('runMemoryDefaultMib', `the default (${runMemoryDefaultMib}) is above runMemoryMaxMib (${runMemoryMaxMib})`);
+  }
+
+  // The executor function.
+  const memoryRule = { min: FC_LIMITS.memoryMb.min, max: FC_LIMITS.memoryMb.max, integer: true, step: FC_LIMITS.memoryMb.step };
+  const cpuRule = { min: FC_LIMITS.cpu.min, max: FC_LIMITS.cpu.max, step: FC_LIMITS.cpu.step };
+  const executorMemoryMb = r.number('executorMemoryMb', 2048, memoryRule);
+  const executorCpu = r.number('executorCpu', 1, cpuRule);
+  checkCpuMemoryRatio(r, 'executorCpu', executorCpu, executorMemoryMb);
+  if (runMemoryMaxMib + EXECUTOR_OVERHEAD_MIB > executorMemoryMb) {
+    r.fail(
+      'executorMemoryMb',
+      `${executorMemoryMb} MB cannot hold a run of runMemoryMaxMib (${runMemoryMaxMib}) plus the executor's own ${EXECUTOR_OVERHEAD_MIB} MiB; ` +
+        `use at least ${roundUp(runMemoryMaxMib + EXECUTOR_OVERHEAD_MIB, 64)}`,
+    );
+  }
+  const minExecutorTimeout = runTimeoutMaxSeconds + EXECUTOR_TIMEOUT_MARGIN_SECONDS;
+  const executorTimeoutSeconds = r.int('executorTimeoutSeconds', runTimeoutMaxSeconds + 60, FC_LIMITS.timeoutSeconds.min, FC_LIMITS.timeoutSeconds.max);
+  if (executorTimeoutSeconds < minExecutorTimeout) {
+    r.fail(
+      'executorTimeoutSeconds',
+      `${executorTimeoutSeconds} s is below the longest run (runTimeoutMaxSeconds = ${runTimeoutMaxSeconds}) plus ${EXECUTOR_TIMEOUT_MARGIN_SECONDS} s for setup and the final flush; use at least ${minExecutorTimeout}`,
+    );
+  }
+  const executorConcurrency = r.int('executorConcurrency', 10, 1, 1000);
+
+  // The API function.
+  const apiMemoryMb = r.number('apiMemoryMb', 512, memoryRule);
+  const apiCpu = r.number('apiCpu', 0.5, cpuRule);
+  checkCpuMemoryRatio(r, 'apiCpu', apiCpu, apiMemoryMb);
+  const minApiTimeout = Math.ceil(L.MAX_LONG_POLL_MS / 1000) + 5;
+  const apiTimeoutSeconds = r.int('apiTimeoutSeconds', 60, 1, FC_LIMITS.timeoutSeconds.max);
+  if (apiTimeoutSeconds < minApiTimeout) {
+    r.fail('apiTimeoutSeconds', `${apiTimeoutSeconds} s would cut output long polls (up to ${L.MAX_LONG_POLL_MS / 1000} s) short; use at least ${minApiTimeout}`);
+  }
+  const apiInstanceConcurrency = r.int('apiInstanceConcurrency', 20, 2, FC_LIMITS.instanceConcurrency.max);
+
+  // Access.
+  const apiToken = r.string('apiToken');
+  if (apiToken !== undefined && (apiToken.length < 32 || /\s/.test(apiToken))) {
+    r.fail('apiToken', 'expected at least 32 characters without spaces (e.g. openssl rand -hex 24); the value is not shown');
+  }
+  const requireApiToken = r.bool('requireApiToken', false);
+  if (requireApiToken && apiToken === undefined) {
+    r.fail('apiToken', 'required by requireApiToken: set it with pulumi config set --secret apiToken <token>');
+  }
+  const corsOrigin = r.string('corsOrigin');
+  if (corsOrigin !== undefined && !ORIGIN_PATTERN.test(corsOrigin)) {
+    r.fail('corsOrigin', `expected one origin like https://contest.example.org (scheme and host, no path, no wildcard), got ${JSON.stringify(corsOrigin)}`);
+  }
+  const allowNetwork = r.bool('allowNetwork', false);
+  const logging = r.bool('logging', true);
+  const logRetentionDays = r.int('logRetentionDays', 7, 1, 3650);
+
+  if (r.issues.length > 0) throw new StackConfigError(r.issues);
+  return {
+    region: region as string,
+    namePrefix,
+    runsLifecycleDays,
+    codeLifecycleDays,
+    executor: { memoryMb: executorMemoryMb, cpu: executorCpu, timeoutSeconds: executorTimeoutSeconds, concurrency: executorConcurrency },
+    api: { memoryMb: apiMemoryMb, cpu: apiCpu, timeoutSeconds: apiTimeoutSeconds, instanceConcurrency: apiInstanceConcurrency },
+    runLimits: {
+      timeoutDefaultMs: runTimeoutDefaultSeconds * 1000,
+      timeoutMaxMs: runTimeoutMaxSeconds * 1000,
+      outputDefaultBytes: runOutputDefaultKib * KiB,
+      outputMaxBytes: runOutputMaxKib * KiB,
+      memoryDefaultBytes: runMemoryDefaultMib * MiB,
+      memoryMaxBytes: runMemoryMaxMib * MiB,
+    },
+    apiToken,
+    requireApiToken,
+    corsOrigin,
+    allowNetwork,
+    logging,
+    logRetentionDays,
+  };
+}
+
+function checkCpuMemoryRatio(r: Reader, key: ConfigKey, cpu: number, memoryMb: number): void {
+  const gbPerCpu = memoryMb / 1024 / cpu;
+  if (gbPerCpu < FC_LIMITS.gbPerCpu.min - 1e-9 || gbPerCpu > FC_LIMITS.gbPerCpu.max + 1e-9) {
+    r.fail(
+      key,
+      `${cpu} vCPU with ${memoryMb} MB is ${gbPerCpu.toFixed(2)} GB per vCPU; FC needs between ${FC_LIMITS.gbPerCpu.min} and ${FC_LIMITS.gbPerCpu.max} ` +
+        `(vCPU:GB from 1:1 to 1:4), so use ${(memoryMb / 1024 / FC_LIMITS.gbPerCpu.max).toFixed(2)} to ${(memoryMb / 1024 / FC_LIMITS.gbPerCpu.min).toFixed(2)} vCPU`,
+    );
+  }
+}
+
+function roundUp(value: number, step: number): number {
+  return Math.ceil(value / step) * step;
+}
+
+/**
+ * Reads the `pocketrun:*` keys of the current stack (plaintext: secrets arrive decrypted, and only the token's hash
+ * is ever used) and parses them. Called once, by `infra/index.ts`.
+ */
+export function readStackConfig(): StackConfig {
+  // Imported here so that `parseStackConfig` stays usable without Pulumi loaded.
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const pulumi = require('@pulumi/pulumi') as typeof import('@pulumi/pulumi');
+  const raw: RawStackConfig = {};
+  const prefix = `${CONFIG_NAMESPACE}:`;
+  for (const [fullKey, value] of Object.entries(pulumi.runtime.allConfig())) {
+    if (fullKey.startsWith(prefix)) raw[fullKey.slice(prefix.length)] = value;
+  }
+  return parseStackConfig(raw, { stack: pulumi.getStack() });
+}

@@ -1,0 +1,94 @@
+/**
+ * FC's asynchronous invocation, emulated: events queue until an executor instance is free, each instance takes
+ * one event at a time, a failed invocation is retried with backoff up to ASYNC_INVOKE_ATTEMPTS times in all, and
+ * a dead instance is replaced. (FC: async invocations are queued, retried on function errors, and delivered
+ * at-least-once; the executor's claim makes redelivery harmless.)
+ */
+import { ASYNC_INVOKE_ATTEMPTS, ASYNC_RETRY_BASE_MS } from '../core/limits';
+import type { OssEvent } from '../core/protocol';
+import type { ExecutorInstance } from './executorInstance';
+
+interface Pending {
+  event: OssEvent;
+  attempt: number;
+  notBefore: number;
+}
+
+export interface AsyncInvokerOptions {
+  instances: ExecutorInstance[];
+  /** Called when an instance died, before it is restarted (the platform sweeps its sandbox uid). */
+  onInstanceDied?: (instance: ExecutorInstance) => Promise<void> | void;
+  log?: (record: Record<string, unknown>) => void;
+  retryBaseMs?: number;
+}
+
+export class AsyncInvoker {
+  private readonly queue: Pending[] = [];
+  private stopped = false;
+  private inFlight = new Set<Promise<void>>();
+  private retryTimer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly options: AsyncInvokerOptions) {}
+
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  enqueue(event: OssEvent): void {
+    if (this.stopped) return;
+    this.queue.push({ event, attempt: 1, notBefore: 0 });
+    this.pump();
+  }
+
+  private pump(): void {
+    if (this.stopped) return;
+    const now = Date.now();
+    for (const instance of this.options.instances) {
+      if (instance.busy) continue;
+      const index = this.queue.findIndex((p) => p.notBefore <= now);
+      if (index === -1) break;
+      const [pending] = this.queue.splice(index, 1);
+      instance.busy = true;
+      const task = this.deliver(instance, pending).finally(() => {
+        instance.busy = false;
+        this.inFlight.delete(task);
+        this.pump();
+      });
+      this.inFlight.add(task);
+    }
+    this.armRetryTimer();
+  }
+
+  private armRetryTimer(): void {
+    if (this.retryTimer || this.queue.length === 0) return;
+    const wait = Math.max(0, Math.min(...this.queue.map((p) => p.notBefore)) - Date.now());
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.pump();
+    }, wait);
+  }
+
+  private async deliver(instance: ExecutorInstance, pending: Pending): Promise<void> {
+    const ok = await instance.invoke(pending.event);
+    if (ok || this.stopped) return;
+    if (!instance.running) {
+      this.options.log?.({ event: 'instance_died', pid: instance.pid });
+      await this.options.onInstanceDied?.(instance);
+      if (!this.stopped) await instance.start().catch((err) => this.options.log?.({ event: 'instance_restart_failed', error: String(err) }));
+    }
+    if (pending.attempt >= ASYNC_INVOKE_ATTEMPTS) {
+      this.options.log?.({ event: 'invoke_dropped', key: pending.event.events[0]?.oss.object.key, attempts: pending.attempt });
+      return;
+    }
+    const backoff = (this.options.retryBaseMs ?? ASYNC_RETRY_BASE_MS) * 2 ** (pending.attempt - 1);
+    this.queue.push({ event: pending.event, attempt: pending.attempt + 1, notBefore: Date.now() + backoff });
+  }
+
+  /** Stops taking events; resolves once the deliveries in flight have ended. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.queue.length = 0;
+    await Promise.allSettled([...this.inFlight]);
+  }
+}

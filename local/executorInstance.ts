@@ -1,0 +1,122 @@
+/**
+ * One emulated FC instance of the executor function: the very bundle FC runs, in a child process of its own,
+ * answering `POST /invoke`. Like FC, the platform sends one event per instance at a time
+ * (`instanceConcurrency: 1`) and replaces an instance that died.
+ */
+import { spawn, type ChildProcess } from 'child_process';
+import { randomUUID } from 'crypto';
+import * as http from 'http';
+import * as readline from 'readline';
+import type { OssEvent } from '../core/protocol';
+
+const START_TIMEOUT_MS = 15_000;
+
+export interface ExecutorInstanceOptions {
+  entry: string;
+  env: Record<string, string>;
+  onLog?: (line: string) => void;
+}
+
+export class ExecutorInstance {
+  private child: ChildProcess | null = null;
+  private port = 0;
+  private exited: Promise<void> = Promise.resolve();
+  busy = false;
+
+  constructor(private readonly options: ExecutorInstanceOptions) {}
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  get running(): boolean {
+    return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Starts the process and resolves once it listens (its first log line says where). */
+  async start(): Promise<void> {
+    const child = spawn(process.execPath, [this.options.entry], {
+      env: { ...this.options.env, PORT: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    const lines = readline.createInterface({ input: child.stdout! });
+    child.stderr!.on('data', (d: Buffer) => this.options.onLog?.(d.toString().trimEnd()));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('executor instance did not start in time')), START_TIMEOUT_MS);
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`executor instance exited during start (code ${code}, signal ${signal})`));
+      });
+      lines.on('line', (line) => {
+        if (!this.port) {
+          try {
+            const record = JSON.parse(line) as { event?: string; port?: number };
+            if (record.event === 'listening' && record.port) {
+              this.port = record.port;
+              clearTimeout(timer);
+              resolve();
+              return;
+            }
+          } catch {
+            // not a log record
+          }
+        }
+        this.options.onLog?.(line);
+      });
+    });
+  }
+
+  /**
+   * Delivers one event as FC does: `POST /invoke`, the event as body, request id and (placeholder) credential
+   * headers. Resolves true when the function succeeded, false on a function error or a dead instance.
+   */
+  invoke(event: OssEvent): Promise<boolean> {
+    const body = Buffer.from(JSON.stringify(event));
+    return new Promise((resolve) => {
+      const req = http.request(
+        {
+          host: '127.0.0.1',
+          port: this.port,
+          method: 'POST',
+          path: '/invoke',
+          headers: {
+            'content-type': 'application/octet-stream',
+            'content-length': body.length,
+            'x-fc-request-id': randomUUID(),
+            'x-fc-control-path': '/invoke',
+            // FC hands the role's STS credentials to every invocation; the local ones are placeholders, present
+            // so that tests can prove a program never sees them.
+            'x-fc-access-key-id': 'LOCAL-PLACEHOLDER-KEY-ID',
+            'x-fc-access-key-secret': 'LOCAL-PLACEHOLDER-KEY-SECRET',
+            'x-fc-security-token': 'LOCAL-PLACEHOLDER-TOKEN',
+          },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode === 200 && res.headers['x-fc-status'] !== '404'));
+          res.on('error', () => resolve(false));
+        },
+      );
+      req.on('error', () => resolve(false));
+      req.end(body);
+    });
+  }
+
+  /** SIGTERM: the instance kills its run, records it and exits; SIGKILL after `graceMs`. */
+  async stop(graceMs = 6_000): Promise<void> {
+    const child = this.child;
+    if (!child || !this.running) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  /** Simulates FC reclaiming the instance mid-run: no goodbye. */
+  async crash(): Promise<void> {
+    this.child?.kill('SIGKILL');
+    await this.exited;
+  }
+}

@@ -1,0 +1,194 @@
+/**
+ * The local platform: the API server and a pool of executor instances (the same servers FC runs), two folder
+ * buckets with OSS semantics, the OSS trigger (a PutObject under `manifests/` becomes an async invocation) and
+ * the buckets' lifecycle expiry. What each piece copies from the cloud is said where it is built.
+ */
+import { createHash, randomBytes } from 'crypto';
+import * as fs from 'fs';
+import type * as http from 'http';
+import * as os from 'os';
+import * as path from 'path';
+import { FsObjectStore } from '../adapters/fsStore';
+import { createSandbox } from '../adapters/sandbox';
+import { ENV, limitPolicyFromEnv } from '../core/config';
+import * as L from '../core/limits';
+import { systemClock, type Isolation } from '../core/ports';
+import { keys, MANIFEST_PREFIX, ossPutEvent, runIdFromManifestKey, RUNS_PREFIX } from '../core/protocol';
+import { RunService } from '../core/runService';
+import { createApiServer } from '../handlers/api';
+import { AsyncInvoker } from './asyncInvoker';
+import { ExecutorInstance } from './executorInstance';
+import { sweepUid } from '../adapters/processSweeper';
+import { claimUidBlock, type UidBlock } from './uidBlock';
+
+export interface LocalPlatformOptions {
+  port?: number;
+  host?: string;
+  dataDir?: string;
+  /** Executor instances (FC instances with concurrency 1). Default: one per core, at least 2. */
+  executors?: number;
+  /** Age after which run data is deleted (OSS lifecycle rule). */
+  lifecycleMs?: number;
+  apiToken?: string;
+  corsOrigin?: string;
+  isolation?: 'auto' | Isolation;
+  allowNetwork?: boolean;
+  /** Extra environment for the handlers (limits, e.g. RUN_TIMEOUT_MAX_MS). */
+  handlerEnv?: Record<string, string>;
+  /** The executor bundle; defaults to the one beside this bundle in dist/. */
+  executorEntry?: string;
+  /** Base of the async retry backoff. */
+  retryBaseMs?: number;
+  log?: (record: Record<string, unknown>) => void;
+}
+
+export interface LocalPlatform {
+  url: string;
+  isolation: Isolation;
+  dataDir: string;
+  instances: ExecutorInstance[];
+  invoker: AsyncInvoker;
+  /** Kills runs in flight (recorded as killed), stops every process, releases the uids. */
+  stop(): Promise<void>;
+}
+
+function defaultExecutorEntry(): string {
+  const candidates = [path.resolve(__dirname, '../executor/index.js'), path.resolve(__dirname, '../dist/executor/index.js')];
+  const found = candidates.find((c) => fs.existsSync(c));
+  if (!found) throw new Error(`executor bundle not found (looked in ${candidates.join(', ')}); run npm run build`);
+  return found;
+}
+
+export async function startLocalPlatform(options: LocalPlatformOptions = {}): Promise<LocalPlatform> {
+  const log = options.log ?? (() => undefined);
+  const dataDir = path.resolve(options.dataDir ?? L.DEFAULT_DATA_DIR);
+  fs.mkdirSync(dataDir, { recursive: true });
+  const handlerEnv: Record<string, string> = {
+    [ENV.store]: 'fs',
+    [ENV.dataDir]: dataDir,
+    [ENV.codeBucket]: 'code',
+    [ENV.runsBucket]: 'runs',
+    ...options.handlerEnv,
+  };
+  const code = new FsObjectStore({ root: dataDir, bucket: handlerEnv[ENV.codeBucket] });
+  const runs = new FsObjectStore({ root: dataDir, bucket: handlerEnv[ENV.runsBucket] });
+
+  const executorCount = options.executors ?? Math.max(2, os.cpus().length);
+  const uids: UidBlock = claimUidBlock(executorCount);
+  const cleanup: Array<() => Promise<void> | void> = [() => uids.release()];
+  try {
+    // Probe once which isolation this host gives, so every instance runs the same way and the banner says it.
+    const probe = await createSandbox({ isolation: options.isolation ?? 'auto', uidBase: uids.base, uidCount: 1, workRoot: path.join(os.tmpdir(), 'pocketrun-probe') });
+    const isolation = probe.isolation;
+
+    const instances = Array.from({ length: executorCount }, (_, i) => {
+      const uid = uids.base + i;
+      const instance = new ExecutorInstance({
+        entry: options.executorEntry ?? defaultExecutorEntry(),
+        env: {
+          PATH: process.env.PATH ?? '/usr/bin:/bin',
+          ...handlerEnv,
+          [ENV.isolation]: isolation,
+          [ENV.sandboxUidBase]: String(uid),
+          [ENV.sandboxUidCount]: '1',
+          [ENV.workRoot]: path.join(os.tmpdir(), 'pocketrun'),
+          [ENV.allowNetwork]: options.allowNetwork ? '1' : '0',
+          // FC puts the role's credentials in the instance environment; so do we (placeholders), to prove the
+          // sandbox never passes them on.
+          ALIBABA_CLOUD_ACCESS_KEY_ID: 'LOCAL-PLACEHOLDER-KEY-ID',
+          ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'LOCAL-PLACEHOLDER-KEY-SECRET',
+          ALIBABA_CLOUD_SECURITY_TOKEN: 'LOCAL-PLACEHOLDER-TOKEN',
+          FC_FUNCTION_NAME: 'pocketrun-executor',
+        },
+        onLog: (line) => log({ event: 'executor_log', instance: i, line }),
+      });
+      return Object.assign(instance, { uid });
+    });
+    cleanup.push(() => Promise.all(instances.map((i) => i.stop())).then(() => undefined));
+    await Promise.all(instances.map((i) => i.start()));
+
+    const invoker = new AsyncInvoker({
+      instances,
+      log,
+      retryBaseMs: options.retryBaseMs,
+      // FC would discard the whole instance; here its sandboxed programs must be swept by hand.
+      onInstanceDied: (instance) => sweepUid((instance as typeof instances[number]).uid),
+    });
+    // Stopping an instance kills its run and records it, which ends the delivery the invoker waits for.
+    cleanup.push(async () => {
+      await Promise.all([invoker.stop(), ...instances.map((i) => i.stop())]);
+      for (const i of instances) sweepUid(i.uid);
+    });
+
+    // The OSS trigger: object-created events on the code bucket, filtered to manifests (prefix + suffix).
+    const subscription = code.onObjectCreated((meta) => {
+      if (meta.event !== 'PutObject' || !runIdFromManifestKey(meta.key)) return;
+      invoker.enqueue(ossPutEvent(code.bucket, meta.key, meta.size, meta.etag));
+    });
+    cleanup.push(() => subscription.dispose());
+
+    // FC's async queue is durable: manifests left unclaimed when the platform last stopped are delivered now.
+    for (const manifest of await code.list(MANIFEST_PREFIX)) {
+      const id = runIdFromManifestKey(manifest.key);
+      if (id && !(await runs.head(keys.claim(id)))) invoker.enqueue(ossPutEvent(code.bucket, manifest.key, manifest.size, manifest.etag));
+    }
+
+    // Lifecycle rules: both buckets expire their objects after `lifecycleMs`.
+    const lifecycleMs = options.lifecycleMs ?? L.DEFAULT_LIFECYCLE_MS;
+    const sweep = async () => {
+      const removed = (await code.removeOlderThan(MANIFEST_PREFIX, lifecycleMs)) + (await runs.removeOlderThan(RUNS_PREFIX, lifecycleMs));
+      if (removed > 0) log({ event: 'lifecycle_expired', objects: removed });
+    };
+    await sweep();
+    const sweeper = setInterval(() => void sweep().catch(() => undefined), Math.min(L.LIFECYCLE_SWEEP_INTERVAL_MS, lifecycleMs));
+    cleanup.push(() => clearInterval(sweeper));
+
+    const env = { ...process.env, ...handlerEnv };
+    const service = new RunService({ code, runs, clock: systemClock, randomBytes, policy: limitPolicyFromEnv(env) });
+    const server = createApiServer({
+      service,
+      tokenSha256: options.apiToken ? createHash('sha256').update(options.apiToken).digest('hex') : undefined,
+      corsOrigin: options.corsOrigin,
+      isolation,
+      log,
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? L.DEFAULT_PORT, options.host ?? '127.0.0.1', () => resolve());
+    });
+    cleanup.push(() => closeServer(server));
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+
+    let stopping: Promise<void> | null = null;
+    return {
+      url: `http://${options.host ?? '127.0.0.1'}:${port}`,
+      isolation,
+      dataDir,
+      instances,
+      invoker,
+      stop: () => (stopping ??= runCleanup(cleanup)),
+    };
+  } catch (err) {
+    await runCleanup(cleanup);
+    throw err;
+  }
+}
+
+async function runCleanup(steps: Array<() => Promise<void> | void>): Promise<void> {
+  // Last acquired, first released.
+  for (const step of [...steps].reverse()) {
+    try {
+      await step();
+    } catch {
+      // keep cleaning up
+    }
+  }
+}
+
+function closeServer(server: http.Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}

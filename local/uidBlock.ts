@@ -1,0 +1,45 @@
+/**
+ * Sandbox uids are per host, not per process: two local platforms (or two test files) on one machine must never
+ * share one, or one's cleanup would kill the other's programs. A block is claimed with an exclusive lock file
+ * naming its owner's pid; a block whose owner is gone is taken over.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+
+const LOCK_DIR = '/tmp/pocketrun-uid-blocks';
+const FIRST_UID = 40_000;
+const LAST_UID = 59_999;
+
+export interface UidBlock {
+  base: number;
+  count: number;
+  release(): void;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export function claimUidBlock(count: number): UidBlock {
+  fs.mkdirSync(LOCK_DIR, { recursive: true, mode: 0o700 });
+  for (let base = FIRST_UID; base + count - 1 <= LAST_UID; base += count) {
+    const lock = path.join(LOCK_DIR, `${base}-${count}`);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        fs.writeFileSync(lock, String(process.pid), { flag: 'wx' });
+        return { base, count, release: () => fs.rmSync(lock, { force: true }) };
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        const owner = Number(fs.readFileSync(lock, 'utf8'));
+        if (Number.isInteger(owner) && owner > 0 && alive(owner)) break;
+        fs.rmSync(lock, { force: true });
+      }
+    }
+  }
+  throw new Error(`no free block of ${count} sandbox uids in ${FIRST_UID}-${LAST_UID}`);
+}

@@ -1,0 +1,119 @@
+/** Limits, kill, input ordering and byte-exact output over HTTP on the local platform. */
+import * as fs from 'fs';
+import * as path from 'path';
+import { keys } from '../../core/protocol';
+import { startTestPlatform, type TestPlatform } from '../support/platform';
+
+let t: TestPlatform;
+beforeAll(async () => {
+  t = await startTestPlatform({ executors: 2, handlerEnv: { RUN_TIMEOUT_MAX_MS: '20000' } });
+});
+afterAll(() => t?.stop());
+
+test('an infinite loop is stopped by its timeout', async () => {
+  const started = Date.now();
+  const { result } = await t.client.run('while True:\n    pass', { limits: { timeoutMs: 1500 } });
+  expect(result.status).toBe('timeout');
+  expect(result.signal).toBe('SIGKILL');
+  expect(result.wallMs).toBeGreaterThanOrEqual(1500);
+  expect(Date.now() - started).toBeLessThan(15_000);
+});
+
+test('a timeout above the configured maximum is clamped to it, not taken as 60 000 s', async () => {
+  const id = await t.client.start('import time\ntime.sleep(1)', { limits: { timeoutMs: 60_000_000 } });
+  const manifest = JSON.parse(fs.readFileSync(path.join(t.dataDir, 'code', keys.manifest(id)), 'utf8'));
+  expect(manifest.limits.timeoutMs).toBe(20_000);
+  expect((await t.client.finish(id)).result.status).toBe('ok');
+});
+
+test('kill stops a running program with status killed', async () => {
+  const id = await t.client.start('import time\nprint("up", flush=True)\ntime.sleep(100)');
+  await t.client.readUntil(id, (s) => s.includes('up'));
+  expect(await t.client.kill(id)).toBe(202);
+  const { result } = await t.client.finish(id);
+  expect(result.status).toBe('killed');
+  expect(result.wallMs).toBeLessThan(10_000);
+});
+
+test('an output flood stops at the cap with status output_limit', async () => {
+  const { bytes, result } = await t.client.run("while True:\n    print('x' * 1000)", { limits: { outputBytes: 100_000 } });
+  expect(result.status).toBe('output_limit');
+  expect(bytes.length).toBe(100_000);
+});
+
+test('the default output cap is 1 MiB', async () => {
+  const { bytes, result } = await t.client.run("import sys\nwhile True:\n    sys.stdout.write('y' * 65536)");
+  expect(result.status).toBe('output_limit');
+  expect(bytes.length).toBe(1024 * 1024);
+});
+
+test('two inputs sent back to back both arrive, in order', async () => {
+  const id = await t.client.start("a = input('a? ')\nb = input('b? ')\nprint('got', a, b)");
+  await t.client.readUntil(id, (s) => s.includes('a? '));
+  const [first, second] = [t.client.input(id, 'one\n'), t.client.input(id, 'two\n')];
+  expect(await first).toBe(202);
+  expect(await second).toBe(202);
+  const { output, result } = await t.client.finish(id);
+  expect(output).toContain('got one two');
+  expect(result.status).toBe('ok');
+});
+
+test('many inputs sent without waiting arrive complete and in order', async () => {
+  const id = await t.client.start("import sys\nlines = [sys.stdin.readline().strip() for _ in range(20)]\nprint('|'.join(lines))");
+  for (let i = 0; i < 20; i++) expect(await t.client.input(id, `line${i}\n`)).toBe(202);
+  const { output } = await t.client.finish(id);
+  expect(output).toContain(Array.from({ length: 20 }, (_, i) => `line${i}`).join('|'));
+});
+
+test("20 000 × '你好世界' arrives byte-exact, through utf8 reads that never split a character", async () => {
+  const expected = '你好世界'.repeat(20_000) + '\r\n';
+  const id = await t.client.start("print('你好世界' * 20000)");
+  let text = '';
+  let offset = 0;
+  for (;;) {
+    const chunk = await t.client.output(id, offset, 2_000);
+    expect(chunk.data).not.toContain('\uFFFD');
+    text += chunk.data;
+    offset = chunk.offset;
+    if (chunk.eof) break;
+  }
+  expect(text.length).toBe(expected.length);
+  expect(text === expected).toBe(true);
+  expect(offset).toBe(Buffer.byteLength(expected));
+});
+
+test('reads from an offset return only the new bytes and the next offset', async () => {
+  const id = await t.client.start("print('abc')\nprint('défg')");
+  const all = await t.client.finish(id);
+  const from4 = await t.client.output(id, 5);
+  expect(from4.data).toBe('défg\r\n');
+  expect(from4.offset).toBe(all.bytes.length);
+  const past = await t.client.output(id, all.bytes.length + 100);
+  expect(past.data).toBe('');
+  expect(past.eof).toBe(true);
+});
+
+test('a long poll returns as soon as new output arrives', async () => {
+  const id = await t.client.start('import time\ntime.sleep(1.5)\nprint("late")');
+  const started = Date.now();
+  let chunk = await t.client.output(id, 0, 20_000);
+  while (!chunk.data && !chunk.eof) chunk = await t.client.output(id, chunk.offset, 20_000);
+  expect(chunk.data).toContain('late');
+  expect(Date.now() - started).toBeLessThan(10_000);
+});
+
+test('GET /api/runs/:id reports language, state and result', async () => {
+  const id = await t.client.start('print(1)');
+  await t.client.finish(id);
+  const { status, json } = await t.client.request('GET', `/api/runs/${id}`);
+  expect(status).toBe(200);
+  expect(json).toMatchObject({ id, language: 'python', state: 'finished', result: { status: 'ok', exitCode: 0 } });
+});
+
+test('input to a finished run is refused with 409', async () => {
+  const id = await t.client.start('print(1)');
+  await t.client.finish(id);
+  const { status, json } = await t.client.request('POST', `/api/runs/${id}/input`, { data: 'x' });
+  expect(status).toBe(409);
+  expect(json.error.code).toBe('run_finished');
+});
