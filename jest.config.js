@@ -3,9 +3,9 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  moduleFileExtensions: ['ts', 'js', 'json', 'html'],
+  moduleFileExtensions: ['js', 'ts', 'json', 'html'],
   transform: {
-    '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }],
+    '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
     '^.+\\.html$': '<rootDir>/test/support/htmlTransform.js',
   },
   globalSetup: '<rootDir>/test/support/globalSetup.js',

@@ -216,7 +216,8 @@ export class OssObjectStore implements ObjectStore {
       endpoint,
       secure: secure ?? true,
       cname: cname ?? false,
-      timeout: timeoutMs,
+      // An explicit undefined would replace ali-oss's 60 s default and leave urllib's much shorter one.
+      timeout: timeoutMs ?? 60_000,
       accessKeyId,
       accessKeySecret,
       stsToken,

@@ -60,7 +60,8 @@ function buildBundles(options = {}) {
       sourcemap: false,
       legalComments: 'none',
       logLevel: options.quiet ? 'error' : 'warning',
-      external: spec.nativeDeps ?? [],
+      // urllib (under ali-oss) lazily requires proxy-agent, which is never used here.
+      external: [...(spec.nativeDeps ?? []), 'proxy-agent'],
       // ali-oss pulls optional modules it never uses on Node.
       define: { 'process.env.NODE_ENV': '"production"' },
       // The page is served by the API function itself, so it travels inside the bundle.

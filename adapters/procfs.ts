@@ -1,0 +1,115 @@
+/**
+ * Small, allocation-light readers of Linux `/proc`, shared by the PTY spawner (input-wait probe) and the
+ * sandbox (process sweeps). Every reader returns null instead of throwing: processes vanish between two reads.
+ */
+import * as fs from 'fs';
+
+const scratch = Buffer.allocUnsafe(8192);
+
+/** Reads at most 8 KiB of a `/proc` file as latin1 text; null when it cannot be opened or read. */
+export function readProc(path: string, maxBytes = scratch.length): string | null {
+  let fd: number;
+  try {
+    fd = fs.openSync(path, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    let length = 0;
+    const limit = Math.min(maxBytes, scratch.length);
+    for (;;) {
+      const n = fs.readSync(fd, scratch, length, limit - length, null);
+      if (n <= 0) break;
+      length += n;
+      if (length >= limit) break;
+    }
+    return scratch.toString('latin1', 0, length);
+  } catch {
+    return null;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Numeric entries of a `/proc` folder (`/proc`, `/proc/<pid>/task`, `/proc/<pid>/fd`). */
+export function listNumeric(path: string): number[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(path);
+  } catch {
+    return [];
+  }
+  const out: number[] = [];
+  for (const name of names) {
+    const c = name.charCodeAt(0);
+    if (c >= 48 && c <= 57) out.push(Number(name));
+  }
+  return out;
+}
+
+export interface ProcStat {
+  pid: number;
+  state: string;
+  ppid: number;
+  pgrp: number;
+  session: number;
+  /** Controlling terminal, encoded like `stat.rdev` (0 when none). */
+  ttyNr: number;
+  /** Foreground process group of the controlling terminal (host pid), -1 when none. */
+  tpgid: number;
+  numThreads: number;
+}
+
+/** Parses `/proc/<pid>/stat` (the command name may contain spaces and parentheses: split after the last `)`). */
+export function readStat(pid: number, tid?: number): ProcStat | null {
+  const text = readProc(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 1024);
+  if (!text) return null;
+  const close = text.lastIndexOf(')');
+  if (close < 0) return null;
+  const f = text.slice(close + 2).split(' ');
+  // f[0] is field 3 (state).
+  return {
+    pid,
+    state: f[0],
+    ppid: Number(f[1]),
+    pgrp: Number(f[2]),
+    session: Number(f[3]),
+    ttyNr: Number(f[4]),
+    tpgid: Number(f[5]),
+    numThreads: Number(f[17]),
+  };
+}
+
+export interface ProcIdentity {
+  pid: number;
+  /** Real, effective, saved and filesystem uid. */
+  uids: number[];
+  /** Single-letter state (`R`, `S`, `D`, `T`, `Z`, ...). */
+  state: string;
+}
+
+/** Uids and state from `/proc/<pid>/status` (readable for every process, unlike `/proc/<pid>` ownership). */
+export function readIdentity(pid: number): ProcIdentity | null {
+  const text = readProc(`/proc/${pid}/status`, 2048);
+  if (!text) return null;
+  const state = /\nState:\s*(\S)/.exec(text);
+  const uid = /\nUid:\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)/.exec(text);
+  if (!state || !uid) return null;
+  return { pid, state: state[1], uids: [Number(uid[1]), Number(uid[2]), Number(uid[3]), Number(uid[4])] };
+}
+
+/** Every live (not zombie) process whose any uid is in `uids`, grouped by that uid. */
+export function processesOfUids(uids: ReadonlySet<number>): Map<number, number[]> {
+  const found = new Map<number, number[]>();
+  for (const pid of listNumeric('/proc')) {
+    if (pid === process.pid) continue;
+    const id = readIdentity(pid);
+    if (!id || id.state === 'Z' || id.state === 'X') continue;
+    const owner = id.uids.find((u) => uids.has(u));
+    if (owner === undefined) continue;
+    const list = found.get(owner);
+    if (list) list.push(pid);
+    else found.set(owner, [pid]);
+  }
+  return found;
+}

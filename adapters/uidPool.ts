@@ -1,0 +1,52 @@
+/**
+ * The sandbox uids of one executor process: `base .. base + count - 1`, one per concurrently running run.
+ * Executor processes on one host get disjoint ranges from configuration, so allocation in memory is enough.
+ * The gid of a run is its uid (no group is shared between runs).
+ */
+export class UidPool {
+  private readonly free: number[] = [];
+  private readonly used = new Set<number>();
+  private readonly quarantined = new Set<number>();
+
+  constructor(
+    readonly base: number,
+    readonly count: number,
+  ) {
+    if (!Number.isSafeInteger(base) || base < 1000) throw new RangeError(`uid base must be an integer >= 1000, got ${base}`);
+    if (!Number.isSafeInteger(count) || count < 1) throw new RangeError(`uid count must be a positive integer, got ${count}`);
+    const last = base + count - 1;
+    if (last > 4294967294) throw new RangeError(`uid range ${base}..${last} is past the largest uid`);
+    if (base <= 65535 && last >= 65534) throw new RangeError(`uid range ${base}..${last} contains nobody (65534/65535)`);
+    // Lowest first, so a quiet host keeps reusing the same few uids.
+    for (let uid = base + count - 1; uid >= base; uid--) this.free.push(uid);
+  }
+
+  /** Every uid of the range. */
+  all(): number[] {
+    return Array.from({ length: this.count }, (_, i) => this.base + i);
+  }
+
+  /** A free uid, or null when every uid is in use. */
+  acquire(): number | null {
+    const uid = this.free.pop();
+    if (uid === undefined) return null;
+    this.used.add(uid);
+    return uid;
+  }
+
+  release(uid: number): void {
+    if (!this.used.delete(uid)) return;
+    this.free.push(uid);
+    this.free.sort((a, b) => b - a);
+  }
+
+  /** Takes a uid out of service for the life of the process (something of it could not be removed). */
+  quarantine(uid: number): void {
+    this.used.delete(uid);
+    this.quarantined.add(uid);
+  }
+
+  get inUse(): number {
+    return this.used.size;
+  }
+}

@@ -1,0 +1,25 @@
+/**
+ * The Pulumi program (Pulumi.yaml `main: infra/`). It reads and validates the stack's configuration once, builds
+ * the two function bundles with the same builder `npm run build` and the tests use (scripts/bundles.js: esbuild,
+ * deterministic, node-pty's linux-x64 binary beside the executor), and declares the platform (infra/stack.ts).
+ */
+import { buildBundles } from '../scripts/bundles';
+import { readStackConfig } from './config';
+import { pocketrunStack } from './stack';
+
+const config = readStackConfig();
+const built = buildBundles({ outDir: 'dist/fc/bundles', names: ['api', 'executor'], quiet: true });
+const stack = pocketrunStack(config, { bundles: { api: built.api, executor: built.executor }, zipDir: 'dist/fc' });
+
+/** Base URL of the API (the HTTP trigger's public address): what `npm run smoke -- <url>` takes. */
+export const apiUrl = stack.apiUrl;
+export const region = stack.region;
+export const codeBucket = stack.codeBucket;
+export const runsBucket = stack.runsBucket;
+export const deployBucket = stack.deployBucket;
+export const apiFunction = stack.apiFunction;
+export const executorFunction = stack.executorFunction;
+export const logProject = stack.logProject;
+export const logstore = stack.logstore;
+export const apiCodeSha256 = stack.apiCodeSha256;
+export const executorCodeSha256 = stack.executorCodeSha256;

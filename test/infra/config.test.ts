@@ -1,0 +1,204 @@
+/**
+ * Stack configuration: defaults, conversions and every validation rule, table-driven, without Pulumi. The stack
+ * files in the repository must parse too.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import * as L from '../../core/limits';
+import { CONFIG_KEYS, parseStackConfig, StackConfigError, type RawStackConfig } from '../../infra/config';
+
+const ROOT = path.resolve(__dirname, '../..');
+const base: RawStackConfig = { region: 'cn-hangzhou' };
+
+function parse(extra: RawStackConfig, stack = 'dev') {
+  return parseStackConfig({ ...base, ...extra }, { stack });
+}
+
+function issuesOf(extra: RawStackConfig, stack = 'dev'): StackConfigError {
+  try {
+    parse(extra, stack);
+  } catch (err) {
+    if (err instanceof StackConfigError) return err;
+    throw err;
+  }
+  throw new Error(`expected a StackConfigError for ${JSON.stringify(extra)}`);
+}
+
+/** Reads `config:` of a Pulumi.<stack>.yaml into raw values without the namespace. */
+function stackFile(name: string): RawStackConfig {
+  // js-yaml ships with @pulumi/pulumi.
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const yaml = require('js-yaml') as { load(text: string): unknown };
+  const doc = yaml.load(fs.readFileSync(path.join(ROOT, name), 'utf8')) as { config: Record<string, unknown> };
+  const raw: RawStackConfig = {};
+  for (const [key, value] of Object.entries(doc.config)) {
+    expect(key.startsWith('pocketrun:')).toBe(true);
+    raw[key.slice('pocketrun:'.length)] = value as string;
+  }
+  return raw;
+}
+
+describe('parseStackConfig defaults', () => {
+  test('only the region is required; the rest defaults to the platform limits', () => {
+    const config = parse({});
+    expect(config).toEqual({
+      region: 'cn-hangzhou',
+      namePrefix: 'pocketrun-dev',
+      runsLifecycleDays: 1,
+      codeLifecycleDays: 7,
+      executor: { memoryMb: 2048, cpu: 1, timeoutSeconds: L.MAX_TIMEOUT_MS / 1000 + 60, concurrency: 10 },
+      api: { memoryMb: 512, cpu: 0.5, timeoutSeconds: 60, instanceConcurrency: 20 },
+      runLimits: {
+        timeoutDefaultMs: L.DEFAULT_TIMEOUT_MS,
+        timeoutMaxMs: L.MAX_TIMEOUT_MS,
+        outputDefaultBytes: L.DEFAULT_OUTPUT_BYTES,
+        outputMaxBytes: L.MAX_OUTPUT_BYTES,
+        memoryDefaultBytes: L.DEFAULT_MEMORY_BYTES,
+        memoryMaxBytes: L.MAX_MEMORY_BYTES,
+      },
+      apiToken: undefined,
+      requireApiToken: false,
+      corsOrigin: undefined,
+      allowNetwork: false,
+      logging: true,
+      logRetentionDays: 7,
+    });
+  });
+
+  test('strings from Pulumi are converted; units become the handlers\' units', () => {
+    const config = parse({
+      runTimeoutDefaultSeconds: '10',
+      runTimeoutMaxSeconds: '20',
+      runOutputDefaultKib: '64',
+      runOutputMaxKib: '128',
+      runMemoryDefaultMib: '64',
+      runMemoryMaxMib: '128',
+      executorMemoryMb: '512',
+      executorCpu: '0.25',
+      executorTimeoutSeconds: '50',
+      allowNetwork: 'true',
+      logging: 'false',
+    });
+    expect(config.runLimits).toEqual({
+      timeoutDefaultMs: 10_000,
+      timeoutMaxMs: 20_000,
+      outputDefaultBytes: 64 * 1024,
+      outputMaxBytes: 128 * 1024,
+      memoryDefaultBytes: 64 * 1024 * 1024,
+      memoryMaxBytes: 128 * 1024 * 1024,
+    });
+    expect(config.executor).toEqual({ memoryMb: 512, cpu: 0.25, timeoutSeconds: 50, concurrency: 10 });
+    expect(config.allowNetwork).toBe(true);
+    expect(config.logging).toBe(false);
+  });
+
+  test('the executor timeout follows the run maximum when not set', () => {
+    expect(parse({ runTimeoutMaxSeconds: '120' }).executor.timeoutSeconds).toBe(180);
+  });
+
+  test('a valid token is kept for hashing', () => {
+    expect(parse({ apiToken: 'x'.repeat(32), requireApiToken: 'true' }).apiToken).toBe('x'.repeat(32));
+  });
+
+  test('the default prefix follows the stack name', () => {
+    expect(parse({}, 'Contest_2025').namePrefix).toBe('pocketrun-contest-2025');
+  });
+
+  test('every documented key is accepted', () => {
+    const all: RawStackConfig = {};
+    for (const key of Object.keys(CONFIG_KEYS)) all[key] = undefined;
+    expect(() => parseStackConfig({ ...all, region: 'cn-shanghai' }, { stack: 'dev' })).not.toThrow();
+  });
+});
+
+describe('parseStackConfig errors name the key', () => {
+  const cases: Array<[string, RawStackConfig, string, RegExp]> = [
+    ['missing region', { region: undefined }, 'region', /required/],
+    ['malformed region', { region: 'Hangzhou' }, 'region', /region id/],
+    ['lifecycle days zero', { runsLifecycleDays: '0' }, 'runsLifecycleDays', /from 1 to 3650/],
+    ['lifecycle days fractional', { codeLifecycleDays: '1.5' }, 'codeLifecycleDays', /whole number/],
+    ['lifecycle days not a number', { runsLifecycleDays: 'one' }, 'runsLifecycleDays', /expected a number/],
+    ['lifecycle days negative', { codeLifecycleDays: '-3' }, 'codeLifecycleDays', /from 1 to 3650/],
+    ['memory not a multiple of 64', { executorMemoryMb: '2000' }, 'executorMemoryMb', /multiple of 64/],
+    ['api memory not a multiple of 64', { apiMemoryMb: '500' }, 'apiMemoryMb', /multiple of 64/],
+    ['memory below FC minimum', { executorMemoryMb: '64' }, 'executorMemoryMb', /from 128 to 32768/],
+    ['cpu not a multiple of 0.05', { executorCpu: '0.33' }, 'executorCpu', /multiple of 0.05/],
+    ['too much memory per cpu (1:8)', { executorCpu: '0.25' }, 'executorCpu', /between 1 and 4/],
+    ['too little memory per cpu (2:1)', { executorCpu: '4' }, 'executorCpu', /between 1 and 4/],
+    ['api cpu/memory ratio', { apiCpu: '2' }, 'apiCpu', /between 1 and 4/],
+    ['executor timeout below the run maximum', { executorTimeoutSeconds: '200' }, 'executorTimeoutSeconds', /below the longest run/],
+    ['executor timeout equal to the run maximum', { executorTimeoutSeconds: '300' }, 'executorTimeoutSeconds', /at least 330/],
+    ['executor timeout above FC maximum', { executorTimeoutSeconds: '100000' }, 'executorTimeoutSeconds', /from 1 to 86400/],
+    ['executor memory cannot hold the largest run', { executorMemoryMb: '1024' }, 'executorMemoryMb', /runMemoryMaxMib/],
+    ['executor concurrency zero', { executorConcurrency: '0' }, 'executorConcurrency', /from 1 to 1000/],
+    ['api instance concurrency 1', { apiInstanceConcurrency: '1' }, 'apiInstanceConcurrency', /from 2 to 200/],
+    ['api timeout below long poll', { apiTimeoutSeconds: '20' }, 'apiTimeoutSeconds', /long polls/],
+    ['run timeout default above maximum', { runTimeoutDefaultSeconds: '400' }, 'runTimeoutDefaultSeconds', /above runTimeoutMaxSeconds/],
+    ['run output default above maximum', { runOutputDefaultKib: '9000' }, 'runOutputDefaultKib', /above runOutputMaxKib/],
+    ['run memory default above maximum', { runMemoryDefaultMib: '2048' }, 'runMemoryDefaultMib', /above runMemoryMaxMib/],
+    ['short token', { apiToken: 'short' }, 'apiToken', /at least 32 characters/],
+    ['token with spaces', { apiToken: `${'a'.repeat(20)} ${'b'.repeat(20)}` }, 'apiToken', /without spaces/],
+    ['token required but missing', { requireApiToken: 'true' }, 'apiToken', /required by requireApiToken/],
+    ['bool not a bool', { allowNetwork: 'yes' }, 'allowNetwork', /true or false/],
+    ['cors origin with a path', { corsOrigin: 'https://example.org/app' }, 'corsOrigin', /one origin/],
+    ['cors wildcard', { corsOrigin: '*' }, 'corsOrigin', /no wildcard/],
+    ['prefix with uppercase', { namePrefix: 'PocketRun' }, 'namePrefix', /lowercase/],
+    ['prefix too long', { namePrefix: 'p'.repeat(33) }, 'namePrefix', /3 to 32/],
+    ['log retention zero', { logRetentionDays: '0' }, 'logRetentionDays', /from 1 to 3650/],
+    ['unknown key (typo)', { executorMemory: '2048' }, 'executorMemory', /unknown key/],
+  ];
+
+  test.each(cases)('%s', (_label, extra, key, message) => {
+    const error = issuesOf(extra);
+    expect(error.keys).toContain(key);
+    const issue = error.issues.find((i) => i.key === key);
+    expect(issue?.message).toMatch(message);
+    expect(error.message).toContain(`pocketrun:${key}`);
+  });
+
+  test('every problem is reported at once', () => {
+    const error = issuesOf({ runsLifecycleDays: '0', executorMemoryMb: '1000', executorTimeoutSeconds: '10' });
+    expect(error.keys).toEqual(expect.arrayContaining(['runsLifecycleDays', 'executorMemoryMb', 'executorTimeoutSeconds']));
+    expect(error.message.split('\n').length).toBeGreaterThanOrEqual(4);
+  });
+
+  test('the token never appears in an error', () => {
+    const token = 'sekrit sekrit sekrit sekrit sekrit';
+    const error = issuesOf({ apiToken: token });
+    expect(error.message).not.toContain('sekrit');
+  });
+});
+
+describe('stack files', () => {
+  test('Pulumi.dev.yaml holds every key and parses', () => {
+    const raw = stackFile('Pulumi.dev.yaml');
+    const text = fs.readFileSync(path.join(ROOT, 'Pulumi.dev.yaml'), 'utf8');
+    // apiToken is a secret: present as documentation, not as a clear value.
+    for (const key of Object.keys(CONFIG_KEYS)) expect(text).toContain(`pocketrun:${key}:`);
+    const config = parseStackConfig(raw, { stack: 'dev' });
+    expect(config.allowNetwork).toBe(false);
+    expect(config.requireApiToken).toBe(false);
+  });
+
+  test('Pulumi.contest.yaml: more executors, shorter lifecycle, token required', () => {
+    const dev = parseStackConfig(stackFile('Pulumi.dev.yaml'), { stack: 'dev' });
+    const raw = stackFile('Pulumi.contest.yaml');
+    expect(() => parseStackConfig(raw, { stack: 'contest' })).toThrow(/pocketrun:apiToken: required by requireApiToken/);
+    const contest = parseStackConfig({ ...raw, apiToken: 'c'.repeat(48) }, { stack: 'contest' });
+    expect(contest.executor.concurrency).toBeGreaterThan(dev.executor.concurrency);
+    expect(contest.runsLifecycleDays).toBeLessThanOrEqual(dev.runsLifecycleDays);
+    expect(contest.codeLifecycleDays).toBeLessThan(dev.codeLifecycleDays);
+    expect(contest.requireApiToken).toBe(true);
+    expect(contest.allowNetwork).toBe(false);
+  });
+
+  test('Pulumi.yaml points the nodejs runtime at infra/', () => {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const yaml = require('js-yaml') as { load(text: string): any };
+    const project = yaml.load(fs.readFileSync(path.join(ROOT, 'Pulumi.yaml'), 'utf8'));
+    expect(project.name).toBe('pocketrun');
+    expect(project.runtime.name).toBe('nodejs');
+    expect(project.main).toBe('infra/');
+    expect(fs.existsSync(path.join(ROOT, project.main, 'index.ts'))).toBe(true);
+  });
+});
