@@ -8,6 +8,9 @@ import { isStoreError, type Clock, type ObjectStore, type Timer } from './ports'
 
 /** Bytes of the most recent output kept in memory to classify the exit (e.g. a MemoryError trace). */
 const TAIL_BYTES = 4096;
+/** Transient storage failures (timeouts, resets) are retried this many times in all. */
+const APPEND_ATTEMPTS = 4;
+const APPEND_RETRY_MS = 100;
 
 export class OutputSink {
   private pending: Buffer[] = [];
@@ -90,19 +93,26 @@ export class OutputSink {
     this.pending = [];
     this.pendingBytes = 0;
     this.lastFlushAt = this.clock.now();
-    try {
-      this.position = (await this.store.append(this.key, body, this.position)).nextPosition;
-    } catch (err) {
-      // A lost response to an append that did land shows up as a mismatch by exactly our length: check the bytes
-      // and carry on, so a retried request never doubles output.
-      if (isStoreError(err, 'PositionMismatch') && err.nextPosition === this.position + body.length) {
-        const landed = await this.store.get(this.key, { start: this.position, end: err.nextPosition - 1 });
-        if (landed.data.equals(body)) {
-          this.position = err.nextPosition;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        this.position = (await this.store.append(this.key, body, this.position)).nextPosition;
+        return;
+      } catch (err) {
+        // An append whose response was lost may have landed: the retry then meets a mismatch by exactly our
+        // length. Compare the bytes and carry on, so a retried request never doubles output.
+        if (isStoreError(err, 'PositionMismatch') && err.nextPosition === this.position + body.length) {
+          const landed = await this.store.get(this.key, { start: this.position, end: err.nextPosition - 1 }).catch(() => null);
+          if (landed?.data.equals(body)) {
+            this.position = err.nextPosition;
+            return;
+          }
+        }
+        if (isStoreError(err) || attempt >= APPEND_ATTEMPTS) {
+          this.failure = err;
           return;
         }
+        await this.clock.sleep(APPEND_RETRY_MS * attempt);
       }
-      this.failure = err;
     }
   }
 }

@@ -1,6 +1,7 @@
 import { ApiError } from '../../core/apiError';
 import { limitPolicyFromEnv, ConfigError } from '../../core/config';
 import * as L from '../../core/limits';
+import type { RunLimits } from '../../core/protocol';
 import { parseCreateRun, parseInput, parseOutputQuery } from '../../core/validate';
 
 const policy = limitPolicyFromEnv({});
@@ -42,7 +43,7 @@ test.each<[string, number, number]>([
   ['processes', 10 ** 6, L.MAX_PROCESSES],
   ['timeoutMs', 1500, 1500],
 ])('limits.%s = %d is clamped to %d', (name, asked, got) => {
-  expect(parseCreateRun({ code: '', limits: { [name]: asked } }, policy).limits[name as keyof typeof L]).toBe(got);
+  expect(parseCreateRun({ code: '', limits: { [name]: asked } }, policy).limits[name as keyof RunLimits]).toBe(got);
 });
 
 test('the configured maximum wins over the built-in one', () => {

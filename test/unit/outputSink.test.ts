@@ -1,0 +1,75 @@
+/** The output sink against the real folder store: batching, the cap, and a lost append response. */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { FsObjectStore } from '../../adapters/fsStore';
+import { OUTPUT_FLUSH_BYTES } from '../../core/limits';
+import { OutputSink } from '../../core/outputSink';
+import { systemClock, type ObjectStore } from '../../core/ports';
+
+let dir: string;
+let store: FsObjectStore;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sink-'));
+  store = new FsObjectStore({ root: dir, bucket: 'runs' });
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+/** Counts appends and bytes sent, and can lose the response of chosen appends after they landed. */
+function counting(inner: ObjectStore, loseResponseOf: Set<number> = new Set()) {
+  const stats = { appends: 0, bytes: 0 };
+  const store: ObjectStore = Object.create(inner);
+  store.append = async (key, body, position) => {
+    stats.appends++;
+    stats.bytes += Buffer.byteLength(body);
+    const result = await inner.append(key, body, position);
+    if (loseResponseOf.has(stats.appends)) throw new Error('socket hang up');
+    return result;
+  };
+  return { store, stats };
+}
+
+test('a burst of small writes becomes a few appends; bytes written equal bytes produced', async () => {
+  const { store: s, stats } = counting(store);
+  const sink = new OutputSink(s, 'out', 10 * 1024 * 1024, systemClock);
+  const expected: Buffer[] = [];
+  for (let i = 0; i < 2000; i++) {
+    const line = Buffer.from(`line ${i}\n`);
+    expected.push(line);
+    sink.push(line);
+    if (i % 200 === 0) await new Promise((r) => setTimeout(r, 30));
+  }
+  await sink.close();
+  const all = Buffer.concat(expected);
+  expect((await store.get('out')).data.equals(all)).toBe(true);
+  expect(stats.bytes).toBe(all.length);
+  expect(stats.appends).toBeLessThanOrEqual(12);
+});
+
+test('64 KiB pending is flushed without waiting for the interval', async () => {
+  const { store: s, stats } = counting(store);
+  const sink = new OutputSink(s, 'out', 10 * 1024 * 1024, systemClock);
+  sink.push(Buffer.alloc(OUTPUT_FLUSH_BYTES, 'a'));
+  await new Promise((r) => setImmediate(r));
+  expect(stats.appends).toBe(1);
+  await sink.close();
+});
+
+test('the cap keeps exactly capBytes and reports the overflow', async () => {
+  const sink = new OutputSink(store, 'out', 10, systemClock);
+  expect(sink.push(Buffer.from('12345'))).toBe(true);
+  expect(sink.push(Buffer.from('6789abcdef'))).toBe(false);
+  await sink.close();
+  expect((await store.get('out')).data.toString()).toBe('123456789a');
+});
+
+test('an append whose response was lost is retried without doubling the output', async () => {
+  const { store: s, stats } = counting(store, new Set([1]));
+  const sink = new OutputSink(s, 'out', 1024, systemClock);
+  sink.push(Buffer.from('hello '));
+  await sink.flush();
+  sink.push(Buffer.from('world'));
+  await sink.close();
+  expect((await store.get('out')).data.toString()).toBe('hello world');
+  expect(stats.appends).toBe(3);
+});
