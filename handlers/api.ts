@@ -246,4 +246,3 @@ export function main(env: NodeJS.ProcessEnv = process.env): http.Server {
   return server;
 }
 
-if (require.main === module) main();

@@ -115,10 +115,3 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<http.S
   process.once('SIGINT', stop);
   return server;
 }
-
-if (require.main === module) {
-  main().catch((err) => {
-    logLine({ event: 'startup_failed', error: err instanceof Error ? err.message : String(err) });
-    process.exit(1);
-  });
-}

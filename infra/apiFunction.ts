@@ -15,7 +15,7 @@ import { runLimitEnvironment, type FunctionLogTarget } from './executorFunction'
 import type { FunctionNetwork } from './functionNetwork';
 
 /** What the HTTP trigger lets through: the API's routes plus CORS preflight. */
-export const API_METHODS = ['GET', 'HEAD', 'POST', 'DELETE', 'OPTIONS'];
+export const API_METHODS = ['GET', 'HEAD', 'POST', 'OPTIONS'];
 
 export interface ApiFunctionArgs {
   functionName: string;

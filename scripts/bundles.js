@@ -15,8 +15,8 @@ const ROOT = path.resolve(__dirname, '..');
 
 /** name → entry point; `functions` are deployed to FC, the rest run on a developer's machine. */
 const ENTRIES = {
-  api: { entry: 'handlers/api.ts', function: true },
-  executor: { entry: 'handlers/executor.ts', function: true, nativeDeps: ['@lydell/node-pty', '@lydell/node-pty-linux-x64'] },
+  api: { entry: 'handlers/apiMain.ts', function: true },
+  executor: { entry: 'handlers/executorMain.ts', function: true, nativeDeps: ['@lydell/node-pty', '@lydell/node-pty-linux-x64'] },
   local: { entry: 'local/index.ts', function: false, nativeDeps: ['@lydell/node-pty', '@lydell/node-pty-linux-x64'] },
   smoke: { entry: 'cli/smoke.ts', function: false, optional: true },
   bench: { entry: 'bench/index.ts', function: false, optional: true },

@@ -151,11 +151,17 @@ async function runProgram(raw: RawStackConfig, options: { stack?: string; bundle
     const { parseStackConfig } = require('../../infra/config') as typeof import('../../infra/config');
     const { pocketrunStack } = require('../../infra/stack') as typeof import('../../infra/stack');
     const config = parseStackConfig({ region: REGION, ...raw }, { stack });
-    const out = pocketrunStack(config, { bundles: options.bundles ?? stubBundles, zipDir: path.join(tmp, `zips-${stack}-${Math.random().toString(36).slice(2)}`) });
-    const outputs: Record<string, any> = {};
-    for (const [key, value] of Object.entries(out)) outputs[key] = await toPromise(value);
-    await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
-    run = { resources, calls, outputs, config };
+    // The Pulumi runtime's state is process-wide: whatever this program started must finish before the next
+    // program replaces the mocks, even when this one throws halfway.
+    const waitForRPCs = (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs;
+    try {
+      const out = pocketrunStack(config, { bundles: options.bundles ?? stubBundles, zipDir: path.join(tmp, `zips-${stack}-${Math.random().toString(36).slice(2)}`) });
+      const outputs: Record<string, any> = {};
+      for (const [key, value] of Object.entries(out)) outputs[key] = await toPromise(value);
+      run = { resources, calls, outputs, config };
+    } finally {
+      await waitForRPCs();
+    }
   });
   return run as unknown as ProgramRun;
 }
@@ -561,6 +567,54 @@ describe('the program entry (infra/index.ts) and the real bundles', () => {
       expect(config.apiToken).toBe(TOKEN);
       pulumi.runtime.setAllConfig({ 'pocketrun:region': 'cn-shanghai', 'pocketrun:executorMemoryMb': '1000' });
       expect(() => readStackConfig()).toThrow(/pocketrun:executorMemoryMb: expected a multiple of 64/);
+    });
+  });
+
+  test('infra/index.ts: config once, buildBundles for api and executor, the stack, its outputs', async () => {
+    await jest.isolateModulesAsync(async () => {
+      const buildCalls: unknown[] = [];
+      jest.doMock('../../scripts/bundles', () => ({
+        buildBundles: (options: unknown) => {
+          buildCalls.push(options);
+          return { api: stubBundles.api, executor: stubBundles.executor };
+        },
+      }));
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      const pulumi = require('@pulumi/pulumi') as typeof import('@pulumi/pulumi');
+      const types: string[] = [];
+      await pulumi.runtime.setMocks(
+        {
+          newResource: (a) => {
+            types.push(a.type);
+            const state: Record<string, any> = { ...a.inputs };
+            if (a.type === T.role) state.arn = `acs:ram::${ACCOUNT}:role/${a.inputs.roleName}`;
+            if (a.type === T.trigger && a.inputs.triggerType === 'http') state.httpTrigger = { urlInternet: 'https://api.example' };
+            return { id: `${a.name}-id`, state };
+          },
+          call: () => ({ accountId: ACCOUNT }),
+        },
+        'pocketrun',
+        'dev',
+        false,
+      );
+      pulumi.runtime.setAllConfig({ 'pocketrun:region': REGION, 'pocketrun:logging': 'false' });
+      const cwd = process.cwd();
+      process.chdir(tmp); // the program writes its zips under ./dist/fc
+      try {
+        const program = require('../../infra/index') as Record<string, any>;
+        expect(buildCalls).toEqual([{ outDir: 'dist/fc/bundles', names: ['api', 'executor'], quiet: true }]);
+        expect(await toPromise(program.apiUrl)).toBe('https://api.example');
+        expect(await toPromise(program.executorFunction)).toBe('pocketrun-dev-executor');
+        expect(await toPromise(program.codeBucket)).toBe(`pocketrun-dev-code-${ACCOUNT}`);
+        expect(program.logProject).toBeUndefined();
+        expect(program.executorCodeSha256).toMatch(/^[0-9a-f]{64}$/);
+        await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+        expect(fs.existsSync(path.join(tmp, 'dist/fc/executor.zip'))).toBe(true);
+      } finally {
+        process.chdir(cwd);
+      }
+      expect(types.filter((t) => t === T.fn)).toHaveLength(2);
+      jest.dontMock('../../scripts/bundles');
     });
   });
 
