@@ -3,9 +3,11 @@
  *
  * They are perl one-liners because perl-base is Essential on Debian (present on FC's debian10 image and on
  * any Debian/Ubuntu host), starts in a few milliseconds, changes nothing in the environment (bash would add
- * `SHLVL`/`PWD`) and can make raw system calls. Both end in `exec`, so they cost no process.
+ * `SHLVL`/`PWD`) and can make raw system calls (close, prctl, ioctl). CLOSE_FDS_AND_EXEC and
+ * FOREGROUND_AND_EXEC end in `exec` and cost no process; RUN_HEAD and SUBREAPER_AND_EXEC stay as parents.
  */
 import * as fs from 'fs';
+import * as os from 'os';
 
 /** `close(2)` by architecture, for `syscall()` in perl. */
 const NR_CLOSE: Record<string, number> = { x64: 3, arm64: 57, ia32: 6, arm: 6 };
@@ -26,19 +28,100 @@ export const CLOSE_FDS_AND_EXEC = [
 ].join(' ');
 
 /**
- * Makes the program the terminal's foreground process group, then execs `@ARGV`. Run inside bwrap: bwrap's
- * outer (monitor) process is otherwise in the foreground group, so Ctrl-C would kill bwrap and with it a
- * program that handles SIGINT (bubblewrap issue #369). Inside the pid namespace the current foreground group
- * is invisible (`tcgetpgrp` returns 0), which is why `bash -m` cannot do this job. `TIOCSPGRP` = 0x5410.
+ * Makes the program the terminal's foreground process group, then execs `@ARGV`. The wrappers above it (the
+ * run head; bwrap's monitor) stay in the first group, so Ctrl-C and Ctrl-\ reach the program alone, as in a
+ * local terminal; otherwise bwrap's monitor would die of SIGINT and take a program that handles it along
+ * (bubblewrap issue #369). Inside bwrap's pid namespace the current foreground group is invisible
+ * (`tcgetpgrp` returns 0), which is why `bash -m` cannot do this job. `TIOCSPGRP` = 0x5410.
+ * Ctrl-Z is ignored (SIGTSTP set to ignore; a program may still handle it): there is no shell to resume a
+ * stopped program, which would otherwise hang until the run's timeout. The umask is 077.
  */
 export const FOREGROUND_AND_EXEC = [
   '$SIG{TTOU} = "IGNORE";',
   'if (-t STDIN) { setpgrp(0, 0); ioctl(STDIN, 0x5410, pack("i", getpgrp())); }',
   '$SIG{TTOU} = "DEFAULT";',
+  '$SIG{TSTP} = "IGNORE";',
+  // Files the program creates are private to its uid: without bwrap /tmp is shared with concurrent runs.
+  'umask 077;',
   'exec { $ARGV[0] } @ARGV;',
   'print STDERR "pocketrun: cannot run $ARGV[0]: $!\\n";',
   'exit 127;',
 ].join(' ');
+
+const NR_PRCTL: Record<string, number> = { x64: 157, arm64: 167, ia32: 172, arm: 172 };
+
+/** Signals whose default action ends the process (not the ignored or stopping ones). */
+const FATAL_SIGNALS = [
+  'SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGILL', 'SIGTRAP', 'SIGABRT', 'SIGBUS', 'SIGFPE', 'SIGKILL', 'SIGUSR1', 'SIGSEGV',
+  'SIGUSR2', 'SIGPIPE', 'SIGALRM', 'SIGTERM', 'SIGSTKFLT', 'SIGXCPU', 'SIGXFSZ', 'SIGVTALRM', 'SIGPROF', 'SIGIO', 'SIGPWR', 'SIGSYS',
+]
+  .map((name) => (os.constants.signals as Record<string, number>)[name])
+  .filter((n): n is number => typeof n === 'number');
+
+/**
+ * The head of a sandboxed run (runs as the run's uid, after setpriv and prlimit): `perl -e RUN_HEAD -- <0|1> argv…`.
+ * - A child subreaper: it runs `argv` as its child, and every process of the run orphaned on the way (double
+ *   forks; bwrap's pid-1 reaper, which bwrap's monitor leaves behind) is re-parented to it instead of the host's
+ *   init, which may reap late (this test VM: ~2 s) or never. Until reaped, zombies count against the uid's
+ *   RLIMIT_NPROC.
+ * - When the child ends, the run is over: it kills every other process of the uid (`kill -9 -1` as the uid
+ *   itself: one atomic pass that a fork bomb cannot outrun), reaps them all, and ends the way the child ended.
+ *   SIGUSR1, SIGTERM or SIGHUP (the terminal went away) make it do so at once: the sandbox's dispose uses this.
+ * - It ignores the terminal's SIGINT/SIGQUIT/SIGTSTP (the program gets them in its own foreground group), and
+ *   is not dumpable (`PR_SET_DUMPABLE` 0), so the program, which runs as the same uid, cannot ptrace it.
+ * - With `1` the child is bwrap, which reports a program killed by signal N as exit code 128 + N: such a code
+ *   is turned back into death by N (for signals whose default action kills), so the spawner sees `SIGXCPU`,
+ *   `SIGSEGV`, `SIGKILL` as without bwrap. A program that itself exits with 128 + N is then reported as killed
+ *   by N, as a shell would.
+ */
+export const RUN_HEAD = [
+  'if ($< == 0 || $> == 0) { print STDERR "pocketrun: the run head never runs as root\\n"; exit 126; }',
+  `syscall(${NR_PRCTL[process.arch] ?? 157}, 36, 1, 0, 0, 0);`,
+  `syscall(${NR_PRCTL[process.arch] ?? 157}, 4, 0, 0, 0, 0);`,
+  'my $convert = shift(@ARGV) eq "1";',
+  `my %fatal = map { $_ => 1 } (${FATAL_SIGNALS.join(', ')});`,
+  'my $pid = fork();',
+  'if (!defined $pid) { print STDERR "pocketrun: fork: $!\\n"; exit 126; }',
+  'if ($pid == 0) { exec { $ARGV[0] } @ARGV; print STDERR "pocketrun: cannot run $ARGV[0]: $!\\n"; exit 127; }',
+  '$SIG{$_} = "IGNORE" for qw(INT QUIT TSTP TTIN TTOU);',
+  '$SIG{$_} = sub { kill 9, -1; } for qw(USR1 TERM HUP);',
+  'my $status = 9;',
+  'while (1) { my $w = waitpid(-1, 0); if ($w == $pid) { $status = $?; last; } if ($w == -1 && !$!{EINTR}) { last; } }',
+  'kill 9, -1;',
+  'my $until = time + 3;',
+  'while (time < $until) { my $w = waitpid(-1, 1); if ($w == -1) { last unless $!{EINTR}; } elsif ($w == 0) { select(undef, undef, undef, 0.005); } }',
+  'my $sig = $status & 127; my $code = $status >> 8;',
+  'if ($convert && !$sig && $code > 128 && $fatal{$code - 128}) { $sig = $code - 128; }',
+  'if ($sig && $fatal{$sig}) { $SIG{$_} = "DEFAULT" for qw(INT QUIT TSTP TTIN TTOU USR1 TERM HUP); kill $sig, $$; select(undef, undef, undef, 0.1); exit(128 + $sig); }',
+  'exit $code;',
+].join(' ');
+
+/**
+ * For the executor's own start command: becomes a child subreaper (`PR_SET_CHILD_SUBREAPER`), runs `@ARGV`
+ * (node and the executor) as its child, forwards TERM/INT/HUP/QUIT/USR1/USR2 to it, reaps every orphan that
+ * lands on it, and ends as the child ended. Sandboxed programs whose parents die (double forks, a killed
+ * wrapper chain) are then reaped here instead of waiting for the host's pid 1, which may reap late (this test
+ * VM: ~2 s) or never (an init that is not an init); until reaped, zombies count against the uid's RLIMIT_NPROC.
+ */
+export const SUBREAPER_AND_EXEC = [
+  `syscall(${NR_PRCTL[process.arch] ?? 157}, 36, 1, 0, 0, 0);`,
+  'my $pid = fork();',
+  'if (!defined $pid) { print STDERR "pocketrun: fork: $!\\n"; exit 126; }',
+  'if ($pid == 0) { exec { $ARGV[0] } @ARGV; print STDERR "pocketrun: cannot run $ARGV[0]: $!\\n"; exit 127; }',
+  'my @forward = qw(TERM INT HUP QUIT USR1 USR2);',
+  'for my $name (@forward) { $SIG{$name} = sub { kill $name, $pid; }; }',
+  'my $status = 0;',
+  'while (1) { my $w = waitpid(-1, 0); if ($w == $pid) { $status = $?; last; } if ($w == -1 && !$!{EINTR}) { last; } }',
+  '1 while waitpid(-1, 1) > 0;',
+  'my $sig = $status & 127;',
+  'if ($sig) { $SIG{$_} = "DEFAULT" for @forward; kill $sig, $$; select(undef, undef, undef, 0.1); exit(128 + $sig); }',
+  'exit($status >> 8);',
+].join(' ');
+
+/** `argv` started under SUBREAPER_AND_EXEC (for the executor's start command; see there). */
+export function withSubreaper(argv: string[], perl = findTool(['/usr/bin/perl', '/bin/perl']) ?? '/usr/bin/perl'): string[] {
+  return [perl, '-e', SUBREAPER_AND_EXEC, '--', ...argv];
+}
 
 /** The first of `candidates` that is an executable regular file, or null. */
 export function findTool(candidates: string[]): string | null {

@@ -2,16 +2,19 @@
  * Kills every process of a sandbox uid: double-forked, setsid'd, signal-ignoring, stopped, in another pid
  * namespace, forking as fast as it can.
  *
- * Each round: scan `/proc` for live processes of the uid (by `/proc/<pid>/status`, which a process cannot
+ * First the orderly way (see `killProcessesOf`), then rounds until none is left. Each round: scan `/proc` for live processes of the uid (by `/proc/<pid>/status`, which a process cannot
  * hide by making itself non-dumpable); if any, run `kill -9 -1` AS the uid (the kernel signals every process
  * the caller may signal in one pass under the tasklist lock, and a fork racing with it is aborted, so a fork
  * bomb cannot outrun it), then SIGKILL each found pid from root for good measure. Zombies are skipped: they
  * are already dead and vanish when their parent reaps them.
  */
 import { KILL_SWEEP_ROUNDS } from '../core/limits';
-import type { Tools } from './execWrappers';
-import { processesOfUids } from './procfs';
+import { systemTools, type Tools } from './execWrappers';
+import { identitiesOfUids, processesOfUids, readIdentity, type ProcIdentity } from './procfs';
 import { runAsUid } from './runAsUid';
+
+/** How long an orderly end gets to unwind (the run head kills and reaps; bwrap's monitor exits). */
+const UNWIND_MS = 500;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -21,6 +24,15 @@ export interface SweepOutcome {
   rounds: number;
 }
 
+function killIfOwnedBy(pid: number, uid: number, signal: NodeJS.Signals = 'SIGKILL'): void {
+  if (!readIdentity(pid)?.uids.includes(uid)) return;
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // gone
+  }
+}
+
 /** Kills every process of every uid in `uids` (gid = uid). */
 export async function killProcessesOf(
   tools: Pick<Tools, 'perl' | 'setpriv' | 'bash'>,
@@ -28,23 +40,49 @@ export async function killProcessesOf(
   rounds = KILL_SWEEP_ROUNDS,
 ): Promise<SweepOutcome> {
   const targets = new Set(uids);
+  // Orderly first. A run head still alive (a child of this process: see RUN_HEAD) is asked to end its run: it
+  // kills everything of its uid and reaps it all, orphans included. Then any pid 1 of a pid namespace (bwrap):
+  // killing it makes the kernel kill and reap everything inside. Killing whole chains at once instead leaves
+  // zombies to the host's init, which count against the uid's RLIMIT_NPROC until init reaps them.
+  const steps = [
+    [(id: ProcIdentity) => id.ppid === process.pid, 'SIGUSR1'],
+    [(id: ProcIdentity) => id.namespaceInit, 'SIGKILL'],
+  ] as const;
+  for (const [select, signal] of steps) {
+    const group = identitiesOfUids(targets).filter(select);
+    if (group.length === 0) continue;
+    for (const { pid, uids: [uid] } of group) killIfOwnedBy(pid, uid, signal);
+    const until = Date.now() + UNWIND_MS;
+    while (Date.now() < until && processesOfUids(targets).size > 0) await sleep(5);
+  }
   let found = processesOfUids(targets);
   let round = 0;
   while (found.size > 0 && round < rounds) {
     round++;
     for (const [uid, pids] of found) {
+      // From root, pid by pid, each re-checked just before (a pid freed since the scan may be reused)...
+      for (const pid of pids) killIfOwnedBy(pid, uid);
+      // ...then as the uid itself, which cannot reach anything else and cannot be outrun by forks.
       runAsUid(tools, uid, uid, [tools.bash, '-c', 'kill -9 -1'], { timeoutMs: 5_000 });
-      for (const pid of pids) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // gone
-        }
-      }
     }
     // Dying takes a moment (the kernel frees memory, parents reap); back off a little each round.
     await sleep(Math.min(2 + round * 2, 25));
     found = processesOfUids(targets);
   }
   return { survivors: found, rounds: round };
+}
+
+/**
+ * Kills every process of one uid (gid = uid) with the system tools; never rejects. For callers that lost
+ * the `PreparedSandbox` (an executor process that died mid-run): files are left to the next `createSandbox`
+ * over the range, which sweeps them at start.
+ */
+export async function sweepUid(uid: number): Promise<void> {
+  const tools = systemTools();
+  if (!tools) return;
+  try {
+    await killProcessesOf(tools, [uid]);
+  } catch {
+    // best effort
+  }
 }

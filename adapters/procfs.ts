@@ -58,6 +58,8 @@ export interface ProcStat {
   /** Foreground process group of the controlling terminal (host pid), -1 when none. */
   tpgid: number;
   numThreads: number;
+  /** Start time in clock ticks since boot: with the pid, identifies a process across pid reuse. */
+  startTime: number;
 }
 
 /** Parses `/proc/<pid>/stat` (the command name may contain spaces and parentheses: split after the last `)`). */
@@ -77,15 +79,19 @@ export function readStat(pid: number, tid?: number): ProcStat | null {
     ttyNr: Number(f[4]),
     tpgid: Number(f[5]),
     numThreads: Number(f[17]),
+    startTime: Number(f[19]),
   };
 }
 
 export interface ProcIdentity {
   pid: number;
+  ppid: number;
   /** Real, effective, saved and filesystem uid. */
   uids: number[];
   /** Single-letter state (`R`, `S`, `D`, `T`, `Z`, ...). */
   state: string;
+  /** Pid 1 of a pid namespace below ours (bwrap's reaper): killing it kills and reaps the whole namespace. */
+  namespaceInit: boolean;
 }
 
 /** Uids and state from `/proc/<pid>/status` (readable for every process, unlike `/proc/<pid>` ownership). */
@@ -95,21 +101,36 @@ export function readIdentity(pid: number): ProcIdentity | null {
   const state = /\nState:\s*(\S)/.exec(text);
   const uid = /\nUid:\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)/.exec(text);
   if (!state || !uid) return null;
-  return { pid, state: state[1], uids: [Number(uid[1]), Number(uid[2]), Number(uid[3]), Number(uid[4])] };
+  const nspid = /\nNSpid:\s*([\d\s]+)/.exec(text)?.[1].trim().split(/\s+/) ?? [];
+  return {
+    pid,
+    ppid: Number(/\nPPid:\s*(\d+)/.exec(text)?.[1] ?? -1),
+    state: state[1],
+    uids: [Number(uid[1]), Number(uid[2]), Number(uid[3]), Number(uid[4])],
+    namespaceInit: nspid.length > 1 && nspid[nspid.length - 1] === '1',
+  };
 }
 
 /** Every live (not zombie) process whose any uid is in `uids`, grouped by that uid. */
 export function processesOfUids(uids: ReadonlySet<number>): Map<number, number[]> {
   const found = new Map<number, number[]>();
+  for (const id of identitiesOfUids(uids)) {
+    const owner = id.uids.find((u) => uids.has(u))!;
+    const list = found.get(owner);
+    if (list) list.push(id.pid);
+    else found.set(owner, [id.pid]);
+  }
+  return found;
+}
+
+/** Identities of every live (not zombie) process whose any uid is in `uids`. */
+export function identitiesOfUids(uids: ReadonlySet<number>): ProcIdentity[] {
+  const out: ProcIdentity[] = [];
   for (const pid of listNumeric('/proc')) {
     if (pid === process.pid) continue;
     const id = readIdentity(pid);
     if (!id || id.state === 'Z' || id.state === 'X') continue;
-    const owner = id.uids.find((u) => uids.has(u));
-    if (owner === undefined) continue;
-    const list = found.get(owner);
-    if (list) list.push(pid);
-    else found.set(owner, [pid]);
+    if (id.uids.some((u) => uids.has(u))) out.push(id);
   }
-  return found;
+  return out;
 }

@@ -1,7 +1,8 @@
 /**
  * `ProcessSpawner` over @lydell/node-pty: the program gets a real terminal, and its output reaches listeners
  * as the raw bytes the terminal produced (never decoded: invalid UTF-8, binary and characters split across two
- * reads are passed on as they are).
+ * reads are passed on as they are). `onExit` fires once, after the last byte: node-pty reports exit only after
+ * its read stream closed, and the tail libuv would drop at end of stream is drained first (see the constructor).
  *
  * Every child starts through a root perl prelude (`CLOSE_FDS_AND_EXEC`) that closes inherited descriptors:
  * node-pty's masters are not close-on-exec, so a program would otherwise hold every other run's terminal.
@@ -24,6 +25,12 @@ function pty(): typeof import('@lydell/node-pty') {
   return ptyModule;
 }
 
+/** Bound of the end-of-stream drain (64 KiB reads): a writer still holding the slave open cannot keep us here. */
+const DRAIN_MAX_READS = 256;
+
+/** Grace between signalling the program's own group and the first process's group (see `kill`). */
+const KILL_UNWIND_MS = 150;
+
 const SIGNAL_NAMES = new Map<number, string>(
   Object.entries(os.constants.signals).map(([name, num]) => [num as number, name]),
 );
@@ -34,7 +41,10 @@ export function signalName(num: number | undefined | null): string | null {
 }
 
 export interface PtySpawnerOptions {
-  /** Perl for the prelude; default `/usr/bin/perl`. `null` skips the prelude (inherited descriptors leak). */
+  /**
+   * Perl for the prelude; default `/usr/bin/perl` (or `/bin/perl`), and the constructor throws when there is
+   * none. `null` skips the prelude: every child then inherits the executor's descriptors, PTY masters included.
+   */
   perl?: string | null;
   /** util-linux setpriv, needed only for requests with `uid`/`gid`. */
   setpriv?: string;
@@ -61,9 +71,12 @@ class PtyProcess implements SpawnedProcess {
   private readonly exit = new Emitter<ExitInfo>();
   private exitInfo: ExitInfo | null = null;
   private probe: InputWaitProbe | null = null;
+  /** Identifies our first process across pid reuse (node-pty reaps it before it reports the exit). */
+  private readonly startTime: number | undefined;
 
   constructor(private readonly term: IPty, ptsName: string) {
     this.pid = term.pid;
+    this.startTime = readStat(term.pid)?.startTime;
     try {
       this.probe = new InputWaitProbe(term.pid, fs.statSync(ptsName).rdev);
     } catch {
@@ -72,6 +85,14 @@ class PtyProcess implements SpawnedProcess {
     term.onData((chunk) => {
       if (this.exitInfo) return; // never after exit
       this.data.emit(typeof chunk === 'string' ? Buffer.from(chunk, 'binary') : (chunk as unknown as Buffer));
+    });
+    // libuv ends a stream as soon as poll reports POLLHUP after a short read, without reading on: once the
+    // last writer of the slave side is gone, the tail of the output (hundreds to thousands of bytes, measured
+    // here) would be dropped. node-pty's read stream is that stream; before it closes the descriptor, read
+    // whatever is left ourselves (the master is non-blocking: EAGAIN or EIO ends the loop).
+    const internals = term as unknown as { _socket?: NodeJS.EventEmitter; _fd?: number };
+    internals._socket?.prependListener('end', () => {
+      if (typeof internals._fd === 'number') this.drain(internals._fd);
     });
     term.onExit(({ exitCode, signal }) => {
       // node-pty reports exit after the terminal's read side closed (EIO once the last writer is gone, or 200 ms
@@ -89,6 +110,20 @@ class PtyProcess implements SpawnedProcess {
 
   onData(listener: (data: Buffer) => void): Disposable {
     return this.data.on(listener);
+  }
+
+  private drain(fd: number): void {
+    const buf = Buffer.allocUnsafe(64 * 1024);
+    for (let i = 0; i < DRAIN_MAX_READS && !this.exitInfo; i++) {
+      let n: number;
+      try {
+        n = fs.readSync(fd, buf, 0, buf.length, null);
+      } catch {
+        return; // EAGAIN: nothing more now; EIO: the slave side is closed and empty
+      }
+      if (n <= 0) return;
+      this.data.emit(Buffer.from(buf.subarray(0, n)));
+    }
   }
 
   onExit(listener: (exit: ExitInfo) => void): Disposable {
@@ -118,17 +153,30 @@ class PtyProcess implements SpawnedProcess {
 
   kill(signal: NodeJS.Signals = 'SIGKILL'): void {
     if (this.exitInfo) return;
-    // The group of the first process, and the terminal's foreground group when a program made its own
-    // (the sandbox's bwrap mode does: see FOREGROUND_AND_EXEC).
-    const groups = new Set([this.pid]);
-    const tpgid = readStat(this.pid)?.tpgid ?? -1;
-    if (tpgid > 1) groups.add(tpgid);
-    for (const group of groups) {
+    // Groups are signalled by number: make sure the number still means our process (it may have been reaped,
+    // and the pid reused, before node-pty reports the exit) and, for the foreground group, our session.
+    const head = readStat(this.pid);
+    if (!head || head.startTime !== this.startTime || head.state === 'Z') return;
+    const signalGroup = (group: number) => {
       try {
         process.kill(-group, signal);
       } catch {
         // already gone
       }
+    };
+    // When the program runs in a foreground group of its own (the sandbox: FOREGROUND_AND_EXEC), that group
+    // goes first, so the wrappers above it see it die, exit in order and are reaped by their parents;
+    // killing everything at once would leave their zombies to init. The first process's group follows a
+    // moment later in any case, in case the chain does not unwind.
+    const tpgid = head.tpgid;
+    if (tpgid > 1 && tpgid !== this.pid && readStat(tpgid)?.session === this.pid) {
+      signalGroup(tpgid);
+      setTimeout(() => {
+        const again = readStat(this.pid);
+        if (!this.exitInfo && again && again.startTime === this.startTime && again.state !== 'Z') signalGroup(this.pid);
+      }, KILL_UNWIND_MS).unref();
+    } else {
+      signalGroup(this.pid);
     }
   }
 
@@ -143,6 +191,9 @@ export class PtySpawner implements ProcessSpawner {
 
   constructor(options: PtySpawnerOptions = {}) {
     this.perl = options.perl === undefined ? findTool(['/usr/bin/perl', '/bin/perl']) : options.perl;
+    if (this.perl === null && options.perl === undefined) {
+      throw new Error('PtySpawner: perl (perl-base) is needed to close inherited descriptors in children; pass perl: null to run without');
+    }
     this.setpriv = options.setpriv ?? findTool(['/usr/bin/setpriv', '/bin/setpriv']);
   }
 

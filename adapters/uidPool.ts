@@ -17,8 +17,9 @@ export class UidPool {
     const last = base + count - 1;
     if (last > 4294967294) throw new RangeError(`uid range ${base}..${last} is past the largest uid`);
     if (base <= 65535 && last >= 65534) throw new RangeError(`uid range ${base}..${last} contains nobody (65534/65535)`);
-    // Lowest first, so a quiet host keeps reusing the same few uids.
-    for (let uid = base + count - 1; uid >= base; uid--) this.free.push(uid);
+    // Least recently released first: a uid's last processes may still be zombies waiting for init to reap
+    // them (they count against RLIMIT_NPROC), so a just-released uid goes to the back of the queue.
+    for (let uid = base; uid < base + count; uid++) this.free.push(uid);
   }
 
   /** Every uid of the range. */
@@ -28,7 +29,7 @@ export class UidPool {
 
   /** A free uid, or null when every uid is in use. */
   acquire(): number | null {
-    const uid = this.free.pop();
+    const uid = this.free.shift();
     if (uid === undefined) return null;
     this.used.add(uid);
     return uid;
@@ -37,7 +38,6 @@ export class UidPool {
   release(uid: number): void {
     if (!this.used.delete(uid)) return;
     this.free.push(uid);
-    this.free.sort((a, b) => b - a);
   }
 
   /** Takes a uid out of service for the life of the process (something of it could not be removed). */

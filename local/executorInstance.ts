@@ -35,6 +35,7 @@ export class ExecutorInstance {
 
   /** Starts the process and resolves once it listens (its first log line says where). */
   async start(): Promise<void> {
+    this.port = 0;
     const child = spawn(process.execPath, [this.options.entry], {
       env: { ...this.options.env, PORT: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],

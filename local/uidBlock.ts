@@ -9,6 +9,8 @@ import * as path from 'path';
 const LOCK_DIR = '/tmp/pocketrun-uid-blocks';
 const FIRST_UID = 40_000;
 const LAST_UID = 59_999;
+/** Every block has this size, whatever the count asked for, so two blocks can never overlap. */
+const BLOCK_SIZE = 32;
 
 export interface UidBlock {
   base: number;
@@ -26,9 +28,10 @@ function alive(pid: number): boolean {
 }
 
 export function claimUidBlock(count: number): UidBlock {
+  if (!Number.isInteger(count) || count < 1 || count > BLOCK_SIZE) throw new Error(`executors: between 1 and ${BLOCK_SIZE}, got ${count}`);
   fs.mkdirSync(LOCK_DIR, { recursive: true, mode: 0o700 });
-  for (let base = FIRST_UID; base + count - 1 <= LAST_UID; base += count) {
-    const lock = path.join(LOCK_DIR, `${base}-${count}`);
+  for (let base = FIRST_UID; base + BLOCK_SIZE - 1 <= LAST_UID; base += BLOCK_SIZE) {
+    const lock = path.join(LOCK_DIR, String(base));
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         fs.writeFileSync(lock, String(process.pid), { flag: 'wx' });

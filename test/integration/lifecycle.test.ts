@@ -31,8 +31,8 @@ function uidBlockOf(pid: number): [number, number] {
   const dir = '/tmp/pocketrun-uid-blocks';
   const lock = fs.readdirSync(dir).find((f) => fs.readFileSync(path.join(dir, f), 'utf8') === String(pid));
   if (!lock) throw new Error(`no uid block for ${pid}`);
-  const [base, count] = lock.split('-').map(Number);
-  return [base, base + count];
+  const base = Number(lock);
+  return [base, base + 32];
 }
 
 function uidProcesses([from, to]: [number, number]): number[] {

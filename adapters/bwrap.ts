@@ -1,0 +1,186 @@
+/**
+ * bubblewrap, run unprivileged as the sandbox uid (after setpriv, prlimit and the run head): new user, pid, ipc, uts and
+ * (unless the run may use it) network namespaces; a root of its own with the system folders read-only, a
+ * private /tmp and /dev/shm, a fresh /proc and /dev, and the run's folder read-write at `/home/run`.
+ *
+ * What is mounted: /usr, /bin, /sbin, /lib* (as the host has them: folders or merged-usr symlinks), the
+ * pieces of /etc programs need (dynamic linker cache, alternatives, time zone, name service, TLS roots,
+ * python/perl configuration; not the host's passwd/group: a synthetic one names the sandbox uid `run`),
+ * /var/fc/lang when present (FC's runtimes), and `extraReadOnlyPaths`. Not /root, /home, /code, /var, /run.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { FOREGROUND_AND_EXEC, RUN_HEAD, type Tools } from './execWrappers';
+import { runAsUid } from './runAsUid';
+
+/** Where the run's folder appears inside the sandbox (its HOME and working folder). */
+export const SANDBOX_HOME = '/home/run';
+
+const SYSTEM_FOLDERS = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
+const ETC_ENTRIES = [
+  'alternatives',
+  'ld.so.cache',
+  'ld.so.conf',
+  'ld.so.conf.d',
+  'localtime',
+  'timezone',
+  'zoneinfo',
+  'nsswitch.conf',
+  'host.conf',
+  'hosts',
+  'resolv.conf',
+  'gai.conf',
+  'protocols',
+  'services',
+  'ssl',
+  'ca-certificates',
+  'ca-certificates.conf',
+  'pki',
+  'mime.types',
+  'terminfo',
+  'inputrc',
+  'locale.alias',
+  'os-release',
+  'debian_version',
+  'java-17-openjdk',
+  'java-11-openjdk',
+];
+/** /etc entries kept by prefix (per-version configuration of interpreters). */
+const ETC_PREFIXES = ['python', 'perl', 'php', 'ruby', 'gcc', 'java'];
+const FC_LANG = '/var/fc/lang';
+
+export interface BwrapFeatures {
+  /** `--size` for tmpfs (bubblewrap >= 0.7). */
+  tmpfsSize: boolean;
+  /** `--disable-userns` (bubblewrap >= 0.8). */
+  disableUserns: boolean;
+  /** `--unshare-cgroup-try`. */
+  cgroupTry: boolean;
+}
+
+export function bwrapFeatures(bwrap: string): BwrapFeatures {
+  const help = spawnSync(bwrap, ['--help'], { encoding: 'utf8', timeout: 5_000 });
+  const text = `${help.stdout ?? ''}${help.stderr ?? ''}`;
+  return {
+    tmpfsSize: /--size\b/.test(text),
+    disableUserns: /--disable-userns\b/.test(text),
+    cgroupTry: /--unshare-cgroup-try\b/.test(text),
+  };
+}
+
+export interface BwrapRun {
+  /** Host folder bound read-write at SANDBOX_HOME. */
+  hostFolder: string;
+  allowNetwork: boolean;
+  /** Size cap of the private /tmp and /dev/shm each (when bwrap supports `--size`). */
+  tmpBytes: number;
+}
+
+export class BwrapProfile {
+  private readonly fixed: string[];
+
+  constructor(
+    readonly bwrap: string,
+    readonly features: BwrapFeatures,
+    /** Root-owned folder holding the synthetic `passwd` and `group`. */
+    etcFolder: string,
+    extraReadOnlyPaths: string[],
+  ) {
+    const a: string[] = ['--unshare-user', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--hostname', 'pocketrun'];
+    if (features.cgroupTry) a.push('--unshare-cgroup-try');
+    if (features.disableUserns) a.push('--disable-userns');
+    a.push('--die-with-parent');
+    for (const folder of SYSTEM_FOLDERS) {
+      let st: fs.Stats;
+      try {
+        st = fs.lstatSync(folder);
+      } catch {
+        continue;
+      }
+      if (st.isSymbolicLink()) a.push('--symlink', fs.readlinkSync(folder), folder);
+      else if (st.isDirectory()) a.push('--ro-bind', folder, folder);
+    }
+    let etcNames: string[] = [];
+    try {
+      etcNames = fs.readdirSync('/etc');
+    } catch {
+      // no /etc
+    }
+    const etc = new Set(ETC_ENTRIES.filter((name) => etcNames.includes(name)));
+    for (const name of etcNames) if (ETC_PREFIXES.some((prefix) => name.startsWith(prefix))) etc.add(name);
+    for (const name of [...etc].sort()) a.push('--ro-bind-try', `/etc/${name}`, `/etc/${name}`);
+    a.push('--ro-bind', path.join(etcFolder, 'passwd'), '/etc/passwd');
+    a.push('--ro-bind', path.join(etcFolder, 'group'), '/etc/group');
+    if (fs.existsSync(FC_LANG)) a.push('--ro-bind', FC_LANG, FC_LANG);
+    for (const extra of extraReadOnlyPaths) a.push('--ro-bind-try', extra, extra);
+    a.push('--proc', '/proc', '--dev', '/dev');
+    this.fixed = a;
+  }
+
+  /** bwrap and its arguments, ending with `--`: append the command. */
+  argv(run: BwrapRun): string[] {
+    const a = [this.bwrap, ...this.fixed];
+    if (!run.allowNetwork) a.push('--unshare-net');
+    for (const tmp of ['/tmp', '/dev/shm']) {
+      if (this.features.tmpfsSize) a.push('--size', String(Math.max(1 << 20, Math.floor(run.tmpBytes))));
+      a.push('--tmpfs', tmp);
+    }
+    a.push('--dir', '/var', '--symlink', '../tmp', '/var/tmp');
+    a.push('--bind', run.hostFolder, SANDBOX_HOME, '--chdir', SANDBOX_HOME, '--setenv', 'PWD', SANDBOX_HOME);
+    a.push('--remount-ro', '/');
+    a.push('--');
+    return a;
+  }
+}
+
+/** Writes the synthetic passwd/group naming each sandbox uid `run` (root-owned, 0644, in a 0755 folder). */
+export function writeSyntheticEtc(folder: string, uids: number[]): void {
+  fs.mkdirSync(folder, { recursive: true, mode: 0o755 });
+  fs.chmodSync(folder, 0o755);
+  const passwd = ['root:x:0:0:root:/root:/bin/sh', ...uids.map((u) => `run:x:${u}:${u}:run:${SANDBOX_HOME}:/bin/sh`), 'nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin'];
+  const group = ['root:x:0:', ...uids.map((u) => `run:x:${u}:`), 'nogroup:x:65534:'];
+  for (const [name, lines] of [['passwd', passwd], ['group', group]] as const) {
+    const file = path.join(folder, name);
+    const temp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(temp, `${lines.join('\n')}\n`, { mode: 0o644 });
+    fs.chmodSync(temp, 0o644);
+    fs.renameSync(temp, file);
+  }
+}
+
+export interface ProbeResult {
+  ok: boolean;
+  /** Why not, for logs. */
+  reason?: string;
+}
+
+/**
+ * Actually runs `/bin/true` in a sandbox exactly like a run's (run head, bwrap, foreground helper), as `uid`,
+ * in a scratch folder owned by it. Fails when bwrap is missing, user namespaces are off, /proc cannot be mounted
+ * (some container runtimes), and so on.
+ */
+export function probeBwrap(
+  tools: Pick<Tools, 'perl' | 'setpriv'>,
+  profile: BwrapProfile,
+  uid: number,
+  scratchFolder: string,
+): ProbeResult {
+  const truePath = ['/bin/true', '/usr/bin/true'].find((p) => fs.existsSync(p)) ?? '/bin/true';
+  fs.rmSync(scratchFolder, { recursive: true, force: true });
+  fs.mkdirSync(scratchFolder, { mode: 0o700 });
+  try {
+    fs.chownSync(scratchFolder, uid, uid);
+    const argv = [
+      tools.perl, '-e', RUN_HEAD, '--', '1',
+      ...profile.argv({ hostFolder: scratchFolder, allowNetwork: false, tmpBytes: 1 << 20 }),
+      tools.perl, '-e', FOREGROUND_AND_EXEC, '--', truePath,
+    ];
+    const result = runAsUid(tools, uid, uid, argv, { cwd: scratchFolder, timeoutMs: 15_000 });
+    if (result.error) return { ok: false, reason: result.error.message };
+    if (result.status !== 0) return { ok: false, reason: `exit ${result.status ?? result.signal}: ${result.stderr.trim().slice(0, 500)}` };
+    return { ok: true };
+  } finally {
+    fs.rmSync(scratchFolder, { recursive: true, force: true });
+  }
+}
