@@ -242,7 +242,10 @@ export function main(env: NodeJS.ProcessEnv = process.env): http.Server {
     isolation: env.EXECUTOR_ISOLATION ?? 'uid',
     refreshCredentials: buckets.refreshCredentials,
   });
-  server.listen(Number(env[ENV.port] ?? 9000), () => logLine({ event: 'listening', function: 'api', port: Number(env[ENV.port] ?? 9000) }));
+  server.listen(Number(env[ENV.port] ?? 9000), () => {
+    const address = server.address();
+    logLine({ event: 'listening', function: 'api', port: typeof address === 'object' && address ? address.port : undefined });
+  });
   return server;
 }
 
