@@ -36,6 +36,8 @@ export interface RunInfo {
   createdAt: string;
   state: RunState;
   result?: RunResult;
+  /** The isolation the executor ran the program under (`bwrap` or `uid`), once it started. */
+  isolation?: string;
 }
 
 async function readJson<T>(store: ObjectStore, key: string): Promise<T | null> {
@@ -95,8 +97,9 @@ export class RunService {
 
   async info(id: string): Promise<RunInfo> {
     const manifest = await this.manifest(id);
-    const view = viewOf(await this.status(id), this.deps.clock.now());
-    return { id, language: manifest.language, createdAt: manifest.createdAt, ...view };
+    const status = await this.status(id);
+    const view = viewOf(status, this.deps.clock.now());
+    return { id, language: manifest.language, createdAt: manifest.createdAt, ...view, ...(status?.isolation ? { isolation: status.isolation } : {}) };
   }
 
   private async appendToLiveRun(id: string, record: Parameters<typeof appendControl>[2]): Promise<void> {

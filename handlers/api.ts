@@ -239,7 +239,8 @@ export function main(env: NodeJS.ProcessEnv = process.env): http.Server {
     service,
     tokenSha256: env[ENV.apiTokenSha256] || undefined,
     corsOrigin: env[ENV.corsOrigin] || undefined,
-    isolation: env.EXECUTOR_ISOLATION ?? 'uid',
+    // In FC each executor instance probes its own isolation; every run's status records which one it got.
+    isolation: env.EXECUTOR_ISOLATION ?? 'auto (per executor instance; see GET /api/runs/:id)',
     refreshCredentials: buckets.refreshCredentials,
   });
   server.listen(Number(env[ENV.port] ?? 9000), () => {

@@ -6,7 +6,7 @@
  * endpoints of the same region), and a VPC of your own (`vpcConfig`). We turn `internetAccess` off and use the
  * internal OSS endpoint: nothing else is needed, no cold-start penalty (a VPC adds one), no NAT, no vSwitch zone to
  * pick. A VPC without NAT would not be stricter: with `internetAccess` on, FC still routes the internet through its
- * own card beside the VPC, so the switch that matters is `internetAccess` either way (see docs/deploy.md).
+ * own card beside the VPC, so the switch that matters is `internetAccess` either way (see the README, "Network: why user programs cannot reach the internet").
  *
  * This holds whatever the sandbox can do: even where the executor cannot give the program its own network
  * namespace (`ALLOW_NETWORK=0` asks for one), the instance itself has no route to the internet.

@@ -107,7 +107,7 @@ test('GET /api/runs/:id reports language, state and result', async () => {
   await t.client.finish(id);
   const { status, json } = await t.client.request('GET', `/api/runs/${id}`);
   expect(status).toBe(200);
-  expect(json).toMatchObject({ id, language: 'python', state: 'finished', result: { status: 'ok', exitCode: 0 } });
+  expect(json).toMatchObject({ id, language: 'python', state: 'finished', result: { status: 'ok', exitCode: 0 }, isolation: t.platform.isolation });
 });
 
 test('input to a finished run is refused with 409', async () => {
