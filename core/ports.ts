@@ -103,6 +103,8 @@ export interface SpawnedProcess {
   /** Fires once, after the last `onData`. */
   onExit(listener: (exit: ExitInfo) => void): Disposable;
   write(data: Buffer | string): void;
+  /** Closes the program's stdin (end of file), where the spawner can: pipes yes, a terminal no. */
+  endInput?(): void;
   resize(cols: number, rows: number): void;
   /** Signals the whole process group. */
   kill(signal?: NodeJS.Signals): void;

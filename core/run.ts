@@ -16,7 +16,8 @@ import { EXECUTOR_LOST, isStale } from './runState';
 export interface ExecutorDeps {
   code: ObjectStore;
   runs: ObjectStore;
-  spawner: ProcessSpawner;
+  /** A terminal for interactive runs, pipes for blocking ones (stdin given up front, no echo). */
+  spawners: { pty: ProcessSpawner; pipes: ProcessSpawner };
   sandbox: Sandbox;
   clock: Clock;
   policy: LimitPolicy;
@@ -197,7 +198,7 @@ class ExecutorRun {
         rows: manifest.rows ?? L.DEFAULT_ROWS,
       });
       const sink = new OutputSink(deps.runs, keys.output(this.id), limits.outputBytes, deps.clock);
-      const exit = await this.supervise(prepared, sink, limits, early);
+      const exit = await this.supervise(prepared, sink, limits, early, manifest.interactive !== false);
       outputBytes = sink.accepted;
       await sink.close();
       result = this.classify(exit, sink.tail, lang);
@@ -235,10 +236,16 @@ class ExecutorRun {
   }
 
   /** Spawns the program and drives it until it exits: output, input, kill, resize, timeout, heartbeat. */
-  private supervise(prepared: PreparedSandbox, sink: OutputSink, limits: RunLimits, early: Awaited<ReturnType<ControlReader['poll']>>): Promise<ExitInfo & { wallMs: number }> {
+  private supervise(
+    prepared: PreparedSandbox,
+    sink: OutputSink,
+    limits: RunLimits,
+    early: Awaited<ReturnType<ControlReader['poll']>>,
+    interactive: boolean,
+  ): Promise<ExitInfo & { wallMs: number }> {
     const { deps } = this;
     return new Promise((resolve, reject) => {
-      const proc = deps.spawner.spawn(prepared.spawn);
+      const proc = (interactive ? deps.spawners.pty : deps.spawners.pipes).spawn(prepared.spawn);
       this.proc = proc;
       this.phase = 'running';
       const spawnedAt = deps.clock.now();
@@ -296,6 +303,8 @@ class ExecutorRun {
         }
       };
       apply(early);
+      // A blocking run's stdin is complete before it starts: the program sees end of file after it.
+      if (!interactive) proc.endInput?.();
 
       // The control stream is polled fast only while the program is blocked on its terminal; while it computes
       // or sleeps, a few times a second is plenty and keeps storage requests low.

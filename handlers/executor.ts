@@ -7,6 +7,7 @@ import { randomUUID } from 'crypto';
 import * as http from 'http';
 import * as os from 'os';
 import { createSandbox, resolveInterpreter } from '../adapters/sandbox';
+import { PipeSpawner } from '../adapters/pipeSpawner';
 import { PtySpawner } from '../adapters/ptySpawner';
 import { ENV, intFromEnv, limitPolicyFromEnv } from '../core/config';
 import { systemClock } from '../core/ports';
@@ -81,7 +82,7 @@ export async function createExecutorDeps(env: NodeJS.ProcessEnv, buckets: Bucket
   return {
     code: buckets.code,
     runs: buckets.runs,
-    spawner: new PtySpawner(),
+    spawners: { pty: new PtySpawner(), pipes: new PipeSpawner() },
     sandbox,
     clock: systemClock,
     policy: limitPolicyFromEnv(env),

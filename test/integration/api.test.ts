@@ -74,10 +74,16 @@ describe("the seed's protocol at POST /", () => {
     expect(output.json.Response.result).toBe('name: seed\r\nhi seed\r\n');
   });
 
-  test('the first, blocking form {code, input} returns the whole output', async () => {
+  test('the first, blocking form {code, input} returns the whole output, through pipes as the seed had it', async () => {
     const res = await t.client.request('POST', '/', { code: "tempInput = input('please input: ')\nprint('Output: ', tempInput)", input: 'blocking\n' });
     expect(res.status).toBe(200);
-    expect(res.json.Response.result).toContain('Output:  blocking');
+    // No terminal: no echo of the input, no \r\n, stderr merged into stdout.
+    expect(res.json.Response.result).toBe('please input: Output:  blocking\n');
+  });
+
+  test('the blocking form closes stdin after the input, so reading to end of file ends', async () => {
+    const res = await t.client.request('POST', '/', { code: 'import sys\nprint(sum(int(x) for x in sys.stdin.read().split()), flush=True)\nprint("err", file=sys.stderr)', input: '1 2 3\n4\n' });
+    expect(res.json.Response.result).toBe('10\nerr\n');
   });
 
   test('bad requests get the seed error shape', async () => {
