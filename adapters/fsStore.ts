@@ -22,6 +22,7 @@ import { promises as fsp } from 'node:fs';
 import type { BigIntStats, Dirent } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
+import { assertValidObjectKey } from '../core/objectKey';
 import type { ByteRange, Disposable, GetResult, ObjectMeta, ObjectStore, PutOptions } from '../core/ports';
 import { StoreError } from '../core/ports';
 
@@ -32,7 +33,6 @@ export interface FsObjectStoreOptions {
   bucket: string;
 }
 
-const MAX_KEY_BYTES = 1023;
 const RESERVED_PREFIX = '.~';
 const TMP_PREFIX = '.~tmp.';
 const LOCK_PREFIX = '.~lock.';
@@ -185,7 +185,7 @@ export class FsObjectStore implements ObjectStore {
   // ------------------------------------------------------------------ internals
 
   private fileOf(key: string): string {
-    assertValidKey(key);
+    assertValidObjectKey(key, RESERVED_PREFIX);
     return path.join(this.folder, ...key.split('/'));
   }
 
@@ -386,20 +386,6 @@ async function breakIfStale(lockPath: string): Promise<void> {
  * OSS's rules (1..1023 bytes, no leading `/` or `\`) plus the filesystem's: no empty, `.` or `..` segment (they would
  * alias or escape the bucket folder), no NUL, and no segment starting with `.~` (our temporary and lock files).
  */
-function assertValidKey(key: string): void {
-  if (typeof key !== 'string' || key.length === 0) throw new Error('invalid object key: empty');
-  if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) throw new Error(`invalid object key: longer than ${MAX_KEY_BYTES} bytes`);
-  if (key.startsWith('/') || key.startsWith('\\')) throw new Error(`invalid object key ${JSON.stringify(key)}: leading slash`);
-  if (key.includes('\0')) throw new Error(`invalid object key ${JSON.stringify(key)}: NUL byte`);
-  for (const segment of key.split('/')) {
-    if (segment === '' || segment === '.' || segment === '..') {
-      throw new Error(`invalid object key ${JSON.stringify(key)}: empty, "." or ".." segment`);
-    }
-    if (segment.startsWith(RESERVED_PREFIX)) {
-      throw new Error(`invalid object key ${JSON.stringify(key)}: segments starting with "${RESERVED_PREFIX}" are reserved`);
-    }
-  }
-}
 
 function assertValidRange(range: ByteRange | undefined): void {
   if (!range) return;

@@ -4,6 +4,7 @@
  * `cause`) for everything else.
  */
 import OSS from 'ali-oss';
+import { assertValidObjectKey } from '../core/objectKey';
 import type { ByteRange, GetResult, ObjectMeta, ObjectStore, PutOptions } from '../core/ports';
 import { StoreError } from '../core/ports';
 
@@ -27,7 +28,6 @@ export interface OssStoreOptions extends OssCredentials {
 }
 
 /** Longest object key OSS accepts, in UTF-8 bytes. */
-const MAX_KEY_BYTES = 1023;
 const LIST_PAGE = 1000;
 
 interface RawResponse {
@@ -87,7 +87,7 @@ export class OssObjectStore implements ObjectStore {
   }
 
   async put(key: string, body: Buffer | string, options: PutOptions = {}): Promise<void> {
-    assertValidKey(key);
+    assertValidObjectKey(key);
     const headers: Record<string, string> = {};
     if (options.ifNotExists) headers['x-oss-forbid-overwrite'] = 'true';
     try {
@@ -103,7 +103,7 @@ export class OssObjectStore implements ObjectStore {
   }
 
   async get(key: string, range?: ByteRange): Promise<GetResult> {
-    assertValidKey(key);
+    assertValidObjectKey(key);
     assertValidRange(range);
     const headers: Record<string, string> = {};
     if (range) {
@@ -131,7 +131,7 @@ export class OssObjectStore implements ObjectStore {
   }
 
   async append(key: string, body: Buffer | string, position: number): Promise<{ nextPosition: number }> {
-    assertValidKey(key);
+    assertValidObjectKey(key);
     if (!Number.isSafeInteger(position) || position < 0) throw new Error(`invalid append position ${position}`);
     const res = await this.raw('AppendObject', 'POST', key, {
       subres: { append: '', position: String(position) },
@@ -153,7 +153,7 @@ export class OssObjectStore implements ObjectStore {
   }
 
   async head(key: string): Promise<ObjectMeta | null> {
-    assertValidKey(key);
+    assertValidObjectKey(key);
     let res: { headers: object };
     try {
       ({ res } = await this.oss().head(key, { timeout: this.options.timeoutMs }));
@@ -193,7 +193,7 @@ export class OssObjectStore implements ObjectStore {
   }
 
   async delete(key: string): Promise<void> {
-    assertValidKey(key);
+    assertValidObjectKey(key);
     try {
       await this.oss().delete(key, { timeout: this.options.timeoutMs });
     } catch (err) {
@@ -275,17 +275,6 @@ export class OssObjectStore implements ObjectStore {
  * OSS's own rules (1..1023 bytes, no leading `/` or `\`), plus what would let a URL be rewritten on its way: empty,
  * `.` and `..` segments, and NUL. The filesystem adapter applies the same rules.
  */
-function assertValidKey(key: string): void {
-  if (typeof key !== 'string' || key.length === 0) throw new Error('invalid object key: empty');
-  if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) throw new Error(`invalid object key: longer than ${MAX_KEY_BYTES} bytes`);
-  if (key.startsWith('/') || key.startsWith('\\')) throw new Error(`invalid object key ${JSON.stringify(key)}: leading slash`);
-  if (key.includes('\0')) throw new Error(`invalid object key ${JSON.stringify(key)}: NUL byte`);
-  for (const segment of key.split('/')) {
-    if (segment === '' || segment === '.' || segment === '..') {
-      throw new Error(`invalid object key ${JSON.stringify(key)}: empty, "." or ".." segment`);
-    }
-  }
-}
 
 function assertValidRange(range: ByteRange | undefined): void {
   if (!range) return;

@@ -6,6 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'child_process';
 import type { Disposable, ExitInfo, ProcessSpawner, SpawnedProcess, SpawnRequest } from '../core/ports';
+import { Emitter } from './emitter';
 import { CLOSE_FDS_AND_EXEC, dropPrivilegeArgs, findTool } from './execWrappers';
 
 /** After the first process exits, how long output of processes still holding the pipe is awaited. */
@@ -14,21 +15,10 @@ const EXIT_DRAIN_MS = 100;
 /** stderr becomes a duplicate of stdout before the usual prelude runs. */
 const MERGE_STDERR = 'open(STDERR, ">&", \\*STDOUT) or die "pocketrun: stderr: $!\\n";';
 
-class Listeners<T> {
-  private list: Array<(value: T) => void> = [];
-  on(listener: (value: T) => void): Disposable {
-    this.list.push(listener);
-    return { dispose: () => (this.list = this.list.filter((l) => l !== listener)) };
-  }
-  emit(value: T): void {
-    for (const l of this.list.slice()) l(value);
-  }
-}
-
 class PipeProcess implements SpawnedProcess {
   readonly pid: number;
-  private readonly data = new Listeners<Buffer>();
-  private readonly exit = new Listeners<ExitInfo>();
+  private readonly data = new Emitter<Buffer>();
+  private readonly exit = new Emitter<ExitInfo>();
   private exitInfo: ExitInfo | null = null;
 
   constructor(private readonly child: ChildProcess) {

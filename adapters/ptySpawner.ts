@@ -14,6 +14,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import type { IPty } from '@lydell/node-pty';
 import type { Disposable, ExitInfo, ProcessSpawner, SpawnedProcess, SpawnRequest } from '../core/ports';
+import { Emitter } from './emitter';
 import { CLOSE_FDS_AND_EXEC, dropPrivilegeArgs, findTool } from './execWrappers';
 import { InputWaitProbe } from './inputWaitProbe';
 import { readStat } from './procfs';
@@ -48,21 +49,6 @@ export interface PtySpawnerOptions {
   perl?: string | null;
   /** util-linux setpriv, needed only for requests with `uid`/`gid`. */
   setpriv?: string;
-}
-
-class Emitter<T> {
-  private listeners: Array<(value: T) => void> = [];
-  on(listener: (value: T) => void): Disposable {
-    this.listeners.push(listener);
-    return {
-      dispose: () => {
-        this.listeners = this.listeners.filter((l) => l !== listener);
-      },
-    };
-  }
-  emit(value: T): void {
-    for (const listener of this.listeners.slice()) listener(value);
-  }
 }
 
 class PtyProcess implements SpawnedProcess {

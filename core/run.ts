@@ -12,6 +12,7 @@ import { OutputSink } from './outputSink';
 import { isStoreError, type Clock, type ExitInfo, type ObjectStore, type PreparedSandbox, type ProcessSpawner, type Sandbox, type SpawnedProcess, type Timer } from './ports';
 import { keys, type ClaimDoc, type Manifest, type RunLimits, type RunResult, type RunStatus, type StatusDoc } from './protocol';
 import { EXECUTOR_LOST, isStale } from './runState';
+import { readJson } from './storeJson';
 
 export interface ExecutorDeps {
   code: ObjectStore;
@@ -39,15 +40,6 @@ export type InvokeOutcome =
 
 type Phase = 'claimed' | 'starting' | 'running' | 'finishing' | 'finished';
 type StopReason = Extract<RunStatus, 'timeout' | 'output_limit' | 'killed'>;
-
-async function readJson<T>(store: ObjectStore, key: string): Promise<T | null> {
-  try {
-    return JSON.parse((await store.get(key)).data.toString('utf8')) as T;
-  } catch (err) {
-    if (isStoreError(err, 'NotFound')) return null;
-    throw err;
-  }
-}
 
 /** A policy clamp again on the executor side: a manifest is data from storage, not a trusted request. */
 function clampLimits(limits: Partial<RunLimits> | undefined, policy: LimitPolicy): RunLimits {

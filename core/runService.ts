@@ -9,6 +9,7 @@ import * as L from './limits';
 import { isStoreError, type Clock, type ObjectStore } from './ports';
 import { isRunId, keys, newRunId, type Manifest, type RunResult, type RunState, type StatusDoc } from './protocol';
 import { viewOf, type RunView } from './runState';
+import { readJson } from './storeJson';
 import { completeUtf8Length } from './utf8';
 import type { CreateRunRequest } from './validate';
 
@@ -38,15 +39,6 @@ export interface RunInfo {
   result?: RunResult;
   /** The isolation the executor ran the program under (`bwrap` or `uid`), once it started. */
   isolation?: string;
-}
-
-async function readJson<T>(store: ObjectStore, key: string): Promise<T | null> {
-  try {
-    return JSON.parse((await store.get(key)).data.toString('utf8')) as T;
-  } catch (err) {
-    if (isStoreError(err, 'NotFound')) return null;
-    throw err;
-  }
 }
 
 export class RunService {

@@ -19,7 +19,7 @@ const ENTRIES = {
   executor: { entry: 'handlers/executorMain.ts', function: true, nativeDeps: ['@lydell/node-pty', '@lydell/node-pty-linux-x64'] },
   local: { entry: 'local/index.ts', function: false, nativeDeps: ['@lydell/node-pty', '@lydell/node-pty-linux-x64'] },
   smoke: { entry: 'cli/smoke.ts', function: false, optional: true },
-  bench: { entry: 'bench/index.ts', function: false, optional: true },
+  bench: { entry: 'bench/index.ts', function: false, optional: true, nativeDeps: ['@lydell/node-pty', '@lydell/node-pty-linux-x64'] },
 };
 
 function copyDir(from, to) {

@@ -6,6 +6,7 @@
  * locked by pid file, so parallel suites never share one: a sandbox kills every process of its range when it
  * starts.
  */
+import { claimUidBlock, type UidBlock } from '../../local/uidBlock';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
@@ -90,40 +91,6 @@ async function pyJson(sandbox: Sandbox, code: string, extra: Partial<SandboxRequ
   return { data: JSON.parse(line.slice(4)), run };
 }
 
-interface UidBlock {
-  base: number;
-  count: number;
-  release(): void;
-}
-
-const LOCK_DIR = '/tmp/pocketrun-sandbox-test-uids';
-const alivePid = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
-
-function claimUidBlock(count: number): UidBlock {
-  fs.mkdirSync(LOCK_DIR, { recursive: true, mode: 0o700 });
-  for (let base = 63_000; base + 16 <= 64_000; base += 16) {
-    const lock = path.join(LOCK_DIR, String(base));
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        fs.writeFileSync(lock, String(process.pid), { flag: 'wx' });
-        return { base, count, release: () => fs.rmSync(lock, { force: true }) };
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-        const owner = Number(fs.readFileSync(lock, 'utf8'));
-        if (Number.isInteger(owner) && owner > 0 && alivePid(owner)) break;
-        fs.rmSync(lock, { force: true });
-      }
-    }
-  }
-  throw new Error('no free sandbox test uid block');
-}
 
 const count = (uid: number) => processesOfUids(new Set([uid])).get(uid)?.length ?? 0;
 
