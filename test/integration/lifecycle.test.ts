@@ -58,14 +58,21 @@ test('npm start prints the URL, serves runs, and Ctrl-C kills and records runs i
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   try {
+    const banner: string[] = [];
     const url = await new Promise<string>((resolve, reject) => {
       const lines = readline.createInterface({ input: child.stdout! });
       lines.on('line', (line) => {
+        banner.push(line);
         const m = /url:\s+(http:\/\/\S+)/.exec(line);
         if (m) resolve(m[1]);
       });
       child.once('exit', () => reject(new Error('npm start exited early')));
     });
+    await new Promise((r) => setTimeout(r, 100));
+    // The banner says which isolation is active, and health agrees.
+    const isolationLine = banner.find((l) => l.includes('isolation:'))!;
+    const health = (await new ApiClient(url).request('GET', '/api/health')).json;
+    expect(isolationLine).toContain(health.isolation);
     const client = new ApiClient(url);
     const id = await client.start("print('spinning', flush=True)\nwhile True:\n    pass");
     await client.readUntil(id, (s) => s.includes('spinning'));

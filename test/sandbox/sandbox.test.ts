@@ -2,11 +2,9 @@
  * The sandbox in both isolation modes, with real processes on real PTYs (PtySpawner) and no mocks. The bwrap
  * suite is skipped, with a note, only when bubblewrap cannot run here as an unprivileged uid.
  *
- * Uids come from a range of their own (63000-63999, outside the local platform's 40000-59999), in 16-uid slots
- * locked by pid file, so parallel suites never share one: a sandbox kills every process of its range when it
- * starts.
+ * Uids come from a block claimed like the local platform's (local/uidBlock.ts), so parallel suites never share
+ * one: a sandbox kills every process of its range when it starts.
  */
-import { claimUidBlock, type UidBlock } from '../../local/uidBlock';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
@@ -19,6 +17,7 @@ import { checkedFilePaths, createSandbox, resolveInterpreter } from '../../adapt
 import { withSubreaper } from '../../adapters/execWrappers';
 import { processesOfUids } from '../../adapters/procfs';
 import { UidPool } from '../../adapters/uidPool';
+import { claimUidBlock, type UidBlock } from '../../local/uidBlock';
 
 const PY = '/usr/bin/python3';
 const SECRET = `TEST-SECRET-${process.pid}-${Date.now()}`;
