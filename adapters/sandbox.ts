@@ -106,8 +106,14 @@ function ensureWorkRoot(workRoot: string): string {
   return real;
 }
 
-async function sweep(tools: Tools, uids: number[], workRoot: string, sharedFolders: string[]) {
+/**
+ * Kills the uids' processes, then removes what they may have left on the host. `hostWritable` false means the
+ * programs could not write to the host beyond their folder (bwrap: private /tmp, /dev and IPC namespace,
+ * read-only root), so the walk of the shared folders — the slow part on a busy /tmp — is skipped.
+ */
+async function sweep(tools: Tools, uids: number[], workRoot: string, sharedFolders: string[], hostWritable = true) {
   const outcome = await killProcessesOf(tools, uids);
+  if (!hostWritable) return outcome;
   const set = new Set(uids);
   if (sharedFolders.length > 0) removeFilesOf(set, { roots: sharedFolders, skip: [workRoot] });
   removeIpcOf(set, tools.ipcrm);
@@ -210,7 +216,7 @@ class ProcessSandbox implements Sandbox {
 
   private async cleanUp(uid: number, folder: string): Promise<void> {
     // Processes first: once none is left, nothing races the file walk.
-    const outcome = await sweep(this.tools, [uid], this.workRoot, this.sharedFolders);
+    const outcome = await sweep(this.tools, [uid], this.workRoot, this.sharedFolders, this.isolation !== 'bwrap');
     fs.rmSync(folder, { recursive: true, force: true });
     if (outcome.survivors.size > 0) {
       this.log(`sandbox: uid ${uid} still has processes ${[...outcome.survivors.values()].flat().join(',')}; taken out of service`);
