@@ -62,7 +62,9 @@ function defaultExecutorEntry(): string {
 export async function startLocalPlatform(options: LocalPlatformOptions = {}): Promise<LocalPlatform> {
   const log = options.log ?? (() => undefined);
   const dataDir = path.resolve(options.dataDir ?? L.DEFAULT_DATA_DIR);
-  fs.mkdirSync(dataDir, { recursive: true });
+  // The buckets hold every user's code and output: no sandbox uid may enter (without bwrap it sees the host).
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  fs.chmodSync(dataDir, 0o700);
   const handlerEnv: Record<string, string> = {
     [ENV.store]: 'fs',
     [ENV.dataDir]: dataDir,

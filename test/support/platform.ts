@@ -17,6 +17,8 @@ export interface TestPlatform {
 
 export async function startTestPlatform(options: LocalPlatformOptions = {}): Promise<TestPlatform> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pocketrun-test-'));
+  // As `./.data` would be under a 022 umask: the platform itself must close it.
+  fs.chmodSync(dataDir, 0o755);
   const platform = await startLocalPlatform({
     port: 0,
     dataDir,
