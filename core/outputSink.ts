@@ -23,7 +23,9 @@ export class OutputSink {
   private timer: Timer | null = null;
   private chain: Promise<void> = Promise.resolve();
   private failure: unknown = null;
-  private tailBuf = Buffer.alloc(0);
+  /** The most recent chunks, at least TAIL_BYTES of them when there is that much output. */
+  private tailChunks: Buffer[] = [];
+  private tailBytes = 0;
 
   constructor(
     private readonly store: ObjectStore,
@@ -36,9 +38,10 @@ export class OutputSink {
     return this.acceptedBytes;
   }
 
-  /** The last few KiB of output, for exit classification. */
+  /** The last few KiB of output, for exit classification (assembled only when asked: once per run). */
   get tail(): Buffer {
-    return this.tailBuf;
+    const all = Buffer.concat(this.tailChunks);
+    return all.length > TAIL_BYTES ? all.subarray(all.length - TAIL_BYTES) : all;
   }
 
   /** Takes program output; returns false once the cap is reached (the excess is dropped). */
@@ -49,8 +52,9 @@ export class OutputSink {
       this.pending.push(taken);
       this.pendingBytes += taken.length;
       this.acceptedBytes += taken.length;
-      const joined = Buffer.concat([this.tailBuf, taken]);
-      this.tailBuf = joined.length > TAIL_BYTES ? Buffer.from(joined.subarray(joined.length - TAIL_BYTES)) : joined;
+      this.tailChunks.push(taken);
+      this.tailBytes += taken.length;
+      while (this.tailBytes - this.tailChunks[0].length >= TAIL_BYTES) this.tailBytes -= this.tailChunks.shift()!.length;
       this.schedule();
     }
     return taken.length === chunk.length;

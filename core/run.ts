@@ -115,13 +115,12 @@ class WakeableSleep {
 
   sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = this.clock.setTimeout(done, ms);
-      const self = this;
-      function done() {
+      const done = () => {
         timer.cancel();
-        self.wakeUp = null;
+        this.wakeUp = null;
         resolve();
-      }
+      };
+      const timer = this.clock.setTimeout(done, ms);
       this.wakeUp = done;
     });
   }
@@ -242,7 +241,23 @@ class ExecutorRun {
       this.phase = 'running';
       const spawnedAt = deps.clock.now();
       let exited = false;
-      let quietTimer: { cancel(): void } | null = null;
+      let quietTimer: Timer | null = null;
+      let lastDataAt = 0;
+      // A burst followed by silence is how a prompt looks: once output has been quiet for INPUT_WAIT_PROBE_MS,
+      // check whether the program now waits for input, and if so flush and poll for input at once. One timer per
+      // quiet spell, not one per chunk.
+      const onQuiet = () => {
+        const quietFor = deps.clock.now() - lastDataAt;
+        if (quietFor < L.INPUT_WAIT_PROBE_MS) {
+          quietTimer = deps.clock.setTimeout(onQuiet, L.INPUT_WAIT_PROBE_MS - quietFor);
+          return;
+        }
+        quietTimer = null;
+        if (!exited && proc.isWaitingForInput()) {
+          void sink.flush();
+          this.pacer.wake();
+        }
+      };
 
       const stop = (reason: StopReason) => {
         if (this.stopReason || exited) return;
@@ -252,15 +267,8 @@ class ExecutorRun {
 
       proc.onData((chunk) => {
         if (!sink.push(chunk)) stop('output_limit');
-        // A burst followed by silence is how a prompt looks: check whether the program now waits for input.
-        quietTimer?.cancel();
-        quietTimer = deps.clock.setTimeout(() => {
-          quietTimer = null;
-          if (!exited && proc.isWaitingForInput()) {
-            void sink.flush();
-            this.pacer.wake();
-          }
-        }, L.INPUT_WAIT_PROBE_MS);
+        lastDataAt = deps.clock.now();
+        quietTimer ??= deps.clock.setTimeout(onQuiet, L.INPUT_WAIT_PROBE_MS);
       });
 
       const timeout = deps.clock.setTimeout(() => stop('timeout'), limits.timeoutMs);
