@@ -53,27 +53,14 @@ function makeStubBundles(root: string, marker = 'v1'): { api: string; executor: 
   return { api, executor };
 }
 
-/**
- * The real bundles, built by the same builder the program uses, when they build in this tree (handlers and
- * adapters complete); `null` with the reason otherwise, and the tests that need them are skipped.
- */
-const realBuild: { bundles: { api: string; executor: string } | null; dirs: string[]; reason?: string } = (() => {
+/** The real bundles, built twice by the same builder the program uses (a failing build fails these tests). */
+const realBuild: { bundles: { api: string; executor: string }; dirs: string[] } = (() => {
   const dirs = [0, 1].map((i) => fs.mkdtempSync(path.join(os.tmpdir(), `pocketrun-bundles-${i}-`)));
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const { buildBundles } = require('../../scripts/bundles.js') as typeof import('../../scripts/bundles');
-    const built = dirs.map((outDir) => buildBundles({ outDir, names: ['api', 'executor'], quiet: true }));
-    return { bundles: { api: built[0].api, executor: built[0].executor }, dirs };
-  } catch (err) {
-    return { bundles: null, dirs, reason: err instanceof Error ? err.message.split('\n')[0] : String(err) };
-  }
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { buildBundles } = require('../../scripts/bundles.js') as typeof import('../../scripts/bundles');
+  const built = dirs.map((outDir) => buildBundles({ outDir, names: ['api', 'executor'], quiet: true }));
+  return { bundles: { api: built[0].api, executor: built[0].executor }, dirs };
 })();
-const withRealBundles = realBuild.bundles ? test : test.skip;
-if (!realBuild.bundles) {
-  // eslint-disable-next-line no-console
-  console.warn(`infra tests: real bundles do not build yet (${realBuild.reason}); using stub bundles with the same layout`);
-}
-
 beforeAll(() => {
   // Each program run is a fresh Pulumi runtime, and each adds a process exit listener.
   process.setMaxListeners(Math.max(process.getMaxListeners(), 64));
@@ -618,7 +605,7 @@ describe('the program entry (infra/index.ts) and the real bundles', () => {
     });
   });
 
-  withRealBundles('the bundles are deterministic and the executor carries the linux-x64 node-pty binary', async () => {
+  test('the bundles are deterministic and the executor carries the linux-x64 node-pty binary', async () => {
     const { packageBundle } = await import('../../infra/functionCode');
     const { REQUIRED_BUNDLE_FILES } = await import('../../infra/stack');
     const { listTree } = await import('../../infra/deterministicZip');
@@ -634,7 +621,7 @@ describe('the program entry (infra/index.ts) and the real bundles', () => {
     expect(files).toContain('index.js');
   });
 
-  withRealBundles('infra/index.ts builds the bundles and declares the stack under mocks', async () => {
+  test('infra/index.ts builds the bundles and declares the stack under mocks', async () => {
     await jest.isolateModulesAsync(async () => {
       // eslint-disable-next-line @typescript-eslint/no-var-requires
       const pulumi = require('@pulumi/pulumi') as typeof import('@pulumi/pulumi');
