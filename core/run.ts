@@ -10,7 +10,7 @@ import { findLanguage, type Language } from './languages';
 import * as L from './limits';
 import { OutputSink } from './outputSink';
 import { isStoreError, type Clock, type ExitInfo, type ObjectStore, type PreparedSandbox, type ProcessSpawner, type Sandbox, type SpawnedProcess, type Timer } from './ports';
-import { keys, type ClaimDoc, type Manifest, type RunLimits, type RunResult, type RunStatus, type StatusDoc } from './protocol';
+import { keys, type ClaimDoc, type ControlRecord, type Manifest, type RunLimits, type RunResult, type RunStatus, type StatusDoc } from './protocol';
 import { EXECUTOR_LOST, isStale } from './runState';
 import { readJson } from './storeJson';
 
@@ -231,7 +231,7 @@ class ExecutorRun {
     prepared: PreparedSandbox,
     sink: OutputSink,
     limits: RunLimits,
-    early: Awaited<ReturnType<ControlReader['poll']>>,
+    early: ControlRecord[],
     interactive: boolean,
   ): Promise<ExitInfo & { wallMs: number }> {
     const { deps } = this;
@@ -294,7 +294,7 @@ class ExecutorRun {
         resolve({ ...exit, wallMs: deps.clock.now() - spawnedAt });
       });
 
-      const apply = (records: typeof early) => {
+      const apply = (records: ControlRecord[]) => {
         for (const record of records) {
           if (exited) return;
           if (record.t === 'in') proc.write(record.d);
