@@ -62,6 +62,12 @@ export const HEARTBEAT_STALE_MS = 30_000;
 export const MAX_LONG_POLL_MS = 25_000;
 /** How often a held long poll looks at storage. */
 export const LONG_POLL_INTERVAL_MS = 50;
+/**
+ * ...and how often right after this API instance created the run or took its input, when output is expected at
+ * once (the first bytes, the echo): a short burst of cheap reads where latency is felt.
+ */
+export const LONG_POLL_FAST_INTERVAL_MS = 10;
+export const LONG_POLL_FAST_WINDOW_MS = 400;
 /** Most bytes one output read returns; the client reads again from the returned offset. */
 export const MAX_OUTPUT_READ_BYTES = 256 * KiB;
 

@@ -41,8 +41,26 @@ export interface RunInfo {
   isolation?: string;
 }
 
+/** Most runs remembered as recently active (created or fed here); the oldest are forgotten first. */
+const MAX_RECENT_RUNS = 10_000;
+
 export class RunService {
+  /** Run id → when this instance last created it or appended its input. */
+  private readonly recent = new Map<string, number>();
+
   constructor(private readonly deps: RunServiceDeps) {}
+
+  private touch(id: string): void {
+    this.recent.delete(id);
+    this.recent.set(id, this.deps.clock.now());
+    if (this.recent.size > MAX_RECENT_RUNS) this.recent.delete(this.recent.keys().next().value!);
+  }
+
+  /** Storage poll period of a held long poll: fast just after a create or an input, when output is due. */
+  private pollInterval(id: string): number {
+    const at = this.recent.get(id);
+    return at !== undefined && this.deps.clock.now() - at < L.LONG_POLL_FAST_WINDOW_MS ? L.LONG_POLL_FAST_INTERVAL_MS : L.LONG_POLL_INTERVAL_MS;
+  }
 
   get policy(): LimitPolicy {
     return this.deps.policy;
@@ -65,6 +83,7 @@ export class RunService {
       createdAt: new Date(this.deps.clock.now()).toISOString(),
     };
     await this.deps.code.put(keys.manifest(id), JSON.stringify(manifest), { ifNotExists: true, contentType: 'application/json' });
+    this.touch(id);
     return id;
   }
 
@@ -104,8 +123,9 @@ export class RunService {
     await appendControl(this.deps.runs, id, record, size);
   }
 
-  input(id: string, data: string): Promise<void> {
-    return this.appendToLiveRun(id, { t: 'in', d: data });
+  async input(id: string, data: string): Promise<void> {
+    await this.appendToLiveRun(id, { t: 'in', d: data });
+    this.touch(id);
   }
 
   kill(id: string): Promise<void> {
@@ -142,7 +162,7 @@ export class RunService {
           eof: finished && next >= size,
         };
       }
-      await clock.sleep(Math.min(L.LONG_POLL_INTERVAL_MS, Math.max(1, deadline - clock.now())));
+      await clock.sleep(Math.min(this.pollInterval(id), Math.max(1, deadline - clock.now())));
     }
   }
 
