@@ -52,6 +52,8 @@ export const INPUT_WAIT_PROBE_MS = 8;
 export const CONTROL_POLL_WAITING_MS = 25;
 /** Control stream poll period while the program computes or sleeps: a few requests a second, not a hundred. */
 export const CONTROL_POLL_BUSY_MS = 500;
+/** Control reads may fail this long in a row (storage blips) before the run is ended as internal_error. */
+export const CONTROL_OUTAGE_MS = 15_000;
 
 /** The executor rewrites the status object this often while a run is alive. */
 export const HEARTBEAT_INTERVAL_MS = 5_000;

@@ -171,8 +171,12 @@ class ExecutorRun {
       if (!interpreter) throw new Error(`no ${lang.name} runtime on this host`);
       const limits = clampLimits(manifest.limits, deps.policy);
 
-      // Input typed before the program started (and a kill sent while it was queued) are honoured first.
-      const early = await this.control.poll();
+      // Input typed before the program started (and a kill sent while it was queued) are honoured first. If the
+      // read fails, the reader keeps its offset and the supervising loop delivers the same records later.
+      const early = await this.control.poll().catch((err: unknown) => {
+        deps.log({ event: 'control_poll_failed', runId: this.id, error: err instanceof Error ? err.message : String(err) });
+        return [];
+      });
       if (early.some((r) => r.t === 'kill')) {
         result = { status: 'killed', exitCode: null, signal: null, wallMs: 0 };
         return;
@@ -278,7 +282,10 @@ class ExecutorRun {
       this.shutdown?.addEventListener('abort', onShutdown, { once: true });
       const beat = () => {
         this.heartbeat = deps.clock.setTimeout(() => {
-          void this.writeStatus({ state: 'running' });
+          // A missed heartbeat is survivable (the bound allows several); an unhandled rejection is not.
+          this.writeStatus({ state: 'running' }).catch((err: unknown) =>
+            deps.log({ event: 'heartbeat_failed', runId: this.id, error: err instanceof Error ? err.message : String(err) }),
+          );
           beat();
         }, L.HEARTBEAT_INTERVAL_MS);
       };
@@ -310,6 +317,7 @@ class ExecutorRun {
       // or sleeps, a few times a second is plenty and keeps storage requests low.
       void (async () => {
         let lastPoll = deps.clock.now();
+        let failingSince: number | null = null;
         while (!exited) {
           await this.pacer.sleep(L.CONTROL_POLL_WAITING_MS);
           if (exited) break;
@@ -317,7 +325,15 @@ class ExecutorRun {
           if (waiting && sink.hasPending) void sink.flush();
           if (!waiting && deps.clock.now() - lastPoll < L.CONTROL_POLL_BUSY_MS) continue;
           lastPoll = deps.clock.now();
-          apply(await this.control.poll());
+          try {
+            apply(await this.control.poll());
+            failingSince = null;
+          } catch (err) {
+            // A storage blip must not end the run; an outage that outlasts the bound does.
+            failingSince ??= deps.clock.now();
+            if (deps.clock.now() - failingSince >= L.CONTROL_OUTAGE_MS) throw err;
+            deps.log({ event: 'control_poll_failed', runId: this.id, error: err instanceof Error ? err.message : String(err) });
+          }
         }
       })().catch((err) => {
         stop('killed');

@@ -24,12 +24,16 @@ interface Traffic {
   appendedBytes: Map<string, number>;
 }
 
+/** Reads of keys ending with this suffix fail (a storage blip) until `until`. */
+const blip = { suffix: '', until: 0 };
+
 /** The real store, with every call counted per key. */
 function counted(inner: ObjectStore, traffic: Traffic): ObjectStore {
   const bump = (m: Map<string, number>, k: string, by = 1) => m.set(k, (m.get(k) ?? 0) + by);
   const store: ObjectStore = Object.create(inner);
   store.get = (key, range) => {
     bump(traffic.gets, key);
+    if (blip.suffix && key.endsWith(blip.suffix) && Date.now() < blip.until) return Promise.reject(new Error('ECONNRESET'));
     return inner.get(key, range);
   };
   store.append = (key, body, position) => {
@@ -105,4 +109,19 @@ test('a redelivered event is a duplicate: nothing runs, nothing is appended', as
   const appends = traffic.appends.get(keys.output(id));
   expect(await handleRunEvent(deps, id, 'again')).toBe('duplicate');
   expect(traffic.appends.get(keys.output(id))).toBe(appends);
+});
+
+test('a storage blip on the control stream does not end the run; input sent during it still arrives', async () => {
+  const id = await service.create(parseCreateRun({ code: "import time\ntime.sleep(1)\nprint('got', input())" }, service.policy));
+  blip.suffix = '/control';
+  blip.until = Date.now() + 1_500;
+  const execution = handleRunEvent(deps, id, 'req');
+  await new Promise((r) => setTimeout(r, 300));
+  await service.input(id, 'through the blip\n');
+  expect(await execution).toBe('executed');
+  blip.suffix = '';
+  const status = JSON.parse((await deps.runs.get(keys.status(id))).data.toString()) as StatusDoc;
+  expect(status.result?.status).toBe('ok');
+  expect((await deps.runs.get(keys.output(id))).data.toString()).toContain('got through the blip');
+  expect(traffic.gets.get(keys.control(id))).toBeGreaterThan(1);
 });
