@@ -11,13 +11,20 @@ export interface Language {
   fileName: string;
   /** Interpreter or compiler-driver candidates, first usable wins. */
   candidates: string[];
-  /** Command line after the interpreter path. */
-  args(fileName: string, userArgs: string[]): string[];
+  /** Command line after the interpreter path; `memoryBytes` is the run's memory limit. */
+  args(fileName: string, userArgs: string[], memoryBytes: number): string[];
+  /**
+   * Address space the runtime reserves beyond what it uses (V8 maps about 700 MiB of ranges at start): added to
+   * the run's memory limit for RLIMIT_AS, while the runtime's own heap limit enforces the run's figure.
+   */
+  addressSpaceOverheadBytes: number;
   /** Extra environment for the program. */
   env: Record<string, string>;
   /** Output that means the program died for lack of memory (its address-space limit), checked on a failed exit. */
   memoryErrorPatterns: RegExp[];
 }
+
+const MiB = 1024 * 1024;
 
 const python: Language = {
   id: 'python',
@@ -26,6 +33,7 @@ const python: Language = {
   candidates: ['/var/fc/lang/python3.10/bin/python3', '/usr/bin/python3', '/usr/local/bin/python3'],
   // -I: isolated mode, so no user site-packages or PYTHON* variables steer the interpreter.
   args: (fileName, userArgs) => ['-I', fileName, ...userArgs],
+  addressSpaceOverheadBytes: 0,
   env: { PYTHONIOENCODING: 'utf-8', PYTHONDONTWRITEBYTECODE: '1' },
   memoryErrorPatterns: [/\bMemoryError\b/, /Cannot allocate memory/],
 };
@@ -35,7 +43,9 @@ const node: Language = {
   name: 'JavaScript (Node.js)',
   fileName: 'main.js',
   candidates: ['/var/fc/lang/nodejs20/bin/node', '/usr/bin/node', '/usr/local/bin/node'],
-  args: (fileName, userArgs) => [fileName, ...userArgs],
+  // The heap limit is the run's memory limit; RLIMIT_AS gets V8's reservations on top (see below).
+  args: (fileName, userArgs, memoryBytes) => [`--max-old-space-size=${Math.max(16, Math.floor(memoryBytes / MiB))}`, fileName, ...userArgs],
+  addressSpaceOverheadBytes: 1024 * MiB,
   env: {},
   memoryErrorPatterns: [/JavaScript heap out of memory/, /Cannot allocate memory/],
 };
@@ -46,6 +56,7 @@ const bash: Language = {
   fileName: 'main.sh',
   candidates: ['/bin/bash', '/usr/bin/bash'],
   args: (fileName, userArgs) => [fileName, ...userArgs],
+  addressSpaceOverheadBytes: 0,
   env: {},
   memoryErrorPatterns: [/Cannot allocate memory/],
 };

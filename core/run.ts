@@ -185,9 +185,9 @@ class ExecutorRun {
       prepared = await deps.sandbox.prepare({
         runId: this.id,
         files: [{ path: lang.fileName, content: manifest.code }],
-        command: [interpreter, ...lang.args(lang.fileName, Array.isArray(manifest.args) ? manifest.args : [])],
+        command: [interpreter, ...lang.args(lang.fileName, Array.isArray(manifest.args) ? manifest.args : [], limits.memoryBytes)],
         env: lang.env,
-        limits,
+        limits: { ...limits, memoryBytes: limits.memoryBytes + lang.addressSpaceOverheadBytes },
         allowNetwork: deps.allowNetwork,
         cols: manifest.cols ?? L.DEFAULT_COLS,
         rows: manifest.rows ?? L.DEFAULT_ROWS,

@@ -117,3 +117,18 @@ test('input to a finished run is refused with 409', async () => {
   expect(status).toBe(409);
   expect(json.error.code).toBe('run_finished');
 });
+
+test('javascript runs under the default limits, and a heap bomb ends as memory_limit', async () => {
+  const hello = await t.client.run("console.log('hi from node')", { language: 'javascript' });
+  expect(hello.output).toBe('hi from node\r\n');
+  expect(hello.result.status).toBe('ok');
+  const bomb = await t.client.run('const a = [];\nfor (;;) a.push(new Array(1e6).fill(1));', { language: 'javascript', limits: { memoryBytes: 64 * 1024 * 1024 } });
+  expect(bomb.output).toMatch(/heap out of memory/);
+  expect(bomb.result.status).toBe('memory_limit');
+});
+
+test('bash runs', async () => {
+  const { output, result } = await t.client.run('read -p "name? " n\necho "hi $n"', { language: 'bash', stdin: 'sh\n' });
+  expect(output).toContain('hi sh');
+  expect(result.status).toBe('ok');
+});
