@@ -93,12 +93,22 @@ test('reads from an offset return only the new bytes and the next offset', async
   expect(past.eof).toBe(true);
 });
 
-test('a long poll returns as soon as new output arrives', async () => {
+test('a long poll is held until new output arrives, then returns at once', async () => {
   const id = await t.client.start('import time\ntime.sleep(1.5)\nprint("late")');
   const started = Date.now();
-  let chunk = await t.client.output(id, 0, 20_000);
-  while (!chunk.data && !chunk.eof) chunk = await t.client.output(id, chunk.offset, 20_000);
+  let calls = 0;
+  let heldMs = 0;
+  let chunk;
+  do {
+    const t0 = Date.now();
+    chunk = await t.client.output(id, 0, 20_000);
+    heldMs = Date.now() - t0;
+    calls++;
+  } while (!chunk.data && !chunk.eof);
   expect(chunk.data).toContain('late');
+  // queued → running ends one poll early; the next one is held through the sleep, not answered empty at once.
+  expect(calls).toBeLessThanOrEqual(3);
+  expect(heldMs).toBeGreaterThan(800);
   expect(Date.now() - started).toBeLessThan(10_000);
 });
 
