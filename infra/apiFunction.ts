@@ -9,33 +9,17 @@ import * as pulumi from '@pulumi/pulumi';
 import { createHash } from 'crypto';
 import { ENV } from '../core/config';
 import * as L from '../core/limits';
-import type { StackConfig } from './config';
-import { checkEnvironment, customRuntimeConfig, CUSTOM_RUNTIME, FC_HANDLER } from './customRuntime';
-import { runLimitEnvironment, type FunctionLogTarget } from './executorFunction';
-import type { FunctionNetwork } from './functionNetwork';
+import { checkEnvironment, customRuntimeFunctionArgs, storageEnvironment, type CustomRuntimeFunctionArgs } from './customRuntime';
 
 /** What the HTTP trigger lets through: the API's routes plus CORS preflight. */
 export const API_METHODS = ['GET', 'HEAD', 'POST', 'OPTIONS'];
 
-export interface ApiFunctionArgs {
-  functionName: string;
-  code: pulumi.Input<{ ossBucketName: string; ossObjectName: string; checksum: string }>;
-  /** ARN of the API's role (write manifests, read and append in the runs bucket). */
-  roleArn: pulumi.Input<string>;
-  dependsOn?: pulumi.Resource[];
-  memoryMb: number;
-  cpu: number;
-  timeoutSeconds: number;
+export interface ApiFunctionArgs extends CustomRuntimeFunctionArgs {
   /** Requests one instance serves at once; above 1. */
   instanceConcurrency: number;
-  codeBucket: pulumi.Input<string>;
-  runsBucket: pulumi.Input<string>;
-  network: FunctionNetwork;
-  runLimits: StackConfig['runLimits'];
   /** The bearer token, if any: only its SHA-256 is used. */
   apiToken?: string;
   corsOrigin?: string;
-  logs?: FunctionLogTarget;
 }
 
 export function sha256Hex(value: string): string {
@@ -50,14 +34,7 @@ export function sha256Hex(value: string): string {
 export function apiEnvironment(
   args: Pick<ApiFunctionArgs, 'codeBucket' | 'runsBucket' | 'network' | 'runLimits' | 'apiToken' | 'corsOrigin'>,
 ): Record<string, pulumi.Input<string>> {
-  const env: Record<string, pulumi.Input<string>> = {
-    [ENV.store]: 'oss',
-    [ENV.codeBucket]: args.codeBucket,
-    [ENV.runsBucket]: args.runsBucket,
-    [ENV.ossRegion]: args.network.ossRegion,
-    [ENV.ossEndpoint]: args.network.ossEndpoint,
-    ...runLimitEnvironment(args.runLimits),
-  };
+  const env: Record<string, pulumi.Input<string>> = storageEnvironment(args);
   if (args.apiToken !== undefined) env[ENV.apiTokenSha256] = pulumi.secret(sha256Hex(args.apiToken));
   if (args.corsOrigin !== undefined) env[ENV.corsOrigin] = args.corsOrigin;
   checkEnvironment('ApiFunction', env);
@@ -84,26 +61,14 @@ export class ApiFunction extends pulumi.ComponentResource {
 
     this.fn = new alicloud.fc.V3Function(
       name,
-      {
-        functionName: args.functionName,
+      customRuntimeFunctionArgs(args, {
+        role: 'api',
         description: 'pocketrun API: HTTP in front of the run protocol',
-        runtime: CUSTOM_RUNTIME,
-        handler: FC_HANDLER,
-        customRuntimeConfig: customRuntimeConfig(),
-        code: args.code,
-        role: args.roleArn,
-        memorySize: args.memoryMb,
-        cpu: args.cpu,
-        diskSize: 512,
-        timeout: args.timeoutSeconds,
         instanceConcurrency: args.instanceConcurrency,
         internetAccess: false,
         environmentVariables: apiEnvironment(args),
-        logConfig: args.logs
-          ? { project: args.logs.project, logstore: args.logs.logstore, logBeginRule: 'None', enableRequestMetrics: true, enableInstanceMetrics: false }
-          : undefined,
-        tags: { app: 'pocketrun', role: 'api' },
-      },
+        instanceMetrics: false,
+      }),
       { parent: this, dependsOn: args.dependsOn },
     );
     this.functionName = this.fn.functionName;

@@ -2,6 +2,12 @@
  * How both functions run: FC 3.0's `custom.debian10` runtime starting the bundle's `index.js` with the Node 20 that
  * the runtime ships, as an HTTP server on port 9000 (the handlers' default `PORT`).
  */
+import type * as alicloud from '@pulumi/alicloud';
+import type * as pulumi from '@pulumi/pulumi';
+import { ENV } from '../core/config';
+import type { StackConfig } from './config';
+import type { FunctionNetwork } from './functionNetwork';
+
 export const CUSTOM_RUNTIME = 'custom.debian10';
 export const FC_PORT = 9000;
 /** Required by the API even though a custom runtime never calls it. */
@@ -20,4 +26,92 @@ export function checkEnvironment(where: string, env: Record<string, unknown>): v
     }
     if (env[key] === undefined) throw new Error(`${where}: environmentVariables.${key}: no value`);
   }
+}
+
+export interface FunctionLogTarget {
+  project: pulumi.Input<string>;
+  logstore: pulumi.Input<string>;
+}
+
+/** What both functions are built from; each component's Args adds its own. */
+export interface CustomRuntimeFunctionArgs {
+  functionName: string;
+  code: pulumi.Input<{ ossBucketName: string; ossObjectName: string; checksum: string }>;
+  /** ARN of the function's role. */
+  roleArn: pulumi.Input<string>;
+  /** Resources the function must wait for, e.g. the role's policy attachment. */
+  dependsOn?: pulumi.Resource[];
+  memoryMb: number;
+  cpu: number;
+  timeoutSeconds: number;
+  codeBucket: pulumi.Input<string>;
+  runsBucket: pulumi.Input<string>;
+  network: FunctionNetwork;
+  runLimits: StackConfig['runLimits'];
+  logs?: FunctionLogTarget;
+}
+
+export function runLimitEnvironment(limits: StackConfig['runLimits']): Record<string, string> {
+  return {
+    [ENV.timeoutDefaultMs]: String(limits.timeoutDefaultMs),
+    [ENV.timeoutMaxMs]: String(limits.timeoutMaxMs),
+    [ENV.outputDefaultBytes]: String(limits.outputDefaultBytes),
+    [ENV.outputMaxBytes]: String(limits.outputMaxBytes),
+    [ENV.memoryDefaultBytes]: String(limits.memoryDefaultBytes),
+    [ENV.memoryMaxBytes]: String(limits.memoryMaxBytes),
+  };
+}
+
+/** The variables both handlers read: where the buckets are, and the run limits. */
+export function storageEnvironment(
+  args: Pick<CustomRuntimeFunctionArgs, 'codeBucket' | 'runsBucket' | 'network' | 'runLimits'>,
+): Record<string, pulumi.Input<string>> {
+  return {
+    [ENV.store]: 'oss',
+    [ENV.codeBucket]: args.codeBucket,
+    [ENV.runsBucket]: args.runsBucket,
+    [ENV.ossRegion]: args.network.ossRegion,
+    [ENV.ossEndpoint]: args.network.ossEndpoint,
+    ...runLimitEnvironment(args.runLimits),
+  };
+}
+
+/** The V3Function inputs both functions share, with what differs between them. */
+export function customRuntimeFunctionArgs(
+  args: CustomRuntimeFunctionArgs,
+  own: {
+    role: 'api' | 'executor';
+    description: string;
+    instanceConcurrency: number;
+    internetAccess: boolean;
+    environmentVariables: Record<string, pulumi.Input<string>>;
+    instanceMetrics: boolean;
+  },
+): alicloud.fc.V3FunctionArgs {
+  return {
+    functionName: args.functionName,
+    description: own.description,
+    runtime: CUSTOM_RUNTIME,
+    handler: FC_HANDLER,
+    customRuntimeConfig: customRuntimeConfig(),
+    code: args.code,
+    role: args.roleArn,
+    memorySize: args.memoryMb,
+    cpu: args.cpu,
+    diskSize: 512,
+    timeout: args.timeoutSeconds,
+    instanceConcurrency: own.instanceConcurrency,
+    internetAccess: own.internetAccess,
+    environmentVariables: own.environmentVariables,
+    logConfig: args.logs
+      ? {
+          project: args.logs.project,
+          logstore: args.logs.logstore,
+          logBeginRule: 'None',
+          enableRequestMetrics: true,
+          enableInstanceMetrics: own.instanceMetrics,
+        }
+      : undefined,
+    tags: { app: 'pocketrun', role: own.role },
+  };
 }

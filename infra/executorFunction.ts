@@ -15,39 +15,18 @@ import * as alicloud from '@pulumi/alicloud';
 import * as pulumi from '@pulumi/pulumi';
 import { ENV } from '../core/config';
 import { ASYNC_INVOKE_ATTEMPTS } from '../core/limits';
-import type { StackConfig } from './config';
-import { checkEnvironment, customRuntimeConfig, CUSTOM_RUNTIME, FC_HANDLER } from './customRuntime';
-import type { FunctionNetwork } from './functionNetwork';
+import { checkEnvironment, customRuntimeFunctionArgs, storageEnvironment, type CustomRuntimeFunctionArgs } from './customRuntime';
 
 /** Retries after the first attempt: ASYNC_INVOKE_ATTEMPTS in all, as the local platform does. */
 export const EXECUTOR_ASYNC_RETRIES = ASYNC_INVOKE_ATTEMPTS - 1;
 /** Queued OSS events older than this are dropped. */
 export const EXECUTOR_EVENT_MAX_AGE_SECONDS = 600;
 
-export interface FunctionLogTarget {
-  project: pulumi.Input<string>;
-  logstore: pulumi.Input<string>;
-}
-
-export interface ExecutorFunctionArgs {
-  functionName: string;
-  code: pulumi.Input<{ ossBucketName: string; ossObjectName: string; checksum: string }>;
-  /** ARN of the executor's role (read the code bucket, write the runs bucket). */
-  roleArn: pulumi.Input<string>;
-  /** Resources the function must wait for, e.g. the role's policy attachment. */
-  dependsOn?: pulumi.Resource[];
-  memoryMb: number;
-  cpu: number;
-  timeoutSeconds: number;
+export interface ExecutorFunctionArgs extends CustomRuntimeFunctionArgs {
   /** How many runs may execute at once: the function's reserved concurrency. */
   concurrency: number;
-  codeBucket: pulumi.Input<string>;
-  runsBucket: pulumi.Input<string>;
-  network: FunctionNetwork;
-  runLimits: StackConfig['runLimits'];
   /** Whether user programs may reach the network: `ALLOW_NETWORK` and the function's internet access agree. */
   allowNetwork: boolean;
-  logs?: FunctionLogTarget;
 }
 
 /** The executor's environment: exactly these keys, none of them a credential. */
@@ -55,27 +34,11 @@ export function executorEnvironment(
   args: Pick<ExecutorFunctionArgs, 'codeBucket' | 'runsBucket' | 'network' | 'runLimits' | 'allowNetwork'>,
 ): Record<string, pulumi.Input<string>> {
   const env: Record<string, pulumi.Input<string>> = {
-    [ENV.store]: 'oss',
-    [ENV.codeBucket]: args.codeBucket,
-    [ENV.runsBucket]: args.runsBucket,
-    [ENV.ossRegion]: args.network.ossRegion,
-    [ENV.ossEndpoint]: args.network.ossEndpoint,
+    ...storageEnvironment(args),
     [ENV.allowNetwork]: args.allowNetwork ? '1' : '0',
-    ...runLimitEnvironment(args.runLimits),
   };
   checkEnvironment('ExecutorFunction', env);
   return env;
-}
-
-export function runLimitEnvironment(limits: StackConfig['runLimits']): Record<string, string> {
-  return {
-    [ENV.timeoutDefaultMs]: String(limits.timeoutDefaultMs),
-    [ENV.timeoutMaxMs]: String(limits.timeoutMaxMs),
-    [ENV.outputDefaultBytes]: String(limits.outputDefaultBytes),
-    [ENV.outputMaxBytes]: String(limits.outputMaxBytes),
-    [ENV.memoryDefaultBytes]: String(limits.memoryDefaultBytes),
-    [ENV.memoryMaxBytes]: String(limits.memoryMaxBytes),
-  };
 }
 
 export class ExecutorFunction extends pulumi.ComponentResource {
@@ -101,27 +64,15 @@ export class ExecutorFunction extends pulumi.ComponentResource {
 
     this.fn = new alicloud.fc.V3Function(
       name,
-      {
-        functionName: args.functionName,
+      customRuntimeFunctionArgs(args, {
+        role: 'executor',
         description: 'pocketrun executor: runs one program per instance, triggered by run manifests',
-        runtime: CUSTOM_RUNTIME,
-        handler: FC_HANDLER,
-        customRuntimeConfig: customRuntimeConfig(),
-        code: args.code,
-        role: args.roleArn,
-        memorySize: args.memoryMb,
-        cpu: args.cpu,
-        diskSize: 512,
-        timeout: args.timeoutSeconds,
         // One run per instance: the sandbox, its uid range and the PTY belong to that run alone.
         instanceConcurrency: 1,
         internetAccess: args.network.internetAccess,
         environmentVariables: executorEnvironment(args),
-        logConfig: args.logs
-          ? { project: args.logs.project, logstore: args.logs.logstore, logBeginRule: 'None', enableRequestMetrics: true, enableInstanceMetrics: true }
-          : undefined,
-        tags: { app: 'pocketrun', role: 'executor' },
-      },
+        instanceMetrics: true,
+      }),
       { parent: this, dependsOn: args.dependsOn },
     );
     this.functionName = this.fn.functionName;

@@ -4,48 +4,20 @@
  * executable by other uids).
  */
 import * as fs from 'fs';
-import type { ExitInfo, SpawnedProcess, SpawnRequest } from '../../core/ports';
+import type { SpawnedProcess, SpawnRequest } from '../../core/ports';
 import { PtySpawner } from '../../adapters/ptySpawner';
+import { watchOutput, type WatchedOutput } from '../support/watchOutput';
 
 const PY = '/usr/bin/python3';
 const spawner = new PtySpawner();
 
-interface Running {
+interface Running extends WatchedOutput {
   proc: SpawnedProcess;
-  chunks: Buffer[];
-  output(): Buffer;
-  text(): string;
-  exit: Promise<ExitInfo & { bytesBeforeExit: number }>;
-  waitFor(pattern: string | RegExp, timeoutMs?: number): Promise<void>;
 }
 
 function start(file: string, args: string[], extra: Partial<SpawnRequest> = {}): Running {
   const proc = spawner.spawn({ file, args, cwd: '/tmp', env: { PATH: '/usr/bin:/bin', TERM: 'xterm-256color', LANG: 'C.UTF-8' }, cols: 80, rows: 24, ...extra });
-  const chunks: Buffer[] = [];
-  const waiters: Array<() => void> = [];
-  proc.onData((d) => {
-    expect(Buffer.isBuffer(d)).toBe(true);
-    chunks.push(d);
-    for (const w of waiters.splice(0)) w();
-  });
-  const output = () => Buffer.concat(chunks);
-  const exit = new Promise<ExitInfo & { bytesBeforeExit: number }>((resolve) => {
-    proc.onExit((e) => resolve({ ...e, bytesBeforeExit: output().length }));
-  });
-  const text = () => output().toString('utf8');
-  const waitFor = (pattern: string | RegExp, timeoutMs = 10_000) =>
-    new Promise<void>((resolve, reject) => {
-      const matches = () => (typeof pattern === 'string' ? text().includes(pattern) : pattern.test(text()));
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}; got ${JSON.stringify(text())}`)), timeoutMs);
-      const check = () => {
-        if (matches()) {
-          clearTimeout(timer);
-          resolve();
-        } else waiters.push(check);
-      };
-      check();
-    });
-  return { proc, chunks, output, text, exit, waitFor };
+  return { proc, ...watchOutput(proc) };
 }
 
 async function eventually(predicate: () => boolean, timeoutMs = 5_000): Promise<boolean> {

@@ -18,6 +18,7 @@ import { withSubreaper } from '../../adapters/execWrappers';
 import { processesOfUids } from '../../adapters/procfs';
 import { UidPool } from '../../adapters/uidPool';
 import { claimUidBlock, type UidBlock } from '../../local/uidBlock';
+import { watchOutput } from '../support/watchOutput';
 
 const PY = '/usr/bin/python3';
 const SECRET = `TEST-SECRET-${process.pid}-${Date.now()}`;
@@ -58,27 +59,8 @@ interface Run {
 async function launch(sandbox: Sandbox, files: SandboxRequest['files'], command: string[], extra: Partial<SandboxRequest> = {}): Promise<Run> {
   const prep = await sandbox.prepare({ runId: 'r', files, command, env: {}, limits: LIMITS, allowNetwork: false, cols: 120, rows: 30, ...extra });
   const proc = spawner.spawn(prep.spawn);
-  const chunks: Buffer[] = [];
-  const waiters: Array<() => void> = [];
-  proc.onData((d) => {
-    chunks.push(d);
-    for (const w of waiters.splice(0)) w();
-  });
-  const exit = new Promise<ExitInfo>((resolve) => proc.onExit(resolve));
-  const text = () => Buffer.concat(chunks).toString('utf8');
-  const waitFor = (pattern: string | RegExp, timeoutMs = 15_000) =>
-    new Promise<void>((resolve, reject) => {
-      const matches = () => (typeof pattern === 'string' ? text().includes(pattern) : pattern.test(text()));
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}; got ${JSON.stringify(text())}`)), timeoutMs);
-      const check = () => {
-        if (matches()) {
-          clearTimeout(timer);
-          resolve();
-        } else waiters.push(check);
-      };
-      check();
-    });
-  return { prep, proc, text, exit, waitFor };
+  const { text, exit, waitFor } = watchOutput(proc, 15_000);
+  return { prep, proc, text, exit: exit.then(({ exitCode, signal }) => ({ exitCode, signal })), waitFor };
 }
 
 /** Runs a python program to completion and returns the object it printed as `JSON{...}`. */
