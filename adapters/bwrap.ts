@@ -70,11 +70,11 @@ export function bwrapFeatures(bwrap: string): BwrapFeatures {
 }
 
 export interface BwrapRun {
-  /** Host folder bound read-write at SANDBOX_HOME. */
-  hostFolder: string;
+  /** Host folders bound read-write at SANDBOX_HOME, /tmp and /dev/shm: the run's slot, so one disk cap covers all three. */
+  home: string;
+  tmp: string;
+  shm: string;
   allowNetwork: boolean;
-  /** Size cap of the private /tmp and /dev/shm each (when bwrap supports `--size`). */
-  tmpBytes: number;
 }
 
 export class BwrapProfile {
@@ -122,12 +122,9 @@ export class BwrapProfile {
   argv(run: BwrapRun): string[] {
     const a = [this.bwrap, ...this.fixed];
     if (!run.allowNetwork) a.push('--unshare-net');
-    for (const tmp of ['/tmp', '/dev/shm']) {
-      if (this.features.tmpfsSize) a.push('--size', String(Math.max(1 << 20, Math.floor(run.tmpBytes))));
-      a.push('--tmpfs', tmp);
-    }
+    a.push('--bind', run.tmp, '/tmp', '--bind', run.shm, '/dev/shm');
     a.push('--dir', '/var', '--symlink', '../tmp', '/var/tmp');
-    a.push('--bind', run.hostFolder, SANDBOX_HOME, '--chdir', SANDBOX_HOME, '--setenv', 'PWD', SANDBOX_HOME);
+    a.push('--bind', run.home, SANDBOX_HOME, '--chdir', SANDBOX_HOME, '--setenv', 'PWD', SANDBOX_HOME);
     a.push('--remount-ro', '/');
     a.push('--');
     return a;
@@ -167,13 +164,21 @@ export function probeBwrap(
   scratchFolder: string,
 ): ProbeResult {
   const truePath = ['/bin/true', '/usr/bin/true'].find((p) => fs.existsSync(p)) ?? '/bin/true';
+  // The scratch folder is made fresh by root in the root-owned work root and holds nothing but empty folders, so
+  // removing it by path afterwards cannot be steered anywhere.
   fs.rmSync(scratchFolder, { recursive: true, force: true });
   fs.mkdirSync(scratchFolder, { mode: 0o700 });
   try {
     fs.chownSync(scratchFolder, uid, uid);
+    const sub = (name: string) => {
+      const dir = path.join(scratchFolder, name);
+      fs.mkdirSync(dir, { mode: 0o700 });
+      fs.chownSync(dir, uid, uid);
+      return dir;
+    };
     const argv = [
       tools.perl, '-e', RUN_HEAD, '--', '1',
-      ...profile.argv({ hostFolder: scratchFolder, allowNetwork: false, tmpBytes: 1 << 20 }),
+      ...profile.argv({ home: sub('home'), tmp: sub('tmp'), shm: sub('shm'), allowNetwork: false }),
       tools.perl, '-e', FOREGROUND_AND_EXEC, '--', truePath,
     ];
     const result = runAsUid(tools, uid, uid, argv, { cwd: scratchFolder, timeoutMs: 15_000 });

@@ -8,9 +8,8 @@
  */
 import * as fs from 'fs';
 import * as os from 'os';
+import { syscallNumber } from './syscallNumbers';
 
-/** `close(2)` by architecture, for `syscall()` in perl. */
-const NR_CLOSE: Record<string, number> = { x64: 3, arm64: 57, ia32: 6, arm: 6 };
 
 /**
  * Closes every file descriptor above 2, then execs `@ARGV`. node-pty's master descriptors are not
@@ -21,7 +20,7 @@ export const CLOSE_FDS_AND_EXEC = [
   'opendir(my $d, "/proc/self/fd") or die "pocketrun: /proc/self/fd: $!\\n";',
   'my @fds = grep { /^\\d+$/ && $_ > 2 } readdir($d);',
   'closedir($d);',
-  `syscall(${NR_CLOSE[process.arch] ?? 3}, $_ + 0) for @fds;`,
+  `syscall(${syscallNumber('close')}, $_ + 0) for @fds;`,
   'exec { $ARGV[0] } @ARGV;',
   'print STDERR "pocketrun: cannot run $ARGV[0]: $!\\n";',
   'exit 127;',
@@ -47,8 +46,6 @@ export const FOREGROUND_AND_EXEC = [
   'print STDERR "pocketrun: cannot run $ARGV[0]: $!\\n";',
   'exit 127;',
 ].join(' ');
-
-const NR_PRCTL: Record<string, number> = { x64: 157, arm64: 167, ia32: 172, arm: 172 };
 
 /** Signals whose default action ends the process (not the ignored or stopping ones). */
 const FATAL_SIGNALS = [
@@ -76,8 +73,8 @@ const FATAL_SIGNALS = [
  */
 export const RUN_HEAD = [
   'if ($< == 0 || $> == 0) { print STDERR "pocketrun: the run head never runs as root\\n"; exit 126; }',
-  `syscall(${NR_PRCTL[process.arch] ?? 157}, 36, 1, 0, 0, 0);`,
-  `syscall(${NR_PRCTL[process.arch] ?? 157}, 4, 0, 0, 0, 0);`,
+  `syscall(${syscallNumber('prctl')}, 36, 1, 0, 0, 0);`,
+  `syscall(${syscallNumber('prctl')}, 4, 0, 0, 0, 0);`,
   'my $convert = shift(@ARGV) eq "1";',
   `my %fatal = map { $_ => 1 } (${FATAL_SIGNALS.join(', ')});`,
   'my $pid = fork();',
@@ -104,7 +101,7 @@ export const RUN_HEAD = [
  * VM: ~2 s) or never (an init that is not an init); until reaped, zombies count against the uid's RLIMIT_NPROC.
  */
 export const SUBREAPER_AND_EXEC = [
-  `syscall(${NR_PRCTL[process.arch] ?? 157}, 36, 1, 0, 0, 0);`,
+  `syscall(${syscallNumber('prctl')}, 36, 1, 0, 0, 0);`,
   'my $pid = fork();',
   'if (!defined $pid) { print STDERR "pocketrun: fork: $!\\n"; exit 126; }',
   'if ($pid == 0) { exec { $ARGV[0] } @ARGV; print STDERR "pocketrun: cannot run $ARGV[0]: $!\\n"; exit 127; }',
@@ -158,7 +155,11 @@ export function systemTools(): Tools | null {
   return cachedTools;
 }
 
-/** Arguments of `setpriv` that switch a root process to `uid:gid` with no supplementary group and no way back. */
-export function dropPrivilegeArgs(uid: number, gid: number): string[] {
-  return [`--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--inh-caps=-all', '--no-new-privs'];
+/**
+ * Arguments of `setpriv` that switch a root process to `uid:gid` with no way back: no capability, no_new_privs,
+ * and no supplementary group but `groups` (the sandbox's deny group, see sharedFolderGuard.ts).
+ */
+export function dropPrivilegeArgs(uid: number, gid: number, groups: number[] = []): string[] {
+  const groupArgs = groups.length > 0 ? [`--groups=${groups.join(',')}`] : ['--clear-groups'];
+  return [`--reuid=${uid}`, `--regid=${gid}`, ...groupArgs, '--inh-caps=-all', '--no-new-privs'];
 }

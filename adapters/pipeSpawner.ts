@@ -97,7 +97,7 @@ export class PipeSpawner implements ProcessSpawner {
     if (request.uid !== undefined || request.gid !== undefined) {
       if (request.uid === undefined || request.gid === undefined) throw new Error('PipeSpawner: uid and gid go together');
       if (!this.setpriv) throw new Error('PipeSpawner: util-linux setpriv is required to run as another user');
-      argv = [this.setpriv, ...dropPrivilegeArgs(request.uid, request.gid), '--', ...argv];
+      argv = [this.setpriv, ...dropPrivilegeArgs(request.uid, request.gid, request.groups), '--', ...argv];
     }
     const child = spawn(this.perl, ['-e', `${MERGE_STDERR} ${CLOSE_FDS_AND_EXEC}`, '--', ...argv], {
       cwd: request.cwd,

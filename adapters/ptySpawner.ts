@@ -191,7 +191,7 @@ export class PtySpawner implements ProcessSpawner {
       if (request.uid === undefined || request.gid === undefined) throw new Error('PtySpawner: uid and gid go together');
       if (!this.setpriv) throw new Error('PtySpawner: util-linux setpriv is required to run as another user');
       if (!this.perl) throw new Error('PtySpawner: perl is required to run as another user');
-      args = [...dropPrivilegeArgs(request.uid, request.gid), '--', file, ...args];
+      args = [...dropPrivilegeArgs(request.uid, request.gid, request.groups), '--', file, ...args];
       file = this.setpriv;
     }
     if (this.perl) {

@@ -2,14 +2,20 @@
  * The sandbox of the executor (issue: sandbox). Every program is hostile and the host is shared with the next
  * user, so each run gets, in layers:
  * 1. a minimal explicit environment (PATH, HOME, LANG, TERM + the language's variables; never the executor's);
- * 2. an unprivileged uid (gid = uid) of its own among the executor's range, no supplementary group, no
- *    capability, no_new_privs, and a 0700 working folder `<workRoot>/<uid>` (work root: root-owned, 0711);
+ * 2. an unprivileged uid (gid = uid) of its own among the executor's range, never the previous run's (the pool
+ *    rotates), no capability, no_new_privs, no supplementary group but the deny group of sharedFolderGuard.ts,
+ *    and a slot `<workRoot>/<uid>` (root:uid 0710, so no other uid can enter it whatever the program does to
+ *    its own folders) holding `home` (working folder), `tmp` (TMPDIR) and `shm`, on a size-capped tmpfs of its
+ *    own where the host allows mounts (see slotCleaner.ts);
  * 3. rlimits (util-linux prlimit): CPU seconds, address space, processes (per uid, hence distinct uids),
  *    file size, open files, no core dumps;
- * 4. on dispose, nothing left: every process of the uid killed (processSweeper), its folder, its files in
- *    the world-writable folders and its System V IPC objects deleted (fileSweeper);
+ * 4. on dispose, nothing left: every process of the uid killed (processSweeper), then, as the uid itself, its
+ *    keyrings, System V IPC objects, slot and files in the shared folders removed (slotCleaner.ts); what cannot
+ *    be removed is moved aside, a uid something of which may still live is retired, and a sandbox with no uid
+ *    left says it is not ready (the instance must stop taking runs);
  * 5. with `isolation: 'bwrap'`, namespaces (see bwrap.ts): the program sees only system folders read-only, its
- *    folder at /home/run, private /tmp, /proc, /dev, and no network unless the run allows it.
+ *    slot's folders at /home/run, /tmp and /dev/shm, private /proc, /dev, and no network unless the run allows it;
+ * 6. a total disk cap: the slot's tmpfs size, and a watch of its usage that ends the run as `disk_limit`.
  *
  * The prepared command is `setpriv … -- prlimit … -- perl RUN_HEAD -- <0|1> [bwrap … --] perl FOREGROUND --
  * command…` (see execWrappers.ts for the two perl helpers), with `spawn.uid/gid` set: the spawner (PtySpawner)
@@ -17,11 +23,14 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { Isolation, PreparedSandbox, Sandbox, SandboxRequest, SpawnRequest } from '../core/ports';
+import * as L from '../core/limits';
+import type { Disposable, Isolation, PreparedSandbox, Sandbox, SandboxReport, SandboxRequest, SpawnRequest } from '../core/ports';
 import { BwrapProfile, bwrapFeatures, probeBwrap, SANDBOX_HOME, writeSyntheticEtc } from './bwrap';
+import { watchDisk } from './diskWatch';
 import { findTool, FOREGROUND_AND_EXEC, RUN_HEAD, systemTools, type Tools } from './execWrappers';
-import { removeFilesOf, removeIpcOf, SHARED_WRITABLE_FOLDERS } from './fileSweeper';
 import { killProcessesOf } from './processSweeper';
+import { guardSharedFolders, SHARED_WRITABLE_FOLDERS, sharedFolders } from './sharedFolderGuard';
+import { cleanSlots, type Slot, type SlotCleanOptions, type SlotReport } from './slotCleaner';
 import { UidPool } from './uidPool';
 
 export { resolveInterpreter } from './resolveInterpreter';
@@ -30,17 +39,23 @@ export { SANDBOX_HOME } from './bwrap';
 export interface SandboxOptions {
   /** `auto` probes bwrap once (a real sandboxed `/bin/true` as a sandbox uid) and falls back to `uid`. */
   isolation: 'auto' | 'bwrap' | 'uid';
-  /** First sandbox uid of this executor process (>= 1000), and how many (one per concurrent run). */
+  /** First sandbox uid of this executor process (>= 1000), and how many (one per concurrent run, plus one so the next run never gets the previous run's uid). */
   uidBase: number;
   uidCount: number;
-  /** Where run folders are made; created root-owned 0711 if missing. Every component must be root-owned. */
+  /** Where run slots are made; created root-owned 0711 if missing. Every component must be root-owned. */
   workRoot: string;
   /** More host folders visible read-only under bwrap (e.g. an interpreter outside /usr). */
   extraReadOnlyPaths?: string[];
   /** bubblewrap binary; default the first of /usr/bin/bwrap, /usr/local/bin/bwrap, /bin/bwrap. */
   bwrapPath?: string;
-  /** World-writable folders searched for a run's leftovers; default SHARED_WRITABLE_FOLDERS. */
+  /** World-writable host folders kept from (or swept for) sandbox uids; default SHARED_WRITABLE_FOLDERS. */
   sharedFolders?: string[];
+  /** `auto`: a tmpfs per slot where the host allows mounts; `off`: plain folders and the usage watch only (as on FC). */
+  mounts?: 'auto' | 'off';
+  /** `auto`: deny sandbox uids the shared folders by ACL where the filesystem allows; `off`: sweep them after each run. */
+  sharedFolderGuard?: 'auto' | 'off';
+  /** The largest `diskBytes` a run may get (the size of each slot's tmpfs). */
+  diskMaxBytes?: number;
   /** Diagnostics (probe failures, uids taken out of service). */
   log?: (message: string) => void;
 }
@@ -48,6 +63,8 @@ export interface SandboxOptions {
 const DEFAULT_PATH = '/usr/local/bin:/usr/bin:/bin';
 /** Processes of the uid besides the program's: the run head, plus bwrap's monitor and its pid-1 reaper. */
 const EXTRA_PROCESSES = { uid: 1, bwrap: 3 } as const;
+/** The supplementary group every uid-mode program carries, denied the shared folders (see sharedFolderGuard.ts). */
+export const SANDBOX_DENY_GID = 39_999;
 
 export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
   const log = options.log ?? (() => {});
@@ -55,13 +72,9 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
   const tools = systemTools();
   if (!tools) throw new Error('sandbox: needs util-linux setpriv and prlimit, perl and bash in /usr/bin or /bin');
   const pool = new UidPool(options.uidBase, options.uidCount);
+  if (pool.count < 2) log('sandbox: only one sandbox uid: consecutive runs share it (give at least 2 so the next run never gets the previous one)');
   const workRoot = ensureWorkRoot(options.workRoot);
-  const sharedFolders = options.sharedFolders ?? SHARED_WRITABLE_FOLDERS;
-
-  // A previous executor process with this range may have died mid-run: clear everything of the range first.
-  const all = pool.all();
-  await sweep(tools, all, workRoot, sharedFolders);
-  for (const uid of all) fs.rmSync(path.join(workRoot, String(uid)), { recursive: true, force: true });
+  const trash = ensureRootOnly(path.join(workRoot, '.trash'));
 
   let profile: BwrapProfile | null = null;
   if (options.isolation !== 'uid') {
@@ -73,7 +86,32 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
       profile = setUp.profile;
     }
   }
-  return new ProcessSandbox(profile ? 'bwrap' : 'uid', tools, pool, workRoot, profile, sharedFolders, log);
+
+  // Under bwrap programs never see the host's shared folders; without it they are denied or swept.
+  const folders = profile ? { denied: [], swept: [] } : guard(options, tools, pool, workRoot);
+  const cleaner: Omit<SlotCleanOptions, 'tmpfs'> = { perl: tools.perl, trash, sweepRoots: folders.swept };
+  const diskMax = options.diskMaxBytes ?? L.MAX_DISK_BYTES;
+  let tmpfs: SlotCleanOptions['tmpfs'] = options.mounts === 'off' ? null : { bytes: diskMax, inodes: L.DISK_INODES };
+
+  // A previous executor process with this range may have died mid-run: everything of the range goes first, and
+  // the first clean-up also tells whether this host lets us mount a tmpfs per slot.
+  const sandbox = new ProcessSandbox(profile ? 'bwrap' : 'uid', tools, pool, workRoot, profile, folders, log);
+  await killProcessesOf(tools, pool.all());
+  let reports = await cleanSlots(sandbox.slots(pool.all()), { ...cleaner, tmpfs });
+  if (tmpfs && reports.some((r) => r.mountFailed)) {
+    log(`sandbox: cannot mount a tmpfs per slot here (${reports.find((r) => r.mountFailed)?.problems.join(' ')}); watching disk usage instead`);
+    tmpfs = null;
+    reports = await cleanSlots(sandbox.slots(pool.all()), { ...cleaner, tmpfs });
+  }
+  sandbox.start({ ...cleaner, tmpfs }, reports);
+  if (!sandbox.ready) throw new Error(`sandbox: no sandbox uid of ${pool.base}..${pool.base + pool.count - 1} could be proved clean`);
+  return sandbox;
+}
+
+function guard(options: SandboxOptions, tools: Tools, pool: UidPool, workRoot: string): { denied: string[]; swept: string[] } {
+  const folders = sharedFolders(options.sharedFolders ?? SHARED_WRITABLE_FOLDERS, [workRoot]);
+  if (options.sharedFolderGuard === 'off') return { denied: [], swept: folders };
+  return guardSharedFolders(tools, folders, SANDBOX_DENY_GID, pool.base);
 }
 
 /** Finds bwrap, builds the profile and probes it for real as the range's first uid. */
@@ -85,7 +123,7 @@ async function setUpBwrap(options: SandboxOptions, tools: Tools, pool: UidPool, 
   writeSyntheticEtc(etcFolder, pool.all());
   const profile = new BwrapProfile(bwrap, bwrapFeatures(bwrap), etcFolder, options.extraReadOnlyPaths ?? []);
   const probe = probeBwrap(tools, profile, pool.base, path.join(workRoot, `.probe-${process.pid}`));
-  await sweep(tools, [pool.base], workRoot, []);
+  await killProcessesOf(tools, [pool.base]);
   return probe.ok ? { profile } : { reason: probe.reason ?? 'probe failed' };
 }
 
@@ -106,18 +144,13 @@ function ensureWorkRoot(workRoot: string): string {
   return real;
 }
 
-/**
- * Kills the uids' processes, then removes what they may have left on the host. `hostWritable` false means the
- * programs could not write to the host beyond their folder (bwrap: private /tmp, /dev and IPC namespace,
- * read-only root), so the walk of the shared folders — the slow part on a busy /tmp — is skipped.
- */
-async function sweep(tools: Tools, uids: number[], workRoot: string, sharedFolders: string[], hostWritable = true) {
-  const outcome = await killProcessesOf(tools, uids);
-  if (!hostWritable) return outcome;
-  const set = new Set(uids);
-  if (sharedFolders.length > 0) removeFilesOf(set, { roots: sharedFolders, skip: [workRoot] });
-  removeIpcOf(set, tools.ipcrm);
-  return outcome;
+/** A root-owned 0700 folder (made if missing): what no sandbox uid can enter. */
+function ensureRootOnly(dir: string): string {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const st = fs.lstatSync(dir);
+  if (!st.isDirectory() || st.uid !== 0) throw new Error(`sandbox: ${dir} must be a root-owned folder`);
+  fs.chmodSync(dir, 0o700);
+  return dir;
 }
 
 /** The request's file paths, normalised; throws on anything that could land outside the run's folder. */
@@ -140,15 +173,56 @@ function positiveInt(name: string, value: number): number {
 }
 
 class ProcessSandbox implements Sandbox {
+  private cleaner!: SlotCleanOptions;
+  private retired = 0;
+
   constructor(
     readonly isolation: Isolation,
     private readonly tools: Tools,
     private readonly pool: UidPool,
     private readonly workRoot: string,
     private readonly profile: BwrapProfile | null,
-    private readonly sharedFolders: string[],
+    private readonly folders: { denied: string[]; swept: string[] },
     private readonly log: (message: string) => void,
   ) {}
+
+  slots(uids: number[]): Slot[] {
+    return uids.map((uid) => ({ uid, dir: path.join(this.workRoot, String(uid)) }));
+  }
+
+  /** Takes the start-up clean-up's verdict on every slot: only uids proved clean enter service. */
+  start(cleaner: SlotCleanOptions, reports: SlotReport[]): void {
+    this.cleaner = cleaner;
+    for (const report of reports) this.settle(report);
+  }
+
+  get ready(): boolean {
+    return this.pool.available > 0 || this.pool.inUse > 0;
+  }
+
+  report(): SandboxReport {
+    return { isolation: this.isolation, disk: this.cleaner.tmpfs ? 'tmpfs' : 'watch', sharedFolders: { ...this.folders }, retiredUids: this.retired, ready: this.ready };
+  }
+
+  async close(): Promise<void> {
+    if (!this.cleaner.tmpfs) return;
+    const uids = this.pool.all();
+    await killProcessesOf(this.tools, uids);
+    // Unmounts and leaves plain, empty slots, so nothing of this process stays mounted on the host.
+    await cleanSlots(this.slots(uids), { ...this.cleaner, tmpfs: null });
+  }
+
+  /** A uid goes back into service only when nothing of it can be left; otherwise it is retired for good. */
+  private settle(report: SlotReport, survivors: number[] = []): void {
+    if (report.movedAside) this.log(`sandbox: uid ${report.uid}: what could not be removed was moved to ${this.cleaner.trash} (${report.problems.join(' ')})`);
+    if (survivors.length > 0 || report.uidDirty) {
+      this.retired++;
+      this.pool.retire(report.uid);
+      this.log(`sandbox: uid ${report.uid} retired (${survivors.length > 0 ? `processes ${survivors.join(',')} survived` : report.problems.join(' ')}); ${this.pool.available} uids left`);
+    } else {
+      this.pool.release(report.uid);
+    }
+  }
 
   async prepare(request: SandboxRequest): Promise<PreparedSandbox> {
     const relPaths = checkedFilePaths(request.files);
@@ -159,27 +233,34 @@ class ProcessSandbox implements Sandbox {
     const processes = positiveInt('processes', limits.processes) + EXTRA_PROCESSES[this.isolation];
     const fileBytes = positiveInt('fileBytes', limits.fileBytes);
     const openFiles = positiveInt('openFiles', limits.openFiles);
+    const diskBytes = positiveInt('diskBytes', limits.diskBytes);
 
     const uid = this.pool.acquire();
-    if (uid === null) throw new Error(`sandbox: all ${this.pool.count} sandbox uids are in use`);
+    if (uid === null) throw new Error(this.ready ? `sandbox: all ${this.pool.count} sandbox uids are in use` : 'sandbox: not ready: no sandbox uid could be proved clean');
     const gid = uid;
-    const folder = path.join(this.workRoot, String(uid));
+    const [slot] = this.slots([uid]);
+    const home = path.join(slot.dir, 'home');
     try {
-      fs.rmSync(folder, { recursive: true, force: true });
-      fs.mkdirSync(folder, { mode: 0o700 });
-      fs.chownSync(folder, uid, gid);
-      fs.chmodSync(folder, 0o700);
-      request.files.forEach((file, i) => writeOwned(folder, relPaths[i], file.content, uid, gid));
+      request.files.forEach((file, i) => writeOwned(home, relPaths[i], file.content, uid, gid));
     } catch (err) {
-      fs.rmSync(folder, { recursive: true, force: true });
-      this.pool.release(uid);
+      await this.cleanUp(slot);
       throw err;
     }
 
-    const home = this.profile ? SANDBOX_HOME : folder;
-    const env: Record<string, string> = { PATH: DEFAULT_PATH, HOME: home, LANG: 'C.UTF-8', TERM: 'xterm-256color', ...request.env };
+    const bwrapped = this.profile !== null;
+    // Shared folders are denied to the deny group; a program's temporary files go to its own slot instead.
+    const groups = !bwrapped && this.folders.denied.length > 0 ? [SANDBOX_DENY_GID] : [];
+    const tmp = path.join(slot.dir, 'tmp');
+    const env: Record<string, string> = {
+      PATH: DEFAULT_PATH,
+      HOME: bwrapped ? SANDBOX_HOME : home,
+      LANG: 'C.UTF-8',
+      TERM: 'xterm-256color',
+      ...(bwrapped ? {} : { TMPDIR: tmp }),
+      ...request.env,
+    };
     const args = [
-      // The spawner already switched to uid:gid (as root, clearing groups). This is a guard for a spawner
+      // The spawner already switched to uid:gid (as root, with exactly `groups`). This is a guard for a spawner
       // that would not have: it still lands on the uid. It also sets no_new_privs and clears inheritable caps.
       `--reuid=${uid}`,
       `--regid=${gid}`,
@@ -194,36 +275,50 @@ class ProcessSandbox implements Sandbox {
       `--fsize=${fileBytes}`,
       `--nofile=${openFiles}`,
       '--core=0',
+      // No POSIX message queue at all: they outlive the run, and without /dev/mqueue mounted nothing could sweep them.
+      '--msgqueue=0',
       '--',
       this.tools.perl,
       '-e',
       RUN_HEAD,
       '--',
-      this.profile ? '1' : '0',
-      ...(this.profile ? this.profile.argv({ hostFolder: folder, allowNetwork: request.allowNetwork, tmpBytes: memory }) : []),
+      bwrapped ? '1' : '0',
+      ...(this.profile ? this.profile.argv({ home, tmp, shm: path.join(slot.dir, 'shm'), allowNetwork: request.allowNetwork }) : []),
       this.tools.perl,
       '-e',
       FOREGROUND_AND_EXEC,
       '--',
       ...request.command,
     ];
-    const spawn: SpawnRequest = { file: this.tools.setpriv, args, cwd: folder, env, cols: request.cols, rows: request.rows, uid, gid };
+    const spawn: SpawnRequest = { file: this.tools.setpriv, args, cwd: home, env, cols: request.cols, rows: request.rows, uid, gid, groups };
 
+    const watchers = new Set<Disposable>();
+    const onLimit = (listener: (status: 'disk_limit', message: string) => void): Disposable => {
+      const watch = watchDisk({
+        dir: slot.dir,
+        maxBytes: diskBytes,
+        maxInodes: L.DISK_INODES,
+        intervalMs: L.DISK_WATCH_INTERVAL_MS,
+        onExceeded: (message) => listener('disk_limit', message),
+      });
+      watchers.add(watch);
+      return { dispose: () => (watch.dispose(), watchers.delete(watch)) };
+    };
     let disposing: Promise<void> | null = null;
-    const dispose = () => (disposing ??= this.cleanUp(uid, folder));
-    return { spawn, dispose };
+    const dispose = () =>
+      (disposing ??= (async () => {
+        for (const w of watchers) w.dispose();
+        await this.cleanUp(slot);
+      })());
+    return { spawn, onLimit, dispose };
   }
 
-  private async cleanUp(uid: number, folder: string): Promise<void> {
-    // Processes first: once none is left, nothing races the file walk.
-    const outcome = await sweep(this.tools, [uid], this.workRoot, this.sharedFolders, this.isolation !== 'bwrap');
-    fs.rmSync(folder, { recursive: true, force: true });
-    if (outcome.survivors.size > 0) {
-      this.log(`sandbox: uid ${uid} still has processes ${[...outcome.survivors.values()].flat().join(',')}; taken out of service`);
-      this.pool.quarantine(uid);
-    } else {
-      this.pool.release(uid);
-    }
+  private async cleanUp(slot: Slot): Promise<void> {
+    // Processes first: once none is left, nothing of the uid races the clean-up.
+    const outcome = await killProcessesOf(this.tools, [slot.uid]);
+    const survivors = outcome.survivors.get(slot.uid) ?? [];
+    const [report] = survivors.length > 0 ? [{ uid: slot.uid, clean: false, uidDirty: true, movedAside: false, mountFailed: false, problems: [] }] : await cleanSlots([slot], this.cleaner);
+    this.settle(report, survivors);
   }
 }
 

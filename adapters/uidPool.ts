@@ -6,7 +6,7 @@
 export class UidPool {
   private readonly free: number[] = [];
   private readonly used = new Set<number>();
-  private readonly quarantined = new Set<number>();
+  private readonly retired = new Set<number>();
 
   constructor(
     readonly base: number,
@@ -17,8 +17,8 @@ export class UidPool {
     const last = base + count - 1;
     if (last > 4294967294) throw new RangeError(`uid range ${base}..${last} is past the largest uid`);
     if (base <= 65535 && last >= 65534) throw new RangeError(`uid range ${base}..${last} contains nobody (65534/65535)`);
-    // Least recently released first: a uid's last processes may still be zombies waiting for init to reap
-    // them (they count against RLIMIT_NPROC), so a just-released uid goes to the back of the queue.
+    // Least recently released first, so the next run never gets the previous run's uid (with two or more), and a
+    // uid's last zombies (counted against RLIMIT_NPROC until reaped) have time to go.
     for (let uid = base; uid < base + count; uid++) this.free.push(uid);
   }
 
@@ -40,13 +40,20 @@ export class UidPool {
     this.free.push(uid);
   }
 
-  /** Takes a uid out of service for the life of the process (something of it could not be removed). */
-  quarantine(uid: number): void {
+  /** Takes a uid out of service for the life of the process (something of it may still live). */
+  retire(uid: number): void {
     this.used.delete(uid);
-    this.quarantined.add(uid);
+    const at = this.free.indexOf(uid);
+    if (at >= 0) this.free.splice(at, 1);
+    this.retired.add(uid);
   }
 
   get inUse(): number {
     return this.used.size;
+  }
+
+  /** Uids ready to be handed out. */
+  get available(): number {
+    return this.free.length;
   }
 }

@@ -33,6 +33,10 @@ export const ENV = {
   isolation: 'ISOLATION',
   /** Where run folders are made. */
   workRoot: 'WORK_ROOT',
+  /** `auto` (default): a size-capped tmpfs per sandbox uid where the host allows mounts; `off`: watch usage only (as in FC). */
+  sandboxMounts: 'SANDBOX_MOUNTS',
+  /** `auto` (default): keep sandbox uids out of /tmp and the other shared folders by ACL; `off`: sweep them after each run. */
+  sandboxSharedGuard: 'SANDBOX_SHARED_GUARD',
   port: 'PORT',
 } as const;
 
@@ -44,6 +48,7 @@ export interface LimitPolicy {
   processes: { default: number; max: number };
   fileBytes: { default: number; max: number };
   openFiles: { default: number; max: number };
+  diskBytes: { default: number; max: number };
 }
 
 export class ConfigError extends Error {
@@ -76,6 +81,7 @@ export function limitPolicyFromEnv(env: Record<string, string | undefined>): Lim
     processes: { default: L.DEFAULT_PROCESSES, max: L.MAX_PROCESSES },
     fileBytes: { default: L.DEFAULT_FILE_BYTES, max: L.MAX_FILE_BYTES },
     openFiles: { default: L.DEFAULT_OPEN_FILES, max: L.MAX_OPEN_FILES },
+    diskBytes: { default: L.DEFAULT_DISK_BYTES, max: L.MAX_DISK_BYTES },
   };
 }
 

@@ -40,6 +40,17 @@ export const DEFAULT_FILE_BYTES = 10 * MiB;
 export const MAX_FILE_BYTES = 64 * MiB;
 export const DEFAULT_OPEN_FILES = 256;
 export const MAX_OPEN_FILES = 1024;
+/**
+ * What a run may write in files altogether (its folder, its temp folder, shared memory): without a total cap a
+ * 60 s run fills the disk that holds every other run's output. Enforced by a size-limited tmpfs per sandbox uid
+ * where the host allows mounts (sized at the maximum), and by a watch that ends the run as `disk_limit`.
+ */
+export const DEFAULT_DISK_BYTES = 64 * MiB;
+export const MAX_DISK_BYTES = 512 * MiB;
+/** Files and folders a run may create; an attacker's millions of empty files cost inodes, not bytes. */
+export const DISK_INODES = 16_384;
+/** How often the disk watch looks at a run's usage (one statfs). */
+export const DISK_WATCH_INTERVAL_MS = 100;
 
 /** Output is appended to storage at most this often... */
 export const OUTPUT_FLUSH_INTERVAL_MS = 100;

@@ -95,6 +95,8 @@ export interface SpawnRequest {
   /** Identity the program runs as; omitted means the spawner's own (tests of the spawner only). */
   uid?: number;
   gid?: number;
+  /** Supplementary groups of that identity (default none); see SandboxReport.sharedFolders. */
+  groups?: number[];
 }
 
 export interface SpawnedProcess {
@@ -139,14 +141,40 @@ export interface SandboxRequest {
 export interface PreparedSandbox {
   /** What to hand to the ProcessSpawner: the command wrapped with identity, rlimits and namespaces. */
   spawn: SpawnRequest;
+  /**
+   * Calls `listener` (once) when the run crosses a limit the sandbox watches while it runs (its total disk use);
+   * the caller then stops the run with that status.
+   */
+  onLimit(listener: (status: 'disk_limit', message: string) => void): Disposable;
   /** Kills every process of the run's uid and deletes every file it could have made. Safe to call twice. */
   dispose(): Promise<void>;
+}
+
+/** What a sandbox found the host allows, probed once at start (shown by `/api/health` and the start-up log). */
+export interface SandboxReport {
+  isolation: Isolation;
+  /** `tmpfs`: each uid writes into a size-capped tmpfs of its own; `watch`: usage is watched on a shared disk. */
+  disk: 'tmpfs' | 'watch';
+  /**
+   * Shared writable folders (`/tmp`, `/dev/shm`, …) the sandbox uids are kept out of by an ACL entry that denies
+   * their group (`denied`: nothing to sweep), and those swept after every run instead (`swept`). Under bwrap
+   * programs never see the host's.
+   */
+  sharedFolders: { denied: string[]; swept: string[] };
+  /** Uids taken out of service since start, and whether a run can still be taken at all. */
+  retiredUids: number;
+  ready: boolean;
 }
 
 /** Puts one run in a cell of its own. One implementation per host kind; `isolation` says which layers hold. */
 export interface Sandbox {
   readonly isolation: Isolation;
+  /** False once the sandbox cannot prove a clean cell for the next run: the instance must stop taking runs. */
+  readonly ready: boolean;
+  report(): SandboxReport;
   prepare(request: SandboxRequest): Promise<PreparedSandbox>;
+  /** Undoes what start-up set up on the host (the tmpfs mounts); runs in flight must have been disposed. */
+  close(): Promise<void>;
 }
 
 // ---------------------------------------------------------------- clock

@@ -26,6 +26,11 @@ export const keys = {
   output: (id: string) => `${RUNS_PREFIX}${id}/output`,
   /** Appendable: newline-delimited JSON control records (stdin, kill, resize), in the order the API accepted them. */
   control: (id: string) => `${RUNS_PREFIX}${id}/control`,
+  /**
+   * What the newest executor instance found its host allows (SandboxReport and when), written at its start, so
+   * that `/api/health` can say it in FC too, where the API never sees an executor. Not a run id (24 characters).
+   */
+  executorReport: () => `${RUNS_PREFIX}_executor/sandbox.json`,
 };
 
 /** The run id a manifest key names, or null when the key is not a manifest key. */
@@ -43,6 +48,8 @@ export interface RunLimits {
   processes: number;
   fileBytes: number;
   openFiles: number;
+  /** Everything the run may write (its folder, temp files, shared memory) together. */
+  diskBytes: number;
 }
 
 export interface Manifest {
@@ -66,6 +73,8 @@ export type RunStatus =
   | 'runtime_error'
   | 'timeout'
   | 'output_limit'
+  /** The run wrote more than `limits.diskBytes` in files. */
+  | 'disk_limit'
   | 'memory_limit'
   | 'killed'
   | 'internal_error';

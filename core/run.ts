@@ -39,7 +39,7 @@ export type InvokeOutcome =
   | 'abandoned';
 
 type Phase = 'claimed' | 'starting' | 'running' | 'finishing' | 'finished';
-type StopReason = Extract<RunStatus, 'timeout' | 'output_limit' | 'killed'>;
+type StopReason = Extract<RunStatus, 'timeout' | 'output_limit' | 'disk_limit' | 'killed'>;
 
 /** A policy clamp again on the executor side: a manifest is data from storage, not a trusted request. */
 function clampLimits(limits: Partial<RunLimits> | undefined, policy: LimitPolicy): RunLimits {
@@ -56,6 +56,7 @@ function clampLimits(limits: Partial<RunLimits> | undefined, policy: LimitPolicy
     processes: pick('processes'),
     fileBytes: pick('fileBytes'),
     openFiles: pick('openFiles'),
+    diskBytes: pick('diskBytes'),
   };
 }
 
@@ -133,6 +134,7 @@ class WakeableSleep {
 class ExecutorRun {
   private phase: Phase = 'claimed';
   private stopReason: StopReason | null = null;
+  private stopMessage: string | undefined;
   private startedAt = 0;
   private startedIso = '';
   private statusChain: Promise<void> = Promise.resolve();
@@ -263,9 +265,10 @@ class ExecutorRun {
         }
       };
 
-      const stop = (reason: StopReason) => {
+      const stop = (reason: StopReason, message?: string) => {
         if (this.stopReason || exited) return;
         this.stopReason = reason;
+        this.stopMessage = message;
         proc.kill('SIGKILL');
       };
 
@@ -276,6 +279,7 @@ class ExecutorRun {
       });
 
       const timeout = deps.clock.setTimeout(() => stop('timeout'), limits.timeoutMs);
+      const diskWatch = prepared.onLimit((status, message) => stop(status, message));
       // The instance is being stopped (Ctrl-C locally): the run ends as killed rather than vanishing.
       const onShutdown = () => stop('killed');
       if (this.shutdown?.aborted) onShutdown();
@@ -295,6 +299,7 @@ class ExecutorRun {
         exited = true;
         quietTimer?.cancel();
         timeout.cancel();
+        diskWatch.dispose();
         this.heartbeat?.cancel();
         this.shutdown?.removeEventListener('abort', onShutdown);
         this.pacer.wake();
@@ -345,7 +350,7 @@ class ExecutorRun {
   private classify(exit: ExitInfo & { wallMs: number }, tail: Buffer, lang: Language): RunResult {
     const base = { exitCode: exit.exitCode, signal: exit.signal, wallMs: exit.wallMs };
     if (this.stopReason) {
-      const message = this.stopReason === 'killed' && this.shutdown?.aborted ? 'the executor was shut down' : undefined;
+      const message = this.stopReason === 'killed' && this.shutdown?.aborted ? 'the executor was shut down' : this.stopMessage;
       return { status: this.stopReason, ...base, ...(message ? { message } : {}) };
     }
     // RLIMIT_CPU: SIGXCPU at the soft limit, SIGKILL at the hard one.

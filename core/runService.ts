@@ -87,6 +87,11 @@ export class RunService {
     return id;
   }
 
+  /** The newest executor instance's sandbox report (see keys.executorReport), or null before any has started. */
+  executorReport(): Promise<Record<string, unknown> | null> {
+    return readJson<Record<string, unknown>>(this.deps.runs, keys.executorReport());
+  }
+
   private async status(id: string): Promise<StatusDoc | null> {
     return readJson<StatusDoc>(this.deps.runs, keys.status(id));
   }

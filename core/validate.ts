@@ -49,7 +49,7 @@ function clampLimit(obj: Json, field: keyof RunLimits, policy: LimitPolicy, min:
 export function parseLimits(value: unknown, policy: LimitPolicy): RunLimits {
   if (value !== undefined && value !== null && !isObject(value)) throw badRequest('limits', 'expected an object');
   const obj = (value ?? {}) as Json;
-  const known = new Set(['timeoutMs', 'outputBytes', 'memoryBytes', 'cpuMs', 'processes', 'fileBytes', 'openFiles']);
+  const known = new Set(['timeoutMs', 'outputBytes', 'memoryBytes', 'cpuMs', 'processes', 'fileBytes', 'openFiles', 'diskBytes']);
   for (const key of Object.keys(obj)) if (!known.has(key)) throw badRequest(`limits.${key}`, 'unknown limit');
   return {
     timeoutMs: clampLimit(obj, 'timeoutMs', policy, L.MIN_TIMEOUT_MS),
@@ -59,6 +59,7 @@ export function parseLimits(value: unknown, policy: LimitPolicy): RunLimits {
     processes: clampLimit(obj, 'processes', policy, 1),
     fileBytes: clampLimit(obj, 'fileBytes', policy, 0),
     openFiles: clampLimit(obj, 'openFiles', policy, 16),
+    diskBytes: clampLimit(obj, 'diskBytes', policy, 1024 * 1024),
   };
 }
 

@@ -60,7 +60,8 @@ export function createApiServer(options: ApiServerOptions): http.Server {
       method: 'GET',
       pattern: /^\/api\/health$/,
       name: 'health',
-      handle: async (ctx) => ctx.reply(200, { ok: true, isolation: options.isolation, limits: service.policy }),
+      handle: async (ctx) =>
+        ctx.reply(200, { ok: true, isolation: options.isolation, limits: service.policy, executor: await service.executorReport().catch(() => null) }),
     },
     {
       method: 'POST',

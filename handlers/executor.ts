@@ -12,7 +12,7 @@ import { PtySpawner } from '../adapters/ptySpawner';
 import { ENV, intFromEnv, limitPolicyFromEnv } from '../core/config';
 import { systemClock } from '../core/ports';
 import type { OssEvent } from '../core/protocol';
-import { runIdFromManifestKey } from '../core/protocol';
+import { keys, runIdFromManifestKey } from '../core/protocol';
 import { handleRunEvent, type ExecutorDeps, type InvokeOutcome } from '../core/run';
 import { header, logLine, readBody, sendJson } from './http';
 import { bucketsFromEnv, type Buckets } from './stores';
@@ -25,6 +25,8 @@ export interface ExecutorServerOptions {
   /** Aborted when the instance stops: runs in flight end as `killed` and are recorded. */
   shutdown?: AbortSignal;
   refreshCredentials?: Buckets['refreshCredentials'];
+  /** Called when the sandbox can no longer take runs: the process should go. */
+  onUnusable?: () => void;
 }
 
 function manifestRunIds(body: unknown): string[] {
@@ -47,6 +49,14 @@ export function createExecutorServer(options: ExecutorServerOptions): http.Serve
         sendJson(res, 404, { error: { code: 'not_found', message: 'path: the executor only answers POST /invoke' } }, { 'x-fc-status': '404' });
         return;
       }
+      if (!deps.sandbox.ready) {
+        // This instance cannot prove a clean cell for the next user: refuse (FC retries the event elsewhere) and
+        // leave, so that FC (or the local platform) replaces the instance.
+        logLine({ event: 'invoke_refused', requestId, reason: 'sandbox not ready' });
+        sendJson(res, 503, { error: { code: 'unavailable', message: 'sandbox: no clean sandbox uid left on this instance' } }, { 'x-fc-status': '404' });
+        options.onUnusable?.();
+        return;
+      }
       try {
         options.refreshCredentials?.(req);
         let body: unknown;
@@ -64,6 +74,7 @@ export function createExecutorServer(options: ExecutorServerOptions): http.Serve
         }
         logLine({ event: 'invoke', requestId, outcomes, ms: Date.now() - started });
         sendJson(res, 200, { outcomes }, { 'x-fc-status': '200' });
+        if (!deps.sandbox.ready) options.onUnusable?.();
       } catch (err) {
         // Storage failed before the run could be closed: a function error makes FC retry, and the claim makes the
         // retry safe.
@@ -77,20 +88,37 @@ export function createExecutorServer(options: ExecutorServerOptions): http.Serve
 export async function createExecutorDeps(env: NodeJS.ProcessEnv, buckets: Buckets): Promise<ExecutorDeps> {
   const isolation = (env[ENV.isolation] ?? 'auto') as 'auto' | 'bwrap' | 'uid';
   const uidBase = intFromEnv(env, ENV.sandboxUidBase, 20000);
-  const uidCount = intFromEnv(env, ENV.sandboxUidCount, 1);
-  const sandbox = await createSandbox({ isolation, uidBase, uidCount, workRoot: env[ENV.workRoot] ?? '/tmp/pocketrun' });
+  // Two uids at least, used in turn: the next run never gets the previous run's uid.
+  const uidCount = intFromEnv(env, ENV.sandboxUidCount, 2);
+  const policy = limitPolicyFromEnv(env);
+  const sandbox = await createSandbox({
+    isolation,
+    uidBase,
+    uidCount,
+    workRoot: env[ENV.workRoot] ?? '/tmp/pocketrun',
+    mounts: onOff(env, ENV.sandboxMounts),
+    sharedFolderGuard: onOff(env, ENV.sandboxSharedGuard),
+    diskMaxBytes: policy.diskBytes.max,
+    log: (message) => logLine({ event: 'sandbox', message }),
+  });
   return {
     code: buckets.code,
     runs: buckets.runs,
     spawners: { pty: new PtySpawner(), pipes: new PipeSpawner() },
     sandbox,
     clock: systemClock,
-    policy: limitPolicyFromEnv(env),
+    policy,
     allowNetwork: env[ENV.allowNetwork] === '1',
     resolveInterpreter: (language) => resolveInterpreter(language.candidates, uidBase, uidBase),
     executorId: `${os.hostname()}:${process.pid}`,
     log: logLine,
   };
+}
+
+function onOff(env: NodeJS.ProcessEnv, name: string): 'auto' | 'off' {
+  const value = env[name] ?? 'auto';
+  if (value !== 'auto' && value !== 'off') throw new Error(`${name}: expected auto or off, got ${JSON.stringify(value)}`);
+  return value;
 }
 
 /** How long a stopping instance waits for its run to be killed and recorded. */
@@ -100,18 +128,27 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<http.S
   const buckets = bucketsFromEnv(env);
   const deps = await createExecutorDeps(env, buckets);
   const shutdown = new AbortController();
-  const server = createExecutorServer({ deps, shutdown: shutdown.signal, refreshCredentials: buckets.refreshCredentials });
+  const report = { ...deps.sandbox.report(), executor: deps.executorId, at: new Date().toISOString() };
+  // For /api/health: the API never meets an executor, so the newest one leaves its findings in the runs bucket.
+  await deps.runs.put(keys.executorReport(), JSON.stringify(report), { contentType: 'application/json' }).catch((err: unknown) =>
+    logLine({ event: 'report_failed', error: err instanceof Error ? err.message : String(err) }),
+  );
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    shutdown.abort();
+    // Open invocations finish once their run is recorded; do not wait past the grace.
+    const exit = () => void deps.sandbox.close().finally(() => process.exit(0));
+    server.close(exit);
+    setTimeout(exit, SHUTDOWN_GRACE_MS).unref();
+  };
+  const server = createExecutorServer({ deps, shutdown: shutdown.signal, refreshCredentials: buckets.refreshCredentials, onUnusable: stop });
   server.listen(Number(env[ENV.port] ?? 9000), () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : undefined;
-    logLine({ event: 'listening', function: 'executor', port, isolation: deps.sandbox.isolation });
+    logLine({ event: 'listening', function: 'executor', port, ...report });
   });
-  const stop = () => {
-    shutdown.abort();
-    server.close(() => process.exit(0));
-    // Open invocations finish once their run is recorded; do not wait past the grace.
-    setTimeout(() => process.exit(0), SHUTDOWN_GRACE_MS).unref();
-  };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
   return server;

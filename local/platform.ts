@@ -59,6 +59,14 @@ function defaultExecutorEntry(): string {
   return found;
 }
 
+/** Uids per executor instance, used in turn, so that the next run on an instance never gets the previous run's uid. */
+const UIDS_PER_INSTANCE = 2;
+
+/** Kills what an instance's uids still run (the instance itself is gone and cannot). */
+async function sweepUids(base: number): Promise<void> {
+  await Promise.all(Array.from({ length: UIDS_PER_INSTANCE }, (_, k) => sweepUid(base + k)));
+}
+
 export async function startLocalPlatform(options: LocalPlatformOptions = {}): Promise<LocalPlatform> {
   const log = options.log ?? (() => undefined);
   const dataDir = path.resolve(options.dataDir ?? L.DEFAULT_DATA_DIR);
@@ -76,15 +84,16 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   const runs = new FsObjectStore({ root: dataDir, bucket: handlerEnv[ENV.runsBucket] });
 
   const executorCount = options.executors ?? Math.max(2, os.cpus().length);
-  const uids: UidBlock = claimUidBlock(executorCount);
+  const uids: UidBlock = claimUidBlock(executorCount * UIDS_PER_INSTANCE);
   const cleanup: Array<() => Promise<void> | void> = [() => uids.release()];
   try {
     // Probe once which isolation this host gives, so every instance runs the same way and the banner says it.
     const probe = await createSandbox({ isolation: options.isolation ?? 'auto', uidBase: uids.base, uidCount: 1, workRoot: path.join(os.tmpdir(), 'pocketrun-probe') });
     const isolation = probe.isolation;
+    await probe.close();
 
     const instances = Array.from({ length: executorCount }, (_, i) => {
-      const uid = uids.base + i;
+      const uid = uids.base + i * UIDS_PER_INSTANCE;
       const instance = new ExecutorInstance({
         entry: options.executorEntry ?? defaultExecutorEntry(),
         env: {
@@ -92,7 +101,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
           ...handlerEnv,
           [ENV.isolation]: isolation,
           [ENV.sandboxUidBase]: String(uid),
-          [ENV.sandboxUidCount]: '1',
+          [ENV.sandboxUidCount]: String(UIDS_PER_INSTANCE),
           [ENV.workRoot]: path.join(os.tmpdir(), 'pocketrun'),
           [ENV.allowNetwork]: options.allowNetwork ? '1' : '0',
           // FC puts the role's credentials in the instance environment; so do we (placeholders), to prove the
@@ -114,12 +123,12 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       log,
       retryBaseMs: options.retryBaseMs,
       // FC would discard the whole instance; here its sandboxed programs must be swept by hand.
-      onInstanceDied: (instance) => sweepUid((instance as typeof instances[number]).uid),
+      onInstanceDied: (instance) => sweepUids((instance as typeof instances[number]).uid),
     });
     // Stopping an instance kills its run and records it, which ends the delivery the invoker waits for.
     cleanup.push(async () => {
       await Promise.all([invoker.stop(), ...instances.map((i) => i.stop())]);
-      for (const i of instances) sweepUid(i.uid);
+      for (const i of instances) sweepUids(i.uid);
     });
 
     // The OSS trigger: object-created events on the code bucket, filtered to manifests (prefix + suffix).

@@ -73,7 +73,8 @@ beforeAll(async () => {
     log: () => undefined,
   };
 });
-afterAll(() => {
+afterAll(async () => {
+  await deps?.sandbox.close();
   block?.release();
   fs.rmSync(dir, { recursive: true, force: true });
 });

@@ -13,7 +13,7 @@ import * as path from 'path';
 import type { ExitInfo, PreparedSandbox, Sandbox, SandboxRequest, SpawnedProcess } from '../../core/ports';
 import type { RunLimits } from '../../core/protocol';
 import { PtySpawner } from '../../adapters/ptySpawner';
-import { checkedFilePaths, createSandbox, resolveInterpreter } from '../../adapters/sandbox';
+import { checkedFilePaths, createSandbox, resolveInterpreter, SANDBOX_DENY_GID } from '../../adapters/sandbox';
 import { withSubreaper } from '../../adapters/execWrappers';
 import { processesOfUids } from '../../adapters/procfs';
 import { UidPool } from '../../adapters/uidPool';
@@ -32,6 +32,7 @@ const LIMITS: RunLimits = {
   processes: 32,
   fileBytes: 8 * 1024 * 1024,
   openFiles: 128,
+  diskBytes: 64 * 1024 * 1024,
 };
 
 /** Why bubblewrap cannot run here as an unprivileged uid, or null when it can. */
@@ -111,6 +112,7 @@ describe.each(['uid', 'bwrap'] as const)('sandbox with %s isolation', (mode) => 
 
   afterAll(async () => {
     delete process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET;
+    await sandbox?.close();
     if (workRoot) fs.rmSync(workRoot, { recursive: true, force: true });
     block?.release();
   });
@@ -148,11 +150,12 @@ print("JSON" + json.dumps({
     expect(data.uid).toBeGreaterThanOrEqual(block.base);
     expect(data.uid).toBeLessThan(block.base + block.count);
     expect(data.gid).toBe(data.uid);
-    expect(data.groups).toEqual([]);
+    // Without bwrap, the one supplementary group is the one the shared folders deny (where the host has ACLs).
+    expect(data.groups).toEqual(mode === 'uid' && sandbox.report().sharedFolders.denied.length > 0 ? [SANDBOX_DENY_GID] : []);
     expect(data.nnp).toBe('1');
     expect(data.capEff).toBe('0000000000000000');
     // PWD comes from the terminal spawner, LC_CTYPE from python's own C-locale coercion.
-    const allowed = new Set(['PATH', 'HOME', 'LANG', 'TERM', 'PWD', 'LC_CTYPE', 'TEST_PARENT_PID']);
+    const allowed = new Set(['PATH', 'HOME', 'LANG', 'TERM', 'PWD', 'LC_CTYPE', 'TEST_PARENT_PID', ...(mode === 'uid' ? ['TMPDIR'] : [])]);
     expect(Object.keys(data.env).filter((k) => !allowed.has(k))).toEqual([]);
     expect(data.env).toMatchObject({ LANG: 'C.UTF-8', TERM: 'xterm-256color', HOME: data.cwd });
     expect(JSON.stringify(data.env)).not.toContain(SECRET);
@@ -183,7 +186,7 @@ print("JSON" + json.dumps({
     expect(row('Max core file size')).toEqual({ soft: '0', hard: '0' });
   });
 
-  maybe('the work folder is 0700 and owned by the uid, files 0600; both are gone after dispose', async () => {
+  maybe('the work folder is 0700 and owned by the uid inside a root:uid 0710 slot, files 0600; emptied by dispose', async () => {
     const prep = await sandbox.prepare({
       runId: 'r',
       files: [{ path: 'main.py', content: 'print(1)' }, { path: 'pkg/mod.py', content: 'x = 1' }],
@@ -195,11 +198,15 @@ print("JSON" + json.dumps({
       rows: 24,
     });
     const folder = prep.spawn.cwd;
-    expect(path.dirname(folder)).toBe(fs.realpathSync(workRoot));
+    const slot = path.dirname(folder);
+    expect(path.dirname(slot)).toBe(fs.realpathSync(workRoot));
     const st = fs.statSync(folder);
     expect(st.mode & 0o7777).toBe(0o700);
     expect(st.uid).toBe(prep.spawn.uid);
-    const rootSt = fs.statSync(path.dirname(folder));
+    // Only the run's own uid (through its group) may traverse the slot, whatever the program does to its folder.
+    const slotSt = fs.statSync(slot);
+    expect([slotSt.uid, slotSt.gid, slotSt.mode & 0o7777]).toEqual([0, prep.spawn.uid, 0o710]);
+    const rootSt = fs.statSync(path.dirname(slot));
     expect([rootSt.uid, rootSt.mode & 0o7777]).toEqual([0, 0o711]);
     for (const f of ['main.py', 'pkg/mod.py']) {
       const fst = fs.statSync(path.join(folder, f));
@@ -208,7 +215,8 @@ print("JSON" + json.dumps({
     expect(fs.statSync(path.join(folder, 'pkg')).mode & 0o777).toBe(0o700);
     await prep.dispose();
     await prep.dispose(); // idempotent
-    expect(fs.existsSync(folder)).toBe(false);
+    expect(fs.readdirSync(folder)).toEqual([]);
+    expect(fs.readdirSync(slot).sort()).toEqual(['home', 'shm', 'tmp']);
   });
 
   maybe('refuses file paths that would escape the folder, without using up a uid', async () => {
@@ -268,14 +276,16 @@ exec sleep 1000
     await new Promise((r) => setTimeout(r, 100));
     expect(count(uid)).toBeGreaterThanOrEqual(4);
     if (mode === 'uid') {
-      expect(hostFiles.map((f) => fs.existsSync(f))).toEqual([true, true, true, true]);
+      // Where the shared folders deny the sandbox group, nothing could even be planted; elsewhere it is swept.
+      const denied = new Set(sandbox.report().sharedFolders.denied);
+      expect(hostFiles.map((f) => fs.existsSync(f))).toEqual(hostFiles.map((f) => !denied.has(path.dirname(f))));
       expect(shmOf()).toBe(1);
     }
     await run.prep.dispose();
     expect(count(uid)).toBe(0);
     expect(hostFiles.filter((f) => fs.existsSync(f))).toEqual([]);
     expect(shmOf()).toBe(0);
-    expect(fs.existsSync(run.prep.spawn.cwd)).toBe(false);
+    expect(fs.readdirSync(run.prep.spawn.cwd)).toEqual([]);
     await run.exit;
     expect(zombies(uid)).toBe(0);
   });
@@ -460,7 +470,7 @@ describe('sandbox pieces', () => {
     expect(pool.acquire()).toBeNull();
     pool.release(a!);
     expect(pool.acquire()).toBe(50_000);
-    pool.quarantine(b!);
+    pool.retire(b!);
     pool.release(b!);
     expect(pool.acquire()).toBeNull();
     expect(() => new UidPool(0, 4)).toThrow();

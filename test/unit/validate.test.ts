@@ -32,6 +32,7 @@ test('defaults: python, no args, default limits, 80x24', () => {
       processes: L.DEFAULT_PROCESSES,
       fileBytes: L.DEFAULT_FILE_BYTES,
       openFiles: L.DEFAULT_OPEN_FILES,
+      diskBytes: L.DEFAULT_DISK_BYTES,
     },
   });
 });

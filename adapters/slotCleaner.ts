@@ -1,0 +1,224 @@
+/**
+ * Makes a sandbox uid's slot clean for the next run, and proves it: one perl process (perl-base is Essential on
+ * Debian and on FC's image; one exec for any number of slots) that, for each slot,
+ * 1. forks a child that becomes the uid itself (gid, groups, uid; no way back) and, as the uid,
+ *    - clears its kernel keyrings (user, user-session, persistent: they outlive every process of the uid),
+ *    - removes its System V shared memory, semaphores and message queues (owned or created by it),
+ *    - empties its `home`, `tmp` and `shm` folders (unless they are a tmpfs that is about to be unmounted),
+ *    - removes what it owns in the shared writable folders given (the ones no ACL keeps it out of): a walk with
+ *      no entry budget, descending by directory handle so no path grows past PATH_MAX;
+ *    Deleting as the uid is what makes this safe: a program that swaps a folder for a symlink mid-walk can only
+ *    redirect the walk to what its own uid may delete anyway, never to root's files.
+ * 2. then, as root again: unmounts the slot's tmpfs (everything in it goes at once), moves aside whatever could not
+ *    be removed (into a root-only trash folder, reported), and lays the slot out afresh:
+ *      <slot>          root:<uid> 0710  (only the uid may traverse it, whatever the program does to its children)
+ *      <slot>/home     <uid> 0700       (working folder and HOME)
+ *      <slot>/tmp      <uid> 0700       (TMPDIR; /tmp under bwrap)
+ *      <slot>/shm      <uid> 0700       (/dev/shm under bwrap)
+ *    With `tmpfs`, <slot> is first mounted as a tmpfs of its own capped in bytes and inodes, so a run can fill
+ *    neither the disk nor another run's space.
+ *
+ * Only called once every process of the uid is dead, so nothing of the uid races the walk.
+ */
+import { spawn } from 'child_process';
+import { syscallNumber } from './syscallNumbers';
+
+export interface Slot {
+  uid: number;
+  /** Absolute path of the slot folder; its parent is root-owned and not writable by anyone else. */
+  dir: string;
+}
+
+export interface SlotCleanOptions {
+  perl: string;
+  /** Root-owned 0700 folder on the same filesystem as the slots, where what cannot be removed is moved. */
+  trash: string;
+  /** Mount a fresh tmpfs of this size on every slot, or null for plain folders (a tmpfs already there is unmounted). */
+  tmpfs: { bytes: number; inodes: number } | null;
+  /** Shared writable folders to sweep for the uid's files (the ones not denied to it). */
+  sweepRoots: string[];
+  /** Longest a slot's clean-up may take before it counts as failed. */
+  timeoutMs?: number;
+}
+
+export interface SlotReport {
+  uid: number;
+  /** Everything of the uid is gone and the slot is laid out afresh. */
+  clean: boolean;
+  /** Something of the uid may still exist outside the trash (a key, an IPC object, an unremovable file): retire it. */
+  uidDirty: boolean;
+  /** What could not be removed was moved to the trash (the slot itself is fresh). */
+  movedAside: boolean;
+  /** The tmpfs could not be mounted (the slot is a plain folder then). */
+  mountFailed: boolean;
+  /** Diagnostics for the log, e.g. `keys`, `ipc`, `home`, `sweep`, `setuid`. */
+  problems: string[];
+}
+
+const CLEAN_SCRIPT = String.raw`
+use strict;
+use POSIX ();
+use File::Path ();
+$SIG{PIPE} = 'IGNORE';
+# node-pty's PTY masters of other runs are inherited (not close-on-exec): never hand them to a child of a uid.
+if (opendir(my $fdd, '/proc/self/fd')) { my @fds = grep { /^\d+$/ && $_ > 2 } readdir($fdd); closedir($fdd); syscall(NR_CLOSE, $_ + 0) for @fds; }
+my ($tmpfs, $trash, $timeout, $nroots) = splice(@ARGV, 0, 4);
+my @roots = splice(@ARGV, 0, $nroots);
+my @subs = ('home', 'tmp', 'shm');
+
+sub entries { my ($d) = @_; opendir(my $h, $d) or return undef; my @e = grep { $_ ne '.' && $_ ne '..' } readdir($h); closedir($h); return \@e; }
+
+# Removes a tree the uid owns (as the uid): File::Path descends with chdir and relative names, so depth is no limit;
+# folders the program made unreadable are its own, so the uid may chmod them back.
+sub remove { my ($p) = @_; File::Path::remove_tree($p, { safe => 0, error => \my $err }); return !lstat($p); }
+
+# Walks a shared folder for the uid's entries, descending by directory handle (fchdir) and relative names only.
+my $left = 0;
+sub sweep {
+  my ($uid, $depth) = @_;
+  my $names = entries('.') or return;
+  opendir(my $here, '.') or return;
+  for my $n (@$names) {
+    my @st = lstat($n) or next;
+    if ($st[4] == $uid || $st[5] == $uid) { $left++ unless remove($n); next; }
+    next unless -d _ && ($st[2] & 1) && $depth < 2048;
+    next unless chdir($n);
+    my @now = lstat('.');
+    sweep($uid, $depth + 1) if @now && $now[0] == $st[0] && $now[1] == $st[1];
+    chdir($here) or die "fchdir back: $!";
+  }
+  closedir($here);
+}
+
+sub as_uid {
+  my ($uid, $dir) = @_;
+  alarm($timeout);
+  POSIX::setgid($uid); $) = "$uid $uid"; POSIX::setuid($uid);
+  return 16 if $< != $uid || $> != $uid || $( != $uid || $) ne "$uid $uid";
+  my $bad = 0;
+  # KEYCTL_GET_PERSISTENT (22) links the persistent keyring into @u (-4), KEYCTL_CLEAR (7) empties it, then @u and @us (-5).
+  my $persistent = syscall(NR_KEYCTL, 22, -1, -4);
+  syscall(NR_KEYCTL, 7, $persistent) if $persistent > 0;
+  syscall(NR_KEYCTL, 7, $_) for (-4, -5);
+  for my $ring (-4, -5) { my $buf = "\0" x 64; my $n = syscall(NR_KEYCTL, 11, $ring, $buf, 64); $bad |= 2 if $n > 0; }
+  # System V IPC objects outlive their processes; IPC_RMID (0) is allowed to their owner and their creator.
+  for my $kind (['shm', 'shmid'], ['sem', 'semid'], ['msg', 'msqid']) {
+    open(my $f, '<', "/proc/sysvipc/$kind->[0]") or next;
+    my @cols = split ' ', scalar(<$f>); my %at; @at{@cols} = (0 .. $#cols);
+    while (my $line = <$f>) {
+      my @c = split ' ', $line;
+      next unless $c[$at{uid}] == $uid || $c[$at{cuid}] == $uid;
+      my $id = $c[$at{$kind->[1]}];
+      my $ok = $kind->[0] eq 'shm' ? shmctl($id, 0, 0) : $kind->[0] eq 'sem' ? semctl($id, 0, 0, 0) : msgctl($id, 0, 0);
+      $bad |= 2 unless $ok;
+    }
+    close($f);
+  }
+  if (!$tmpfs) {
+    for my $sub (@subs) {
+      my $names = entries("$dir/$sub") or next;
+      for my $n (@$names) { $bad |= 1 unless remove("$dir/$sub/$n"); }
+    }
+  }
+  for my $root (@roots) {
+    next unless chdir($root);
+    $left = 0; sweep($uid, 0); $bad |= 4 if $left;
+  }
+  return $bad;
+}
+
+while (@ARGV) {
+  my ($uid, $dir) = splice(@ARGV, 0, 2);
+  my @problems;
+  my $pid = fork();
+  my $code = 16;
+  if (defined $pid && $pid == 0) { POSIX::_exit(as_uid($uid, $dir)); }
+  if (defined $pid) { waitpid($pid, 0); $code = ($? & 127) ? 32 : ($? >> 8); }
+  push @problems, 'files' if $code & 1;
+  push @problems, 'keys-or-ipc' if $code & 2;
+  push @problems, 'sweep' if $code & 4;
+  push @problems, 'setuid' if $code & 16;
+  push @problems, 'timeout' if $code & 32;
+  my $dirty = ($code & (2 | 4 | 16 | 32)) ? 1 : 0;
+  my $moved = 0;
+  my $mountFailed = 0;
+  # MNT_DETACH (2): every file of the run's tmpfs goes with it; EINVAL when nothing is mounted there.
+  syscall(NR_UMOUNT2, $dir, 2);
+  my @st = lstat($dir);
+  my $reuse = @st && -d _ && $st[4] == 0 && !($code & 1);
+  if ($reuse && $tmpfs) {
+    # A tmpfs goes on an empty folder only (nothing may hide below it): the empty layout of a plain slot goes first.
+    rmdir("$dir/$_") for @subs;
+    my $e = entries($dir); $reuse = $e && !@$e;
+  }
+  if (@st && !$reuse) {
+    if (rename($dir, "$trash/$uid." . time() . ".$$")) { $moved = 1; } else { push @problems, "move: $!"; $dirty = 1; }
+  }
+  mkdir($dir, 0710) unless -d $dir;
+  chown(0, $uid, $dir); chmod(0710, $dir);
+  if ($tmpfs) {
+    my ($bytes, $inodes) = split /:/, $tmpfs;
+    # MS_NOSUID | MS_NODEV; the tmpfs root gets the slot's own owner and mode.
+    # perl's syscall() may write into string arguments, so each is a variable, not a literal.
+    my ($src, $type, $opts) = ('tmpfs', 'tmpfs', "size=$bytes,nr_inodes=$inodes,mode=0710,uid=0,gid=$uid");
+    if (syscall(NR_MOUNT, $src, $dir, $type, 6, $opts) != 0) { $mountFailed = 1; push @problems, "mount: $!"; }
+  }
+  for my $sub (@subs) {
+    my $p = "$dir/$sub";
+    mkdir($p, 0700) unless -d $p && !-l $p;
+    chown($uid, $uid, $p); chmod(0700, $p);
+    my @s = lstat($p); my $e = entries($p);
+    if (!@s || !-d _ || $s[4] != $uid || !$e || @$e) { push @problems, "layout $sub"; $dirty = 1; }
+  }
+  my $clean = (!$dirty && !$moved && !$mountFailed) ? 1 : 0;
+  print "slot $uid $clean $dirty $moved $mountFailed " . join(',', @problems) . "\n";
+}
+`
+  .replace(/NR_CLOSE/g, String(syscallNumber('close')))
+  .replace(/NR_KEYCTL/g, String(syscallNumber('keyctl')))
+  .replace(/NR_UMOUNT2/g, String(syscallNumber('umount2')))
+  .replace(/NR_MOUNT/g, String(syscallNumber('mount')));
+
+/** Cleans `slots` (see the file comment); never rejects: a slot whose clean-up failed reports it. */
+export function cleanSlots(slots: Slot[], options: SlotCleanOptions): Promise<SlotReport[]> {
+  if (slots.length === 0) return Promise.resolve([]);
+  const timeoutSeconds = Math.ceil((options.timeoutMs ?? 120_000) / 1000);
+  const tmpfs = options.tmpfs ? `${Math.floor(options.tmpfs.bytes)}:${Math.floor(options.tmpfs.inodes)}` : '';
+  const args = [
+    '-e', CLEAN_SCRIPT, '--',
+    tmpfs, options.trash, String(timeoutSeconds), String(options.sweepRoots.length), ...options.sweepRoots,
+    ...slots.flatMap((s) => [String(s.uid), s.dir]),
+  ];
+  const failed = (uid: number, why: string): SlotReport => ({ uid, clean: false, uidDirty: true, movedAside: false, mountFailed: false, problems: [why] });
+  return new Promise((resolve) => {
+    const child = spawn(options.perl, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: '/', env: { PATH: '/usr/bin:/bin', LANG: 'C' } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString('latin1')));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString('latin1')));
+    // Each slot has its own alarm; this bounds the whole call should perl itself hang.
+    const guard = setTimeout(() => child.kill('SIGKILL'), (timeoutSeconds + 10) * 1000 * slots.length);
+    child.on('error', (e) => {
+      clearTimeout(guard);
+      resolve(slots.map(({ uid }) => failed(uid, `perl: ${e.message}`)));
+    });
+    child.on('close', () => {
+      clearTimeout(guard);
+      const byUid = new Map<number, SlotReport>();
+      for (const line of out.split('\n')) {
+        const m = /^slot (\d+) ([01]) ([01]) ([01]) ([01]) ?(.*)$/.exec(line);
+        if (!m) continue;
+        byUid.set(Number(m[1]), {
+          uid: Number(m[1]),
+          clean: m[2] === '1',
+          uidDirty: m[3] === '1',
+          movedAside: m[4] === '1',
+          mountFailed: m[5] === '1',
+          problems: m[6] ? m[6].split(',') : [],
+        });
+      }
+      const why = err.trim().slice(0, 300) || 'no report';
+      resolve(slots.map(({ uid }) => byUid.get(uid) ?? failed(uid, why)));
+    });
+  });
+}

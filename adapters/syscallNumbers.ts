@@ -1,0 +1,21 @@
+/**
+ * Linux system call numbers for the few calls the perl helpers make with `syscall()` (perl-base has no module for
+ * them), by Node's `process.arch`. x64 and arm64 are what FC and CI run; the others are best effort.
+ */
+const TABLE = {
+  close: { x64: 3, arm64: 57, ia32: 6, arm: 6 },
+  prctl: { x64: 157, arm64: 167, ia32: 172, arm: 172 },
+  mount: { x64: 165, arm64: 40, ia32: 21, arm: 21 },
+  umount2: { x64: 166, arm64: 39, ia32: 52, arm: 52 },
+  setxattr: { x64: 188, arm64: 5, ia32: 226, arm: 226 },
+  getxattr: { x64: 191, arm64: 8, ia32: 229, arm: 229 },
+  keyctl: { x64: 250, arm64: 219, ia32: 288, arm: 311 },
+} as const;
+
+export type SyscallName = keyof typeof TABLE;
+
+/** The number of `name` on this machine's architecture (x64's when the architecture is not in the table). */
+export function syscallNumber(name: SyscallName): number {
+  const row = TABLE[name] as Record<string, number>;
+  return row[process.arch] ?? row.x64;
+}
