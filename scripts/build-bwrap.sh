@@ -75,7 +75,7 @@ work="$OUT/build"
 rm -rf "$work"
 mkdir -p "$work"
 log "fetching bubblewrap $version source"
-(cd "$work" && apt-get source -qq --only-source "bubblewrap=$version" >/dev/null)
+(cd "$work" && apt-get source -qq -o APT::Sandbox::User=root --only-source "bubblewrap=$version" >/dev/null)
 src=$(find "$work" -mindepth 1 -maxdepth 1 -type d -name 'bubblewrap-*' | head -n 1)
 [ -n "$src" ] && [ -f "$src/meson.build" ] || { log "no meson.build in the unpacked source"; exit 1; }
 
