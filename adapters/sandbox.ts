@@ -19,6 +19,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Isolation, PreparedSandbox, Sandbox, SandboxRequest, SpawnRequest } from '../core/ports';
 import { BwrapProfile, bwrapFeatures, probeBwrap, SANDBOX_HOME, writeSyntheticEtc } from './bwrap';
+import { bwrapCandidates } from './bwrapBinary';
 import { findTool, FOREGROUND_AND_EXEC, RUN_HEAD, systemTools, type Tools } from './execWrappers';
 import { removeFilesOf, removeIpcOf, SHARED_WRITABLE_FOLDERS } from './fileSweeper';
 import { killProcessesOf } from './processSweeper';
@@ -37,7 +38,7 @@ export interface SandboxOptions {
   workRoot: string;
   /** More host folders visible read-only under bwrap (e.g. an interpreter outside /usr). */
   extraReadOnlyPaths?: string[];
-  /** bubblewrap binary; default the first of /usr/bin/bwrap, /usr/local/bin/bwrap, /bin/bwrap. */
+  /** bubblewrap binary; default the bundle's own `bin/bwrap` if usable, else /usr/bin, /usr/local/bin, /bin (bwrapBinary.ts). */
   bwrapPath?: string;
   /** World-writable folders searched for a run's leftovers; default SHARED_WRITABLE_FOLDERS. */
   sharedFolders?: string[];
@@ -78,7 +79,7 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
 
 /** Finds bwrap, builds the profile and probes it for real as the range's first uid. */
 async function setUpBwrap(options: SandboxOptions, tools: Tools, pool: UidPool, workRoot: string): Promise<{ profile: BwrapProfile } | { reason: string }> {
-  const bwrap = options.bwrapPath ?? findTool(['/usr/bin/bwrap', '/usr/local/bin/bwrap', '/bin/bwrap']);
+  const bwrap = options.bwrapPath ?? findTool(bwrapCandidates({ log: options.log }));
   if (!bwrap || !findTool([bwrap])) return { reason: 'bwrap not found' };
   // Per range: executor processes of one host may share the work root, each with its own uids.
   const etcFolder = path.join(workRoot, `.etc-${pool.base}-${pool.count}`);

@@ -6,6 +6,8 @@
 import { randomUUID } from 'crypto';
 import * as http from 'http';
 import * as os from 'os';
+import { bwrapCandidates } from '../adapters/bwrapBinary';
+import { findTool } from '../adapters/execWrappers';
 import { createSandbox, resolveInterpreter } from '../adapters/sandbox';
 import { PipeSpawner } from '../adapters/pipeSpawner';
 import { PtySpawner } from '../adapters/ptySpawner';
@@ -104,7 +106,9 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<http.S
   server.listen(Number(env[ENV.port] ?? 9000), () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : undefined;
-    logLine({ event: 'listening', function: 'executor', port, isolation: deps.sandbox.isolation });
+    // The same lookup createSandbox made (no bwrapPath here): which bwrap binary the probe chose.
+    const bwrap = deps.sandbox.isolation === 'bwrap' ? findTool(bwrapCandidates()) : undefined;
+    logLine({ event: 'listening', function: 'executor', port, isolation: deps.sandbox.isolation, bwrap });
   });
   const stop = () => {
     shutdown.abort();
