@@ -7,7 +7,8 @@
 # already static and was built by this very script from the source version apt offers now, it does nothing.
 # Neither the source nor the binary is committed (vendor/ is gitignored).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+SELF="$(cd "$(dirname "$0")" && pwd)/$(basename "$0")"
+cd "$(dirname "$SELF")/.."
 
 OUT=vendor/bwrap
 BIN="$OUT/bwrap"
@@ -19,7 +20,7 @@ APT=(apt-get -qq -o DPkg::Lock::Timeout=600)
 log() { echo "build-bwrap: $*" >&2; }
 
 # The recipe is part of what "up to date" means: a changed script rebuilds.
-recipe=$(sha256sum "$0" | cut -d' ' -f1)
+recipe=$(sha256sum "$SELF" | cut -d' ' -f1)
 
 is_static() {
   # No program interpreter and no shared library needed: the binary depends on nothing of the host's userland.

@@ -23,6 +23,23 @@ import { watchOutput } from '../support/watchOutput';
 const EXECUTOR_BUNDLE = path.join(ROOT, 'dist', 'executor');
 const IN_BUNDLE = path.join(EXECUTOR_BUNDLE, BUNDLED_BWRAP);
 
+/**
+ * A copy of the executor bundle as FC's code folder would hold it: alone, root-owned, 0755 (in the sticky /tmp).
+ * The probe and the trust check run on the copy, so they do not depend on where this checkout lives (a clone
+ * under a 0700 home could not be reached by the sandbox uids, and the bundled bwrap would rightly be refused).
+ */
+let deployed = '';
+const deployedBwrap = () => path.join(deployed, BUNDLED_BWRAP);
+beforeAll(() => {
+  if (!fs.existsSync(IN_BUNDLE)) return; // each test then fails on requireBuilt
+  deployed = fs.mkdtempSync(path.join(os.tmpdir(), 'bundle-executor-'));
+  fs.chmodSync(deployed, 0o755);
+  fs.cpSync(EXECUTOR_BUNDLE, deployed, { recursive: true });
+});
+afterAll(() => {
+  if (deployed) fs.rmSync(deployed, { recursive: true, force: true });
+});
+
 const LIMITS: RunLimits = {
   timeoutMs: 30_000,
   outputBytes: 1 << 20,
@@ -111,8 +128,8 @@ describe('the executor bundle', () => {
 
   test('the bundled bwrap is tried first when usable; not at all when a non-root user could replace it or a sandbox uid cannot run it', () => {
     requireBuilt(IN_BUNDLE);
-    expect(bwrapProblem(IN_BUNDLE)).toBeNull();
-    expect(bwrapCandidates({ bundled: IN_BUNDLE })).toEqual([IN_BUNDLE, ...SYSTEM_BWRAPS]);
+    expect(bwrapProblem(deployedBwrap())).toBeNull();
+    expect(bwrapCandidates({ bundled: deployedBwrap() })).toEqual([deployedBwrap(), ...SYSTEM_BWRAPS]);
 
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bwrap-trust-'));
     fs.chmodSync(dir, 0o755);
@@ -163,10 +180,11 @@ describe('the executor bundle', () => {
 
 test('the real startup probe accepts the bundled bwrap, and a program runs inside it', async () => {
   requireBuilt(IN_BUNDLE);
+  const bundled = deployedBwrap();
   const block = claimUidBlock(1);
   const workRoot = path.join(os.tmpdir(), `pocketrun-bundled-bwrap-test-${process.pid}`);
   try {
-    const sandbox = await createSandbox({ isolation: 'bwrap', bwrapPath: IN_BUNDLE, uidBase: block.base, uidCount: 1, workRoot });
+    const sandbox = await createSandbox({ isolation: 'bwrap', bwrapPath: bundled, uidBase: block.base, uidCount: 1, workRoot });
     expect(sandbox.isolation).toBe('bwrap');
     const code = 'import os\nprint("HELLO", os.getuid(), os.getpid(), os.getcwd(), sorted(os.listdir("/home/run")))\n';
     const prep = await sandbox.prepare({
@@ -180,7 +198,7 @@ test('the real startup probe accepts the bundled bwrap, and a program runs insid
       rows: 30,
     });
     try {
-      expect(prep.spawn.args).toContain(IN_BUNDLE);
+      expect(prep.spawn.args).toContain(bundled);
       const proc = new PtySpawner().spawn(prep.spawn);
       const { text, exit } = watchOutput(proc, 15_000);
       expect((await exit).exitCode).toBe(0);
@@ -201,16 +219,12 @@ test('the real startup probe accepts the bundled bwrap, and a program runs insid
 
 test('the executor started from a copy of its bundle chooses its own bin/bwrap and says so', async () => {
   requireBuilt(IN_BUNDLE);
-  // Like FC's code folder: the bundle alone, elsewhere, root-owned 0755 (in the sticky /tmp).
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bundle-executor-'));
-  fs.chmodSync(dir, 0o755);
   const data = fs.mkdtempSync(path.join(os.tmpdir(), 'bundle-data-'));
   // The work root's folders must be searchable by the sandbox uid (the data folder is root's alone).
   const workRoot = path.join(os.tmpdir(), `pocketrun-bundled-executor-test-${process.pid}`);
   const block = claimUidBlock(1);
-  fs.cpSync(EXECUTOR_BUNDLE, dir, { recursive: true });
   const child = spawn(process.execPath, ['index.js'], {
-    cwd: dir,
+    cwd: deployed,
     env: { PATH: '/usr/bin:/bin', PORT: '0', STORE: 'fs', DATA_DIR: data, SANDBOX_UID_BASE: String(block.base), ISOLATION: 'bwrap', WORK_ROOT: workRoot },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -225,12 +239,11 @@ test('the executor started from a copy of its bundle chooses its own bin/bwrap a
         if (rec.event === 'startup_failed') reject(new Error(line));
       });
     });
-    expect(listening).toMatchObject({ isolation: 'bwrap', bwrap: path.join(fs.realpathSync(dir), 'bin', 'bwrap') });
+    expect(listening).toMatchObject({ isolation: 'bwrap', bwrap: path.join(fs.realpathSync(deployed), 'bin', 'bwrap') });
   } finally {
     child.kill('SIGKILL');
     block.release();
     fs.rmSync(workRoot, { recursive: true, force: true });
-    fs.rmSync(dir, { recursive: true, force: true });
     fs.rmSync(data, { recursive: true, force: true });
   }
 });
