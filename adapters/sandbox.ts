@@ -27,6 +27,7 @@ import * as L from '../core/limits';
 import type { Disposable, Isolation, PreparedSandbox, Sandbox, SandboxReport, SandboxRequest, SpawnRequest } from '../core/ports';
 import { BwrapProfile, bwrapFeatures, probeBwrap, SANDBOX_HOME, writeSyntheticEtc } from './bwrap';
 import { watchDisk } from './diskWatch';
+import { bwrapCandidates } from './bwrapBinary';
 import { findTool, FOREGROUND_AND_EXEC, RUN_HEAD, systemTools, type Tools } from './execWrappers';
 import { killProcessesOf } from './processSweeper';
 import { guardSharedFolders, SHARED_WRITABLE_FOLDERS, sharedFolders } from './sharedFolderGuard';
@@ -46,7 +47,7 @@ export interface SandboxOptions {
   workRoot: string;
   /** More host folders visible read-only under bwrap (e.g. an interpreter outside /usr). */
   extraReadOnlyPaths?: string[];
-  /** bubblewrap binary; default the first of /usr/bin/bwrap, /usr/local/bin/bwrap, /bin/bwrap. */
+  /** bubblewrap binary; default the bundle's own `bin/bwrap` if usable, else /usr/bin, /usr/local/bin, /bin (bwrapBinary.ts). */
   bwrapPath?: string;
   /** World-writable host folders kept from (or swept for) sandbox uids; default SHARED_WRITABLE_FOLDERS. */
   sharedFolders?: string[];
@@ -116,7 +117,7 @@ function guard(options: SandboxOptions, tools: Tools, pool: UidPool, workRoot: s
 
 /** Finds bwrap, builds the profile and probes it for real as the range's first uid. */
 async function setUpBwrap(options: SandboxOptions, tools: Tools, pool: UidPool, workRoot: string): Promise<{ profile: BwrapProfile } | { reason: string }> {
-  const bwrap = options.bwrapPath ?? findTool(['/usr/bin/bwrap', '/usr/local/bin/bwrap', '/bin/bwrap']);
+  const bwrap = options.bwrapPath ?? findTool(bwrapCandidates({ log: options.log }));
   if (!bwrap || !findTool([bwrap])) return { reason: 'bwrap not found' };
   // Per range: executor processes of one host may share the work root, each with its own uids.
   const etcFolder = path.join(workRoot, `.etc-${pool.base}-${pool.count}`);
@@ -201,7 +202,7 @@ class ProcessSandbox implements Sandbox {
   }
 
   report(): SandboxReport {
-    return { isolation: this.isolation, disk: this.cleaner.tmpfs ? 'tmpfs' : 'watch', sharedFolders: { ...this.folders }, retiredUids: this.retired, ready: this.ready };
+    return { isolation: this.isolation, ...(this.profile ? { bwrap: this.profile.bwrap } : {}), disk: this.cleaner.tmpfs ? 'tmpfs' : 'watch', sharedFolders: { ...this.folders }, retiredUids: this.retired, ready: this.ready };
   }
 
   async close(): Promise<void> {

@@ -153,6 +153,8 @@ export interface PreparedSandbox {
 /** What a sandbox found the host allows, probed once at start (shown by `/api/health` and the start-up log). */
 export interface SandboxReport {
   isolation: Isolation;
+  /** The bubblewrap binary in use (bwrap isolation only). */
+  bwrap?: string;
   /** `tmpfs`: each uid writes into a size-capped tmpfs of its own; `watch`: usage is watched on a shared disk. */
   disk: 'tmpfs' | 'watch';
   /**

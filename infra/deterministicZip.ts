@@ -1,9 +1,9 @@
 /**
  * A byte-for-byte reproducible ZIP of a folder: entries sorted by path, every timestamp 1980-01-01 00:00, fixed
- * modes (0644 files, 0755 folders), no extra fields, and entries STORED rather than deflated. Storing keeps the
- * bytes a pure function of the files: deflate output depends on the zlib build, so the same bundle zipped on a
- * laptop and in CI could differ and every `pulumi preview` would show a code change that is not one. (FC fetches
- * the package over the internal network; a few MB uncompressed cost nothing there.)
+ * modes (0644 files, 0755 executables and folders), no extra fields, and entries STORED rather than deflated.
+ * Storing keeps the bytes a pure function of the files: deflate output depends on the zlib build, so the same
+ * bundle zipped on a laptop and in CI could differ and every `pulumi preview` would show a code change that is
+ * not one. (FC fetches the package over the internal network; a few MB uncompressed cost nothing there.)
  *
  * Also the two checksums the deployment needs: CRC-32 (ZIP entries) and CRC-64/ECMA-182 (FC's `code.checksum`,
  * the same CRC-64 OSS reports as `x-oss-hash-crc64ecma`).
@@ -79,12 +79,15 @@ const FLAG_UTF8 = 0x0800;
 const VERSION_MADE_BY = (3 << 8) | 20;
 const VERSION_NEEDED = 10;
 const FILE_MODE = 0o100644;
+/** Files whose owner may execute them (the executor's bin/bwrap): FC unzips with the archive's modes. */
+const EXEC_MODE = 0o100755;
 const DIR_MODE = 0o040755;
 
 interface Entry {
   name: string;
   data: Buffer;
   directory: boolean;
+  executable?: boolean;
 }
 
 /** Every file and folder under `root`, as POSIX relative paths (folders end in `/`), sorted by code unit. */
@@ -118,6 +121,7 @@ export function deterministicZip(root: string): Buffer {
     name: item.name,
     directory: item.directory,
     data: item.directory ? Buffer.alloc(0) : fs.readFileSync(item.absolute),
+    executable: !item.directory && (fs.statSync(item.absolute).mode & 0o100) !== 0,
   }));
   return zipEntries(entries);
 }
@@ -162,7 +166,7 @@ function zipEntries(entries: Entry[]): Buffer {
     central.writeUInt16LE(0, 32); // comment
     central.writeUInt16LE(0, 34); // disk
     central.writeUInt16LE(0, 36); // internal attributes
-    const mode = entry.directory ? DIR_MODE : FILE_MODE;
+    const mode = entry.directory ? DIR_MODE : entry.executable ? EXEC_MODE : FILE_MODE;
     central.writeUInt32LE((((mode << 16) >>> 0) | (entry.directory ? 0x10 : 0)) >>> 0, 38);
     central.writeUInt32LE(offset, 42);
     centrals.push(central, name);

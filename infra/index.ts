@@ -3,12 +3,20 @@
  * the two function bundles with the same builder `npm run build` and the tests use (scripts/bundles.js: esbuild,
  * deterministic, node-pty's linux-x64 binary beside the executor), and declares the platform (infra/stack.ts).
  */
+import * as pulumi from '@pulumi/pulumi';
+import * as fs from 'fs';
+import * as path from 'path';
 import { buildBundles } from '../scripts/bundles';
 import { readStackConfig } from './config';
 import { pocketrunStack } from './stack';
 
 const config = readStackConfig();
 const built = buildBundles({ outDir: 'dist/fc/bundles', names: ['api', 'executor'], quiet: true });
+// custom.debian10 ships no bwrap: without the bundled one (scripts/bundles.js BUNDLED_BWRAP), FC's executors can only
+// run with uid isolation. The deploy goes on: that is still the documented fallback.
+if (!fs.existsSync(path.join(built.executor, 'bin', 'bwrap'))) {
+  pulumi.log.warn('the executor bundle has no bin/bwrap (run scripts/build-bwrap.sh first): FC will run programs with uid isolation');
+}
 const stack = pocketrunStack(config, { bundles: { api: built.api, executor: built.executor }, zipDir: 'dist/fc' });
 
 /** Base URL of the API (the HTTP trigger's public address): what `npm run smoke -- <url>` takes. */

@@ -12,14 +12,19 @@ const fs = require('fs');
 const path = require('path');
 
 const ROOT = path.resolve(__dirname, '..');
+/** The static bubblewrap scripts/build-bwrap.sh makes (gitignored), and where a bundle carries it. */
+const BWRAP_BINARY = path.join(ROOT, 'vendor', 'bwrap', 'bwrap');
+const BUNDLED_BWRAP = 'bin/bwrap';
 
 /** name → entry point; `functions` are deployed to FC, the rest run on a developer's machine. */
 const ENTRIES = {
   api: { entry: 'handlers/apiMain.ts', function: true },
-  executor: { entry: 'handlers/executorMain.ts', function: true, nativeDeps: ['@lydell/node-pty', '@lydell/node-pty-linux-x64'] },
-  local: { entry: 'local/index.ts', function: false, nativeDeps: ['@lydell/node-pty', '@lydell/node-pty-linux-x64'] },
+  // `bwrap`: carries BWRAP_BINARY at BUNDLED_BWRAP when it was built (adapters/bwrapBinary.ts looks there first);
+  // every bundle that runs sandboxes, so the local platform's probe decides with the binary its executors use.
+  executor: { entry: 'handlers/executorMain.ts', function: true, bwrap: true, nativeDeps: ['@lydell/node-pty', '@lydell/node-pty-linux-x64'] },
+  local: { entry: 'local/index.ts', function: false, bwrap: true, nativeDeps: ['@lydell/node-pty', '@lydell/node-pty-linux-x64'] },
   smoke: { entry: 'cli/smoke.ts', function: false, optional: true },
-  bench: { entry: 'bench/index.ts', function: false, optional: true, nativeDeps: ['@lydell/node-pty', '@lydell/node-pty-linux-x64'] },
+  bench: { entry: 'bench/index.ts', function: false, optional: true, bwrap: true, nativeDeps: ['@lydell/node-pty', '@lydell/node-pty-linux-x64'] },
 };
 
 function copyDir(from, to) {
@@ -71,6 +76,14 @@ function buildBundles(options = {}) {
     for (const dep of spec.nativeDeps ?? []) {
       copyDir(path.join(ROOT, 'node_modules', dep), path.join(dir, 'node_modules', dep));
     }
+    if (spec.bwrap && fs.existsSync(BWRAP_BINARY)) {
+      // Without it the bundle still works: the sandbox then uses the host's bwrap or falls back to uid isolation.
+      const to = path.join(dir, BUNDLED_BWRAP);
+      fs.mkdirSync(path.dirname(to), { recursive: true });
+      fs.chmodSync(path.dirname(to), 0o755);
+      fs.copyFileSync(BWRAP_BINARY, to);
+      fs.chmodSync(to, 0o755);
+    }
     built[name] = dir;
   }
   if (names.includes('local') && fs.existsSync(path.join(ROOT, 'web'))) {
@@ -79,4 +92,4 @@ function buildBundles(options = {}) {
   return built;
 }
 
-module.exports = { buildBundles, ENTRIES, ROOT };
+module.exports = { buildBundles, ENTRIES, ROOT, BWRAP_BINARY, BUNDLED_BWRAP };
