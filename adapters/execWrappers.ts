@@ -8,7 +8,7 @@
  */
 import * as fs from 'fs';
 import * as os from 'os';
-import { syscallNumber } from './syscallNumbers';
+import { AUDIT_ARCH, syscallNumber } from './syscallNumbers';
 
 
 /**
@@ -71,8 +71,44 @@ const FATAL_SIGNALS = [
  *   `SIGSEGV`, `SIGKILL` as without bwrap. A program that itself exits with 128 + N is then reported as killed
  *   by N, as a shell would.
  */
+/**
+ * A seccomp filter (classic BPF, as `struct sock_filter` {u16 code, u8 jt, u8 jf, u32 k}) that refuses the kernel
+ * keyring calls with EPERM, as Docker's default profile does: keyrings are not namespaced, and a program that
+ * adds a key to its uid's user keyring and then takes away its own write permission (KEYCTL_SETPERM) leaves it
+ * for every later program of that uid, beyond what any clean-up can clear. Calls of another architecture (an
+ * i386 or x32 program calling the same numbers otherwise) kill the process.
+ */
+const SECCOMP_FILTER = ((): string => {
+  const LD_ABS = 0x20;
+  const JEQ = 0x15;
+  const JGE = 0x35;
+  const RET = 0x06;
+  const ALLOW = 0x7fff0000;
+  const ERRNO_EPERM = 0x00050001;
+  const KILL_PROCESS = 0x80000000;
+  const X32_SYSCALL_BIT = 0x40000000;
+  const [addKey, requestKey, keyctl] = (['add_key', 'request_key', 'keyctl'] as const).map(syscallNumber);
+  const program: Array<[code: number, jt: number, jf: number, k: number]> = [
+    [LD_ABS, 0, 0, 4], // seccomp_data.arch
+    [JEQ, 1, 0, AUDIT_ARCH],
+    [RET, 0, 0, KILL_PROCESS],
+    [LD_ABS, 0, 0, 0], // seccomp_data.nr
+    [JGE, 4, 0, X32_SYSCALL_BIT],
+    [JEQ, 3, 0, addKey],
+    [JEQ, 2, 0, requestKey],
+    [JEQ, 1, 0, keyctl],
+    [RET, 0, 0, ALLOW],
+    [RET, 0, 0, ERRNO_EPERM],
+  ];
+  return program.map((i) => `[${i.join(',')}]`).join(',');
+})();
+
 export const RUN_HEAD = [
   'if ($< == 0 || $> == 0) { print STDERR "pocketrun: the run head never runs as root\\n"; exit 126; }',
+  // PR_SET_SECCOMP (22), SECCOMP_MODE_FILTER (2), with `struct sock_fprog` {u16 len; pointer}; no_new_privs is set
+  // (setpriv), so no privilege is needed. Failing closed: a run without it would leave the keyrings open.
+  `{ my @f = (${SECCOMP_FILTER}); my $filter = join("", map { pack("SCCL", @$_) } @f); my $prog = pack("S x6 P", scalar(@f), $filter);`,
+  `  if (syscall(${syscallNumber('prctl')}, 22, 2, $prog, 0, 0) != 0) { print STDERR "pocketrun: seccomp: $!\\n"; exit 126; } }`,
   `syscall(${syscallNumber('prctl')}, 36, 1, 0, 0, 0);`,
   `syscall(${syscallNumber('prctl')}, 4, 0, 0, 0, 0);`,
   'my $convert = shift(@ARGV) eq "1";',

@@ -21,6 +21,7 @@
  * command…` (see execWrappers.ts for the two perl helpers), with `spawn.uid/gid` set: the spawner (PtySpawner)
  * switches identity as root and hands the terminal to the uid.
  */
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as L from '../core/limits';
@@ -76,6 +77,7 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
   if (pool.count < 2) log('sandbox: only one sandbox uid: consecutive runs share it (give at least 2 so the next run never gets the previous one)');
   const workRoot = ensureWorkRoot(options.workRoot);
   const trash = ensureRootOnly(path.join(workRoot, '.trash'));
+  emptyTrash(tools, trash, log);
 
   let profile: BwrapProfile | null = null;
   if (options.isolation !== 'uid') {
@@ -154,6 +156,18 @@ function ensureRootOnly(dir: string): string {
   return dir;
 }
 
+/**
+ * Deletes, in the background, what earlier clean-ups moved aside. As root, which is safe only because no sandbox
+ * uid can enter the trash (root-owned 0700) to change a tree while it is removed; File::Path descends with chdir,
+ * so no depth is too deep.
+ */
+function emptyTrash(tools: Tools, trash: string, log: (message: string) => void): void {
+  const script = 'use File::Path (); opendir(my $d, $ARGV[0]) or exit 0; for (grep { $_ ne "." && $_ ne ".." } readdir($d)) { File::Path::remove_tree("$ARGV[0]/$_", { safe => 0 }); }';
+  const child = spawn(tools.perl, ['-e', script, trash], { stdio: 'ignore', detached: false });
+  child.on('error', (err) => log(`sandbox: emptying ${trash}: ${err.message}`));
+  child.unref();
+}
+
 /** The request's file paths, normalised; throws on anything that could land outside the run's folder. */
 export function checkedFilePaths(files: SandboxRequest['files']): string[] {
   const seen = new Set<string>();
@@ -197,8 +211,12 @@ class ProcessSandbox implements Sandbox {
     for (const report of reports) this.settle(report);
   }
 
+  /**
+   * Ready while at least two uids (one if only one was configured) are in service, free or running: with one
+   * left, the next run would get the previous run's uid.
+   */
   get ready(): boolean {
-    return this.pool.available > 0 || this.pool.inUse > 0;
+    return this.pool.available + this.pool.inUse >= Math.min(2, this.pool.count);
   }
 
   report(): SandboxReport {
@@ -236,8 +254,9 @@ class ProcessSandbox implements Sandbox {
     const openFiles = positiveInt('openFiles', limits.openFiles);
     const diskBytes = positiveInt('diskBytes', limits.diskBytes);
 
+    if (!this.ready) throw new Error('sandbox: not ready: too few sandbox uids could be proved clean');
     const uid = this.pool.acquire();
-    if (uid === null) throw new Error(this.ready ? `sandbox: all ${this.pool.count} sandbox uids are in use` : 'sandbox: not ready: no sandbox uid could be proved clean');
+    if (uid === null) throw new Error(`sandbox: all ${this.pool.count} sandbox uids are in use`);
     const gid = uid;
     const [slot] = this.slots([uid]);
     const home = path.join(slot.dir, 'home');

@@ -10,7 +10,12 @@ const TABLE = {
   setxattr: { x64: 188, arm64: 5, ia32: 226, arm: 226 },
   getxattr: { x64: 191, arm64: 8, ia32: 229, arm: 229 },
   keyctl: { x64: 250, arm64: 219, ia32: 288, arm: 311 },
+  add_key: { x64: 248, arm64: 217, ia32: 286, arm: 309 },
+  request_key: { x64: 249, arm64: 218, ia32: 287, arm: 310 },
 } as const;
+
+/** `AUDIT_ARCH_*` of the architecture, as seccomp reports it in `seccomp_data.arch`. */
+export const AUDIT_ARCH: number = ({ x64: 0xc000003e, arm64: 0xc00000b7, ia32: 0x40000003, arm: 0x40000028 } as Record<string, number>)[process.arch] ?? 0xc000003e;
 
 export type SyscallName = keyof typeof TABLE;
 
