@@ -1,0 +1,33 @@
+/**
+ * A Sandbox for unit tests: records what it was asked to prepare and how often the cell was disposed, and hands the
+ * command to the spawner unchanged. Nothing touches the host.
+ */
+import type { Isolation, PreparedSandbox, Sandbox, SandboxRequest } from '../../core/ports';
+
+export interface FakeSandboxOptions {
+  /** `prepare` rejects with this. */
+  failPrepare?: Error;
+  /** Runs inside `dispose`, e.g. to look at storage at that moment. */
+  onDispose?: () => void | Promise<void>;
+}
+
+export class FakeSandbox implements Sandbox {
+  readonly isolation: Isolation = 'uid';
+  readonly requests: SandboxRequest[] = [];
+  disposals = 0;
+
+  constructor(private readonly options: FakeSandboxOptions = {}) {}
+
+  async prepare(request: SandboxRequest): Promise<PreparedSandbox> {
+    this.requests.push(request);
+    if (this.options.failPrepare) throw this.options.failPrepare;
+    const [file, ...args] = request.command;
+    return {
+      spawn: { file, args, cwd: '/home/run', env: { ...request.env }, cols: request.cols, rows: request.rows },
+      dispose: async () => {
+        this.disposals += 1;
+        await this.options.onDispose?.();
+      },
+    };
+  }
+}
