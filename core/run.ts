@@ -156,9 +156,10 @@ class ExecutorRun {
     this.startedAt = deps.clock.now();
     this.startedIso = new Date(this.startedAt).toISOString();
     let prepared: PreparedSandbox | null = null;
+    let sink: OutputSink | null = null;
+    let outputClosing = false;
     let result: RunResult | null = null;
     let language = 'unknown';
-    let outputBytes = 0;
     try {
       this.phase.to('starting');
       await this.writeStatus({ state: 'running' });
@@ -192,9 +193,9 @@ class ExecutorRun {
         cols: manifest.cols ?? L.DEFAULT_COLS,
         rows: manifest.rows ?? L.DEFAULT_ROWS,
       });
-      const sink = new OutputSink(deps.runs, keys.output(this.id), limits.outputBytes, deps.clock);
+      sink = new OutputSink(deps.runs, keys.output(this.id), limits.outputBytes, deps.clock);
       const exit = await this.supervise(prepared, sink, limits, early, manifest.interactive !== false);
-      outputBytes = sink.accepted;
+      outputClosing = true;
       await sink.close();
       result = this.classify(exit, sink.tail, lang);
     } catch (err) {
@@ -209,6 +210,11 @@ class ExecutorRun {
       this.phase.to('finishing');
       this.heartbeat?.cancel();
       this.proc?.kill('SIGKILL');
+      // A run that failed while the program ran still stores the output it accepted before the status says finished
+      // (what the program prints from now on is dropped): readers rely on output being complete by then.
+      if (sink && !outputClosing) {
+        await sink.close().catch((err: unknown) => deps.log({ event: 'output_flush_failed', runId: this.id, error: err instanceof Error ? err.message : String(err) }));
+      }
       // The uid sweep and file wipe run before the status says finished: the next run on this instance may start
       // the moment it does.
       await prepared?.dispose().catch((err: unknown) => deps.log({ event: 'dispose_failed', runId: this.id, error: String(err) }));
@@ -224,7 +230,7 @@ class ExecutorRun {
         exitCode: final.exitCode,
         signal: final.signal,
         wallMs: final.wallMs,
-        outputBytes,
+        outputBytes: sink?.accepted ?? 0,
         isolation: deps.sandbox.isolation,
       });
     }
@@ -270,6 +276,7 @@ class ExecutorRun {
       };
 
       proc.onData((chunk) => {
+        if (!this.phase.is('running')) return;
         if (!sink.push(chunk)) stop('output_limit');
         lastDataAt = deps.clock.now();
         quietTimer ??= deps.clock.setTimeout(onQuiet, L.INPUT_WAIT_PROBE_MS);

@@ -397,6 +397,29 @@ test.each(outages)('control stream: %s', async (_name, outageMs, result) => {
   }
 });
 
+test('a run ended by a control outage while it prints stores all its output before the final status', async () => {
+  let printed = 0;
+  const h: Harness = harness(
+    async (io) => {
+      // Off the grid of the control polls, so output is pending when the outage ends the run.
+      await io.sleep(33);
+      for (;;) {
+        io.print('.');
+        printed += 1;
+        await io.sleep(7);
+      }
+    },
+    { hooks: controlOutage(() => h, () => Infinity) },
+  );
+  const id = await h.create({ limits: { timeoutMs: 5 * CONTROL_OUTAGE_MS } });
+  await h.invoke(id);
+  expect((await expectCleanFinish(h, id)).status).toBe('internal_error');
+  const final = await h.snapshot();
+  await h.clock.advance(HEARTBEAT_STALE_MS);
+  expect(await h.snapshot()).toEqual(final);
+  expect((await h.output(id)).length).toBe(printed);
+});
+
 // ------------------------------------------------------------------------------------------------ status writes
 
 const statusWrites: Array<[string, (h: Harness) => StoreHooks, RegExp | null]> = [
