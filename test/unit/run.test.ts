@@ -19,7 +19,7 @@ import { FakeSpawner, type Program } from '../support/fakeSpawner';
 const policy = limitPolicyFromEnv({});
 const FOREVER = 10 * 60_000;
 
-/** Calls the hooks before a call reaches storage: they may delay it (on the fake clock) or fail it. */
+/** The executor's calls to storage pass these first (they may delay a call on the fake clock, or fail it). */
 interface StoreHooks {
   beforeGet?(key: string): Promise<void> | void;
   beforePut?(key: string, body: string): Promise<void> | void;
@@ -128,6 +128,7 @@ interface OutcomeCase {
   meanwhile?: (h: Harness, id: string) => Promise<void>;
   result: Partial<RunResult>;
   output?: string;
+  check?: (h: Harness) => void;
 }
 
 const outcomes: Array<[string, OutcomeCase]> = [
@@ -194,6 +195,16 @@ const outcomes: Array<[string, OutcomeCase]> = [
     result: { status: 'ok', exitCode: 0 },
     output: 'name? hi Ada Lovelace\n',
   }],
+  ['a resize reaches the terminal, in order', {
+    program: (io) => io.sleep(1_000),
+    meanwhile: async (h, id) => {
+      await h.clock.sleep(100);
+      await h.service.resize(id, 100, 30);
+      await h.service.resize(id, 40, 12);
+    },
+    result: { status: 'ok' },
+    check: (h) => expect(h.spawned()[0].resizes).toEqual([[100, 30], [40, 12]]),
+  }],
   ['a blocking run reads its stdin to end of file', {
     program: async (io) => {
       const lines: string[] = [];
@@ -214,6 +225,7 @@ test.each(outcomes)('%s', async (_name, c) => {
   expect(h.spawned()).toHaveLength(1);
   expect(await expectCleanFinish(h, id)).toMatchObject(c.result);
   if (c.output !== undefined) expect(await h.output(id)).toBe(c.output);
+  c.check?.(h);
 });
 
 test('an interactive run gets the terminal, a blocking one the pipes with stdin closed', async () => {
