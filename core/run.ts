@@ -1,6 +1,6 @@
 /**
- * One run in the executor, as an object with explicit states:
- *   claimed → starting → running → finishing → finished
+ * One run in the executor, as an object moving through the phases of core/runPhase.ts:
+ *   claimed → starting → running → finishing → finished   (starting → finishing when the program never starts)
  * The claim (an object created with overwrite forbidden) makes a redelivered or retried OSS event a no-op; the
  * status object carries a heartbeat so a dead executor is noticed; cleanup is in `finally`.
  */
@@ -11,6 +11,7 @@ import * as L from './limits';
 import { OutputSink } from './outputSink';
 import { isStoreError, type Clock, type ExitInfo, type ObjectStore, type PreparedSandbox, type ProcessSpawner, type Sandbox, type SpawnedProcess, type Timer } from './ports';
 import { keys, type ClaimDoc, type ControlRecord, type Manifest, type RunLimits, type RunResult, type RunStatus, type StatusDoc } from './protocol';
+import { RunPhase } from './runPhase';
 import { EXECUTOR_LOST, isStale } from './runState';
 import { readJson } from './storeJson';
 
@@ -38,7 +39,6 @@ export type InvokeOutcome =
   /** The owner went silent: the run was closed as internal_error without starting a second copy. */
   | 'abandoned';
 
-type Phase = 'claimed' | 'starting' | 'running' | 'finishing' | 'finished';
 type StopReason = Extract<RunStatus, 'timeout' | 'output_limit' | 'disk_limit' | 'killed'>;
 
 /** A policy clamp again on the executor side: a manifest is data from storage, not a trusted request. */
@@ -132,7 +132,7 @@ class WakeableSleep {
 }
 
 class ExecutorRun {
-  private phase: Phase = 'claimed';
+  private readonly phase = new RunPhase();
   private stopReason: StopReason | null = null;
   private stopMessage: string | undefined;
   private startedAt = 0;
@@ -158,11 +158,12 @@ class ExecutorRun {
     this.startedAt = deps.clock.now();
     this.startedIso = new Date(this.startedAt).toISOString();
     let prepared: PreparedSandbox | null = null;
+    let sink: OutputSink | null = null;
+    let outputClosing = false;
     let result: RunResult | null = null;
     let language = 'unknown';
-    let outputBytes = 0;
     try {
-      this.phase = 'starting';
+      this.phase.to('starting');
       await this.writeStatus({ state: 'running' });
       const manifest = await readJson<Manifest>(deps.code, keys.manifest(this.id));
       if (!manifest) throw new Error('manifest missing (expired before the run started?)');
@@ -194,9 +195,9 @@ class ExecutorRun {
         cols: manifest.cols ?? L.DEFAULT_COLS,
         rows: manifest.rows ?? L.DEFAULT_ROWS,
       });
-      const sink = new OutputSink(deps.runs, keys.output(this.id), limits.outputBytes, deps.clock);
+      sink = new OutputSink(deps.runs, keys.output(this.id), limits.outputBytes, deps.clock);
       const exit = await this.supervise(prepared, sink, limits, early, manifest.interactive !== false);
-      outputBytes = sink.accepted;
+      outputClosing = true;
       await sink.close();
       result = this.classify(exit, sink.tail, lang);
     } catch (err) {
@@ -208,15 +209,20 @@ class ExecutorRun {
         message: err instanceof Error ? err.message : String(err),
       };
     } finally {
-      this.phase = 'finishing';
+      this.phase.to('finishing');
       this.heartbeat?.cancel();
       this.proc?.kill('SIGKILL');
+      // A run that failed while the program ran still stores the output it accepted before the status says finished
+      // (what the program prints from now on is dropped): readers rely on output being complete by then.
+      if (sink && !outputClosing) {
+        await sink.close().catch((err: unknown) => deps.log({ event: 'output_flush_failed', runId: this.id, error: err instanceof Error ? err.message : String(err) }));
+      }
       // The uid sweep and file wipe run before the status says finished: the next run on this instance may start
       // the moment it does.
       await prepared?.dispose().catch((err: unknown) => deps.log({ event: 'dispose_failed', runId: this.id, error: String(err) }));
       const final = result ?? { status: 'internal_error', exitCode: null, signal: null, wallMs: deps.clock.now() - this.startedAt };
       await this.writeStatus({ state: 'finished', result: final, finishedAt: new Date(deps.clock.now()).toISOString() });
-      this.phase = 'finished';
+      this.phase.to('finished');
       deps.log({
         event: 'run',
         runId: this.id,
@@ -226,7 +232,7 @@ class ExecutorRun {
         exitCode: final.exitCode,
         signal: final.signal,
         wallMs: final.wallMs,
-        outputBytes,
+        outputBytes: sink?.accepted ?? 0,
         isolation: deps.sandbox.isolation,
       });
     }
@@ -244,7 +250,7 @@ class ExecutorRun {
     return new Promise((resolve, reject) => {
       const proc = (interactive ? deps.spawners.pty : deps.spawners.pipes).spawn(prepared.spawn);
       this.proc = proc;
-      this.phase = 'running';
+      this.phase.to('running');
       const spawnedAt = deps.clock.now();
       let exited = false;
       let quietTimer: Timer | null = null;
@@ -273,6 +279,7 @@ class ExecutorRun {
       };
 
       proc.onData((chunk) => {
+        if (!this.phase.is('running')) return;
         if (!sink.push(chunk)) stop('output_limit');
         lastDataAt = deps.clock.now();
         quietTimer ??= deps.clock.setTimeout(onQuiet, L.INPUT_WAIT_PROBE_MS);
@@ -361,10 +368,13 @@ class ExecutorRun {
     return { status: 'runtime_error', ...base };
   }
 
-  /** Status writes are chained so a late heartbeat can never overwrite the final status. */
+  /**
+   * Status writes are chained so a heartbeat still in flight lands before the final status, and a running status is
+   * only written while the run starts or runs, so a heartbeat that fires later is dropped.
+   */
   private writeStatus(update: Pick<StatusDoc, 'state'> & Partial<StatusDoc>): Promise<void> {
     const { deps } = this;
-    if (this.phase === 'finished') return this.statusChain;
+    if (update.state === 'running' && !this.phase.is('starting', 'running')) return this.statusChain;
     this.statusChain = this.statusChain
       .catch(() => undefined)
       .then(() => {

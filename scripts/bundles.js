@@ -38,6 +38,36 @@ function copyDir(from, to) {
 }
 
 /**
+ * Modules the function bundles leave out: each is required lazily, only on a path our code never takes, so it
+ * resolves to scripts/notBundled.js (which throws) instead of shipping. The require sites are named below; both
+ * bundles pass test/integration/ossPath.test.ts (STORE=oss) without them, and bundleSize.test.ts keeps them out.
+ */
+const NOT_BUNDLED = [
+  // About 490 KB of code tables, half the API bundle. urllib (ali-oss's HTTP client) requires it only in
+  // decodeBodyByCharset, for a body read as text or JSON in a charset Buffer lacks; ali-oss never asks urllib for text
+  // or JSON (it takes Buffers and parses XML itself), and urllib catches a failed decode anyway.
+  'iconv-lite',
+  // utility (under ali-oss) requires these only inside its readJSON/writeJSON file helpers, which nothing bundled calls.
+  'mz/fs',
+  'mkdirp',
+];
+
+/**
+ * On top for the FC functions, whose cold start loads the whole bundle: minified, with a map beside it
+ * (`index.js.map`) that stack traces use (scripts/mappedStackTraces.js), and without NOT_BUNDLED.
+ */
+const FUNCTION_BUILD = {
+  minify: true,
+  sourcemap: 'linked',
+  // Stack traces need positions only (the sources are in the repository): the map is a third of the size.
+  sourcesContent: false,
+  // Node prints the bundle's own line above an uncaught error's stack: a line, not kilobytes of minified code.
+  lineLimit: 160,
+  banner: { js: fs.readFileSync(path.join(__dirname, 'mappedStackTraces.js'), 'utf8') },
+  alias: Object.fromEntries(NOT_BUNDLED.map((name) => [name, './scripts/notBundled.js'])),
+};
+
+/**
  * Builds the named bundles (all by default) into `outDir/<name>/`. Deterministic: no timestamps, sorted
  * inputs, no absolute paths in the output.
  * @param {{ outDir?: string, names?: string[], quiet?: boolean }} [options]
@@ -72,6 +102,7 @@ function buildBundles(options = {}) {
       // The page is served by the API function itself, so it travels inside the bundle.
       loader: { '.html': 'text' },
       absWorkingDir: ROOT,
+      ...(spec.function ? FUNCTION_BUILD : {}),
     });
     for (const dep of spec.nativeDeps ?? []) {
       copyDir(path.join(ROOT, 'node_modules', dep), path.join(dir, 'node_modules', dep));

@@ -1,0 +1,50 @@
+/**
+ * A Sandbox for unit tests: records what it was asked to prepare and how often the cell was disposed, and hands the
+ * command to the spawner unchanged. Nothing touches the host.
+ */
+import type { Isolation, PreparedSandbox, Sandbox, SandboxReport, SandboxRequest } from '../../core/ports';
+
+export interface FakeSandboxOptions {
+  /** `prepare` rejects with this. */
+  failPrepare?: Error;
+  /** Runs inside `dispose`, e.g. to look at storage at that moment. */
+  onDispose?: () => void | Promise<void>;
+}
+
+export class FakeSandbox implements Sandbox {
+  readonly isolation: Isolation = 'uid';
+  readonly requests: SandboxRequest[] = [];
+  disposals = 0;
+  readonly ready = true;
+  private readonly limitListeners = new Set<(status: 'disk_limit', message: string) => void>();
+
+  constructor(private readonly options: FakeSandboxOptions = {}) {}
+
+  report(): SandboxReport {
+    return { isolation: this.isolation, disk: 'watch', sharedFolders: { denied: [], swept: [] }, retiredUids: 0, ready: this.ready };
+  }
+
+  async close(): Promise<void> {}
+
+  /** What the real sandbox's disk watch does when the run writes too much. */
+  exceedDisk(message: string): void {
+    for (const listener of this.limitListeners) listener('disk_limit', message);
+  }
+
+  async prepare(request: SandboxRequest): Promise<PreparedSandbox> {
+    this.requests.push(request);
+    if (this.options.failPrepare) throw this.options.failPrepare;
+    const [file, ...args] = request.command;
+    return {
+      spawn: { file, args, cwd: '/home/run', env: { ...request.env }, cols: request.cols, rows: request.rows },
+      onLimit: (listener) => {
+        this.limitListeners.add(listener);
+        return { dispose: () => this.limitListeners.delete(listener) };
+      },
+      dispose: async () => {
+        this.disposals += 1;
+        await this.options.onDispose?.();
+      },
+    };
+  }
+}
