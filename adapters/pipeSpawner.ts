@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'child_process';
 import type { Disposable, ExitInfo, ProcessSpawner, SpawnedProcess, SpawnRequest } from '../core/ports';
 import { Emitter } from './emitter';
-import { CLOSE_FDS_AND_EXEC, dropPrivilegeArgs, findTool } from './execWrappers';
+import { CLOSE_FDS_AND_EXEC, dropPrivilegeArgs, findTool, PRIVATE_PROC_FLAG } from './execWrappers';
 
 /** After the first process exits, how long output of processes still holding the pipe is awaited. */
 const EXIT_DRAIN_MS = 100;
@@ -99,7 +99,7 @@ export class PipeSpawner implements ProcessSpawner {
       if (!this.setpriv) throw new Error('PipeSpawner: util-linux setpriv is required to run as another user');
       argv = [this.setpriv, ...dropPrivilegeArgs(request.uid, request.gid, request.groups), '--', ...argv];
     }
-    const child = spawn(this.perl, ['-e', `${MERGE_STDERR} ${CLOSE_FDS_AND_EXEC}`, '--', ...argv], {
+    const child = spawn(this.perl, ['-e', `${MERGE_STDERR} ${CLOSE_FDS_AND_EXEC}`, '--', ...(request.privateProc ? [PRIVATE_PROC_FLAG] : []), ...argv], {
       cwd: request.cwd,
       env: { ...request.env },
       stdio: ['pipe', 'pipe', 'ignore'],

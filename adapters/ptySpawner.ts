@@ -15,7 +15,7 @@ import * as os from 'os';
 import type { IPty } from '@lydell/node-pty';
 import type { Disposable, ExitInfo, ProcessSpawner, SpawnedProcess, SpawnRequest } from '../core/ports';
 import { Emitter } from './emitter';
-import { CLOSE_FDS_AND_EXEC, dropPrivilegeArgs, findTool } from './execWrappers';
+import { CLOSE_FDS_AND_EXEC, dropPrivilegeArgs, findTool, PRIVATE_PROC_FLAG } from './execWrappers';
 import { InputWaitProbe } from './inputWaitProbe';
 import { readStat } from './procfs';
 
@@ -195,7 +195,7 @@ export class PtySpawner implements ProcessSpawner {
       file = this.setpriv;
     }
     if (this.perl) {
-      args = ['-e', CLOSE_FDS_AND_EXEC, '--', file, ...args];
+      args = ['-e', CLOSE_FDS_AND_EXEC, '--', ...(request.privateProc ? [PRIVATE_PROC_FLAG] : []), file, ...args];
       file = this.perl;
     }
     const term = pty().spawn(file, args, {

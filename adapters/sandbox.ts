@@ -21,15 +21,16 @@
  * command…` (see execWrappers.ts for the two perl helpers), with `spawn.uid/gid` set: the spawner (PtySpawner)
  * switches identity as root and hands the terminal to the uid.
  */
-import { spawn } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import * as L from '../core/limits';
 import type { Disposable, Isolation, PreparedSandbox, Sandbox, SandboxReport, SandboxRequest, SpawnRequest } from '../core/ports';
 import { BwrapProfile, bwrapFeatures, probeBwrap, SANDBOX_HOME, writeSyntheticEtc } from './bwrap';
 import { watchDisk } from './diskWatch';
 import { bwrapCandidates } from './bwrapBinary';
-import { findTool, FOREGROUND_AND_EXEC, RUN_HEAD, systemTools, type Tools } from './execWrappers';
+import { CLOSE_FDS_AND_EXEC, dropPrivilegeArgs, findTool, FOREGROUND_AND_EXEC, PRIVATE_PROC_FLAG, RUN_HEAD, systemTools, type Tools } from './execWrappers';
 import { killProcessesOf } from './processSweeper';
 import { guardSharedFolders, SHARED_WRITABLE_FOLDERS, sharedFolders } from './sharedFolderGuard';
 import { cleanSlots, type Slot, type SlotCleanOptions, type SlotReport } from './slotCleaner';
@@ -56,6 +57,8 @@ export interface SandboxOptions {
   mounts?: 'auto' | 'off';
   /** `auto`: deny sandbox uids the shared folders by ACL where the filesystem allows; `off`: sweep them after each run. */
   sharedFolderGuard?: 'auto' | 'off';
+  /** `auto`: give each uid-mode program a /proc of its own that hides other uids where the host allows; `off`: never. */
+  privateProc?: 'auto' | 'off';
   /** The largest `diskBytes` a run may get (the size of each slot's tmpfs). */
   diskMaxBytes?: number;
   /** Diagnostics (probe failures, uids taken out of service). */
@@ -90,15 +93,17 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
     }
   }
 
-  // Under bwrap programs never see the host's shared folders; without it they are denied or swept.
+  // Under bwrap programs never see the host's shared folders or processes; without it they are denied or swept,
+  // and hidden where the host lets each program have a /proc of its own.
   const folders = profile ? { denied: [], swept: [] } : guard(options, tools, pool, workRoot);
+  const privateProc = !profile && options.privateProc !== 'off' && privateProcWorks(tools, pool.base, log);
   const cleaner: Omit<SlotCleanOptions, 'tmpfs'> = { perl: tools.perl, trash, sweepRoots: folders.swept };
   const diskMax = options.diskMaxBytes ?? L.MAX_DISK_BYTES;
   let tmpfs: SlotCleanOptions['tmpfs'] = options.mounts === 'off' ? null : { bytes: diskMax, inodes: L.DISK_INODES };
 
   // A previous executor process with this range may have died mid-run: everything of the range goes first, and
   // the first clean-up also tells whether this host lets us mount a tmpfs per slot.
-  const sandbox = new ProcessSandbox(profile ? 'bwrap' : 'uid', tools, pool, workRoot, profile, folders, log);
+  const sandbox = new ProcessSandbox(profile ? 'bwrap' : 'uid', tools, pool, workRoot, profile, folders, privateProc, log);
   await killProcessesOf(tools, pool.all());
   let reports = await cleanSlots(sandbox.slots(pool.all()), { ...cleaner, tmpfs });
   if (tmpfs && reports.some((r) => r.mountFailed)) {
@@ -109,6 +114,23 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
   sandbox.start({ ...cleaner, tmpfs }, reports);
   if (!sandbox.ready) throw new Error(`sandbox: no sandbox uid of ${pool.base}..${pool.base + pool.count - 1} could be proved clean`);
   return sandbox;
+}
+
+/**
+ * Whether the spawn prelude's private /proc (execWrappers.ts PRIVATE_PROC) works here and hides root's pid 1 from a
+ * sandbox uid. Only on kernels whose proc mounts have options of their own (5.8+): on older ones `hidepid` would
+ * be set on the host's /proc as well.
+ */
+function privateProcWorks(tools: Tools, probeUid: number, log: (message: string) => void): boolean {
+  const [major, minor] = os.release().split('.').map(Number);
+  if (!(major > 5 || (major === 5 && minor >= 8))) return false;
+  const probe = spawnSync(
+    tools.perl,
+    ['-e', CLOSE_FDS_AND_EXEC, '--', PRIVATE_PROC_FLAG, tools.setpriv, ...dropPrivilegeArgs(probeUid, probeUid), '--', tools.perl, '-e', 'exit(-e "/proc/1/status" ? 3 : 0)'],
+    { encoding: 'utf8', timeout: 10_000, cwd: '/', env: { PATH: DEFAULT_PATH } },
+  );
+  if (probe.status !== 0) log(`sandbox: no private /proc per program (${probe.stderr.trim() || `exit ${probe.status}`}): other runs' processes are visible`);
+  return probe.status === 0;
 }
 
 function guard(options: SandboxOptions, tools: Tools, pool: UidPool, workRoot: string): { denied: string[]; swept: string[] } {
@@ -198,6 +220,7 @@ class ProcessSandbox implements Sandbox {
     private readonly workRoot: string,
     private readonly profile: BwrapProfile | null,
     private readonly folders: { denied: string[]; swept: string[] },
+    private readonly privateProc: boolean,
     private readonly log: (message: string) => void,
   ) {}
 
@@ -220,7 +243,7 @@ class ProcessSandbox implements Sandbox {
   }
 
   report(): SandboxReport {
-    return { isolation: this.isolation, ...(this.profile ? { bwrap: this.profile.bwrap } : {}), disk: this.cleaner.tmpfs ? 'tmpfs' : 'watch', sharedFolders: { ...this.folders }, retiredUids: this.retired, ready: this.ready };
+    return { isolation: this.isolation, ...(this.profile ? { bwrap: this.profile.bwrap } : {}), disk: this.cleaner.tmpfs ? 'tmpfs' : 'watch', sharedFolders: { ...this.folders }, processes: this.profile || this.privateProc ? 'hidden' : 'visible', retiredUids: this.retired, ready: this.ready };
   }
 
   async close(): Promise<void> {
@@ -310,7 +333,7 @@ class ProcessSandbox implements Sandbox {
       '--',
       ...request.command,
     ];
-    const spawn: SpawnRequest = { file: this.tools.setpriv, args, cwd: home, env, cols: request.cols, rows: request.rows, uid, gid, groups };
+    const spawn: SpawnRequest = { file: this.tools.setpriv, args, cwd: home, env, cols: request.cols, rows: request.rows, uid, gid, groups, privateProc: this.privateProc };
 
     const watchers = new Set<Disposable>();
     const onLimit = (listener: (status: 'disk_limit', message: string) => void): Disposable => {

@@ -7,6 +7,7 @@ const TABLE = {
   prctl: { x64: 157, arm64: 167, ia32: 172, arm: 172 },
   mount: { x64: 165, arm64: 40, ia32: 21, arm: 21 },
   umount2: { x64: 166, arm64: 39, ia32: 52, arm: 52 },
+  unshare: { x64: 272, arm64: 97, ia32: 310, arm: 337 },
   setxattr: { x64: 188, arm64: 5, ia32: 226, arm: 226 },
   getxattr: { x64: 191, arm64: 8, ia32: 229, arm: 229 },
   keyctl: { x64: 250, arm64: 219, ia32: 288, arm: 311 },

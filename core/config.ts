@@ -37,6 +37,8 @@ export const ENV = {
   sandboxMounts: 'SANDBOX_MOUNTS',
   /** `auto` (default): keep sandbox uids out of /tmp and the other shared folders by ACL; `off`: sweep them after each run. */
   sandboxSharedGuard: 'SANDBOX_SHARED_GUARD',
+  /** `auto` (default): each program gets a /proc hiding other uids where the host allows; `off`: never (as in FC). */
+  sandboxPrivateProc: 'SANDBOX_PRIVATE_PROC',
   port: 'PORT',
 } as const;
 

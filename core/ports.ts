@@ -97,6 +97,8 @@ export interface SpawnRequest {
   gid?: number;
   /** Supplementary groups of that identity (default none); see SandboxReport.sharedFolders. */
   groups?: number[];
+  /** A /proc of its own that shows no other uid's processes (see SandboxReport.processes). */
+  privateProc?: boolean;
 }
 
 export interface SpawnedProcess {
@@ -163,6 +165,12 @@ export interface SandboxReport {
    * programs never see the host's.
    */
   sharedFolders: { denied: string[]; swept: string[] };
+  /**
+   * `hidden`: each program has a /proc of its own showing its uid's processes only (a mount namespace; bwrap: a
+   * pid namespace); `visible`: other runs' processes and command lines can be listed (FC runs one program per
+   * instance, so there is no other run to see there).
+   */
+  processes: 'hidden' | 'visible';
   /** Uids taken out of service since start, and whether a run can still be taken at all. */
   retiredUids: number;
   ready: boolean;

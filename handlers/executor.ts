@@ -98,6 +98,7 @@ export async function createExecutorDeps(env: NodeJS.ProcessEnv, buckets: Bucket
     workRoot: env[ENV.workRoot] ?? '/tmp/pocketrun',
     mounts: onOff(env, ENV.sandboxMounts),
     sharedFolderGuard: onOff(env, ENV.sandboxSharedGuard),
+    privateProc: onOff(env, ENV.sandboxPrivateProc),
     diskMaxBytes: policy.diskBytes.max,
     log: (message) => logLine({ event: 'sandbox', message }),
   });

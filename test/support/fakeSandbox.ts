@@ -21,7 +21,7 @@ export class FakeSandbox implements Sandbox {
   constructor(private readonly options: FakeSandboxOptions = {}) {}
 
   report(): SandboxReport {
-    return { isolation: this.isolation, disk: 'watch', sharedFolders: { denied: [], swept: [] }, retiredUids: 0, ready: this.ready };
+    return { isolation: this.isolation, disk: 'watch', sharedFolders: { denied: [], swept: [] }, processes: 'visible', retiredUids: 0, ready: this.ready };
   }
 
   async close(): Promise<void> {}
