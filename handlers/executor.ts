@@ -6,9 +6,10 @@
 import { randomUUID } from 'crypto';
 import * as http from 'http';
 import * as os from 'os';
-import { createSandbox, resolveInterpreter } from '../adapters/sandbox';
-import { PipeSpawner } from '../adapters/pipeSpawner';
-import { PtySpawner } from '../adapters/ptySpawner';
+import { createSandbox } from '../adapters/sandbox/sandbox';
+import { resolveInterpreter } from '../adapters/sandbox/resolveInterpreter';
+import { PipeSpawner } from '../adapters/process/pipeSpawner';
+import { PtySpawner } from '../adapters/process/ptySpawner';
 import { ENV, intFromEnv, limitPolicyFromEnv } from '../core/config';
 import { systemClock } from '../core/ports';
 import type { OssEvent } from '../core/protocol';

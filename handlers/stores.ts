@@ -4,8 +4,8 @@
  */
 import type { IncomingMessage } from 'http';
 import * as path from 'path';
-import { FsObjectStore } from '../adapters/fsStore';
-import { OssObjectStore } from '../adapters/ossStore';
+import { FsObjectStore } from '../adapters/storage/fsStore';
+import { OssObjectStore } from '../adapters/storage/ossStore';
 import { ConfigError, ENV } from '../core/config';
 import { DEFAULT_DATA_DIR } from '../core/limits';
 import type { ObjectStore } from '../core/ports';

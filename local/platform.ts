@@ -8,8 +8,8 @@ import * as fs from 'fs';
 import type * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
-import { FsObjectStore } from '../adapters/fsStore';
-import { createSandbox } from '../adapters/sandbox';
+import { FsObjectStore } from '../adapters/storage/fsStore';
+import { createSandbox } from '../adapters/sandbox/sandbox';
 import { ENV, limitPolicyFromEnv } from '../core/config';
 import * as L from '../core/limits';
 import { systemClock, type Isolation } from '../core/ports';
@@ -18,7 +18,7 @@ import { RunService } from '../core/runService';
 import { createApiServer } from '../handlers/api';
 import { AsyncInvoker } from './asyncInvoker';
 import { ExecutorInstance } from './executorInstance';
-import { sweepUid } from '../adapters/processSweeper';
+import { sweepUid } from '../adapters/sandbox/processSweeper';
 import { claimUidBlock, type UidBlock } from './uidBlock';
 
 export interface LocalPlatformOptions {

@@ -19,7 +19,7 @@ const BUNDLED_BWRAP = 'bin/bwrap';
 /** name → entry point; `functions` are deployed to FC, the rest run on a developer's machine. */
 const ENTRIES = {
   api: { entry: 'handlers/apiMain.ts', function: true },
-  // `bwrap`: carries BWRAP_BINARY at BUNDLED_BWRAP when it was built (adapters/bwrapBinary.ts looks there first);
+  // `bwrap`: carries BWRAP_BINARY at BUNDLED_BWRAP when it was built (adapters/sandbox/bwrapBinary.ts looks there first);
   // every bundle that runs sandboxes, so the local platform's probe decides with the binary its executors use.
   executor: { entry: 'handlers/executorMain.ts', function: true, bwrap: true, nativeDeps: ['@lydell/node-pty', '@lydell/node-pty-linux-x64'] },
   local: { entry: 'local/index.ts', function: false, bwrap: true, nativeDeps: ['@lydell/node-pty', '@lydell/node-pty-linux-x64'] },

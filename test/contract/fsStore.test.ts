@@ -3,8 +3,8 @@ import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildSync } from 'esbuild';
-import { FsObjectStore } from '../../adapters/fsStore';
-import type { ObjectCreatedEvent } from '../../adapters/fsStore';
+import { FsObjectStore } from '../../adapters/storage/fsStore';
+import type { ObjectCreatedEvent } from '../../adapters/storage/fsStore';
 import { isStoreError } from '../../core/ports';
 import { describeObjectStoreContract } from './objectStoreContract';
 
@@ -221,7 +221,7 @@ describe('FsObjectStore', () => {
     try {
       const bundle = path.join(work, 'fsStore.js');
       buildSync({
-        entryPoints: [path.resolve(__dirname, '../../adapters/fsStore.ts')],
+        entryPoints: [path.resolve(__dirname, '../../adapters/storage/fsStore.ts')],
         bundle: true,
         platform: 'node',
         format: 'cjs',

@@ -1,4 +1,4 @@
-import { MemoryStore } from '../../adapters/memoryStore';
+import { MemoryStore } from '../../adapters/storage/memoryStore';
 import { describeObjectStoreContract } from './objectStoreContract';
 
 describeObjectStoreContract('MemoryStore', async () => ({ store: new MemoryStore(), cleanup: async () => undefined }));

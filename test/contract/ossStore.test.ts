@@ -1,5 +1,5 @@
-import { OssObjectStore } from '../../adapters/ossStore';
-import type { OssStoreOptions } from '../../adapters/ossStore';
+import { OssObjectStore } from '../../adapters/storage/ossStore';
+import type { OssStoreOptions } from '../../adapters/storage/ossStore';
 import { isStoreError } from '../../core/ports';
 import { FakeOssServer } from '../support/fakeOssServer';
 import type { FakeOssOptions, RecordedRequest } from '../support/fakeOssServer';

@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import type { SpawnedProcess, SpawnRequest } from '../../core/ports';
-import { PtySpawner } from '../../adapters/ptySpawner';
+import { PtySpawner } from '../../adapters/process/ptySpawner';
 import { watchOutput, type WatchedOutput } from '../support/watchOutput';
 
 const PY = '/usr/bin/python3';

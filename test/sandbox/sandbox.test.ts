@@ -12,11 +12,12 @@ import * as os from 'os';
 import * as path from 'path';
 import type { ExitInfo, PreparedSandbox, Sandbox, SandboxRequest, SpawnedProcess } from '../../core/ports';
 import type { RunLimits } from '../../core/protocol';
-import { PtySpawner } from '../../adapters/ptySpawner';
-import { checkedFilePaths, createSandbox, resolveInterpreter, SANDBOX_DENY_GID } from '../../adapters/sandbox';
-import { withSubreaper } from '../../adapters/execWrappers';
-import { processesOfUids } from '../../adapters/procfs';
-import { UidPool } from '../../adapters/uidPool';
+import { PtySpawner } from '../../adapters/process/ptySpawner';
+import { checkedFilePaths, createSandbox, SANDBOX_DENY_GID } from '../../adapters/sandbox/sandbox';
+import { resolveInterpreter } from '../../adapters/sandbox/resolveInterpreter';
+import { withSubreaper } from '../../adapters/process/execWrappers';
+import { processesOfUids } from '../../adapters/process/procfs';
+import { UidPool } from '../../adapters/sandbox/uidPool';
 import { claimUidBlock, type UidBlock } from '../../local/uidBlock';
 import { watchOutput } from '../support/watchOutput';
 

@@ -1,5 +1,5 @@
 /**
- * An in-memory stand-in for one OSS bucket, speaking the REST subset `adapters/ossStore.ts` uses: PutObject,
+ * An in-memory stand-in for one OSS bucket, speaking the REST subset `adapters/storage/ossStore.ts` uses: PutObject,
  * AppendObject, GetObject (with `x-oss-range-behavior: standard`), HeadObject, DeleteObject and ListObjects (v1).
  *
  * It is strict on purpose: a request whose shape the real service would treat differently (a Range without

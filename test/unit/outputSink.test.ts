@@ -2,7 +2,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { FsObjectStore } from '../../adapters/fsStore';
+import { FsObjectStore } from '../../adapters/storage/fsStore';
 import { OUTPUT_FLUSH_BYTES } from '../../core/limits';
 import { OutputSink } from '../../core/outputSink';
 import { systemClock, type ObjectStore } from '../../core/ports';

@@ -2,7 +2,7 @@
  * The executor's run lifecycle (core/run.ts) on fakes only: storage in memory, a scripted program instead of a
  * process, a clock that moves when the test moves it. The API side is the real RunService over the same buckets.
  */
-import { MemoryStore } from '../../adapters/memoryStore';
+import { MemoryStore } from '../../adapters/storage/memoryStore';
 import { limitPolicyFromEnv } from '../../core/config';
 import { CONTROL_OUTAGE_MS, CONTROL_POLL_WAITING_MS, HEARTBEAT_INTERVAL_MS, HEARTBEAT_STALE_MS } from '../../core/limits';
 import type { ObjectStore } from '../../core/ports';

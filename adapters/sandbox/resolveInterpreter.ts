@@ -13,7 +13,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { systemTools } from './execWrappers';
+import { systemTools } from '../process/execWrappers';
 import { runAsUid } from './runAsUid';
 
 const cache = new Map<string, string | null>();

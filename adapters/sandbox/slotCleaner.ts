@@ -21,7 +21,7 @@
  * Only called once every process of the uid is dead, so nothing of the uid races the walk.
  */
 import { spawn } from 'child_process';
-import { syscallNumber } from './syscallNumbers';
+import { syscallNumber } from '../process/syscallNumbers';
 
 export interface Slot {
   uid: number;

@@ -8,9 +8,9 @@
  * bomb cannot outrun it), then SIGKILL each found pid from root for good measure. Zombies are skipped: they
  * are already dead and vanish when their parent reaps them.
  */
-import { KILL_SWEEP_ROUNDS } from '../core/limits';
-import { systemTools, type Tools } from './execWrappers';
-import { identitiesOfUids, processesOfUids, readIdentity, type ProcIdentity } from './procfs';
+import { KILL_SWEEP_ROUNDS } from '../../core/limits';
+import { systemTools, type Tools } from '../process/execWrappers';
+import { identitiesOfUids, processesOfUids, readIdentity, type ProcIdentity } from '../process/procfs';
 import { runAsUid } from './runAsUid';
 
 /** How long an orderly end gets to unwind (the run head kills and reaps; bwrap's monitor exits). */

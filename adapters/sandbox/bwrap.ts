@@ -11,7 +11,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { FOREGROUND_AND_EXEC, RUN_HEAD, type Tools } from './execWrappers';
+import { FOREGROUND_AND_EXEC, RUN_HEAD, type Tools } from '../process/execWrappers';
 import { runAsUid } from './runAsUid';
 
 /** Where the run's folder appears inside the sandbox (its HOME and working folder). */

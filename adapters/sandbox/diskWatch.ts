@@ -5,7 +5,7 @@
  * again the run's, and elsewhere may include a neighbour's writes, which errs on the side of the disk.
  */
 import * as fs from 'fs';
-import type { Disposable } from '../core/ports';
+import type { Disposable } from '../../core/ports';
 
 export interface DiskUsage {
   bytes: number;

@@ -1,4 +1,4 @@
-import type { Disposable } from '../core/ports';
+import type { Disposable } from '../../core/ports';
 
 /** The typed event of the spawners: `on` returns a disposable, as node-pty's events do. */
 export class Emitter<T> {

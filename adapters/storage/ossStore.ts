@@ -4,9 +4,9 @@
  * `cause`) for everything else.
  */
 import OSS from 'ali-oss';
-import { assertValidObjectKey } from '../core/objectKey';
-import type { ByteRange, GetResult, ObjectMeta, ObjectStore, PutOptions } from '../core/ports';
-import { StoreError } from '../core/ports';
+import { assertValidObjectKey } from '../../core/objectKey';
+import type { ByteRange, GetResult, ObjectMeta, ObjectStore, PutOptions } from '../../core/ports';
+import { StoreError } from '../../core/ports';
 
 export interface OssCredentials {
   accessKeyId: string;

@@ -7,9 +7,9 @@
  * serialised exactly as storage serialises them: of two racing appends at the same position one wins.
  * Stored and returned bytes are copies: a caller reusing its buffer cannot change what is stored.
  */
-import { assertValidObjectKey } from '../core/objectKey';
-import type { ByteRange, GetResult, ObjectMeta, ObjectStore, PutOptions } from '../core/ports';
-import { StoreError } from '../core/ports';
+import { assertValidObjectKey } from '../../core/objectKey';
+import type { ByteRange, GetResult, ObjectMeta, ObjectStore, PutOptions } from '../../core/ports';
+import { StoreError } from '../../core/ports';
 
 export interface MemoryStoreOptions {
   bucket?: string;

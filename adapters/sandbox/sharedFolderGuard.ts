@@ -16,8 +16,8 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { dropPrivilegeArgs, type Tools } from './execWrappers';
-import { syscallNumber } from './syscallNumbers';
+import { dropPrivilegeArgs, type Tools } from '../process/execWrappers';
+import { syscallNumber } from '../process/syscallNumbers';
 
 /** The host folders every user may write to. */
 export const SHARED_WRITABLE_FOLDERS = ['/tmp', '/var/tmp', '/dev/shm', '/dev/mqueue', '/run/lock'];

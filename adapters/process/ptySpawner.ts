@@ -13,7 +13,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import type { IPty } from '@lydell/node-pty';
-import type { Disposable, ExitInfo, ProcessSpawner, SpawnedProcess, SpawnRequest } from '../core/ports';
+import type { Disposable, ExitInfo, ProcessSpawner, SpawnedProcess, SpawnRequest } from '../../core/ports';
 import { Emitter } from './emitter';
 import { CLOSE_FDS_AND_EXEC, dropPrivilegeArgs, findTool, PRIVATE_PROC_FLAG } from './execWrappers';
 import { InputWaitProbe } from './inputWaitProbe';

@@ -22,9 +22,9 @@ import { promises as fsp } from 'node:fs';
 import type { BigIntStats, Dirent } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
-import { assertValidObjectKey } from '../core/objectKey';
-import type { ByteRange, Disposable, GetResult, ObjectMeta, ObjectStore, PutOptions } from '../core/ports';
-import { StoreError } from '../core/ports';
+import { assertValidObjectKey } from '../../core/objectKey';
+import type { ByteRange, Disposable, GetResult, ObjectMeta, ObjectStore, PutOptions } from '../../core/ports';
+import { StoreError } from '../../core/ports';
 
 export type ObjectCreatedEvent = ObjectMeta & { bucket: string; event: 'PutObject' | 'AppendObject' };
 

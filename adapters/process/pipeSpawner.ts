@@ -5,7 +5,7 @@
  * PtySpawner (descriptors closed, setpriv), same raw-bytes contract.
  */
 import { spawn, type ChildProcess } from 'child_process';
-import type { Disposable, ExitInfo, ProcessSpawner, SpawnedProcess, SpawnRequest } from '../core/ports';
+import type { Disposable, ExitInfo, ProcessSpawner, SpawnedProcess, SpawnRequest } from '../../core/ports';
 import { Emitter } from './emitter';
 import { CLOSE_FDS_AND_EXEC, dropPrivilegeArgs, findTool, PRIVATE_PROC_FLAG } from './execWrappers';
 

@@ -25,19 +25,17 @@ import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import * as L from '../core/limits';
-import type { Disposable, Isolation, PreparedSandbox, Sandbox, SandboxReport, SandboxRequest, SpawnRequest } from '../core/ports';
+import * as L from '../../core/limits';
+import type { Disposable, Isolation, PreparedSandbox, Sandbox, SandboxReport, SandboxRequest, SpawnRequest } from '../../core/ports';
 import { BwrapProfile, bwrapFeatures, probeBwrap, SANDBOX_HOME, writeSyntheticEtc } from './bwrap';
 import { watchDisk } from './diskWatch';
 import { bwrapCandidates } from './bwrapBinary';
-import { CLOSE_FDS_AND_EXEC, dropPrivilegeArgs, findTool, FOREGROUND_AND_EXEC, PRIVATE_PROC_FLAG, RUN_HEAD, systemTools, type Tools } from './execWrappers';
+import { CLOSE_FDS_AND_EXEC, dropPrivilegeArgs, findTool, FOREGROUND_AND_EXEC, PRIVATE_PROC_FLAG, RUN_HEAD, systemTools, type Tools } from '../process/execWrappers';
 import { killProcessesOf } from './processSweeper';
 import { guardSharedFolders, SHARED_WRITABLE_FOLDERS, sharedFolders } from './sharedFolderGuard';
 import { cleanSlots, type Slot, type SlotCleanOptions, type SlotReport } from './slotCleaner';
 import { UidPool } from './uidPool';
 
-export { resolveInterpreter } from './resolveInterpreter';
-export { SANDBOX_HOME } from './bwrap';
 
 export interface SandboxOptions {
   /** `auto` probes bwrap once (a real sandboxed `/bin/true` as a sandbox uid) and falls back to `uid`. */

@@ -5,7 +5,7 @@
  * checks; never for user code.
  */
 import { spawnSync } from 'child_process';
-import { CLOSE_FDS_AND_EXEC, dropPrivilegeArgs, type Tools } from './execWrappers';
+import { CLOSE_FDS_AND_EXEC, dropPrivilegeArgs, type Tools } from '../process/execWrappers';
 
 export interface RunAsResult {
   status: number | null;
