@@ -7,7 +7,8 @@
 import { spawn, type ChildProcess } from 'child_process';
 import type { Disposable, ExitInfo, ProcessSpawner, SpawnedProcess, SpawnRequest } from '../../core/ports';
 import { Emitter } from './emitter';
-import { CLOSE_FDS_AND_EXEC, dropPrivilegeArgs, findTool, PRIVATE_PROC_FLAG } from './execWrappers';
+import { CLOSE_FDS_AND_EXEC, dropPrivilegeArgs, PRIVATE_PROC_FLAG } from './spawnPrelude';
+import { findTool } from './systemTools';
 
 /** After the first process exits, how long output of processes still holding the pipe is awaited. */
 const EXIT_DRAIN_MS = 100;

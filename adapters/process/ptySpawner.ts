@@ -15,7 +15,8 @@ import * as os from 'os';
 import type { IPty } from '@lydell/node-pty';
 import type { Disposable, ExitInfo, ProcessSpawner, SpawnedProcess, SpawnRequest } from '../../core/ports';
 import { Emitter } from './emitter';
-import { CLOSE_FDS_AND_EXEC, dropPrivilegeArgs, findTool, PRIVATE_PROC_FLAG } from './execWrappers';
+import { CLOSE_FDS_AND_EXEC, dropPrivilegeArgs, PRIVATE_PROC_FLAG } from './spawnPrelude';
+import { findTool } from './systemTools';
 import { InputWaitProbe } from './inputWaitProbe';
 import { readStat } from './procfs';
 

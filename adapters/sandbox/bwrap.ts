@@ -11,7 +11,9 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { FOREGROUND_AND_EXEC, RUN_HEAD, type Tools } from '../process/execWrappers';
+import type { Tools } from '../process/systemTools';
+import { FOREGROUND_AND_EXEC } from './foregroundAndExec';
+import { RUN_HEAD } from './runHead';
 import { runAsUid } from './runAsUid';
 
 /** Where the run's folder appears inside the sandbox (its HOME and working folder). */

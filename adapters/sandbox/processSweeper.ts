@@ -9,7 +9,7 @@
  * are already dead and vanish when their parent reaps them.
  */
 import { KILL_SWEEP_ROUNDS } from '../../core/limits';
-import { systemTools, type Tools } from '../process/execWrappers';
+import { systemTools, type Tools } from '../process/systemTools';
 import { identitiesOfUids, processesOfUids, readIdentity, type ProcIdentity } from '../process/procfs';
 import { runAsUid } from './runAsUid';
 

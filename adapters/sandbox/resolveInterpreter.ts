@@ -13,7 +13,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { systemTools } from '../process/execWrappers';
+import { systemTools } from '../process/systemTools';
 import { runAsUid } from './runAsUid';
 
 const cache = new Map<string, string | null>();

@@ -5,7 +5,8 @@
  * checks; never for user code.
  */
 import { spawnSync } from 'child_process';
-import { CLOSE_FDS_AND_EXEC, dropPrivilegeArgs, type Tools } from '../process/execWrappers';
+import { CLOSE_FDS_AND_EXEC, dropPrivilegeArgs } from '../process/spawnPrelude';
+import type { Tools } from '../process/systemTools';
 
 export interface RunAsResult {
   status: number | null;

@@ -18,7 +18,7 @@
  * 6. a total disk cap: the slot's tmpfs size, and a watch of its usage that ends the run as `disk_limit`.
  *
  * The prepared command is `setpriv … -- prlimit … -- perl RUN_HEAD -- <0|1> [bwrap … --] perl FOREGROUND --
- * command…` (see execWrappers.ts for the two perl helpers), with `spawn.uid/gid` set: the spawner (PtySpawner)
+ * command…` (see runHead.ts and foregroundAndExec.ts for the two perl helpers), with `spawn.uid/gid` set: the spawner (PtySpawner)
  * switches identity as root and hands the terminal to the uid.
  */
 import { spawn, spawnSync } from 'child_process';
@@ -30,7 +30,10 @@ import type { Disposable, Isolation, PreparedSandbox, Sandbox, SandboxReport, Sa
 import { BwrapProfile, bwrapFeatures, probeBwrap, SANDBOX_HOME, writeSyntheticEtc } from './bwrap';
 import { watchDisk } from './diskWatch';
 import { bwrapCandidates } from './bwrapBinary';
-import { CLOSE_FDS_AND_EXEC, dropPrivilegeArgs, findTool, FOREGROUND_AND_EXEC, PRIVATE_PROC_FLAG, RUN_HEAD, systemTools, type Tools } from '../process/execWrappers';
+import { CLOSE_FDS_AND_EXEC, dropPrivilegeArgs, PRIVATE_PROC_FLAG } from '../process/spawnPrelude';
+import { findTool, systemTools, type Tools } from '../process/systemTools';
+import { FOREGROUND_AND_EXEC } from './foregroundAndExec';
+import { RUN_HEAD } from './runHead';
 import { killProcessesOf } from './processSweeper';
 import { guardSharedFolders, SHARED_WRITABLE_FOLDERS, sharedFolders } from './sharedFolderGuard';
 import { cleanSlots, type Slot, type SlotCleanOptions, type SlotReport } from './slotCleaner';
@@ -115,7 +118,7 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
 }
 
 /**
- * Whether the spawn prelude's private /proc (execWrappers.ts PRIVATE_PROC) works here and hides root's pid 1 from a
+ * Whether the spawn prelude's private /proc (process/spawnPrelude.ts PRIVATE_PROC) works here and hides root's pid 1 from a
  * sandbox uid. Only on kernels whose proc mounts have options of their own (5.8+): on older ones `hidepid` would
  * be set on the host's /proc as well.
  */

@@ -16,7 +16,8 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { dropPrivilegeArgs, type Tools } from '../process/execWrappers';
+import { dropPrivilegeArgs } from '../process/spawnPrelude';
+import type { Tools } from '../process/systemTools';
 import { syscallNumber } from '../process/syscallNumbers';
 
 /** The host folders every user may write to. */

@@ -15,7 +15,6 @@ import type { RunLimits } from '../../core/protocol';
 import { PtySpawner } from '../../adapters/process/ptySpawner';
 import { checkedFilePaths, createSandbox, SANDBOX_DENY_GID } from '../../adapters/sandbox/sandbox';
 import { resolveInterpreter } from '../../adapters/sandbox/resolveInterpreter';
-import { withSubreaper } from '../../adapters/process/execWrappers';
 import { processesOfUids } from '../../adapters/process/procfs';
 import { UidPool } from '../../adapters/sandbox/uidPool';
 import { claimUidBlock, type UidBlock } from '../../local/uidBlock';
@@ -477,19 +476,6 @@ describe('sandbox pieces', () => {
     expect(pool.acquire()).toBeNull();
     expect(() => new UidPool(0, 4)).toThrow();
     expect(() => new UidPool(65_530, 10)).toThrow();
-  });
-
-  test('withSubreaper (for the executor’s start command) adopts and reaps orphans and ends as its child ended', () => {
-    const marker = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pocketrun-reaper-')), 'pid');
-    try {
-      const script = `(sleep 3 & echo $! > ${marker}); sleep 0.2; p=$(cat ${marker}); pp=$(awk '/^PPid/ {print $2}' /proc/$p/status); kill $p; [ "$pp" = "$PPID" ] && exit 42; exit 1`;
-      const [file, ...args] = withSubreaper(['/bin/sh', '-c', script]);
-      expect(spawnSync(file, args, { timeout: 10_000 }).status).toBe(42);
-      const [file2, ...args2] = withSubreaper(['/bin/sh', '-c', 'kill -SEGV $$']);
-      expect(spawnSync(file2, args2, { timeout: 10_000 }).signal).toBe('SIGSEGV');
-    } finally {
-      fs.rmSync(path.dirname(marker), { recursive: true, force: true });
-    }
   });
 
   test('resolveInterpreter returns the first candidate the sandbox uid can really execute', () => {

@@ -1,0 +1,56 @@
+/**
+ * The prelude every spawned process starts through, as root, before anything else of it runs: it closes the
+ * descriptors the executor would otherwise hand down, optionally gives the process a /proc of its own, and then
+ * execs the identity switch (`setpriv` with dropPrivilegeArgs) or the command itself.
+ *
+ * The prelude and the sandbox's wrappers are perl one-liners because perl-base is Essential on Debian (present on
+ * FC's debian10 image and on any Debian/Ubuntu host), starts in a few milliseconds, changes nothing in the
+ * environment (bash would add `SHLVL`/`PWD`) and can make raw system calls (close, prctl, ioctl, mount). The
+ * prelude ends in `exec` and costs no process.
+ */
+import { syscallNumber } from './syscallNumbers';
+
+/** The prelude's first argument asking for PRIVATE_PROC (see there). */
+export const PRIVATE_PROC_FLAG = '--private-proc';
+
+/**
+ * With PRIVATE_PROC_FLAG first: a mount namespace of its own (as root, before the identity switch) whose /proc is a
+ * fresh instance with `hidepid=2`, so the program sees no process, command line or status of any other uid: the
+ * other runs of the host. `/` becomes a slave first, so the new /proc never propagates back to the host. Needs
+ * CAP_SYS_ADMIN and a kernel with per-mount proc options (5.8+; probed once by the sandbox): where the host does
+ * not allow it, the flag is never passed.
+ */
+const PRIVATE_PROC = [
+  `if (@ARGV && $ARGV[0] eq "${PRIVATE_PROC_FLAG}") { shift @ARGV;`,
+  `  syscall(${syscallNumber('unshare')}, 0x20000) == 0 or die "pocketrun: unshare: $!\\n";`,
+  '  my ($none, $root, $proc, $dir, $opts) = ("none", "/", "proc", "/proc", "hidepid=2");',
+  // MS_REC | MS_SLAVE on /, then proc with MS_NOSUID | MS_NODEV | MS_NOEXEC.
+  `  syscall(${syscallNumber('mount')}, $none, $root, 0, 0x84000, 0) == 0 or die "pocketrun: mount /: $!\\n";`,
+  `  syscall(${syscallNumber('mount')}, $proc, $dir, $proc, 14, $opts) == 0 or die "pocketrun: mount /proc: $!\\n"; }`,
+].join(' ');
+
+/**
+ * Closes every file descriptor above 2, then execs `@ARGV`. node-pty's master descriptors are not
+ * close-on-exec, so without this every program would inherit the PTY masters of every other live run (and
+ * whatever the host runtime leaked into the executor), and could read or type into other users' terminals.
+ * Takes PRIVATE_PROC_FLAG first (see PRIVATE_PROC).
+ */
+export const CLOSE_FDS_AND_EXEC = [
+  PRIVATE_PROC,
+  'opendir(my $d, "/proc/self/fd") or die "pocketrun: /proc/self/fd: $!\\n";',
+  'my @fds = grep { /^\\d+$/ && $_ > 2 } readdir($d);',
+  'closedir($d);',
+  `syscall(${syscallNumber('close')}, $_ + 0) for @fds;`,
+  'exec { $ARGV[0] } @ARGV;',
+  'print STDERR "pocketrun: cannot run $ARGV[0]: $!\\n";',
+  'exit 127;',
+].join(' ');
+
+/**
+ * Arguments of `setpriv` that switch a root process to `uid:gid` with no way back: no capability, no_new_privs,
+ * and no supplementary group but `groups` (the sandbox's deny group, see sharedFolderGuard.ts).
+ */
+export function dropPrivilegeArgs(uid: number, gid: number, groups: number[] = []): string[] {
+  const groupArgs = groups.length > 0 ? [`--groups=${groups.join(',')}`] : ['--clear-groups'];
+  return [`--reuid=${uid}`, `--regid=${gid}`, ...groupArgs, '--inh-caps=-all', '--no-new-privs'];
+}

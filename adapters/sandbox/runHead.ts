@@ -1,0 +1,88 @@
+/**
+ * The run head: the first wrapper of a sandboxed run that runs as the run's uid, and the last of them to end (a perl
+ * one-liner, for the reasons given in process/spawnPrelude.ts).
+ */
+import * as os from 'os';
+import { AUDIT_ARCH, syscallNumber } from '../process/syscallNumbers';
+
+/** Signals whose default action ends the process (not the ignored or stopping ones). */
+const FATAL_SIGNALS = [
+  'SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGILL', 'SIGTRAP', 'SIGABRT', 'SIGBUS', 'SIGFPE', 'SIGKILL', 'SIGUSR1', 'SIGSEGV',
+  'SIGUSR2', 'SIGPIPE', 'SIGALRM', 'SIGTERM', 'SIGSTKFLT', 'SIGXCPU', 'SIGXFSZ', 'SIGVTALRM', 'SIGPROF', 'SIGIO', 'SIGPWR', 'SIGSYS',
+]
+  .map((name) => (os.constants.signals as Record<string, number>)[name])
+  .filter((n): n is number => typeof n === 'number');
+
+/**
+ * A seccomp filter (classic BPF, as `struct sock_filter` {u16 code, u8 jt, u8 jf, u32 k}) that refuses the kernel
+ * keyring calls with EPERM, as Docker's default profile does: keyrings are not namespaced, and a program that
+ * adds a key to its uid's user keyring and then takes away its own write permission (KEYCTL_SETPERM) leaves it
+ * for every later program of that uid, beyond what any clean-up can clear. Calls of another architecture (an
+ * i386 or x32 program calling the same numbers otherwise) kill the process.
+ */
+const SECCOMP_FILTER = ((): string => {
+  const LD_ABS = 0x20;
+  const JEQ = 0x15;
+  const JGE = 0x35;
+  const RET = 0x06;
+  const ALLOW = 0x7fff0000;
+  const ERRNO_EPERM = 0x00050001;
+  const KILL_PROCESS = 0x80000000;
+  const X32_SYSCALL_BIT = 0x40000000;
+  const [addKey, requestKey, keyctl] = (['add_key', 'request_key', 'keyctl'] as const).map(syscallNumber);
+  const program: Array<[code: number, jt: number, jf: number, k: number]> = [
+    [LD_ABS, 0, 0, 4], // seccomp_data.arch
+    [JEQ, 1, 0, AUDIT_ARCH],
+    [RET, 0, 0, KILL_PROCESS],
+    [LD_ABS, 0, 0, 0], // seccomp_data.nr
+    [JGE, 4, 0, X32_SYSCALL_BIT],
+    [JEQ, 3, 0, addKey],
+    [JEQ, 2, 0, requestKey],
+    [JEQ, 1, 0, keyctl],
+    [RET, 0, 0, ALLOW],
+    [RET, 0, 0, ERRNO_EPERM],
+  ];
+  return program.map((i) => `[${i.join(',')}]`).join(',');
+})();
+
+/**
+ * The head of a sandboxed run (runs as the run's uid, after setpriv and prlimit): `perl -e RUN_HEAD -- <0|1> argv…`.
+ * - A child subreaper: it runs `argv` as its child, and every process of the run orphaned on the way (double
+ *   forks; bwrap's pid-1 reaper, which bwrap's monitor leaves behind) is re-parented to it instead of the host's
+ *   init, which may reap late (this test VM: ~2 s) or never. Until reaped, zombies count against the uid's
+ *   RLIMIT_NPROC.
+ * - When the child ends, the run is over: it kills every other process of the uid (`kill -9 -1` as the uid
+ *   itself: one atomic pass that a fork bomb cannot outrun), reaps them all, and ends the way the child ended.
+ *   SIGUSR1, SIGTERM or SIGHUP (the terminal went away) make it do so at once: the sandbox's dispose uses this.
+ * - It ignores the terminal's SIGINT/SIGQUIT/SIGTSTP (the program gets them in its own foreground group), and
+ *   is not dumpable (`PR_SET_DUMPABLE` 0), so the program, which runs as the same uid, cannot ptrace it.
+ * - With `1` the child is bwrap, which reports a program killed by signal N as exit code 128 + N: such a code
+ *   is turned back into death by N (for signals whose default action kills), so the spawner sees `SIGXCPU`,
+ *   `SIGSEGV`, `SIGKILL` as without bwrap. A program that itself exits with 128 + N is then reported as killed
+ *   by N, as a shell would.
+ */
+export const RUN_HEAD = [
+  'if ($< == 0 || $> == 0) { print STDERR "pocketrun: the run head never runs as root\\n"; exit 126; }',
+  // PR_SET_SECCOMP (22), SECCOMP_MODE_FILTER (2), with `struct sock_fprog` {u16 len; pointer}; no_new_privs is set
+  // (setpriv), so no privilege is needed. Failing closed: a run without it would leave the keyrings open.
+  `{ my @f = (${SECCOMP_FILTER}); my $filter = join("", map { pack("SCCL", @$_) } @f); my $prog = pack("S x6 P", scalar(@f), $filter);`,
+  `  if (syscall(${syscallNumber('prctl')}, 22, 2, $prog, 0, 0) != 0) { print STDERR "pocketrun: seccomp: $!\\n"; exit 126; } }`,
+  `syscall(${syscallNumber('prctl')}, 36, 1, 0, 0, 0);`,
+  `syscall(${syscallNumber('prctl')}, 4, 0, 0, 0, 0);`,
+  'my $convert = shift(@ARGV) eq "1";',
+  `my %fatal = map { $_ => 1 } (${FATAL_SIGNALS.join(', ')});`,
+  'my $pid = fork();',
+  'if (!defined $pid) { print STDERR "pocketrun: fork: $!\\n"; exit 126; }',
+  'if ($pid == 0) { exec { $ARGV[0] } @ARGV; print STDERR "pocketrun: cannot run $ARGV[0]: $!\\n"; exit 127; }',
+  '$SIG{$_} = "IGNORE" for qw(INT QUIT TSTP TTIN TTOU);',
+  '$SIG{$_} = sub { kill 9, -1; } for qw(USR1 TERM HUP);',
+  'my $status = 9;',
+  'while (1) { my $w = waitpid(-1, 0); if ($w == $pid) { $status = $?; last; } if ($w == -1 && !$!{EINTR}) { last; } }',
+  'kill 9, -1;',
+  'my $until = time + 3;',
+  'while (time < $until) { my $w = waitpid(-1, 1); if ($w == -1) { last unless $!{EINTR}; } elsif ($w == 0) { select(undef, undef, undef, 0.005); } }',
+  'my $sig = $status & 127; my $code = $status >> 8;',
+  'if ($convert && !$sig && $code > 128 && $fatal{$code - 128}) { $sig = $code - 128; }',
+  'if ($sig && $fatal{$sig}) { $SIG{$_} = "DEFAULT" for qw(INT QUIT TSTP TTIN TTOU USR1 TERM HUP); kill $sig, $$; select(undef, undef, undef, 0.1); exit(128 + $sig); }',
+  'exit $code;',
+].join(' ');
