@@ -7,14 +7,11 @@
 import { spawn, type ChildProcess } from 'child_process';
 import type { Disposable, ExitInfo, ProcessSpawner, SpawnedProcess, SpawnRequest } from '../../core/ports';
 import { Emitter } from './emitter';
-import { CLOSE_FDS_AND_EXEC, dropPrivilegeArgs, PRIVATE_PROC_FLAG } from './spawnPrelude';
-import { findTool } from './systemTools';
+import { requestedIdentity, withSpawnPrelude } from './spawnPrelude';
+import { systemTool } from './systemTools';
 
 /** After the first process exits, how long output of processes still holding the pipe is awaited. */
 const EXIT_DRAIN_MS = 100;
-
-/** stderr becomes a duplicate of stdout before the usual prelude runs. */
-const MERGE_STDERR = 'open(STDERR, ">&", \\*STDOUT) or die "pocketrun: stderr: $!\\n";';
 
 class PipeProcess implements SpawnedProcess {
   readonly pid: number;
@@ -87,20 +84,21 @@ export class PipeSpawner implements ProcessSpawner {
   private readonly setpriv: string | null;
 
   constructor() {
-    const perl = findTool(['/usr/bin/perl', '/bin/perl']);
+    const perl = systemTool('perl');
     if (!perl) throw new Error('PipeSpawner: perl (perl-base) is needed for the spawn prelude');
     this.perl = perl;
-    this.setpriv = findTool(['/usr/bin/setpriv', '/bin/setpriv']);
+    this.setpriv = systemTool('setpriv');
   }
 
   spawn(request: SpawnRequest): SpawnedProcess {
-    let argv = [request.file, ...request.args];
-    if (request.uid !== undefined || request.gid !== undefined) {
-      if (request.uid === undefined || request.gid === undefined) throw new Error('PipeSpawner: uid and gid go together');
-      if (!this.setpriv) throw new Error('PipeSpawner: util-linux setpriv is required to run as another user');
-      argv = [this.setpriv, ...dropPrivilegeArgs(request.uid, request.gid, request.groups), '--', ...argv];
-    }
-    const child = spawn(this.perl, ['-e', `${MERGE_STDERR} ${CLOSE_FDS_AND_EXEC}`, '--', ...(request.privateProc ? [PRIVATE_PROC_FLAG] : []), ...argv], {
+    const identity = requestedIdentity(request, 'PipeSpawner');
+    if (identity && !this.setpriv) throw new Error('PipeSpawner: util-linux setpriv is required to run as another user');
+    const [file, ...args] = withSpawnPrelude({ perl: this.perl, setpriv: this.setpriv }, [request.file, ...request.args], {
+      identity,
+      privateProc: request.privateProc,
+      mergeStderr: true,
+    });
+    const child = spawn(file, args, {
       cwd: request.cwd,
       env: { ...request.env },
       stdio: ['pipe', 'pipe', 'ignore'],

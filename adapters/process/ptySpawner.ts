@@ -4,7 +4,7 @@
  * reads are passed on as they are). `onExit` fires once, after the last byte: node-pty reports exit only after
  * its read stream closed, and the tail libuv would drop at end of stream is drained first (see the constructor).
  *
- * Every child starts through a root perl prelude (`CLOSE_FDS_AND_EXEC`) that closes inherited descriptors:
+ * Every child starts through the root prelude of spawnPrelude.ts, which closes inherited descriptors:
  * node-pty's masters are not close-on-exec, so a program would otherwise hold every other run's terminal.
  * With `request.uid`/`gid` the prelude then execs `setpriv` to switch identity with supplementary groups
  * cleared (node-pty's own `uid`/`gid` options keep root's groups), and the terminal is handed to that identity
@@ -15,8 +15,8 @@ import * as os from 'os';
 import type { IPty } from '@lydell/node-pty';
 import type { Disposable, ExitInfo, ProcessSpawner, SpawnedProcess, SpawnRequest } from '../../core/ports';
 import { Emitter } from './emitter';
-import { CLOSE_FDS_AND_EXEC, dropPrivilegeArgs, PRIVATE_PROC_FLAG } from './spawnPrelude';
-import { findTool } from './systemTools';
+import { requestedIdentity, withSpawnPrelude } from './spawnPrelude';
+import { systemTool } from './systemTools';
 import { InputWaitProbe } from './inputWaitProbe';
 import { readStat } from './procfs';
 
@@ -177,28 +177,19 @@ export class PtySpawner implements ProcessSpawner {
   private readonly setpriv: string | null;
 
   constructor(options: PtySpawnerOptions = {}) {
-    this.perl = options.perl === undefined ? findTool(['/usr/bin/perl', '/bin/perl']) : options.perl;
+    this.perl = options.perl === undefined ? systemTool('perl') : options.perl;
     if (this.perl === null && options.perl === undefined) {
       throw new Error('PtySpawner: perl (perl-base) is needed to close inherited descriptors in children; pass perl: null to run without');
     }
-    this.setpriv = options.setpriv ?? findTool(['/usr/bin/setpriv', '/bin/setpriv']);
+    this.setpriv = options.setpriv ?? systemTool('setpriv');
   }
 
   spawn(request: SpawnRequest): SpawnedProcess {
-    let file = request.file;
-    let args = request.args;
-    const switchIdentity = request.uid !== undefined || request.gid !== undefined;
-    if (switchIdentity) {
-      if (request.uid === undefined || request.gid === undefined) throw new Error('PtySpawner: uid and gid go together');
-      if (!this.setpriv) throw new Error('PtySpawner: util-linux setpriv is required to run as another user');
-      if (!this.perl) throw new Error('PtySpawner: perl is required to run as another user');
-      args = [...dropPrivilegeArgs(request.uid, request.gid, request.groups), '--', file, ...args];
-      file = this.setpriv;
-    }
-    if (this.perl) {
-      args = ['-e', CLOSE_FDS_AND_EXEC, '--', ...(request.privateProc ? [PRIVATE_PROC_FLAG] : []), file, ...args];
-      file = this.perl;
-    }
+    const identity = requestedIdentity(request, 'PtySpawner');
+    if (identity && !this.setpriv) throw new Error('PtySpawner: util-linux setpriv is required to run as another user');
+    if (identity && !this.perl) throw new Error('PtySpawner: perl is required to run as another user');
+    const argv = [request.file, ...request.args];
+    const [file, ...args] = this.perl ? withSpawnPrelude({ perl: this.perl, setpriv: this.setpriv }, argv, { identity, privateProc: request.privateProc }) : argv;
     const term = pty().spawn(file, args, {
       name: request.env.TERM || 'xterm-256color',
       cols: request.cols,
@@ -209,10 +200,10 @@ export class PtySpawner implements ProcessSpawner {
       handleFlowControl: false,
     });
     const ptsName = (term as unknown as { ptsName?: string }).ptsName ?? '';
-    if (switchIdentity && ptsName) {
+    if (identity && ptsName) {
       // The child is still in the prelude (a few ms of perl start-up) when this runs.
       try {
-        fs.chownSync(ptsName, request.uid!, request.gid!);
+        fs.chownSync(ptsName, identity.uid, identity.gid);
         fs.chmodSync(ptsName, 0o600);
       } catch {
         // the program still has its terminal on 0/1/2; only re-opening it by name would fail

@@ -8,10 +8,11 @@
  * environment (bash would add `SHLVL`/`PWD`) and can make raw system calls (close, prctl, ioctl, mount). The
  * prelude ends in `exec` and costs no process.
  */
+import type { SpawnRequest } from '../../core/ports';
 import { syscallNumber } from './syscallNumbers';
 
 /** The prelude's first argument asking for PRIVATE_PROC (see there). */
-export const PRIVATE_PROC_FLAG = '--private-proc';
+const PRIVATE_PROC_FLAG = '--private-proc';
 
 /**
  * With PRIVATE_PROC_FLAG first: a mount namespace of its own (as root, before the identity switch) whose /proc is a
@@ -35,7 +36,7 @@ const PRIVATE_PROC = [
  * whatever the host runtime leaked into the executor), and could read or type into other users' terminals.
  * Takes PRIVATE_PROC_FLAG first (see PRIVATE_PROC).
  */
-export const CLOSE_FDS_AND_EXEC = [
+const CLOSE_FDS_AND_EXEC = [
   PRIVATE_PROC,
   'opendir(my $d, "/proc/self/fd") or die "pocketrun: /proc/self/fd: $!\\n";',
   'my @fds = grep { /^\\d+$/ && $_ > 2 } readdir($d);',
@@ -46,11 +47,56 @@ export const CLOSE_FDS_AND_EXEC = [
   'exit 127;',
 ].join(' ');
 
+/** Who a spawned process becomes: gid with exactly `groups` as supplementary groups (none by default). */
+export interface Identity {
+  uid: number;
+  gid: number;
+  groups?: number[];
+}
+
 /**
- * Arguments of `setpriv` that switch a root process to `uid:gid` with no way back: no capability, no_new_privs,
- * and no supplementary group but `groups` (the sandbox's deny group, see sharedFolderGuard.ts).
+ * The identity switch, one set of flags for every process that leaves root (programs, probes, sweeps):
+ * - `--reuid`/`--regid`: real, effective and saved ids alike, so there is no way back to root;
+ * - `--clear-groups` or exactly `groups` (the sandbox's deny group, see sandbox/sharedFolderGuard.ts): root's own
+ *   supplementary groups would otherwise come along (node-pty's `uid`/`gid` options keep them);
+ * - `--inh-caps=-all`: no capability survives into the command, not even as an inheritable one;
+ * - `--no-new-privs`: setuid binaries and file capabilities grant nothing, and it is what lets the run head install
+ *   its seccomp filter without privilege.
  */
-export function dropPrivilegeArgs(uid: number, gid: number, groups: number[] = []): string[] {
+export function dropPrivilegeArgs({ uid, gid, groups = [] }: Identity): string[] {
   const groupArgs = groups.length > 0 ? [`--groups=${groups.join(',')}`] : ['--clear-groups'];
   return [`--reuid=${uid}`, `--regid=${gid}`, ...groupArgs, '--inh-caps=-all', '--no-new-privs'];
+}
+
+/** The identity `request` asks for, or undefined for the spawner's own; `spawner` names the caller in errors. */
+export function requestedIdentity(request: SpawnRequest, spawner: string): Identity | undefined {
+  if (request.uid === undefined && request.gid === undefined) return undefined;
+  if (request.uid === undefined || request.gid === undefined) throw new Error(`${spawner}: uid and gid go together`);
+  return { uid: request.uid, gid: request.gid, groups: request.groups };
+}
+
+/** stderr becomes a duplicate of stdout before the prelude proper runs. */
+const MERGE_STDERR = 'open(STDERR, ">&", \\*STDOUT) or die "pocketrun: stderr: $!\\n";';
+
+export interface PreludeOptions {
+  /** Switch to this identity (setpriv with dropPrivilegeArgs) once the prelude is done. */
+  identity?: Identity;
+  /** A /proc of its own (see PRIVATE_PROC); only where the sandbox's probe found that it works. */
+  privateProc?: boolean;
+  /** One output stream: stderr goes where stdout goes (the pipe spawner's). */
+  mergeStderr?: boolean;
+}
+
+/**
+ * `argv` as a root process starts it: `perl -e CLOSE_FDS_AND_EXEC -- [--private-proc] [setpriv … --] argv…`.
+ * The one place the prelude and the identity switch are put in front of a command.
+ */
+export function withSpawnPrelude(tools: { perl: string; setpriv: string | null }, argv: string[], options: PreludeOptions = {}): string[] {
+  let command = argv;
+  if (options.identity) {
+    if (!tools.setpriv) throw new Error('util-linux setpriv is required to run as another user');
+    command = [tools.setpriv, ...dropPrivilegeArgs(options.identity), '--', ...command];
+  }
+  const script = options.mergeStderr ? `${MERGE_STDERR} ${CLOSE_FDS_AND_EXEC}` : CLOSE_FDS_AND_EXEC;
+  return [tools.perl, '-e', script, '--', ...(options.privateProc ? [PRIVATE_PROC_FLAG] : []), ...command];
 }

@@ -1,10 +1,22 @@
 /**
- * Where the system tools live: util-linux's setpriv and prlimit, perl-base, bash.
+ * The one lookup of the system tools the spawners and the sandbox exec: util-linux's setpriv and prlimit,
+ * perl-base, bash. Absolute paths only, never PATH: the executor's PATH is whatever the host runtime set, and a
+ * tool found through it would be whatever that folder holds.
  */
 import * as fs from 'fs';
 
+const CANDIDATES = {
+  perl: ['/usr/bin/perl', '/bin/perl'],
+  setpriv: ['/usr/bin/setpriv', '/bin/setpriv'],
+  prlimit: ['/usr/bin/prlimit', '/bin/prlimit'],
+  bash: ['/bin/bash', '/usr/bin/bash'],
+} as const;
+
+export type ToolName = keyof typeof CANDIDATES;
+export type Tools = Record<ToolName, string>;
+
 /** The first of `candidates` that is an executable regular file, or null. */
-export function findTool(candidates: string[]): string | null {
+export function findTool(candidates: readonly string[]): string | null {
   for (const candidate of candidates) {
     try {
       const st = fs.statSync(candidate);
@@ -16,24 +28,21 @@ export function findTool(candidates: string[]): string | null {
   return null;
 }
 
-export interface Tools {
-  perl: string;
-  setpriv: string;
-  prlimit: string;
-  bash: string;
-  ipcrm: string | null;
+const found = new Map<ToolName, string | null>();
+
+/** Where `name` is on this host, or null; looked up once per process. */
+export function systemTool(name: ToolName): string | null {
+  if (!found.has(name)) found.set(name, findTool(CANDIDATES[name]));
+  return found.get(name)!;
 }
 
-let cachedTools: Tools | null | undefined;
-
-/** The system tools the sandbox needs (util-linux's setpriv and prlimit, perl-base, bash); null if any is missing. */
+/** Every tool the sandbox needs, or null if any is missing. */
 export function systemTools(): Tools | null {
-  if (cachedTools !== undefined) return cachedTools;
-  const perl = findTool(['/usr/bin/perl', '/bin/perl']);
-  const setpriv = findTool(['/usr/bin/setpriv', '/bin/setpriv']);
-  const prlimit = findTool(['/usr/bin/prlimit', '/bin/prlimit']);
-  const bash = findTool(['/bin/bash', '/usr/bin/bash']);
-  const ipcrm = findTool(['/usr/bin/ipcrm', '/bin/ipcrm']);
-  cachedTools = perl && setpriv && prlimit && bash ? { perl, setpriv, prlimit, bash, ipcrm } : null;
-  return cachedTools;
+  const tools: Partial<Tools> = {};
+  for (const name of Object.keys(CANDIDATES) as ToolName[]) {
+    const file = systemTool(name);
+    if (!file) return null;
+    tools[name] = file;
+  }
+  return tools as Tools;
 }

@@ -1,11 +1,11 @@
 /**
- * Runs a short trusted command as a sandbox uid, synchronously: root perl closes every inherited descriptor
- * (the executor holds other runs' PTY masters, which are not close-on-exec), then setpriv drops to the uid
- * with no supplementary group and no_new_privs. Used for `kill -9 -1` sweeps, the bwrap probe and interpreter
- * checks; never for user code.
+ * Runs a short trusted command as a sandbox uid, synchronously, through the same prelude and identity switch as a
+ * program (process/spawnPrelude.ts): the executor holds other runs' PTY masters, which are not close-on-exec. Used
+ * for `kill -9 -1` sweeps, the start-up probes (bwrap, private /proc, shared-folder guard) and interpreter checks;
+ * never for user code.
  */
 import { spawnSync } from 'child_process';
-import { CLOSE_FDS_AND_EXEC, dropPrivilegeArgs } from '../process/spawnPrelude';
+import { withSpawnPrelude } from '../process/spawnPrelude';
 import type { Tools } from '../process/systemTools';
 
 export interface RunAsResult {
@@ -16,26 +16,27 @@ export interface RunAsResult {
   error?: Error;
 }
 
-export function runAsUid(
-  tools: Pick<Tools, 'perl' | 'setpriv'>,
-  uid: number,
-  gid: number,
-  argv: string[],
-  options: { timeoutMs?: number; cwd?: string; env?: Record<string, string> } = {},
-): RunAsResult {
-  const result = spawnSync(
-    tools.perl,
-    ['-e', CLOSE_FDS_AND_EXEC, '--', tools.setpriv, ...dropPrivilegeArgs(uid, gid), '--', ...argv],
-    {
-      cwd: options.cwd ?? '/',
-      env: options.env ?? { PATH: '/usr/local/bin:/usr/bin:/bin', LANG: 'C.UTF-8' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: options.timeoutMs ?? 10_000,
-      killSignal: 'SIGKILL',
-      encoding: 'utf8',
-      maxBuffer: 1024 * 1024,
-    },
-  );
+export interface RunAsOptions {
+  timeoutMs?: number;
+  cwd?: string;
+  env?: Record<string, string>;
+  /** Supplementary groups of the identity (default none). */
+  groups?: number[];
+  /** A /proc of its own, as a program would get it. */
+  privateProc?: boolean;
+}
+
+export function runAsUid(tools: Pick<Tools, 'perl' | 'setpriv'>, uid: number, gid: number, argv: string[], options: RunAsOptions = {}): RunAsResult {
+  const [file, ...args] = withSpawnPrelude(tools, argv, { identity: { uid, gid, groups: options.groups }, privateProc: options.privateProc });
+  const result = spawnSync(file, args, {
+    cwd: options.cwd ?? '/',
+    env: options.env ?? { PATH: '/usr/local/bin:/usr/bin:/bin', LANG: 'C.UTF-8' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: options.timeoutMs ?? 10_000,
+    killSignal: 'SIGKILL',
+    encoding: 'utf8',
+    maxBuffer: 1024 * 1024,
+  });
   return {
     status: result.status,
     signal: result.signal,

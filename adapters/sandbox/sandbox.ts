@@ -21,7 +21,7 @@
  * command…` (see runHead.ts and foregroundAndExec.ts for the two perl helpers), with `spawn.uid/gid` set: the spawner (PtySpawner)
  * switches identity as root and hands the terminal to the uid.
  */
-import { spawn, spawnSync } from 'child_process';
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -30,11 +30,11 @@ import type { Disposable, Isolation, PreparedSandbox, Sandbox, SandboxReport, Sa
 import { BwrapProfile, bwrapFeatures, probeBwrap, SANDBOX_HOME, writeSyntheticEtc } from './bwrap';
 import { watchDisk } from './diskWatch';
 import { bwrapCandidates } from './bwrapBinary';
-import { CLOSE_FDS_AND_EXEC, dropPrivilegeArgs, PRIVATE_PROC_FLAG } from '../process/spawnPrelude';
 import { findTool, systemTools, type Tools } from '../process/systemTools';
 import { FOREGROUND_AND_EXEC } from './foregroundAndExec';
 import { RUN_HEAD } from './runHead';
 import { killProcessesOf } from './processSweeper';
+import { runAsUid } from './runAsUid';
 import { guardSharedFolders, SHARED_WRITABLE_FOLDERS, sharedFolders } from './sharedFolderGuard';
 import { cleanSlots, type Slot, type SlotCleanOptions, type SlotReport } from './slotCleaner';
 import { UidPool } from './uidPool';
@@ -125,11 +125,7 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
 function privateProcWorks(tools: Tools, probeUid: number, log: (message: string) => void): boolean {
   const [major, minor] = os.release().split('.').map(Number);
   if (!(major > 5 || (major === 5 && minor >= 8))) return false;
-  const probe = spawnSync(
-    tools.perl,
-    ['-e', CLOSE_FDS_AND_EXEC, '--', PRIVATE_PROC_FLAG, tools.setpriv, ...dropPrivilegeArgs(probeUid, probeUid), '--', tools.perl, '-e', 'exit(-e "/proc/1/status" ? 3 : 0)'],
-    { encoding: 'utf8', timeout: 10_000, cwd: '/', env: { PATH: DEFAULT_PATH } },
-  );
+  const probe = runAsUid(tools, probeUid, probeUid, [tools.perl, '-e', 'exit(-e "/proc/1/status" ? 3 : 0)'], { privateProc: true, env: { PATH: DEFAULT_PATH } });
   if (probe.status !== 0) log(`sandbox: no private /proc per program (${probe.stderr.trim() || `exit ${probe.status}`}): other runs' processes are visible`);
   return probe.status === 0;
 }

@@ -16,9 +16,9 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { dropPrivilegeArgs } from '../process/spawnPrelude';
 import type { Tools } from '../process/systemTools';
 import { syscallNumber } from '../process/syscallNumbers';
+import { runAsUid } from './runAsUid';
 
 /** The host folders every user may write to. */
 export const SHARED_WRITABLE_FOLDERS = ['/tmp', '/var/tmp', '/dev/shm', '/dev/mqueue', '/run/lock'];
@@ -122,10 +122,8 @@ export function sharedFolders(roots: string[] = SHARED_WRITABLE_FOLDERS, skip: s
 export function guardSharedFolders(tools: Pick<Tools, 'perl' | 'setpriv'>, folders: string[], denyGid: number, probeUid: number): GuardResult {
   if (folders.length === 0) return { denied: [], swept: [] };
   spawnSync(tools.perl, ['-e', SET_ACL_SCRIPT, '--', String(denyGid), ...folders], { stdio: 'ignore', timeout: 10_000 });
-  const probe = spawnSync(tools.setpriv, [...dropPrivilegeArgs(probeUid, probeUid, [denyGid]), '--', tools.perl, '-e', PROBE_SCRIPT, '--', ...folders], {
-    encoding: 'utf8',
-    timeout: 10_000,
-    cwd: '/',
+  const probe = runAsUid(tools, probeUid, probeUid, [tools.perl, '-e', PROBE_SCRIPT, '--', ...folders], {
+    groups: [denyGid],
     env: { PATH: '/usr/bin:/bin', LANG: 'C' },
   });
   if (probe.status !== 0) return { denied: [], swept: folders };
