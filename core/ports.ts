@@ -101,6 +101,17 @@ export interface SpawnRequest {
   privateProc?: boolean;
 }
 
+/**
+ * What a sandbox hands the spawner. Its command (the sandbox's wrapper chain) holds no identity switch of its own:
+ * it expects to start as the run's identity, which the spawner switches to as root (with exactly `groups`), so
+ * here the identity is required, and a sandboxed command cannot reach a spawner without one.
+ */
+export interface SandboxedSpawnRequest extends SpawnRequest {
+  uid: number;
+  gid: number;
+  groups: number[];
+}
+
 export interface SpawnedProcess {
   readonly pid: number;
   onData(listener: (data: Buffer) => void): Disposable;
@@ -141,8 +152,8 @@ export interface SandboxRequest {
 }
 
 export interface PreparedSandbox {
-  /** What to hand to the ProcessSpawner: the command wrapped with identity, rlimits and namespaces. */
-  spawn: SpawnRequest;
+  /** What to hand to the ProcessSpawner: the command wrapped with rlimits and namespaces, and the identity to run as. */
+  spawn: SandboxedSpawnRequest;
   /**
    * Calls `listener` (once) when the run crosses a limit the sandbox watches while it runs (its total disk use);
    * the caller then stops the run with that status.

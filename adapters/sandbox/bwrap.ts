@@ -1,7 +1,8 @@
 /**
- * bubblewrap, run unprivileged as the sandbox uid (after setpriv, prlimit and the run head): new user, pid, ipc, uts and
- * (unless the run may use it) network namespaces; a root of its own with the system folders read-only, a
- * private /tmp and /dev/shm, a fresh /proc and /dev, and the run's folder read-write at `/home/run`.
+ * bubblewrap, run unprivileged as the sandbox uid (inside the command chain, after prlimit and the run head: see
+ * commandChain.ts): new user, pid, ipc, uts and (unless the run may use it) network namespaces; a root of its own
+ * with the system folders read-only, a private /tmp and /dev/shm, a fresh /proc and /dev, and the run's folder
+ * read-write at `/home/run`.
  *
  * What is mounted: /usr, /bin, /sbin, /lib* (as the host has them: folders or merged-usr symlinks), the
  * pieces of /etc programs need (dynamic linker cache, alternatives, time zone, name service, TLS roots,
@@ -11,9 +12,9 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import type { Tools } from '../process/systemTools';
-import { FOREGROUND_AND_EXEC } from './foregroundAndExec';
-import { RUN_HEAD } from './runHead';
+import * as L from '../../core/limits';
+import { findTool, type Tools } from '../process/systemTools';
+import { commandChain, type Rlimits } from './commandChain';
 import { runAsUid } from './runAsUid';
 
 /** Where the run's folder appears inside the sandbox (its HOME and working folder). */
@@ -154,18 +155,27 @@ export interface ProbeResult {
   reason?: string;
 }
 
+/** The probe's rlimits: the most any run may get, so that the probe fails only where every run would. */
+const PROBE_RLIMITS: Rlimits = {
+  cpuSeconds: L.MAX_CPU_MS / 1000,
+  memoryBytes: L.MAX_MEMORY_BYTES,
+  processes: L.MAX_PROCESSES,
+  fileBytes: L.MAX_FILE_BYTES,
+  openFiles: L.MAX_OPEN_FILES,
+};
+
 /**
- * Actually runs `/bin/true` in a sandbox exactly like a run's (run head, bwrap, foreground helper), as `uid`,
- * in a scratch folder owned by it. Fails when bwrap is missing, user namespaces are off, /proc cannot be mounted
- * (some container runtimes), and so on.
+ * Actually runs `/bin/true` in a sandbox exactly like a run's (the same command chain), as `uid`, in a scratch
+ * folder owned by it. Fails when bwrap is missing, user namespaces are off, /proc cannot be mounted (some container
+ * runtimes), and so on.
  */
 export function probeBwrap(
-  tools: Pick<Tools, 'perl' | 'setpriv'>,
+  tools: Pick<Tools, 'perl' | 'setpriv' | 'prlimit'>,
   profile: BwrapProfile,
   uid: number,
   scratchFolder: string,
 ): ProbeResult {
-  const truePath = ['/bin/true', '/usr/bin/true'].find((p) => fs.existsSync(p)) ?? '/bin/true';
+  const truePath = findTool(['/bin/true', '/usr/bin/true']) ?? '/bin/true';
   // The scratch folder is made fresh by root in the root-owned work root and holds nothing but empty folders, so
   // removing it by path afterwards cannot be steered anywhere.
   fs.rmSync(scratchFolder, { recursive: true, force: true });
@@ -178,11 +188,8 @@ export function probeBwrap(
       fs.chownSync(dir, uid, uid);
       return dir;
     };
-    const argv = [
-      tools.perl, '-e', RUN_HEAD, '--', '1',
-      ...profile.argv({ home: sub('home'), tmp: sub('tmp'), shm: sub('shm'), allowNetwork: false }),
-      tools.perl, '-e', FOREGROUND_AND_EXEC, '--', truePath,
-    ];
+    const bwrap = profile.argv({ home: sub('home'), tmp: sub('tmp'), shm: sub('shm'), allowNetwork: false });
+    const argv = commandChain({ tools, rlimits: PROBE_RLIMITS, bwrap, command: [truePath] });
     const result = runAsUid(tools, uid, uid, argv, { cwd: scratchFolder, timeoutMs: 15_000 });
     if (result.error) return { ok: false, reason: result.error.message };
     if (result.status !== 0) return { ok: false, reason: `exit ${result.status ?? result.signal}: ${result.stderr.trim().slice(0, 500)}` };

@@ -17,22 +17,21 @@
  *    slot's folders at /home/run, /tmp and /dev/shm, private /proc, /dev, and no network unless the run allows it;
  * 6. a total disk cap: the slot's tmpfs size, and a watch of its usage that ends the run as `disk_limit`.
  *
- * The prepared command is `setpriv … -- prlimit … -- perl RUN_HEAD -- <0|1> [bwrap … --] perl FOREGROUND --
- * command…` (see runHead.ts and foregroundAndExec.ts for the two perl helpers), with `spawn.uid/gid` set: the spawner (PtySpawner)
- * switches identity as root and hands the terminal to the uid.
+ * The prepared command is the command chain (commandChain.ts: prlimit, run head, bwrap, foreground helper) with
+ * `spawn.uid/gid/groups` set, which the port's type requires: the spawner switches identity as root, in its
+ * prelude, and hands the terminal to the uid.
  */
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as L from '../../core/limits';
-import type { Disposable, Isolation, PreparedSandbox, Sandbox, SandboxReport, SandboxRequest, SpawnRequest } from '../../core/ports';
+import type { Disposable, Isolation, PreparedSandbox, Sandbox, SandboxedSpawnRequest, SandboxReport, SandboxRequest } from '../../core/ports';
 import { BwrapProfile, bwrapFeatures, probeBwrap, SANDBOX_HOME, writeSyntheticEtc } from './bwrap';
 import { watchDisk } from './diskWatch';
 import { bwrapCandidates } from './bwrapBinary';
 import { findTool, systemTools, type Tools } from '../process/systemTools';
-import { FOREGROUND_AND_EXEC } from './foregroundAndExec';
-import { RUN_HEAD } from './runHead';
+import { commandChain, type Rlimits } from './commandChain';
 import { killProcessesOf } from './processSweeper';
 import { runAsUid } from './runAsUid';
 import { guardSharedFolders, SHARED_WRITABLE_FOLDERS, sharedFolders } from './sharedFolderGuard';
@@ -67,8 +66,6 @@ export interface SandboxOptions {
 }
 
 const DEFAULT_PATH = '/usr/local/bin:/usr/bin:/bin';
-/** Processes of the uid besides the program's: the run head, plus bwrap's monitor and its pid-1 reaper. */
-const EXTRA_PROCESSES = { uid: 1, bwrap: 3 } as const;
 /** The supplementary group every uid-mode program carries, denied the shared folders (see sharedFolderGuard.ts). */
 export const SANDBOX_DENY_GID = 39_999;
 
@@ -267,11 +264,13 @@ class ProcessSandbox implements Sandbox {
     const relPaths = checkedFilePaths(request.files);
     if (request.command.length === 0) throw new Error('sandbox: empty command');
     const limits = request.limits;
-    const cpuSeconds = positiveInt('cpuMs', limits.cpuMs / 1000);
-    const memory = positiveInt('memoryBytes', limits.memoryBytes);
-    const processes = positiveInt('processes', limits.processes) + EXTRA_PROCESSES[this.isolation];
-    const fileBytes = positiveInt('fileBytes', limits.fileBytes);
-    const openFiles = positiveInt('openFiles', limits.openFiles);
+    const rlimits: Rlimits = {
+      cpuSeconds: positiveInt('cpuMs', limits.cpuMs / 1000),
+      memoryBytes: positiveInt('memoryBytes', limits.memoryBytes),
+      processes: positiveInt('processes', limits.processes),
+      fileBytes: positiveInt('fileBytes', limits.fileBytes),
+      openFiles: positiveInt('openFiles', limits.openFiles),
+    };
     const diskBytes = positiveInt('diskBytes', limits.diskBytes);
 
     if (!this.ready) throw new Error('sandbox: not ready: too few sandbox uids could be proved clean');
@@ -299,38 +298,9 @@ class ProcessSandbox implements Sandbox {
       ...(bwrapped ? {} : { TMPDIR: tmp }),
       ...request.env,
     };
-    const args = [
-      // The spawner already switched to uid:gid (as root, with exactly `groups`). This is a guard for a spawner
-      // that would not have: it still lands on the uid. It also sets no_new_privs and clears inheritable caps.
-      `--reuid=${uid}`,
-      `--regid=${gid}`,
-      '--keep-groups',
-      '--inh-caps=-all',
-      '--no-new-privs',
-      '--',
-      this.tools.prlimit,
-      `--cpu=${cpuSeconds}:${cpuSeconds + 1}`,
-      `--as=${memory}`,
-      `--nproc=${processes}`,
-      `--fsize=${fileBytes}`,
-      `--nofile=${openFiles}`,
-      '--core=0',
-      // No POSIX message queue at all: they outlive the run, and without /dev/mqueue mounted nothing could sweep them.
-      '--msgqueue=0',
-      '--',
-      this.tools.perl,
-      '-e',
-      RUN_HEAD,
-      '--',
-      bwrapped ? '1' : '0',
-      ...(this.profile ? this.profile.argv({ home, tmp, shm: path.join(slot.dir, 'shm'), allowNetwork: request.allowNetwork }) : []),
-      this.tools.perl,
-      '-e',
-      FOREGROUND_AND_EXEC,
-      '--',
-      ...request.command,
-    ];
-    const spawn: SpawnRequest = { file: this.tools.setpriv, args, cwd: home, env, cols: request.cols, rows: request.rows, uid, gid, groups, privateProc: this.privateProc };
+    const bwrap = this.profile ? this.profile.argv({ home, tmp, shm: path.join(slot.dir, 'shm'), allowNetwork: request.allowNetwork }) : null;
+    const [file, ...args] = commandChain({ tools: this.tools, rlimits, bwrap, command: request.command });
+    const spawn: SandboxedSpawnRequest = { file, args, cwd: home, env, cols: request.cols, rows: request.rows, uid, gid, groups, privateProc: this.privateProc };
 
     const watchers = new Set<Disposable>();
     const onLimit = (listener: (status: 'disk_limit', message: string) => void): Disposable => {

@@ -168,6 +168,19 @@ print("JSON" + json.dumps({
     else expect(data.cwd).toBe(run.prep.spawn.cwd);
   });
 
+  maybe('a prepared command started without its identity never runs the program: the run head refuses root', async () => {
+    const prep = await sandbox.prepare({ runId: 'r', files: [{ path: 'main.py', content: 'print("RAN")' }], command: [PY, 'main.py'], env: {}, limits: LIMITS, allowNetwork: false, cols: 80, rows: 24 });
+    prepared.push(prep);
+    expect(prep.spawn).toMatchObject({ uid: expect.any(Number), gid: expect.any(Number), groups: expect.any(Array) });
+    // What a spawner that ignored the identity would start: the chain itself has no switch of its own.
+    const { uid, gid, groups, ...asRoot } = prep.spawn;
+    expect([uid, gid, groups]).toBeDefined();
+    const { text, exit } = watchOutput(spawner.spawn(asRoot), 15_000);
+    expect(await exit).toMatchObject({ exitCode: 126, signal: null });
+    expect(text()).toContain('the run head never runs as root');
+    expect(text()).not.toContain('RAN');
+  });
+
   maybe('rlimits are set (visible in /proc/self/limits)', async () => {
     const limits = { ...LIMITS, cpuMs: 7_500, memoryBytes: 300 * 1024 * 1024, processes: 20, fileBytes: 1_000_000, openFiles: 77 };
     const { data, run } = await pyJson(sandbox, 'print("JSON" + __import__("json").dumps(open("/proc/self/limits").read()))', { limits });

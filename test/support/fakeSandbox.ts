@@ -4,6 +4,9 @@
  */
 import type { Isolation, PreparedSandbox, Sandbox, SandboxReport, SandboxRequest } from '../../core/ports';
 
+/** The identity every prepared spawn names, as a real sandbox's would (the fake spawner never switches to it). */
+const FAKE_UID = 60_000;
+
 export interface FakeSandboxOptions {
   /** `prepare` rejects with this. */
   failPrepare?: Error;
@@ -36,7 +39,7 @@ export class FakeSandbox implements Sandbox {
     if (this.options.failPrepare) throw this.options.failPrepare;
     const [file, ...args] = request.command;
     return {
-      spawn: { file, args, cwd: '/home/run', env: { ...request.env }, cols: request.cols, rows: request.rows },
+      spawn: { file, args, cwd: '/home/run', env: { ...request.env }, cols: request.cols, rows: request.rows, uid: FAKE_UID, gid: FAKE_UID, groups: [] },
       onLimit: (listener) => {
         this.limitListeners.add(listener);
         return { dispose: () => this.limitListeners.delete(listener) };
