@@ -25,6 +25,7 @@ import * as path from 'node:path';
 import { assertValidObjectKey } from '../../core/objectKey';
 import type { ByteRange, Disposable, GetResult, ObjectMeta, ObjectStore, PutOptions } from '../../core/ports';
 import { StoreError } from '../../core/ports';
+import { assertValidPosition, assertValidPrefix, assertValidRange, rangeBounds, toBuffer } from './storeArguments';
 
 export type ObjectCreatedEvent = ObjectMeta & { bucket: string; event: 'PutObject' | 'AppendObject' };
 
@@ -108,9 +109,8 @@ export class FsObjectStore implements ObjectStore {
       const stat = await handle.stat();
       if (!stat.isFile()) throw new StoreError('NotFound', key);
       const size = stat.size;
-      const start = range?.start ?? 0;
-      if (start >= size) return { data: Buffer.alloc(0), size };
-      const end = range?.end === undefined ? size : Math.min(range.end + 1, size);
+      const [start, end] = rangeBounds(range, size);
+      if (start === end) return { data: Buffer.alloc(0), size };
       const data = Buffer.alloc(end - start);
       let filled = 0;
       while (filled < data.length) {
@@ -126,7 +126,7 @@ export class FsObjectStore implements ObjectStore {
 
   async append(key: string, body: Buffer | string, position: number): Promise<{ nextPosition: number }> {
     const file = this.fileOf(key);
-    if (!Number.isSafeInteger(position) || position < 0) throw new Error(`invalid append position ${position}`);
+    assertValidPosition(position);
     const data = toBuffer(body);
     const stat = await this.inFolder(file, () => this.withLock(file, () => appendLocked(key, file, data, position)));
     this.emit('AppendObject', metaOf(key, stat));
@@ -241,7 +241,7 @@ export class FsObjectStore implements ObjectStore {
 
   /** Every object under `prefix` in key order; with `withReserved`, also the paths of temporary and lock files. */
   private async walk(prefix: string, withReserved = false): Promise<{ objects: ObjectMeta[]; reserved: string[] }> {
-    if (typeof prefix !== 'string') throw new Error('list prefix must be a string');
+    assertValidPrefix(prefix);
     const objects: ObjectMeta[] = [];
     const reserved: string[] = [];
     const segments = prefix.split('/');
@@ -382,18 +382,6 @@ async function breakIfStale(lockPath: string): Promise<void> {
 
 // ------------------------------------------------------------------ helpers
 
-/**
- * OSS's rules (1..1023 bytes, no leading `/` or `\`) plus the filesystem's: no empty, `.` or `..` segment (they would
- * alias or escape the bucket folder), no NUL, and no segment starting with `.~` (our temporary and lock files).
- */
-
-function assertValidRange(range: ByteRange | undefined): void {
-  if (!range) return;
-  const { start, end } = range;
-  if (!Number.isSafeInteger(start) || start < 0) throw new Error(`invalid range start ${start}`);
-  if (end !== undefined && (!Number.isSafeInteger(end) || end < start)) throw new Error(`invalid range end ${end}`);
-}
-
 async function writeTemp(file: string, data: Buffer, appendable: boolean): Promise<{ path: string; stat: BigIntStats }> {
   const tmpPath = path.join(path.dirname(file), TMP_PREFIX + randomBytes(8).toString('hex'));
   const handle = await fsp.open(tmpPath, 'wx', 0o644);
@@ -435,10 +423,6 @@ function metaOf(key: string, stat: BigIntStats): ObjectMeta {
     lastModified: new Date(Number(stat.mtimeMs)),
     etag: `"${stat.ino.toString(16)}-${stat.size.toString(16)}-${stat.mtimeNs.toString(16)}"`,
   };
-}
-
-function toBuffer(body: Buffer | string): Buffer {
-  return typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
 }
 
 function errno(err: unknown): string | undefined {

@@ -10,6 +10,7 @@
 import { assertValidObjectKey } from '../../core/objectKey';
 import type { ByteRange, GetResult, ObjectMeta, ObjectStore, PutOptions } from '../../core/ports';
 import { StoreError } from '../../core/ports';
+import { assertValidPosition, assertValidPrefix, assertValidRange, rangeBounds, toBuffer } from './storeArguments';
 
 export interface MemoryStoreOptions {
   bucket?: string;
@@ -48,15 +49,14 @@ export class MemoryStore implements ObjectStore {
     const object = this.objects.get(key);
     if (!object) throw new StoreError('NotFound', key);
     const size = object.data.length;
-    const start = range?.start ?? 0;
-    if (start >= size) return { data: Buffer.alloc(0), size };
-    const end = range?.end === undefined ? size : Math.min(range.end + 1, size);
+    const [start, end] = rangeBounds(range, size);
+    if (start === end) return { data: Buffer.alloc(0), size };
     return { data: Buffer.from(object.data.subarray(start, end)), size };
   }
 
   async append(key: string, body: Buffer | string, position: number): Promise<{ nextPosition: number }> {
     assertValidObjectKey(key);
-    if (!Number.isSafeInteger(position) || position < 0) throw new Error(`invalid append position ${position}`);
+    assertValidPosition(position);
     const object = this.objects.get(key);
     if (object && !object.appendable) throw new StoreError('NotAppendable', key);
     const size = object?.data.length ?? 0;
@@ -73,7 +73,7 @@ export class MemoryStore implements ObjectStore {
   }
 
   async list(prefix: string): Promise<ObjectMeta[]> {
-    if (typeof prefix !== 'string') throw new Error('list prefix must be a string');
+    assertValidPrefix(prefix);
     const found = [...this.objects].filter(([key]) => key.startsWith(prefix));
     // OSS lists in UTF-8 byte order, which differs from JavaScript's UTF-16 order for characters past U+FFFF.
     found.sort(([a], [b]) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')));
@@ -91,19 +91,8 @@ export class MemoryStore implements ObjectStore {
   }
 }
 
-function assertValidRange(range: ByteRange | undefined): void {
-  if (!range) return;
-  const { start, end } = range;
-  if (!Number.isSafeInteger(start) || start < 0) throw new Error(`invalid range start ${start}`);
-  if (end !== undefined && (!Number.isSafeInteger(end) || end < start)) throw new Error(`invalid range end ${end}`);
-}
-
 function metaOf(key: string, object: StoredObject): ObjectMeta {
   return { key, size: object.data.length, lastModified: object.lastModified, etag: object.etag };
-}
-
-function toBuffer(body: Buffer | string): Buffer {
-  return typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
 }
 
 function copyOf(body: Buffer | string): Buffer {

@@ -7,6 +7,7 @@ import OSS from 'ali-oss';
 import { assertValidObjectKey } from '../../core/objectKey';
 import type { ByteRange, GetResult, ObjectMeta, ObjectStore, PutOptions } from '../../core/ports';
 import { StoreError } from '../../core/ports';
+import { assertValidPosition, assertValidRange, rangeBounds, toBuffer } from './storeArguments';
 
 export interface OssCredentials {
   accessKeyId: string;
@@ -27,7 +28,7 @@ export interface OssStoreOptions extends OssCredentials {
   timeoutMs?: number;
 }
 
-/** Longest object key OSS accepts, in UTF-8 bytes. */
+/** Objects per ListObjects page: the most OSS returns at once. */
 const LIST_PAGE = 1000;
 
 interface RawResponse {
@@ -124,15 +125,15 @@ export class OssObjectStore implements ObjectStore {
     }
     // A 200 to a range request means the whole object came back; cut the range out ourselves.
     if (range) {
-      const end = range.end === undefined ? body.length : Math.min(range.end + 1, body.length);
-      return { data: body.subarray(Math.min(range.start, body.length), end), size: body.length };
+      const [start, end] = rangeBounds(range, body.length);
+      return { data: body.subarray(start, end), size: body.length };
     }
     return { data: body, size: body.length };
   }
 
   async append(key: string, body: Buffer | string, position: number): Promise<{ nextPosition: number }> {
     assertValidObjectKey(key);
-    if (!Number.isSafeInteger(position) || position < 0) throw new Error(`invalid append position ${position}`);
+    assertValidPosition(position);
     const res = await this.raw('AppendObject', 'POST', key, {
       subres: { append: '', position: String(position) },
       content: toBuffer(body),
@@ -270,22 +271,6 @@ export class OssObjectStore implements ObjectStore {
 }
 
 // ------------------------------------------------------------------ helpers
-
-/**
- * OSS's own rules (1..1023 bytes, no leading `/` or `\`), plus what would let a URL be rewritten on its way: empty,
- * `.` and `..` segments, and NUL. The filesystem adapter applies the same rules.
- */
-
-function assertValidRange(range: ByteRange | undefined): void {
-  if (!range) return;
-  const { start, end } = range;
-  if (!Number.isSafeInteger(start) || start < 0) throw new Error(`invalid range start ${start}`);
-  if (end !== undefined && (!Number.isSafeInteger(end) || end < start)) throw new Error(`invalid range end ${end}`);
-}
-
-function toBuffer(body: Buffer | string): Buffer {
-  return typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-}
 
 function header(res: RawResponse, name: string): string | undefined {
   const value = res.headers[name];
