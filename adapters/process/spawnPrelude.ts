@@ -11,6 +11,9 @@
 import type { SpawnRequest } from '../../core/ports';
 import { syscallNumber } from './syscallNumbers';
 
+/** How every perl wrapper ends: it becomes `@ARGV`, or says why not and exits as a shell would (127). */
+export const EXEC_ARGV = 'exec { $ARGV[0] } @ARGV; print STDERR "pocketrun: cannot run $ARGV[0]: $!\\n"; exit 127;';
+
 /** The prelude's first argument asking for PRIVATE_PROC (see there). */
 const PRIVATE_PROC_FLAG = '--private-proc';
 
@@ -42,9 +45,7 @@ const CLOSE_FDS_AND_EXEC = [
   'my @fds = grep { /^\\d+$/ && $_ > 2 } readdir($d);',
   'closedir($d);',
   `syscall(${syscallNumber('close')}, $_ + 0) for @fds;`,
-  'exec { $ARGV[0] } @ARGV;',
-  'print STDERR "pocketrun: cannot run $ARGV[0]: $!\\n";',
-  'exit 127;',
+  EXEC_ARGV,
 ].join(' ');
 
 /** Who a spawned process becomes: gid with exactly `groups` as supplementary groups (none by default). */

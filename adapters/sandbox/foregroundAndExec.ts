@@ -1,3 +1,5 @@
+import { EXEC_ARGV } from '../process/spawnPrelude';
+
 /**
  * The last wrapper before a sandboxed program (a perl one-liner, for the reasons given in process/spawnPrelude.ts).
  * Makes the program the terminal's foreground process group, then execs `@ARGV`. The wrappers above it (the
@@ -15,7 +17,5 @@ export const FOREGROUND_AND_EXEC = [
   '$SIG{TSTP} = "IGNORE";',
   // Files the program creates are private to its uid: without bwrap /tmp is shared with concurrent runs.
   'umask 077;',
-  'exec { $ARGV[0] } @ARGV;',
-  'print STDERR "pocketrun: cannot run $ARGV[0]: $!\\n";',
-  'exit 127;',
+  EXEC_ARGV,
 ].join(' ');

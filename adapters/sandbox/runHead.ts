@@ -3,6 +3,7 @@
  * one-liner, for the reasons given in process/spawnPrelude.ts).
  */
 import * as os from 'os';
+import { EXEC_ARGV } from '../process/spawnPrelude';
 import { AUDIT_ARCH, syscallNumber } from '../process/syscallNumbers';
 
 /** Signals whose default action ends the process (not the ignored or stopping ones). */
@@ -73,7 +74,7 @@ export const RUN_HEAD = [
   `my %fatal = map { $_ => 1 } (${FATAL_SIGNALS.join(', ')});`,
   'my $pid = fork();',
   'if (!defined $pid) { print STDERR "pocketrun: fork: $!\\n"; exit 126; }',
-  'if ($pid == 0) { exec { $ARGV[0] } @ARGV; print STDERR "pocketrun: cannot run $ARGV[0]: $!\\n"; exit 127; }',
+  `if ($pid == 0) { ${EXEC_ARGV} }`,
   '$SIG{$_} = "IGNORE" for qw(INT QUIT TSTP TTIN TTOU);',
   '$SIG{$_} = sub { kill 9, -1; } for qw(USR1 TERM HUP);',
   'my $status = 9;',
