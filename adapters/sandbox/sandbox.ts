@@ -27,11 +27,11 @@ import * as os from 'os';
 import * as path from 'path';
 import * as L from '../../core/limits';
 import type { Disposable, Isolation, PreparedSandbox, Sandbox, SandboxedSpawnRequest, SandboxReport, SandboxRequest } from '../../core/ports';
-import { BwrapProfile, bwrapFeatures, probeBwrap, SANDBOX_HOME, writeSyntheticEtc } from './bwrap';
-import { watchDisk } from './diskWatch';
-import { bwrapCandidates } from './bwrapBinary';
 import { findTool, systemTools, type Tools } from '../process/systemTools';
+import { BwrapProfile, bwrapFeatures, probeBwrap, SANDBOX_HOME, writeSyntheticEtc } from './bwrap';
+import { bwrapCandidates } from './bwrapBinary';
 import { commandChain, type Rlimits } from './commandChain';
+import { watchDisk } from './diskWatch';
 import { killProcessesOf } from './processSweeper';
 import { runAsUid } from './runAsUid';
 import { guardSharedFolders, SHARED_WRITABLE_FOLDERS, sharedFolders } from './sharedFolderGuard';
@@ -115,9 +115,9 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
 }
 
 /**
- * Whether the spawn prelude's private /proc (process/spawnPrelude.ts PRIVATE_PROC) works here and hides root's pid 1 from a
- * sandbox uid. Only on kernels whose proc mounts have options of their own (5.8+): on older ones `hidepid` would
- * be set on the host's /proc as well.
+ * Whether the spawn prelude's private /proc (process/spawnPrelude.ts PRIVATE_PROC) works here and hides root's pid 1
+ * from a sandbox uid. Only on kernels whose proc mounts have options of their own (5.8+): on older ones `hidepid`
+ * would be set on the host's /proc as well.
  */
 function privateProcWorks(tools: Tools, probeUid: number, log: (message: string) => void): boolean {
   const [major, minor] = os.release().split('.').map(Number);
