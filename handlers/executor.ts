@@ -9,12 +9,13 @@ import * as os from 'os';
 import { createSandbox, resolveInterpreter } from '../adapters/sandbox';
 import { PipeSpawner } from '../adapters/pipeSpawner';
 import { PtySpawner } from '../adapters/ptySpawner';
+import { ApiError } from '../core/apiError';
 import { ENV, intFromEnv, limitPolicyFromEnv } from '../core/config';
 import { systemClock } from '../core/ports';
 import type { OssEvent } from '../core/protocol';
 import { runIdFromManifestKey } from '../core/protocol';
 import { handleRunEvent, type ExecutorDeps, type InvokeOutcome } from '../core/run';
-import { header, logLine, readBody, sendJson } from './http';
+import { answerClientErrors, header, logLine, parseTarget, readBody, requireHost, sendJson, SERVER_OPTIONS } from './http';
 import { bucketsFromEnv, type Buckets } from './stores';
 
 /** OSS events are small; anything bigger is not one. */
@@ -32,46 +33,72 @@ function manifestRunIds(body: unknown): string[] {
   if (!Array.isArray(events)) return [];
   return events.flatMap((e) => {
     const key = e?.oss?.object?.key;
-    const id = typeof key === 'string' ? runIdFromManifestKey(decodeURIComponent(key)) : null;
+    const id = typeof key === 'string' ? runIdFromManifestKey(decodedKey(key)) : null;
     return id ? [id] : [];
   });
 }
 
+/** OSS events carry keys URL-encoded; a key that does not decode names no manifest (and must not throw). */
+function decodedKey(key: string): string {
+  try {
+    return decodeURIComponent(key);
+  } catch {
+    return '';
+  }
+}
+
+const FC_STATUS = (status: number) => ({ 'x-fc-status': status === 200 ? '200' : '404' });
+
 export function createExecutorServer(options: ExecutorServerOptions): http.Server {
   const { deps } = options;
-  return http.createServer((req, res) => {
-    const requestId = header(req, 'x-fc-request-id') ?? randomUUID();
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const started = Date.now();
-    void (async () => {
-      if (req.method !== 'POST' || (req.url ?? '').split('?')[0] !== '/invoke') {
-        sendJson(res, 404, { error: { code: 'not_found', message: 'path: the executor only answers POST /invoke' } }, { 'x-fc-status': '404' });
+    let requestId: string = randomUUID();
+    // Everything that reads the request is inside the guard: a broken request must not take the instance (and
+    // the run on it) down.
+    try {
+      requestId = header(req, 'x-fc-request-id') ?? requestId;
+      requireHost(req);
+      const url = parseTarget(req.url);
+      if (req.method !== 'POST' || url.pathname !== '/invoke') {
+        sendJson(res, 404, { error: { code: 'not_found', message: 'path: the executor only answers POST /invoke' } }, FC_STATUS(404));
         return;
       }
+      options.refreshCredentials?.(req);
+      let body: unknown;
       try {
-        options.refreshCredentials?.(req);
-        let body: unknown;
-        try {
-          body = JSON.parse((await readBody(req, MAX_EVENT_BYTES)).toString('utf8'));
-        } catch {
-          // Not an OSS event: retrying would not help, so this is answered as handled.
-          logLine({ event: 'invoke', requestId, outcome: 'ignored', reason: 'malformed event' });
-          sendJson(res, 200, { outcomes: [] }, { 'x-fc-status': '200' });
-          return;
-        }
-        const outcomes: Array<{ runId: string; outcome: InvokeOutcome }> = [];
-        for (const runId of manifestRunIds(body)) {
-          outcomes.push({ runId, outcome: await handleRunEvent(deps, runId, requestId, options.shutdown) });
-        }
-        logLine({ event: 'invoke', requestId, outcomes, ms: Date.now() - started });
-        sendJson(res, 200, { outcomes }, { 'x-fc-status': '200' });
-      } catch (err) {
-        // Storage failed before the run could be closed: a function error makes FC retry, and the claim makes the
-        // retry safe.
-        logLine({ event: 'invoke_failed', requestId, error: err instanceof Error ? err.message : String(err), ms: Date.now() - started });
-        sendJson(res, 500, { error: { code: 'internal_error', message: 'invocation failed' } }, { 'x-fc-status': '404' });
+        body = JSON.parse((await readBody(req, MAX_EVENT_BYTES)).toString('utf8'));
+      } catch {
+        // Not an OSS event: retrying would not help, so this is answered as handled.
+        logLine({ event: 'invoke', requestId, outcome: 'ignored', reason: 'malformed event' });
+        sendJson(res, 200, { outcomes: [] }, FC_STATUS(200));
+        return;
       }
-    })();
+      const outcomes: Array<{ runId: string; outcome: InvokeOutcome }> = [];
+      for (const runId of manifestRunIds(body)) {
+        outcomes.push({ runId, outcome: await handleRunEvent(deps, runId, requestId, options.shutdown) });
+      }
+      logLine({ event: 'invoke', requestId, outcomes, ms: Date.now() - started });
+      sendJson(res, 200, { outcomes }, FC_STATUS(200));
+    } catch (err) {
+      if (err instanceof ApiError) {
+        sendJson(res, err.status, err.toBody(), FC_STATUS(err.status));
+        return;
+      }
+      // Storage failed before the run could be closed: a function error makes FC retry, and the claim makes the
+      // retry safe.
+      logLine({ event: 'invoke_failed', requestId, error: err instanceof Error ? err.message : String(err), ms: Date.now() - started });
+      sendJson(res, 500, { error: { code: 'internal_error', message: 'invocation failed' } }, FC_STATUS(500));
+    }
+  };
+  const server = http.createServer(SERVER_OPTIONS, (req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      process.stderr.write(`executor: request handler failed: ${err instanceof Error ? err.message : String(err)}\n`);
+      res.destroy();
+    });
   });
+  answerClientErrors(server, FC_STATUS(400));
+  return server;
 }
 
 export async function createExecutorDeps(env: NodeJS.ProcessEnv, buckets: Buckets): Promise<ExecutorDeps> {
