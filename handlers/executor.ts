@@ -5,10 +5,12 @@
  */
 import { randomUUID } from 'crypto';
 import * as http from 'http';
+import type * as net from 'net';
 import * as os from 'os';
 import { createSandbox, resolveInterpreter } from '../adapters/sandbox';
 import { PipeSpawner } from '../adapters/pipeSpawner';
 import { PtySpawner } from '../adapters/ptySpawner';
+import { rootPeerVerdict, type PeerVerdict } from '../adapters/socketPeer';
 import { ApiError } from '../core/apiError';
 import { ENV, intFromEnv, limitPolicyFromEnv } from '../core/config';
 import { systemClock } from '../core/ports';
@@ -16,6 +18,7 @@ import type { OssEvent } from '../core/protocol';
 import { runIdFromManifestKey } from '../core/protocol';
 import { handleRunEvent, type ExecutorDeps, type InvokeOutcome } from '../core/run';
 import { answerClientErrors, header, logLine, parseTarget, readBody, requireHost, sendJson, SERVER_OPTIONS } from './http';
+import { INVOKE_SECRET_ENV, INVOKE_SECRET_HEADER, LISTEN_HOST_ENV, secretMatches } from './invokeGate';
 import { bucketsFromEnv, type Buckets } from './stores';
 
 /** OSS events are small; anything bigger is not one. */
@@ -26,6 +29,10 @@ export interface ExecutorServerOptions {
   /** Aborted when the instance stops: runs in flight end as `killed` and are recorded. */
   shutdown?: AbortSignal;
   refreshCredentials?: Buckets['refreshCredentials'];
+  /** When set, every invocation must carry it in `x-pocketrun-invoke-secret` (the local trigger; see invokeGate.ts). */
+  invokeSecret?: string;
+  /** Whether a connection may be served at all; default: not when its other end is a local non-root socket. */
+  acceptPeer?: (socket: net.Socket) => PeerVerdict;
 }
 
 function manifestRunIds(body: unknown): string[] {
@@ -51,6 +58,13 @@ const FC_STATUS = (status: number) => ({ 'x-fc-status': status === 200 ? '200' :
 
 export function createExecutorServer(options: ExecutorServerOptions): http.Server {
   const { deps } = options;
+  const acceptPeer = options.acceptPeer ?? rootPeerVerdict;
+  // Judged once per connection, as it is accepted: the peer's socket is surely still open then.
+  const verdicts = new WeakMap<net.Socket, PeerVerdict>();
+  const refuse = (res: http.ServerResponse, requestId: string, message: string) => {
+    logLine({ event: 'invoke_refused', requestId, reason: message });
+    sendJson(res, 403, { error: { code: 'forbidden', message } }, { ...FC_STATUS(403), connection: 'close' });
+  };
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const started = Date.now();
     let requestId: string = randomUUID();
@@ -58,12 +72,18 @@ export function createExecutorServer(options: ExecutorServerOptions): http.Serve
     // the run on it) down.
     try {
       requestId = header(req, 'x-fc-request-id') ?? requestId;
+      const verdict = verdicts.get(req.socket) ?? acceptPeer(req.socket);
+      if (!verdict.ok) return refuse(res, requestId, `peer: ${verdict.reason}; only the platform may call the executor`);
       requireHost(req);
       const url = parseTarget(req.url);
       if (req.method !== 'POST' || url.pathname !== '/invoke') {
         sendJson(res, 404, { error: { code: 'not_found', message: 'path: the executor only answers POST /invoke' } }, FC_STATUS(404));
         return;
       }
+      if (options.invokeSecret !== undefined && !secretMatches(header(req, INVOKE_SECRET_HEADER), options.invokeSecret)) {
+        return refuse(res, requestId, `${INVOKE_SECRET_HEADER}: missing or wrong; only the platform's trigger may invoke the executor`);
+      }
+      // Only now: a refused caller must not get to swap the credentials the run in flight writes with.
       options.refreshCredentials?.(req);
       let body: unknown;
       try {
@@ -97,6 +117,7 @@ export function createExecutorServer(options: ExecutorServerOptions): http.Serve
       res.destroy();
     });
   });
+  server.on('connection', (socket: net.Socket) => verdicts.set(socket, acceptPeer(socket)));
   answerClientErrors(server, FC_STATUS(400));
   return server;
 }
@@ -127,12 +148,19 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<http.S
   const buckets = bucketsFromEnv(env);
   const deps = await createExecutorDeps(env, buckets);
   const shutdown = new AbortController();
-  const server = createExecutorServer({ deps, shutdown: shutdown.signal, refreshCredentials: buckets.refreshCredentials });
-  server.listen(Number(env[ENV.port] ?? 9000), () => {
+  const invokeSecret = env[INVOKE_SECRET_ENV] || undefined;
+  // Not inherited by anything this process starts (the sandbox builds its programs' environment from scratch anyway).
+  delete env[INVOKE_SECRET_ENV];
+  const server = createExecutorServer({ deps, shutdown: shutdown.signal, refreshCredentials: buckets.refreshCredentials, invokeSecret });
+  const onListening = () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : undefined;
     logLine({ event: 'listening', function: 'executor', port, isolation: deps.sandbox.isolation });
-  });
+  };
+  const port = Number(env[ENV.port] ?? 9000);
+  const host = env[LISTEN_HOST_ENV];
+  if (host) server.listen(port, host, onListening);
+  else server.listen(port, onListening);
   const stop = () => {
     shutdown.abort();
     server.close(() => process.exit(0));

@@ -4,10 +4,11 @@
  * (`instanceConcurrency: 1`) and replaces an instance that died.
  */
 import { spawn, type ChildProcess } from 'child_process';
-import { randomUUID } from 'crypto';
+import { randomBytes, randomUUID } from 'crypto';
 import * as http from 'http';
 import * as readline from 'readline';
 import type { OssEvent } from '../core/protocol';
+import { INVOKE_SECRET_ENV, INVOKE_SECRET_HEADER, LISTEN_HOST_ENV } from '../handlers/invokeGate';
 
 const START_TIMEOUT_MS = 15_000;
 
@@ -19,11 +20,18 @@ export interface ExecutorInstanceOptions {
 
 export class ExecutorInstance {
   private child: ChildProcess | null = null;
-  private port = 0;
+  private listenPort = 0;
+  /** Proves to the instance that an invocation comes from this trigger; a new one for every start. */
+  private secret = '';
   private exited: Promise<void> = Promise.resolve();
   busy = false;
 
   constructor(private readonly options: ExecutorInstanceOptions) {}
+
+  /** Where the instance listens (on 127.0.0.1); 0 before it started. */
+  get port(): number {
+    return this.listenPort;
+  }
 
   get pid(): number | undefined {
     return this.child?.pid;
@@ -35,9 +43,11 @@ export class ExecutorInstance {
 
   /** Starts the process and resolves once it listens (its first log line says where). */
   async start(): Promise<void> {
-    this.port = 0;
+    this.listenPort = 0;
+    this.secret = randomBytes(32).toString('base64url');
     const child = spawn(process.execPath, [this.options.entry], {
-      env: { ...this.options.env, PORT: '0' },
+      // Loopback only: nothing but this process needs to reach it (FC's instances listen on 0.0.0.0 for its proxy).
+      env: { ...this.options.env, PORT: '0', [LISTEN_HOST_ENV]: '127.0.0.1', [INVOKE_SECRET_ENV]: this.secret },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
@@ -51,11 +61,11 @@ export class ExecutorInstance {
         reject(new Error(`executor instance exited during start (code ${code}, signal ${signal})`));
       });
       lines.on('line', (line) => {
-        if (!this.port) {
+        if (!this.listenPort) {
           try {
             const record = JSON.parse(line) as { event?: string; port?: number };
             if (record.event === 'listening' && record.port) {
-              this.port = record.port;
+              this.listenPort = record.port;
               clearTimeout(timer);
               resolve();
               return;
@@ -79,7 +89,7 @@ export class ExecutorInstance {
       const req = http.request(
         {
           host: '127.0.0.1',
-          port: this.port,
+          port: this.listenPort,
           method: 'POST',
           path: '/invoke',
           headers: {
@@ -87,6 +97,7 @@ export class ExecutorInstance {
             'content-length': body.length,
             'x-fc-request-id': randomUUID(),
             'x-fc-control-path': '/invoke',
+            [INVOKE_SECRET_HEADER]: this.secret,
             // FC hands the role's STS credentials to every invocation; the local ones are placeholders, present
             // so that tests can prove a program never sees them.
             'x-fc-access-key-id': 'LOCAL-PLACEHOLDER-KEY-ID',
