@@ -61,27 +61,37 @@ export function createExecutorServer(options: ExecutorServerOptions): http.Serve
   const acceptPeer = options.acceptPeer ?? rootPeerVerdict;
   // Judged once per connection, as it is accepted: the peer's socket is surely still open then.
   const verdicts = new WeakMap<net.Socket, PeerVerdict>();
-  const refuse = (res: http.ServerResponse, requestId: string, message: string) => {
-    logLine({ event: 'invoke_refused', requestId, reason: message });
-    sendJson(res, 403, { error: { code: 'forbidden', message } }, { ...FC_STATUS(403), connection: 'close' });
-  };
+  const stopping = () => options.shutdown?.aborted === true;
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const started = Date.now();
     let requestId: string = randomUUID();
+    // A stopping instance closes each connection after its answer, so that the server's close completes as soon
+    // as the last run is recorded rather than when idle keep-alive connections time out.
+    const answer = (status: number, body: unknown, extra: Record<string, string> = {}) =>
+      sendJson(res, status, body, { ...FC_STATUS(status), ...(stopping() ? { connection: 'close' } : {}), ...extra });
+    const refuse = (message: string) => {
+      logLine({ event: 'invoke_refused', requestId, reason: message });
+      answer(403, { error: { code: 'forbidden', message } }, { connection: 'close' });
+    };
     // Everything that reads the request is inside the guard: a broken request must not take the instance (and
     // the run on it) down.
     try {
       requestId = header(req, 'x-fc-request-id') ?? requestId;
       const verdict = verdicts.get(req.socket) ?? acceptPeer(req.socket);
-      if (!verdict.ok) return refuse(res, requestId, `peer: ${verdict.reason}; only the platform may call the executor`);
+      if (!verdict.ok) return refuse(`peer: ${verdict.reason}; only the platform may call the executor`);
       requireHost(req);
       const url = parseTarget(req.url);
       if (req.method !== 'POST' || url.pathname !== '/invoke') {
-        sendJson(res, 404, { error: { code: 'not_found', message: 'path: the executor only answers POST /invoke' } }, FC_STATUS(404));
+        answer(404, { error: { code: 'not_found', message: 'path: the executor only answers POST /invoke' } });
         return;
       }
       if (options.invokeSecret !== undefined && !secretMatches(header(req, INVOKE_SECRET_HEADER), options.invokeSecret)) {
-        return refuse(res, requestId, `${INVOKE_SECRET_HEADER}: missing or wrong; only the platform's trigger may invoke the executor`);
+        return refuse(`${INVOKE_SECRET_HEADER}: missing or wrong; only the platform's trigger may invoke the executor`);
+      }
+      if (stopping()) {
+        // Not claimed, so not lost: a function error makes the caller deliver it again, to another instance.
+        answer(503, { error: { code: 'unavailable', message: 'instance: stopping; deliver the event elsewhere' } });
+        return;
       }
       // Only now: a refused caller must not get to swap the credentials the run in flight writes with.
       options.refreshCredentials?.(req);
@@ -91,7 +101,7 @@ export function createExecutorServer(options: ExecutorServerOptions): http.Serve
       } catch {
         // Not an OSS event: retrying would not help, so this is answered as handled.
         logLine({ event: 'invoke', requestId, outcome: 'ignored', reason: 'malformed event' });
-        sendJson(res, 200, { outcomes: [] }, FC_STATUS(200));
+        answer(200, { outcomes: [] });
         return;
       }
       const outcomes: Array<{ runId: string; outcome: InvokeOutcome }> = [];
@@ -99,16 +109,16 @@ export function createExecutorServer(options: ExecutorServerOptions): http.Serve
         outcomes.push({ runId, outcome: await handleRunEvent(deps, runId, requestId, options.shutdown) });
       }
       logLine({ event: 'invoke', requestId, outcomes, ms: Date.now() - started });
-      sendJson(res, 200, { outcomes }, FC_STATUS(200));
+      answer(200, { outcomes });
     } catch (err) {
       if (err instanceof ApiError) {
-        sendJson(res, err.status, err.toBody(), FC_STATUS(err.status));
+        answer(err.status, err.toBody());
         return;
       }
       // Storage failed before the run could be closed: a function error makes FC retry, and the claim makes the
       // retry safe.
       logLine({ event: 'invoke_failed', requestId, error: err instanceof Error ? err.message : String(err), ms: Date.now() - started });
-      sendJson(res, 500, { error: { code: 'internal_error', message: 'invocation failed' } }, FC_STATUS(500));
+      answer(500, { error: { code: 'internal_error', message: 'invocation failed' } });
     }
   };
   const server = http.createServer(SERVER_OPTIONS, (req, res) => {
@@ -161,13 +171,24 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<http.S
   const host = env[LISTEN_HOST_ENV];
   if (host) server.listen(port, host, onListening);
   else server.listen(port, onListening);
-  const stop = () => {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    // Only the first signal counts. When a whole process group or cgroup is signalled (Ctrl-C in a terminal,
+    // systemd's default KillMode, kill -TERM -<pgid>) this process gets it from there and again from the local
+    // platform that stops it; dying of the second would leave the run undisposed and unrecorded.
+    if (stopping) return;
+    stopping = true;
+    logLine({ event: 'stopping', signal });
     shutdown.abort();
+    // Exits 0 only once every invocation has answered, i.e. every run was killed, disposed and recorded.
     server.close(() => process.exit(0));
-    // Open invocations finish once their run is recorded; do not wait past the grace.
-    setTimeout(() => process.exit(0), SHUTDOWN_GRACE_MS).unref();
+    server.closeIdleConnections();
+    setTimeout(() => {
+      logLine({ event: 'stop_grace_expired', graceMs: SHUTDOWN_GRACE_MS });
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS).unref();
   };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
   return server;
 }

@@ -24,6 +24,8 @@ export class ExecutorInstance {
   /** Proves to the instance that an invocation comes from this trigger; a new one for every start. */
   private secret = '';
   private exited: Promise<void> = Promise.resolve();
+  private exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+  private delivering: OssEvent | null = null;
   busy = false;
 
   constructor(private readonly options: ExecutorInstanceOptions) {}
@@ -41,6 +43,19 @@ export class ExecutorInstance {
     return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
   }
 
+  /**
+   * The last process ended on its own terms: code 0 is what the executor exits with once every run it had was
+   * killed, disposed and recorded. Anything else (killed, crashed, gave up waiting) may have left a run behind.
+   */
+  get exitedCleanly(): boolean {
+    return this.exit !== null && this.exit.code === 0 && this.exit.signal === null;
+  }
+
+  /** The event of an invocation that has not succeeded (yet): what a dead instance may have left unrecorded. */
+  get unfinishedEvent(): OssEvent | null {
+    return this.delivering;
+  }
+
   /** Starts the process and resolves once it listens (its first log line says where). */
   async start(): Promise<void> {
     this.listenPort = 0;
@@ -51,7 +66,13 @@ export class ExecutorInstance {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
-    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    this.exit = null;
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code, signal) => {
+        this.exit = { code, signal };
+        resolve();
+      }),
+    );
     const lines = readline.createInterface({ input: child.stdout! });
     child.stderr!.on('data', (d: Buffer) => this.options.onLog?.(d.toString().trimEnd()));
     await new Promise<void>((resolve, reject) => {
@@ -85,7 +106,8 @@ export class ExecutorInstance {
    */
   invoke(event: OssEvent): Promise<boolean> {
     const body = Buffer.from(JSON.stringify(event));
-    return new Promise((resolve) => {
+    this.delivering = event;
+    return new Promise<boolean>((resolve) => {
       const req = http.request(
         {
           host: '127.0.0.1',
@@ -113,6 +135,9 @@ export class ExecutorInstance {
       );
       req.on('error', () => resolve(false));
       req.end(body);
+    }).then((ok) => {
+      if (ok && this.delivering === event) this.delivering = null;
+      return ok;
     });
   }
 
@@ -130,5 +155,10 @@ export class ExecutorInstance {
   async crash(): Promise<void> {
     this.child?.kill('SIGKILL');
     await this.exited;
+  }
+
+  /** A forced stop: no goodbye either; whoever forces it cleans up after the instance. */
+  kill(): Promise<void> {
+    return this.crash();
   }
 }
