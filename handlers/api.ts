@@ -10,7 +10,7 @@ import * as L from '../core/limits';
 import { systemClock } from '../core/ports';
 import { RunService } from '../core/runService';
 import { isObject, parseCreateRun, parseInput, parseJsonBody, parseOutputQuery, parseResize } from '../core/validate';
-import { header, logLine, readBody, sendJson } from './http';
+import { answerClientErrors, clipped, decodeSegment, header, logLine, parseTarget, readBody, requireHost, sendJson, SERVER_OPTIONS } from './http';
 import { bucketsFromEnv, type Buckets } from './stores';
 import PAGE from '../web/index.html';
 
@@ -131,59 +131,69 @@ export function createApiServer(options: ApiServerOptions): http.Server {
     };
   };
 
-  return http.createServer((req, res) => {
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const started = Date.now();
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const requestId = header(req, 'x-fc-request-id') ?? randomUUID();
-    const cors = corsHeaders(req);
-    const ctx: Ctx = {
-      req,
-      res,
-      url,
-      reply: (status, body) => sendJson(res, status, body, cors),
-      json: async () => parseJsonBody(await readBody(req, L.MAX_REQUEST_BODY_BYTES)),
-    };
+    let requestId: string = randomUUID();
     let routeName = 'unknown';
-    const done = () =>
-      log({ event: 'request', requestId, route: routeName, method: req.method, status: res.statusCode, ms: Date.now() - started, runId: ctx.runId });
-
-    void (async () => {
-      try {
-        options.refreshCredentials?.(req);
-        if (req.method === 'OPTIONS') {
-          res.writeHead(204, cors);
-          res.end();
-          return;
-        }
-        if (req.method === 'GET' && (url.pathname === '/' || url.pathname === '/index.html')) {
-          res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' });
-          res.end(PAGE);
-          routeName = 'page';
-          return;
-        }
-        const candidates = routes.filter((r) => r.pattern.test(url.pathname));
-        if (candidates.length === 0) throw notFound(`route ${url.pathname}`);
-        const route = candidates.find((r) => r.method === req.method);
-        if (!route) throw new ApiError(405, 'method_not_allowed', `method: ${req.method} is not allowed on ${url.pathname}`);
-        routeName = route.name;
-        if (options.tokenSha256 && route.name !== 'health' && !tokenMatches(req, options.tokenSha256)) {
-          throw new ApiError(401, 'unauthorized', 'authorization: a valid bearer token is required');
-        }
-        const params = route.pattern.exec(url.pathname)!.slice(1).map(decodeURIComponent);
-        if (params[0] !== undefined) ctx.runId = params[0];
-        await route.handle(ctx, ...params);
-      } catch (err) {
-        if (err instanceof ApiError) {
-          ctx.reply(err.status, err.toBody());
-        } else {
-          log({ event: 'error', requestId, route: routeName, error: err instanceof Error ? err.message : String(err) });
-          ctx.reply(500, { error: { code: 'internal_error', message: 'internal error; see the request id in the logs', requestId } });
-        }
-      } finally {
-        done();
+    let cors: Record<string, string> = {};
+    let ctx: Ctx | undefined;
+    // Everything that reads the request is inside the guard: nobody needs a token to send a broken one.
+    try {
+      requestId = header(req, 'x-fc-request-id') ?? requestId;
+      cors = corsHeaders(req);
+      options.refreshCredentials?.(req);
+      requireHost(req);
+      const url = parseTarget(req.url);
+      ctx = {
+        req,
+        res,
+        url,
+        reply: (status, body) => sendJson(res, status, body, cors),
+        json: async () => parseJsonBody(await readBody(req, L.MAX_REQUEST_BODY_BYTES)),
+      };
+      if (req.method === 'OPTIONS') {
+        res.writeHead(204, cors);
+        res.end();
+        return;
       }
-    })();
+      if (req.method === 'GET' && (url.pathname === '/' || url.pathname === '/index.html')) {
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' });
+        res.end(PAGE);
+        routeName = 'page';
+        return;
+      }
+      const candidates = routes.filter((r) => r.pattern.test(url.pathname));
+      if (candidates.length === 0) throw notFound(`route ${clipped(url.pathname)}`);
+      const route = candidates.find((r) => r.method === req.method);
+      if (!route) throw new ApiError(405, 'method_not_allowed', `method: ${clipped(String(req.method))} is not allowed on ${clipped(url.pathname)}`);
+      routeName = route.name;
+      if (options.tokenSha256 && route.name !== 'health' && !tokenMatches(req, options.tokenSha256)) {
+        throw new ApiError(401, 'unauthorized', 'authorization: a valid bearer token is required');
+      }
+      const params = route.pattern.exec(url.pathname)!.slice(1).map((p) => decodeSegment(p, url.pathname));
+      if (params[0] !== undefined) ctx.runId = params[0];
+      await route.handle(ctx, ...params);
+    } catch (err) {
+      if (err instanceof ApiError) {
+        sendJson(res, err.status, err.toBody(), cors);
+      } else {
+        log({ event: 'error', requestId, route: routeName, error: err instanceof Error ? err.message : String(err) });
+        sendJson(res, 500, { error: { code: 'internal_error', message: 'internal error; see the request id in the logs', requestId } }, cors);
+      }
+    } finally {
+      log({ event: 'request', requestId, route: routeName, method: req.method, status: res.statusCode, ms: Date.now() - started, runId: ctx?.runId });
+    }
+  };
+
+  const server = http.createServer(SERVER_OPTIONS, (req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      // Only a failure to answer or to log lands here; the connection is all that can still be closed.
+      process.stderr.write(`api: request handler failed: ${err instanceof Error ? err.message : String(err)}\n`);
+      res.destroy();
+    });
   });
+  answerClientErrors(server);
+  return server;
 }
 
 /**

@@ -5,17 +5,21 @@
  */
 import { randomUUID } from 'crypto';
 import * as http from 'http';
+import type * as net from 'net';
 import * as os from 'os';
 import { createSandbox } from '../adapters/sandbox/sandbox';
 import { resolveInterpreter } from '../adapters/sandbox/resolveInterpreter';
 import { PipeSpawner } from '../adapters/process/pipeSpawner';
 import { PtySpawner } from '../adapters/process/ptySpawner';
+import { rootPeerVerdict, type PeerVerdict } from '../adapters/process/socketPeer';
+import { ApiError } from '../core/apiError';
 import { ENV, intFromEnv, limitPolicyFromEnv } from '../core/config';
 import { systemClock } from '../core/ports';
 import type { OssEvent } from '../core/protocol';
 import { keys, runIdFromManifestKey } from '../core/protocol';
 import { handleRunEvent, type ExecutorDeps, type InvokeOutcome } from '../core/run';
-import { header, logLine, readBody, sendJson } from './http';
+import { answerClientErrors, header, logLine, parseTarget, readBody, requireHost, sendJson, SERVER_OPTIONS } from './http';
+import { INVOKE_SECRET_ENV, INVOKE_SECRET_HEADER, LISTEN_HOST_ENV, secretMatches } from './invokeGate';
 import { bucketsFromEnv, type Buckets } from './stores';
 
 /** OSS events are small; anything bigger is not one. */
@@ -26,6 +30,10 @@ export interface ExecutorServerOptions {
   /** Aborted when the instance stops: runs in flight end as `killed` and are recorded. */
   shutdown?: AbortSignal;
   refreshCredentials?: Buckets['refreshCredentials'];
+  /** When set, every invocation must carry it in `x-pocketrun-invoke-secret` (the local trigger; see invokeGate.ts). */
+  invokeSecret?: string;
+  /** Whether a connection may be served at all; default: not when its other end is a local non-root socket. */
+  acceptPeer?: (socket: net.Socket) => PeerVerdict;
   /** Called when the sandbox can no longer take runs: the process should go. */
   onUnusable?: () => void;
 }
@@ -35,55 +43,105 @@ function manifestRunIds(body: unknown): string[] {
   if (!Array.isArray(events)) return [];
   return events.flatMap((e) => {
     const key = e?.oss?.object?.key;
-    const id = typeof key === 'string' ? runIdFromManifestKey(decodeURIComponent(key)) : null;
+    const id = typeof key === 'string' ? runIdFromManifestKey(decodedKey(key)) : null;
     return id ? [id] : [];
   });
 }
 
+/** OSS events carry keys URL-encoded; a key that does not decode names no manifest (and must not throw). */
+function decodedKey(key: string): string {
+  try {
+    return decodeURIComponent(key);
+  } catch {
+    return '';
+  }
+}
+
+const FC_STATUS = (status: number) => ({ 'x-fc-status': status === 200 ? '200' : '404' });
+
 export function createExecutorServer(options: ExecutorServerOptions): http.Server {
   const { deps } = options;
-  return http.createServer((req, res) => {
-    const requestId = header(req, 'x-fc-request-id') ?? randomUUID();
+  const acceptPeer = options.acceptPeer ?? rootPeerVerdict;
+  // Judged once per connection, as it is accepted: the peer's socket is surely still open then.
+  const verdicts = new WeakMap<net.Socket, PeerVerdict>();
+  const stopping = () => options.shutdown?.aborted === true;
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const started = Date.now();
-    void (async () => {
-      if (req.method !== 'POST' || (req.url ?? '').split('?')[0] !== '/invoke') {
-        sendJson(res, 404, { error: { code: 'not_found', message: 'path: the executor only answers POST /invoke' } }, { 'x-fc-status': '404' });
+    let requestId: string = randomUUID();
+    // A stopping instance closes each connection after its answer, so that the server's close completes as soon
+    // as the last run is recorded rather than when idle keep-alive connections time out.
+    const answer = (status: number, body: unknown, extra: Record<string, string> = {}) =>
+      sendJson(res, status, body, { ...FC_STATUS(status), ...(stopping() ? { connection: 'close' } : {}), ...extra });
+    const refuse = (message: string) => {
+      logLine({ event: 'invoke_refused', requestId, reason: message });
+      answer(403, { error: { code: 'forbidden', message } }, { connection: 'close' });
+    };
+    // Everything that reads the request is inside the guard: a broken request must not take the instance (and
+    // the run on it) down.
+    try {
+      requestId = header(req, 'x-fc-request-id') ?? requestId;
+      const verdict = verdicts.get(req.socket) ?? acceptPeer(req.socket);
+      if (!verdict.ok) return refuse(`peer: ${verdict.reason}; only the platform may call the executor`);
+      requireHost(req);
+      const url = parseTarget(req.url);
+      if (req.method !== 'POST' || url.pathname !== '/invoke') {
+        answer(404, { error: { code: 'not_found', message: 'path: the executor only answers POST /invoke' } });
+        return;
+      }
+      if (options.invokeSecret !== undefined && !secretMatches(header(req, INVOKE_SECRET_HEADER), options.invokeSecret)) {
+        return refuse(`${INVOKE_SECRET_HEADER}: missing or wrong; only the platform's trigger may invoke the executor`);
+      }
+      if (stopping()) {
+        // Not claimed, so not lost: a function error makes the caller deliver it again, to another instance.
+        answer(503, { error: { code: 'unavailable', message: 'instance: stopping; deliver the event elsewhere' } });
         return;
       }
       if (!deps.sandbox.ready) {
-        // This instance cannot prove a clean cell for the next user: refuse (FC retries the event elsewhere) and
-        // leave, so that FC (or the local platform) replaces the instance.
+        // This instance cannot prove a clean cell for the next user: refuse (the event is delivered again,
+        // elsewhere) and leave, so that FC (or the local platform) replaces the instance.
         logLine({ event: 'invoke_refused', requestId, reason: 'sandbox not ready' });
-        sendJson(res, 503, { error: { code: 'unavailable', message: 'sandbox: no clean sandbox uid left on this instance' } }, { 'x-fc-status': '404' });
+        answer(503, { error: { code: 'unavailable', message: 'sandbox: too few clean sandbox uids left on this instance' } });
         options.onUnusable?.();
         return;
       }
+      // Only now: a refused caller must not get to swap the credentials the run in flight writes with.
+      options.refreshCredentials?.(req);
+      let body: unknown;
       try {
-        options.refreshCredentials?.(req);
-        let body: unknown;
-        try {
-          body = JSON.parse((await readBody(req, MAX_EVENT_BYTES)).toString('utf8'));
-        } catch {
-          // Not an OSS event: retrying would not help, so this is answered as handled.
-          logLine({ event: 'invoke', requestId, outcome: 'ignored', reason: 'malformed event' });
-          sendJson(res, 200, { outcomes: [] }, { 'x-fc-status': '200' });
-          return;
-        }
-        const outcomes: Array<{ runId: string; outcome: InvokeOutcome }> = [];
-        for (const runId of manifestRunIds(body)) {
-          outcomes.push({ runId, outcome: await handleRunEvent(deps, runId, requestId, options.shutdown) });
-        }
-        logLine({ event: 'invoke', requestId, outcomes, ms: Date.now() - started });
-        sendJson(res, 200, { outcomes }, { 'x-fc-status': '200' });
-        if (!deps.sandbox.ready) options.onUnusable?.();
-      } catch (err) {
-        // Storage failed before the run could be closed: a function error makes FC retry, and the claim makes the
-        // retry safe.
-        logLine({ event: 'invoke_failed', requestId, error: err instanceof Error ? err.message : String(err), ms: Date.now() - started });
-        sendJson(res, 500, { error: { code: 'internal_error', message: 'invocation failed' } }, { 'x-fc-status': '404' });
+        body = JSON.parse((await readBody(req, MAX_EVENT_BYTES)).toString('utf8'));
+      } catch {
+        // Not an OSS event: retrying would not help, so this is answered as handled.
+        logLine({ event: 'invoke', requestId, outcome: 'ignored', reason: 'malformed event' });
+        answer(200, { outcomes: [] });
+        return;
       }
-    })();
+      const outcomes: Array<{ runId: string; outcome: InvokeOutcome }> = [];
+      for (const runId of manifestRunIds(body)) {
+        outcomes.push({ runId, outcome: await handleRunEvent(deps, runId, requestId, options.shutdown) });
+      }
+      logLine({ event: 'invoke', requestId, outcomes, ms: Date.now() - started });
+      answer(200, { outcomes });
+      if (!deps.sandbox.ready) options.onUnusable?.();
+    } catch (err) {
+      if (err instanceof ApiError) {
+        answer(err.status, err.toBody());
+        return;
+      }
+      // Storage failed before the run could be closed: a function error makes FC retry, and the claim makes the
+      // retry safe.
+      logLine({ event: 'invoke_failed', requestId, error: err instanceof Error ? err.message : String(err), ms: Date.now() - started });
+      answer(500, { error: { code: 'internal_error', message: 'invocation failed' } });
+    }
+  };
+  const server = http.createServer(SERVER_OPTIONS, (req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      process.stderr.write(`executor: request handler failed: ${err instanceof Error ? err.message : String(err)}\n`);
+      res.destroy();
+    });
   });
+  server.on('connection', (socket: net.Socket) => verdicts.set(socket, acceptPeer(socket)));
+  answerClientErrors(server, FC_STATUS(400));
+  return server;
 }
 
 export async function createExecutorDeps(env: NodeJS.ProcessEnv, buckets: Buckets): Promise<ExecutorDeps> {
@@ -130,28 +188,50 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<http.S
   const buckets = bucketsFromEnv(env);
   const deps = await createExecutorDeps(env, buckets);
   const shutdown = new AbortController();
+  const invokeSecret = env[INVOKE_SECRET_ENV] || undefined;
+  // Not inherited by anything this process starts (the sandbox builds its programs' environment from scratch anyway).
+  delete env[INVOKE_SECRET_ENV];
   const report = { ...deps.sandbox.report(), executor: deps.executorId, at: new Date().toISOString() };
   // For /api/health: the API never meets an executor, so the newest one leaves its findings in the runs bucket.
   await deps.runs.put(keys.executorReport(), JSON.stringify(report), { contentType: 'application/json' }).catch((err: unknown) =>
     logLine({ event: 'report_failed', error: err instanceof Error ? err.message : String(err) }),
   );
-  let stopping = false;
-  const stop = () => {
-    if (stopping) return;
-    stopping = true;
-    shutdown.abort();
-    // Open invocations finish once their run is recorded; do not wait past the grace.
-    const exit = () => void deps.sandbox.close().finally(() => process.exit(0));
-    server.close(exit);
-    setTimeout(exit, SHUTDOWN_GRACE_MS).unref();
-  };
-  const server = createExecutorServer({ deps, shutdown: shutdown.signal, refreshCredentials: buckets.refreshCredentials, onUnusable: stop });
-  server.listen(Number(env[ENV.port] ?? 9000), () => {
+  const server = createExecutorServer({
+    deps,
+    shutdown: shutdown.signal,
+    refreshCredentials: buckets.refreshCredentials,
+    invokeSecret,
+    onUnusable: () => stop('SIGTERM'),
+  });
+  const onListening = () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : undefined;
     logLine({ event: 'listening', function: 'executor', port, ...report });
-  });
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  };
+  const port = Number(env[ENV.port] ?? 9000);
+  const host = env[LISTEN_HOST_ENV];
+  if (host) server.listen(port, host, onListening);
+  else server.listen(port, onListening);
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    // Only the first signal counts. When a whole process group or cgroup is signalled (Ctrl-C in a terminal,
+    // systemd's default KillMode, kill -TERM -<pgid>) this process gets it from there and again from the local
+    // platform that stops it; dying of the second would leave the run undisposed and unrecorded.
+    if (stopping) return;
+    stopping = true;
+    logLine({ event: 'stopping', signal });
+    shutdown.abort();
+    // Exits 0 only once every invocation has answered, i.e. every run was killed, disposed and recorded, and the
+    // sandbox has undone its mounts (a timer kept alive, so the process cannot drift out without that).
+    const exit = (code: number) => void deps.sandbox.close().finally(() => process.exit(code));
+    server.close(() => exit(0));
+    server.closeIdleConnections();
+    setTimeout(() => {
+      logLine({ event: 'stop_grace_expired', graceMs: SHUTDOWN_GRACE_MS });
+      exit(1);
+    }, SHUTDOWN_GRACE_MS);
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
   return server;
 }

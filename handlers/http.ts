@@ -1,6 +1,7 @@
 /** The small HTTP toolkit both function servers share. */
-import type { IncomingMessage, ServerResponse } from 'http';
-import { ApiError } from '../core/apiError';
+import type { IncomingMessage, Server, ServerResponse } from 'http';
+import type { Duplex } from 'stream';
+import { ApiError, badRequest, notFound } from '../core/apiError';
 
 /** Reads the whole body, refusing (413) past `maxBytes` without buffering the rest. */
 export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
@@ -31,7 +32,7 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (res.headersSent) return;
   const payload = Buffer.from(JSON.stringify(body));
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': String(payload.length), ...headers });
   res.end(payload);
 }
 
@@ -43,4 +44,78 @@ export function logLine(record: Record<string, unknown>): void {
 export function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
+}
+
+/** Paths echoed in error messages are cut here: the message names the path, it does not mirror 16 KiB of it. */
+const ECHO_MAX = 120;
+
+export function clipped(text: string): string {
+  return text.length > ECHO_MAX ? `${text.slice(0, ECHO_MAX)}…` : text;
+}
+
+/**
+ * The request target as a URL, or a 400. An origin-form target (`/path?query`) is always read as a path, so
+ * `//host/api/health` is the path `//host/api/health`, never a host (WHATWG's scheme-relative reading). An
+ * absolute-form target (RFC 9112 3.2.2, which servers must accept) must be a valid URL; anything else (`*`, `foo`)
+ * names nothing here.
+ */
+export function parseTarget(raw: string | undefined): URL {
+  const target = raw ?? '';
+  if (target.startsWith('/')) return new URL(`http://origin.invalid${target}`);
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(target)) {
+    try {
+      return new URL(target);
+    } catch {
+      // answered below
+    }
+    throw badRequest('target', `${JSON.stringify(clipped(target))} is not a valid absolute URL`);
+  }
+  throw badRequest('target', `expected a path starting with "/", got ${JSON.stringify(clipped(target))}`);
+}
+
+/**
+ * Node answers an HTTP/1.1 request without Host by itself, with an empty 400 (`requireHostHeader`); both servers
+ * turn that off and call this instead, so the answer has the JSON shape of every other one.
+ */
+export function requireHost(req: IncomingMessage): void {
+  if (req.httpVersionMajor === 1 && req.httpVersionMinor >= 1 && !req.headers.host) throw badRequest('host', 'an HTTP/1.1 request must carry a Host header');
+}
+
+/** Options both function servers are created with (see `requireHost`). */
+export const SERVER_OPTIONS = { requireHostHeader: false } as const;
+
+/** One path segment, percent-decoded; an escape that does not decode (`%ZZ`, cut UTF-8) means no such path: 404. */
+export function decodeSegment(segment: string, pathname: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw notFound(`route ${clipped(pathname)}`);
+  }
+}
+
+const CLIENT_ERROR_STATUS: Record<string, [number, string]> = {
+  HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large'],
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: [413, 'Payload Too Large'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout'],
+};
+
+/**
+ * Answers what Node's HTTP parser refuses (bytes that are no HTTP request, a NUL in the target, no Host) with the
+ * same JSON error shape as every other answer, then closes the connection: the parser cannot resynchronise.
+ */
+export function answerClientErrors(server: Server, extraHeaders: Record<string, string> = {}): void {
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    // A response already under way on this connection would be corrupted by a second one (Node's own rule).
+    const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse })._httpMessage;
+    if (err.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
+      socket.destroy();
+      return;
+    }
+    const [status, reason] = CLIENT_ERROR_STATUS[err.code ?? ''] ?? [400, 'Bad Request'];
+    const code = status === 400 ? 'invalid_request' : status === 408 ? 'timeout' : 'payload_too_large';
+    const message = status === 431 ? 'request: the request line and headers are larger than the server accepts' : `request: not a well-formed HTTP/1.1 request (${err.code ?? 'parse error'})`;
+    const body = JSON.stringify({ error: { code, message } });
+    const headers = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...extraHeaders, connection: 'close', 'content-length': String(Buffer.byteLength(body)) };
+    socket.end(`HTTP/1.1 ${status} ${reason}\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n${body}`);
+  });
 }

@@ -4,10 +4,11 @@
  * (`instanceConcurrency: 1`) and replaces an instance that died.
  */
 import { spawn, type ChildProcess } from 'child_process';
-import { randomUUID } from 'crypto';
+import { randomBytes, randomUUID } from 'crypto';
 import * as http from 'http';
 import * as readline from 'readline';
 import type { OssEvent } from '../core/protocol';
+import { INVOKE_SECRET_ENV, INVOKE_SECRET_HEADER, LISTEN_HOST_ENV } from '../handlers/invokeGate';
 
 const START_TIMEOUT_MS = 15_000;
 
@@ -19,11 +20,20 @@ export interface ExecutorInstanceOptions {
 
 export class ExecutorInstance {
   private child: ChildProcess | null = null;
-  private port = 0;
+  private listenPort = 0;
+  /** Proves to the instance that an invocation comes from this trigger; a new one for every start. */
+  private secret = '';
   private exited: Promise<void> = Promise.resolve();
+  private exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+  private delivering: OssEvent | null = null;
   busy = false;
 
   constructor(private readonly options: ExecutorInstanceOptions) {}
+
+  /** Where the instance listens (on 127.0.0.1); 0 before it started. */
+  get port(): number {
+    return this.listenPort;
+  }
 
   get pid(): number | undefined {
     return this.child?.pid;
@@ -33,15 +43,36 @@ export class ExecutorInstance {
     return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
   }
 
+  /**
+   * The last process ended on its own terms: code 0 is what the executor exits with once every run it had was
+   * killed, disposed and recorded. Anything else (killed, crashed, gave up waiting) may have left a run behind.
+   */
+  get exitedCleanly(): boolean {
+    return this.exit !== null && this.exit.code === 0 && this.exit.signal === null;
+  }
+
+  /** The event of an invocation that has not succeeded (yet): what a dead instance may have left unrecorded. */
+  get unfinishedEvent(): OssEvent | null {
+    return this.delivering;
+  }
+
   /** Starts the process and resolves once it listens (its first log line says where). */
   async start(): Promise<void> {
-    this.port = 0;
+    this.listenPort = 0;
+    this.secret = randomBytes(32).toString('base64url');
     const child = spawn(process.execPath, [this.options.entry], {
-      env: { ...this.options.env, PORT: '0' },
+      // Loopback only: nothing but this process needs to reach it (FC's instances listen on 0.0.0.0 for its proxy).
+      env: { ...this.options.env, PORT: '0', [LISTEN_HOST_ENV]: '127.0.0.1', [INVOKE_SECRET_ENV]: this.secret },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
-    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    this.exit = null;
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code, signal) => {
+        this.exit = { code, signal };
+        resolve();
+      }),
+    );
     const lines = readline.createInterface({ input: child.stdout! });
     child.stderr!.on('data', (d: Buffer) => this.options.onLog?.(d.toString().trimEnd()));
     await new Promise<void>((resolve, reject) => {
@@ -51,11 +82,11 @@ export class ExecutorInstance {
         reject(new Error(`executor instance exited during start (code ${code}, signal ${signal})`));
       });
       lines.on('line', (line) => {
-        if (!this.port) {
+        if (!this.listenPort) {
           try {
             const record = JSON.parse(line) as { event?: string; port?: number };
             if (record.event === 'listening' && record.port) {
-              this.port = record.port;
+              this.listenPort = record.port;
               clearTimeout(timer);
               resolve();
               return;
@@ -75,11 +106,12 @@ export class ExecutorInstance {
    */
   invoke(event: OssEvent): Promise<boolean> {
     const body = Buffer.from(JSON.stringify(event));
-    return new Promise((resolve) => {
+    this.delivering = event;
+    return new Promise<boolean>((resolve) => {
       const req = http.request(
         {
           host: '127.0.0.1',
-          port: this.port,
+          port: this.listenPort,
           method: 'POST',
           path: '/invoke',
           headers: {
@@ -87,6 +119,7 @@ export class ExecutorInstance {
             'content-length': body.length,
             'x-fc-request-id': randomUUID(),
             'x-fc-control-path': '/invoke',
+            [INVOKE_SECRET_HEADER]: this.secret,
             // FC hands the role's STS credentials to every invocation; the local ones are placeholders, present
             // so that tests can prove a program never sees them.
             'x-fc-access-key-id': 'LOCAL-PLACEHOLDER-KEY-ID',
@@ -102,6 +135,9 @@ export class ExecutorInstance {
       );
       req.on('error', () => resolve(false));
       req.end(body);
+    }).then((ok) => {
+      if (ok && this.delivering === event) this.delivering = null;
+      return ok;
     });
   }
 
@@ -119,5 +155,10 @@ export class ExecutorInstance {
   async crash(): Promise<void> {
     this.child?.kill('SIGKILL');
     await this.exited;
+  }
+
+  /** A forced stop: no goodbye either; whoever forces it cleans up after the instance. */
+  kill(): Promise<void> {
+    return this.crash();
   }
 }

@@ -13,8 +13,9 @@ import { createSandbox } from '../adapters/sandbox/sandbox';
 import { ENV, limitPolicyFromEnv } from '../core/config';
 import * as L from '../core/limits';
 import { systemClock, type Isolation } from '../core/ports';
-import { keys, MANIFEST_PREFIX, ossPutEvent, runIdFromManifestKey, RUNS_PREFIX } from '../core/protocol';
+import { keys, MANIFEST_PREFIX, ossPutEvent, runIdFromManifestKey, RUNS_PREFIX, type StatusDoc } from '../core/protocol';
 import { RunService } from '../core/runService';
+import { readJson } from '../core/storeJson';
 import { createApiServer } from '../handlers/api';
 import { AsyncInvoker } from './asyncInvoker';
 import { ExecutorInstance } from './executorInstance';
@@ -39,6 +40,8 @@ export interface LocalPlatformOptions {
   executorEntry?: string;
   /** Base of the async retry backoff. */
   retryBaseMs?: number;
+  /** Where the sandboxes make their run folders (default `<tmp>/pocketrun`). */
+  workRoot?: string;
   log?: (record: Record<string, unknown>) => void;
 }
 
@@ -48,8 +51,13 @@ export interface LocalPlatform {
   dataDir: string;
   instances: ExecutorInstance[];
   invoker: AsyncInvoker;
-  /** Kills runs in flight (recorded as killed), stops every process, releases the uids. */
+  /** Kills runs in flight (recorded as killed), stops every process, deletes what runs left, releases the uids. */
   stop(): Promise<void>;
+  /**
+   * The same, at once: the executor instances are killed instead of asked, and their leftovers (processes, run
+   * folders, unrecorded runs) are cleaned up from here. Resolves when `stop()` does.
+   */
+  kill(): Promise<void>;
 }
 
 function defaultExecutorEntry(): string {
@@ -87,8 +95,9 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   const uids: UidBlock = claimUidBlock(executorCount * UIDS_PER_INSTANCE);
   const cleanup: Array<() => Promise<void> | void> = [() => uids.release()];
   try {
+    const workRoot = path.resolve(options.workRoot ?? path.join(os.tmpdir(), 'pocketrun'));
     // Probe once which isolation this host gives, so every instance runs the same way and the banner says it.
-    const probe = await createSandbox({ isolation: options.isolation ?? 'auto', uidBase: uids.base, uidCount: 1, workRoot: path.join(os.tmpdir(), 'pocketrun-probe') });
+    const probe = await createSandbox({ isolation: options.isolation ?? 'auto', uidBase: uids.base, uidCount: 1, workRoot: `${workRoot}-probe` });
     const isolation = probe.isolation;
     await probe.close();
 
@@ -102,7 +111,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
           [ENV.isolation]: isolation,
           [ENV.sandboxUidBase]: String(uid),
           [ENV.sandboxUidCount]: String(UIDS_PER_INSTANCE),
-          [ENV.workRoot]: path.join(os.tmpdir(), 'pocketrun'),
+          [ENV.workRoot]: workRoot,
           [ENV.allowNetwork]: options.allowNetwork ? '1' : '0',
           // FC puts the role's credentials in the instance environment; so do we (placeholders), to prove the
           // sandbox never passes them on.
@@ -125,10 +134,11 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       // FC would discard the whole instance; here its sandboxed programs must be swept by hand.
       onInstanceDied: (instance) => sweepUids((instance as typeof instances[number]).uid),
     });
-    // Stopping an instance kills its run and records it, which ends the delivery the invoker waits for.
+    // Stopping an instance kills its run and records it, which ends the delivery the invoker waits for. An
+    // instance that did not get there (killed by a forced stop, crashed, out of grace) left its run to us.
     cleanup.push(async () => {
       await Promise.all([invoker.stop(), ...instances.map((i) => i.stop())]);
-      for (const i of instances) sweepUids(i.uid);
+      await Promise.all(instances.map((i) => (i.exitedCleanly ? sweepUids(i.uid) : recoverInstance(i, i.uid, workRoot, runs, log))));
     });
 
     // The OSS trigger: object-created events on the code bucket, filtered to manifests (prefix + suffix).
@@ -172,17 +182,68 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     const port = typeof address === 'object' && address ? address.port : 0;
 
     let stopping: Promise<void> | null = null;
+    const stop = () => (stopping ??= runCleanup(cleanup));
     return {
       url: `http://${options.host ?? '127.0.0.1'}:${port}`,
       isolation,
       dataDir,
       instances,
       invoker,
-      stop: () => (stopping ??= runCleanup(cleanup)),
+      stop,
+      kill: () => {
+        const stopped = stop();
+        for (const i of instances) void i.kill();
+        return stopped;
+      },
     };
   } catch (err) {
     await runCleanup(cleanup);
     throw err;
+  }
+}
+
+/** What a run records when the platform had to end it behind its executor's back. */
+const STOPPED_MESSAGE = 'the local platform was stopped';
+
+/**
+ * Cleans up after an instance that ended without disposing of its run: a sandbox made afresh over its uid sweeps
+ * the uid's processes, its run folder, its files in the shared folders and its IPC objects (what every executor
+ * does at start for a predecessor that died); then the run it was delivering, if it was claimed and never
+ * finished, is recorded as killed. An unclaimed one is left alone: it is delivered at the next start.
+ */
+async function recoverInstance(instance: ExecutorInstance, uid: number, workRoot: string, runs: FsObjectStore, log: (r: Record<string, unknown>) => void): Promise<void> {
+  try {
+    // A sandbox over the instance's range cleans every slot at start (what a dead executor left); closing it
+    // undoes its mounts.
+    await (await createSandbox({ isolation: 'uid', uidBase: uid, uidCount: UIDS_PER_INSTANCE, workRoot })).close();
+  } catch (err) {
+    log({ event: 'instance_sweep_failed', uid, error: err instanceof Error ? err.message : String(err) });
+    await sweepUids(uid);
+  }
+  const event = instance.unfinishedEvent;
+  for (const id of (event?.events ?? []).map((e) => runIdFromManifestKey(e.oss.object.key))) {
+    if (!id) continue;
+    try {
+      if (!(await runs.head(keys.claim(id)))) continue;
+      const status = await readJson<StatusDoc>(runs, keys.status(id));
+      if (status?.state === 'finished') continue;
+      const now = new Date();
+      const startedAt = status?.startedAt ?? now.toISOString();
+      const closed: StatusDoc = {
+        id,
+        state: 'finished',
+        executor: status?.executor ?? 'local-platform',
+        startedAt,
+        heartbeatAt: now.toISOString(),
+        finishedAt: now.toISOString(),
+        ...(status?.isolation ? { isolation: status.isolation } : {}),
+        result: { status: 'killed', exitCode: null, signal: null, wallMs: Math.max(0, now.getTime() - Date.parse(startedAt)), message: STOPPED_MESSAGE },
+      };
+      await runs.put(keys.status(id), JSON.stringify(closed), { contentType: 'application/json' });
+      log({ event: 'run_closed_at_stop', runId: id });
+    } catch (err) {
+      log({ event: 'run_close_failed', runId: id, error: err instanceof Error ? err.message : String(err) });
+    }
   }
 }
 
