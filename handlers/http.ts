@@ -111,11 +111,28 @@ export function answerClientErrors(server: Server, extraHeaders: Record<string, 
       socket.destroy();
       return;
     }
-    const [status, reason] = CLIENT_ERROR_STATUS[err.code ?? ''] ?? [400, 'Bad Request'];
-    const code = status === 400 ? 'invalid_request' : status === 408 ? 'timeout' : 'payload_too_large';
-    const message = status === 431 ? 'request: the request line and headers are larger than the server accepts' : `request: not a well-formed HTTP/1.1 request (${err.code ?? 'parse error'})`;
-    const body = JSON.stringify({ error: { code, message } });
-    const headers = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...extraHeaders, connection: 'close', 'content-length': String(Buffer.byteLength(body)) };
-    socket.end(`HTTP/1.1 ${status} ${reason}\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n${body}`);
+    // A pipelined bad request behind a good one still being answered (an async handler): answer it afterwards, so
+    // the good answer is not lost.
+    if (inFlight && !inFlight.writableFinished) {
+      inFlight.once('finish', () => answerClientError(err, socket, extraHeaders));
+      inFlight.once('close', () => {
+        if (!inFlight.writableFinished) socket.destroy();
+      });
+      return;
+    }
+    answerClientError(err, socket, extraHeaders);
   });
+}
+
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex, extraHeaders: Record<string, string>): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, reason] = CLIENT_ERROR_STATUS[err.code ?? ''] ?? [400, 'Bad Request'];
+  const code = status === 400 ? 'invalid_request' : status === 408 ? 'timeout' : 'payload_too_large';
+  const message = status === 431 ? 'request: the request line and headers are larger than the server accepts' : `request: not a well-formed HTTP/1.1 request (${err.code ?? 'parse error'})`;
+  const body = JSON.stringify({ error: { code, message } });
+  const headers = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...extraHeaders, connection: 'close', 'content-length': String(Buffer.byteLength(body)) };
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n${body}`);
 }

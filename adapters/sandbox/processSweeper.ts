@@ -13,6 +13,9 @@ import { systemTools, type Tools } from '../process/systemTools';
 import { identitiesOfUids, processesOfUids, readIdentity, type ProcIdentity } from '../process/procfs';
 import { runAsUid } from './runAsUid';
 
+/** After a round that had to kill, how long the uid must stay empty before it counts as gone. */
+const CONFIRM_EMPTY_MS = 20;
+
 /** How long an orderly end gets to unwind (the run head kills and reaps; bwrap's monitor exits). */
 const UNWIND_MS = 500;
 
@@ -68,6 +71,11 @@ export async function killProcessesOf(
     // Dying takes a moment (the kernel frees memory, parents reap); back off a little each round.
     await sleep(Math.min(2 + round * 2, 25));
     found = processesOfUids(targets);
+    // Something had to be killed here, so something may be starting them: one empty scan is a moment, not proof.
+    if (found.size === 0) {
+      await sleep(CONFIRM_EMPTY_MS);
+      found = processesOfUids(targets);
+    }
   }
   return { survivors: found, rounds: round };
 }

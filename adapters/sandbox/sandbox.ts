@@ -205,6 +205,7 @@ function positiveInt(name: string, value: number): number {
 
 class ProcessSandbox implements Sandbox {
   private cleaner!: SlotCleanOptions;
+  private readonly cleanUps = new Set<Promise<void>>();
   private retired = 0;
 
   constructor(
@@ -241,6 +242,8 @@ class ProcessSandbox implements Sandbox {
   }
 
   async close(): Promise<void> {
+    // A clean-up still under way (a run disposed as the instance stops) would mount its slot again after this.
+    await Promise.all([...this.cleanUps]);
     if (!this.cleaner.tmpfs) return;
     const uids = this.pool.all();
     await killProcessesOf(this.tools, uids);
@@ -323,7 +326,13 @@ class ProcessSandbox implements Sandbox {
     return { spawn, onLimit, dispose };
   }
 
-  private async cleanUp(slot: Slot): Promise<void> {
+  private cleanUp(slot: Slot): Promise<void> {
+    const done = this.cleanUpNow(slot).finally(() => this.cleanUps.delete(done));
+    this.cleanUps.add(done);
+    return done;
+  }
+
+  private async cleanUpNow(slot: Slot): Promise<void> {
     // Processes first: once none is left, nothing of the uid races the clean-up.
     const outcome = await killProcessesOf(this.tools, [slot.uid]);
     const survivors = outcome.survivors.get(slot.uid) ?? [];

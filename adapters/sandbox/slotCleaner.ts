@@ -143,7 +143,9 @@ while (@ARGV) {
   my $moved = 0;
   my $mountFailed = 0;
   # MNT_DETACH (2): every file of the run's tmpfs goes with it; EINVAL when nothing is mounted there.
-  syscall(NR_UMOUNT2, $dir, 2);
+  # Every layer, should two clean-ups ever have stacked mounts there.
+  my $layers = 0;
+  $layers++ while $layers < 64 && syscall(NR_UMOUNT2, $dir, 2) == 0;
   my @st = lstat($dir);
   my $reuse = @st && -d _ && $st[4] == 0 && !($code & 1);
   if ($reuse && $tmpfs) {

@@ -2,6 +2,7 @@
  * `npm run build` makes self-contained function folders: copied away from the repository (no node_modules
  * above them to fall back on), each starts as FC would start it and answers on its port.
  */
+import { stopChild } from '../support/stopChild';
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -23,7 +24,7 @@ async function startCopy(name: string, env: Record<string, string>): Promise<{ p
       if (rec.event === 'listening') resolve(rec.port ?? 0);
     });
   });
-  return { port, dir, stop: () => child.kill('SIGKILL') };
+  return { port, dir, stop: () => stopChild(child) };
 }
 
 test('the executor bundle loads node-pty from its own folder and serves POST /invoke', async () => {
@@ -39,7 +40,7 @@ test('the executor bundle loads node-pty from its own folder and serves POST /in
     const wrong = await fetch(`http://127.0.0.1:${exe.port}/elsewhere`);
     expect(wrong.status).toBe(404);
   } finally {
-    exe.stop();
+    await exe.stop();
     uids.release();
     fs.rmSync(exe.dir, { recursive: true, force: true });
     fs.rmSync(data, { recursive: true, force: true });
@@ -57,7 +58,7 @@ test('the API bundle serves the page and the API on its own', async () => {
     const created = await fetch(`${base}/api/runs`, { method: 'POST', body: JSON.stringify({ code: 'print(1)' }) });
     expect(created.status).toBe(201);
   } finally {
-    api.stop();
+    await api.stop();
     fs.rmSync(api.dir, { recursive: true, force: true });
     fs.rmSync(data, { recursive: true, force: true });
   }

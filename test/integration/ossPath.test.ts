@@ -5,6 +5,7 @@
  * OSS trigger by posting the object-created event to the executor's `POST /invoke` with fresh `x-fc-*` credential
  * headers, which the executor must use.
  */
+import { stopChild } from '../support/stopChild';
 import { spawn, type ChildProcess } from 'child_process';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
@@ -82,7 +83,7 @@ beforeAll(async () => {
 }, 30_000);
 
 afterAll(async () => {
-  for (const c of children) c.kill('SIGKILL');
+  await Promise.all(children.map((c) => stopChild(c)));
   uids?.release();
   router?.close();
   await code?.close();
