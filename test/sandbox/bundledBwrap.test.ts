@@ -11,7 +11,6 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as readline from 'readline';
-import type { RunLimits } from '../../core/protocol';
 import { bwrapCandidates, SYSTEM_BWRAPS, bwrapProblem } from '../../adapters/sandbox/bwrapBinary';
 import { PtySpawner } from '../../adapters/process/ptySpawner';
 import { createSandbox } from '../../adapters/sandbox/sandbox';
@@ -19,6 +18,7 @@ import { deterministicZip } from '../../infra/deterministicZip';
 import { claimUidBlock } from '../../local/uidBlock';
 import { BUNDLED_BWRAP, BWRAP_BINARY, ROOT } from '../../scripts/bundles';
 import { watchOutput } from '../support/watchOutput';
+import { SANDBOX_TEST_LIMITS } from '../support/sandboxLimits';
 
 const EXECUTOR_BUNDLE = path.join(ROOT, 'dist', 'executor');
 const IN_BUNDLE = path.join(EXECUTOR_BUNDLE, BUNDLED_BWRAP);
@@ -40,16 +40,7 @@ afterAll(() => {
   if (deployed) fs.rmSync(deployed, { recursive: true, force: true });
 });
 
-const LIMITS: RunLimits = {
-  timeoutMs: 30_000,
-  outputBytes: 1 << 20,
-  memoryBytes: 512 * 1024 * 1024,
-  cpuMs: 20_000,
-  processes: 32,
-  fileBytes: 8 * 1024 * 1024,
-  openFiles: 128,
-  diskBytes: 64 * 1024 * 1024,
-};
+const LIMITS = SANDBOX_TEST_LIMITS;
 
 function requireBuilt(file: string): void {
   if (!fs.existsSync(file)) throw new Error(`${file} is missing: run scripts/build-bwrap.sh (then the bundles) first`);

@@ -11,29 +11,20 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import type { ExitInfo, PreparedSandbox, Sandbox, SandboxRequest, SpawnedProcess } from '../../core/ports';
-import type { RunLimits } from '../../core/protocol';
 import { PtySpawner } from '../../adapters/process/ptySpawner';
 import { checkedFilePaths, createSandbox, SANDBOX_DENY_GID } from '../../adapters/sandbox/sandbox';
 import { resolveInterpreter } from '../../adapters/sandbox/resolveInterpreter';
 import { processesOfUids } from '../../adapters/process/procfs';
 import { UidPool } from '../../adapters/sandbox/uidPool';
 import { claimUidBlock, type UidBlock } from '../../local/uidBlock';
+import { SANDBOX_TEST_LIMITS } from '../support/sandboxLimits';
 import { watchOutput } from '../support/watchOutput';
 
 const PY = '/usr/bin/python3';
 const SECRET = `TEST-SECRET-${process.pid}-${Date.now()}`;
 const spawner = new PtySpawner();
 
-const LIMITS: RunLimits = {
-  timeoutMs: 30_000,
-  outputBytes: 1 << 20,
-  memoryBytes: 512 * 1024 * 1024,
-  cpuMs: 20_000,
-  processes: 32,
-  fileBytes: 8 * 1024 * 1024,
-  openFiles: 128,
-  diskBytes: 64 * 1024 * 1024,
-};
+const LIMITS = SANDBOX_TEST_LIMITS;
 
 /** Why bubblewrap cannot run here as an unprivileged uid, or null when it can. */
 function bwrapUnusable(): string | null {
