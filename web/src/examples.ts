@@ -39,7 +39,7 @@ export const SEED_EXAMPLES: Example[] = [
       'import time',
       '',
       "for colour in range(31, 37):",
-      "    print(f'\\033[{colour}mcolour {colour}\\033[0m', end='  ')",
+      "    print(f'\\033[{colour}mcolour {colour}\\033[0m', end=' ')",
       'print()',
       'for i in range(21):',
       "    print(f'\\r[{\"#\" * i}{\".\" * (20 - i)}] {i * 5:3d}%', end='', flush=True)",
@@ -67,7 +67,8 @@ export function examplesFor(languages: LanguageInfo[]): Example[] {
   const ids = new Set(languages.map((l) => l.id));
   const seed = SEED_EXAMPLES.filter((e) => ids.has(e.language));
   const hellos = languages
-    .filter((l) => l.hello)
+    // Python's is the seed's first example already.
+    .filter((l) => l.hello && !(l.id === 'python' && seed.some((e) => e.id === 'hello')))
     .map((l) => ({ id: `hello-${l.id}`, title: `Hello world in ${l.name}`, description: l.version ? `${l.name} ${l.version}` : l.name, language: l.id, code: l.hello }));
   return [...seed, ...hellos];
 }

@@ -60,7 +60,8 @@ const picker = $<HTMLSelectElement>('language');
 // row and the input line sit right above the keyboard and nothing is hidden under it.
 function fitViewport(): void {
   const vv = window.visualViewport;
-  if (!vv) return;
+  // Pinch-zoomed: the visual viewport is a magnified part of the page, not the room left by a keyboard.
+  if (!vv || Math.abs(vv.scale - 1) > 0.01) return;
   app.style.height = `${Math.round(vv.height)}px`;
   app.style.transform = vv.offsetTop > 0 ? `translateY(${Math.round(vv.offsetTop)}px)` : '';
 }
@@ -76,7 +77,11 @@ function toast(message: string): void {
   el.textContent = message;
   el.classList.add('shown');
   clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => el.classList.remove('shown'), 2500);
+  toastTimer = setTimeout(hideToast, 2500);
+}
+function hideToast(): void {
+  clearTimeout(toastTimer);
+  $('toast').classList.remove('shown');
 }
 
 /* ---------- the API and its token ---------- */
@@ -221,7 +226,7 @@ function setMode(mode: 'idle' | 'starting' | 'running'): void {
   const inputOn = mode === 'running';
   stdin.disabled = !inputOn;
   sendButton.disabled = !inputOn;
-  stdin.placeholder = inputOn ? 'Input for the program; Enter sends it' : 'Run the program to type its input here';
+  stdin.placeholder = inputOn ? 'Input · Enter sends it' : 'Input, once running';
   document.querySelectorAll<HTMLButtonElement>('#keys button.control').forEach((b) => (b.disabled = !inputOn));
   if (mode === 'idle') {
     clearInterval(ticker);
@@ -237,7 +242,10 @@ function startTicker(): void {
 }
 
 function showConnection(problem: { message: string; retryInMs: number } | null): void {
-  connEl.textContent = problem ? `reconnecting… (${problem.message})` : '';
+  // Short enough for a phone's status line; the reason is in the tooltip (and for screen readers).
+  connEl.textContent = problem ? 'reconnecting…' : '';
+  connEl.title = problem ? `${problem.message}; the run goes on, and its output is kept` : '';
+  connEl.setAttribute('aria-label', problem ? `reconnecting: ${problem.message}` : '');
   connEl.classList.toggle('shown', problem !== null);
 }
 
@@ -248,6 +256,7 @@ async function run(): Promise<void> {
   const language = editor.currentLanguage;
   const code = editor.code;
   setMode('starting');
+  hideToast();
   terminal.reset();
   showConnection(null);
   elapsedEl.textContent = '';
@@ -491,18 +500,27 @@ $('copy').addEventListener('click', () => {
 // For the tests and the curious, from the console: what the program printed and what the screen shows.
 declare global {
   interface Window {
-    pocketrun?: { transcript(): string; screen(): string[]; code(): string; language(): string; runId(): string | null };
+    pocketrun?: {
+      transcript(): string;
+      screen(): string[];
+      size(): { cols: number; rows: number };
+      code(): string;
+      language(): string;
+      runId(): string | null;
+    };
   }
 }
 window.pocketrun = {
   transcript: () => terminal.transcript,
   screen: () => terminal.lines(),
+  size: () => terminal.size,
   code: () => editor.code,
   language: () => editor.currentLanguage,
   runId: () => session?.id ?? null,
 };
 
 async function start(): Promise<void> {
+  setMode('idle');
   const runtimes: Promise<Runtime[] | null> = api.runtimes();
   const shared = location.hash ? await decodeShare(location.hash) : null;
   const wanted = shared?.language ?? store.get(KEY.language) ?? 'python';
