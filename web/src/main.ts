@@ -251,8 +251,12 @@ function showConnection(problem: { message: string; retryInMs: number } | null):
 
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
+/** Stop was pressed while the run was being created: kill it as soon as it has an id. */
+let stopOnStart = false;
+
 async function run(): Promise<void> {
   if (runButton.dataset.mode !== 'run') return;
+  stopOnStart = false;
   const language = editor.currentLanguage;
   const code = editor.code;
   setMode('starting');
@@ -290,6 +294,7 @@ async function run(): Promise<void> {
   });
   session = current;
   current.startedWith(size.cols, size.rows);
+  if (stopOnStart) void current.kill();
   setMode('running');
   setStatus('queued', 'queued');
   terminal.focus();
@@ -310,10 +315,9 @@ async function run(): Promise<void> {
 }
 
 function stop(): void {
-  if (session && !session.finished) {
-    setStatus('stopping…', 'stopping');
-    void session.kill();
-  }
+  setStatus('stopping…', 'stopping');
+  if (session && !session.finished) void session.kill();
+  else stopOnStart = true;
 }
 
 runButton.addEventListener('click', () => (runButton.dataset.mode === 'run' ? void run() : stop()));
