@@ -245,14 +245,20 @@ describe('on a phone (360×740, touch)', () => {
 
   test('the network is cut and restored mid-run: the output is complete and not doubled', async () => {
     const { context, page, problems } = await open('phone', { allow: [/ERR_INTERNET_DISCONNECTED/, /net::ERR_/] });
-    await setCode(page, "import time\nfor i in range(1, 41):\n    print(f'line {i}', flush=True)\n    time.sleep(0.1)\n");
+    // Steady output, then a pause (a long poll waiting on the server), then more.
+    await setCode(page, "import time\nfor i in range(1, 41):\n    print(f'line {i}', flush=True)\n    time.sleep(2 if i == 20 else 0.1)\n");
     await page.click('#run');
     await waitForScreen(page, 'line 5');
     await context.setOffline(true);
     await page.waitForFunction(() => /reconnecting/.test(document.querySelector('#conn')!.textContent!), undefined, { timeout: 15_000 });
     await shot(page, 'phone-reconnecting');
-    // The program goes on printing meanwhile (and ends): all of it is waiting in the bucket.
-    await page.waitForTimeout(2_500);
+    // The program goes on printing meanwhile: all of it is waiting in the bucket.
+    await page.waitForTimeout(1_000);
+    await context.setOffline(false);
+    // Cut again while a long poll is held open by the server.
+    await waitForScreen(page, 'line 20');
+    await context.setOffline(true);
+    await page.waitForTimeout(1_500);
     await context.setOffline(false);
     await waitForStatus(page, 'ok');
     const lines = Array.from({ length: 40 }, (_, i) => `line ${i + 1}`);

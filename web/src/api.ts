@@ -59,10 +59,33 @@ export interface ApiOptions {
   fetch?: typeof fetch;
 }
 
-function timeoutSignal(ms: number): { signal: AbortSignal; done(): void } {
+export interface RequestOptions {
+  body?: unknown;
+  timeoutMs?: number;
+  /** false for requests made on the page's own behalf (loading), which should not interrupt anyone. */
+  askToken?: boolean;
+  /** Abandons the request (a TransientError): e.g. a connection that went dead while the network changed. */
+  signal?: AbortSignal;
+}
+
+function timeoutSignal(ms: number, outer?: AbortSignal): { signal: AbortSignal; timedOut(): boolean; done(): void } {
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), ms);
-  return { signal: controller.signal, done: () => clearTimeout(timer) };
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, ms);
+  const abort = () => controller.abort();
+  outer?.addEventListener('abort', abort);
+  if (outer?.aborted) abort();
+  return {
+    signal: controller.signal,
+    timedOut: () => timedOut,
+    done: () => {
+      clearTimeout(timer);
+      outer?.removeEventListener('abort', abort);
+    },
+  };
 }
 
 export class Api {
@@ -70,14 +93,14 @@ export class Api {
 
   constructor(private readonly options: ApiOptions) {}
 
-  /** `askToken`: false for requests made on the page's own behalf (loading), which should not interrupt anyone. */
-  async request<T>(method: 'GET' | 'POST', path: string, body?: unknown, timeoutMs = 30_000, askToken = true): Promise<T> {
+  async request<T>(method: 'GET' | 'POST', path: string, options: RequestOptions = {}): Promise<T> {
+    const { body, timeoutMs = 30_000, askToken = true } = options;
     for (let attempt = 0; ; attempt++) {
       const headers: Record<string, string> = {};
       if (body !== undefined) headers['content-type'] = 'application/json';
       const token = this.options.getToken();
       if (token) headers.authorization = `Bearer ${token}`;
-      const timer = timeoutSignal(timeoutMs);
+      const timer = timeoutSignal(timeoutMs, options.signal);
       let res: Response;
       let text: string;
       try {
@@ -91,7 +114,7 @@ export class Api {
         // Read the whole body inside the try: a connection cut mid-answer is a transient failure too.
         text = await res.text();
       } catch (err) {
-        throw new TransientError(timer.signal.aborted ? 'no answer in time' : 'network error');
+        throw new TransientError(timer.timedOut() ? 'no answer in time' : timer.signal.aborted ? 'connection dropped' : 'network error');
       } finally {
         timer.done();
       }
@@ -118,30 +141,31 @@ export class Api {
   }
 
   createRun(body: { language: string; code: string; cols: number; rows: number }): Promise<{ id: string }> {
-    return this.request('POST', '/api/runs', body);
+    return this.request('POST', '/api/runs', { body });
   }
 
-  output(id: string, offset: number, waitMs: number): Promise<OutputChunk> {
+  output(id: string, offset: number, waitMs: number, signal?: AbortSignal): Promise<OutputChunk> {
     // base64: the bytes as the program wrote them; the terminal decodes UTF-8 as a stream.
-    return this.request('GET', `/api/runs/${encodeURIComponent(id)}/output?offset=${offset}&waitMs=${waitMs}&encoding=base64`, undefined, waitMs + 15_000);
+    const path = `/api/runs/${encodeURIComponent(id)}/output?offset=${offset}&waitMs=${waitMs}&encoding=base64`;
+    return this.request('GET', path, { timeoutMs: waitMs + 15_000, signal });
   }
 
   input(id: string, data: string): Promise<unknown> {
-    return this.request('POST', `/api/runs/${encodeURIComponent(id)}/input`, { data });
+    return this.request('POST', `/api/runs/${encodeURIComponent(id)}/input`, { body: { data } });
   }
 
   kill(id: string): Promise<unknown> {
-    return this.request('POST', `/api/runs/${encodeURIComponent(id)}/kill`, {});
+    return this.request('POST', `/api/runs/${encodeURIComponent(id)}/kill`, { body: {} });
   }
 
   resize(id: string, cols: number, rows: number): Promise<unknown> {
-    return this.request('POST', `/api/runs/${encodeURIComponent(id)}/resize`, { cols, rows });
+    return this.request('POST', `/api/runs/${encodeURIComponent(id)}/resize`, { body: { cols, rows } });
   }
 
   /** The languages the server runs, or null when it does not say (no `GET /api/runtimes` yet: 404). */
   async runtimes(): Promise<Runtime[] | null> {
     try {
-      const list = await this.request<unknown>('GET', '/api/runtimes', undefined, 10_000, false);
+      const list = await this.request<unknown>('GET', '/api/runtimes', { timeoutMs: 10_000, askToken: false });
       if (!Array.isArray(list)) return null;
       return list.filter((r): r is Runtime => typeof r === 'object' && r !== null && typeof (r as Runtime).language === 'string');
     } catch {

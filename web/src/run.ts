@@ -33,24 +33,28 @@ export function decodeBase64(data: string): Uint8Array {
   return bytes;
 }
 
-/** Waits `ms`, or less when the browser comes back online or `wake` is called. */
+/** Waits `ms`, or less if `wake` is called meanwhile (or was, since the last wait). */
 class Pause {
   private wakeUp: (() => void) | null = null;
+  private woken = false;
   wait(ms: number): Promise<void> {
+    if (this.woken) {
+      this.woken = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
-        window.removeEventListener('online', done);
         this.wakeUp = null;
         resolve();
       };
       const timer = setTimeout(done, ms);
-      window.addEventListener('online', done);
       this.wakeUp = done;
     });
   }
   wake(): void {
-    this.wakeUp?.();
+    if (this.wakeUp) this.wakeUp();
+    else this.woken = true;
   }
 }
 
@@ -71,13 +75,34 @@ export class RunSession {
     private readonly events: RunEvents,
   ) {}
 
-  /** Follows the output until the run ends; resolves with its result. Rejects only if the API refuses (e.g. 404). */
+  /**
+   * Follows the output until the run ends; resolves with its result. Rejects only if the API refuses (e.g. 404).
+   * When the browser is back online, the request in flight is dropped and a new one made at once: after a network
+   * change the old connection is often dead without saying so, and would only fail at its timeout.
+   */
   async follow(): Promise<RunResult> {
+    let poll: AbortController | undefined;
+    const online = () => {
+      poll?.abort();
+      this.pause.wake();
+      this.inputPause.wake();
+    };
+    window.addEventListener('online', online);
+    try {
+      return await this.poll((controller) => (poll = controller));
+    } finally {
+      window.removeEventListener('online', online);
+    }
+  }
+
+  private async poll(current: (controller: AbortController) => void): Promise<RunResult> {
     let failures = 0;
     for (;;) {
       let chunk: OutputChunk;
       try {
-        chunk = await this.api.output(this.id, this.offset, LONG_POLL_MS);
+        const controller = new AbortController();
+        current(controller);
+        chunk = await this.api.output(this.id, this.offset, LONG_POLL_MS, controller.signal);
       } catch (err) {
         if (err instanceof ApiRefusal) throw err;
         failures++;
