@@ -193,6 +193,18 @@ describe('on a phone (360×740, touch)', () => {
     await context.close();
   });
 
+  test("the seed's broken print shows Python's own error", async () => {
+    const { context, page, problems } = await open('phone');
+    await pickExample(page, 'broken');
+    expect(await page.evaluate(() => window.pocketrun!.code())).toBe("print('HELLO WORLD)\n");
+    await page.click('#run');
+    await waitForStatus(page, 'runtime_error');
+    expect((await screen(page)).join('\n')).toMatch(/SyntaxError: (unterminated string literal|EOL while scanning string literal)/);
+    expect(await page.textContent('#status')).toMatch(/^error · exit 1 · /);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
   test('Stop ends a long loop; ^C on the key row interrupts it', async () => {
     const { context, page, problems } = await open('phone');
     await pickExample(page, 'loop');
