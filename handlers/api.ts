@@ -12,7 +12,7 @@ import { RunService } from '../core/runService';
 import { isObject, parseCreateRun, parseInput, parseJsonBody, parseOutputQuery, parseResize } from '../core/validate';
 import { answerClientErrors, clipped, decodeSegment, header, logLine, parseTarget, readBody, requireHost, sendJson, SERVER_OPTIONS } from './http';
 import { bucketsFromEnv, type Buckets } from './stores';
-import PAGE from '../web/index.html';
+import { servePage } from '../web/serve';
 
 export interface ApiServerOptions {
   service: RunService;
@@ -156,9 +156,7 @@ export function createApiServer(options: ApiServerOptions): http.Server {
         res.end();
         return;
       }
-      if (req.method === 'GET' && (url.pathname === '/' || url.pathname === '/index.html')) {
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' });
-        res.end(PAGE);
+      if (servePage(req, res, url.pathname)) {
         routeName = 'page';
         return;
       }

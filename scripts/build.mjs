@@ -13,3 +13,6 @@ for (const [name, dir] of Object.entries(built)) {
   if (!ENTRIES[name].function) continue;
   console.log(`  ${name}: index.js ${kib(path.join(dir, 'index.js'))}, index.js.map ${kib(path.join(dir, 'index.js.map'))}`);
 }
+// The page (scripts/page.js): what a first visit downloads, gzipped (test/browser/pageAssets.test.ts holds the budget).
+const page = require('../web/build/pageAssets.js');
+console.log(`  page: first load ${(page.meta.firstLoadGzipBytes / 1024).toFixed(0)} KiB gzipped (${page.meta.firstLoad.length} files), ${Object.keys(page.files).length} files in all`);

@@ -10,6 +10,7 @@
 const esbuild = require('esbuild');
 const fs = require('fs');
 const path = require('path');
+const { buildPage, PAGE_MODULE } = require('./page.js');
 
 const ROOT = path.resolve(__dirname, '..');
 /** The static bubblewrap scripts/build-bwrap.sh makes (gitignored), and where a bundle carries it. */
@@ -18,13 +19,14 @@ const BUNDLED_BWRAP = 'bin/bwrap';
 
 /** name → entry point; `functions` are deployed to FC, the rest run on a developer's machine. */
 const ENTRIES = {
-  api: { entry: 'handlers/apiMain.ts', function: true },
+  // `page`: serves the page (handlers/api.ts → web/serve.ts), so carries the built page module beside index.js.
+  api: { entry: 'handlers/apiMain.ts', function: true, page: true },
   // `bwrap`: carries BWRAP_BINARY at BUNDLED_BWRAP when it was built (adapters/sandbox/bwrapBinary.ts looks there first);
   // every bundle that runs sandboxes, so the local platform's probe decides with the binary its executors use.
   executor: { entry: 'handlers/executorMain.ts', function: true, bwrap: true, nativeDeps: ['@lydell/node-pty', '@lydell/node-pty-linux-x64'] },
-  local: { entry: 'local/index.ts', function: false, bwrap: true, nativeDeps: ['@lydell/node-pty', '@lydell/node-pty-linux-x64'] },
+  local: { entry: 'local/index.ts', function: false, page: true, bwrap: true, nativeDeps: ['@lydell/node-pty', '@lydell/node-pty-linux-x64'] },
   smoke: { entry: 'cli/smoke.ts', function: false, optional: true },
-  bench: { entry: 'bench/index.ts', function: false, optional: true, bwrap: true, nativeDeps: ['@lydell/node-pty', '@lydell/node-pty-linux-x64'] },
+  bench: { entry: 'bench/index.ts', function: false, optional: true, page: true, bwrap: true, nativeDeps: ['@lydell/node-pty', '@lydell/node-pty-linux-x64'] },
 };
 
 function copyDir(from, to) {
@@ -78,6 +80,8 @@ function buildBundles(options = {}) {
   const names = options.names ?? Object.keys(ENTRIES);
   /** @type {Record<string, string>} */
   const built = {};
+  // The page first: every bundle that serves it (web/serve.ts) carries the module it makes.
+  if (names.some((name) => /** @type {any} */ (ENTRIES)[name]?.page)) buildPage({ quiet: options.quiet });
   for (const name of names) {
     const spec = /** @type {any} */ (ENTRIES)[name];
     if (!spec) throw new Error(`unknown bundle ${name}`);
@@ -96,14 +100,18 @@ function buildBundles(options = {}) {
       legalComments: 'none',
       logLevel: options.quiet ? 'error' : 'warning',
       // urllib (under ali-oss) lazily requires proxy-agent, which is never used here.
-      external: [...(spec.nativeDeps ?? []), 'proxy-agent'],
+      // The page (scripts/page.js): web/serve.ts requires it on the first page request, by the same relative path
+      // in the repository and in the bundle, where it is copied below; kept out of index.js, loaded at every cold start.
+      external: [...(spec.nativeDeps ?? []), 'proxy-agent', `./${PAGE_MODULE}`],
       // ali-oss pulls optional modules it never uses on Node.
       define: { 'process.env.NODE_ENV': '"production"' },
-      // The page is served by the API function itself, so it travels inside the bundle.
-      loader: { '.html': 'text' },
       absWorkingDir: ROOT,
       ...(spec.function ? FUNCTION_BUILD : {}),
     });
+    if (spec.page) {
+      fs.mkdirSync(path.join(dir, path.dirname(PAGE_MODULE)), { recursive: true });
+      fs.copyFileSync(path.join(ROOT, 'web', PAGE_MODULE), path.join(dir, PAGE_MODULE));
+    }
     for (const dep of spec.nativeDeps ?? []) {
       copyDir(path.join(ROOT, 'node_modules', dep), path.join(dir, 'node_modules', dep));
     }
@@ -116,9 +124,6 @@ function buildBundles(options = {}) {
       fs.chmodSync(to, 0o755);
     }
     built[name] = dir;
-  }
-  if (names.includes('local') && fs.existsSync(path.join(ROOT, 'web'))) {
-    copyDir(path.join(ROOT, 'web'), path.join(outDir, 'local', 'web'));
   }
   return built;
 }

@@ -1,0 +1,175 @@
+/**
+ * The page's HTTP client for pocketrun's API: JSON in and out, the bearer token, and the two kinds of failure the
+ * page treats differently: a refusal (the API answered 4xx with `{error: {code, message}}`, shown as it is) and a
+ * transient failure (no answer, a cut answer, a gateway or server error), which callers may retry.
+ */
+
+/** The API refused the request; `message` is the API's own, naming the field. */
+export class ApiRefusal extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiRefusal';
+  }
+}
+
+/** No usable answer: the network, a timeout, or a 5xx. Worth retrying. */
+export class TransientError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TransientError';
+  }
+}
+
+export interface OutputChunk {
+  data: string;
+  offset: number;
+  state: 'queued' | 'running' | 'finished';
+  result?: RunResult;
+  eof: boolean;
+}
+
+export interface RunResult {
+  status: string;
+  exitCode: number | null;
+  signal: string | null;
+  wallMs: number;
+  message?: string;
+}
+
+export interface Runtime {
+  language: string;
+  version?: string;
+  aliases?: string[];
+  compiled?: boolean;
+}
+
+export interface ApiOptions {
+  /** Prefix of every path ('' for the page's own origin). */
+  base?: string;
+  getToken(): string;
+  /**
+   * Called on a 401: asks the person for a token (once at a time, however many requests were refused) and
+   * resolves true when there is a new one to retry with.
+   */
+  askToken(): Promise<boolean>;
+  fetch?: typeof fetch;
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  timeoutMs?: number;
+  /** false for requests made on the page's own behalf (loading), which should not interrupt anyone. */
+  askToken?: boolean;
+  /** Abandons the request (a TransientError): e.g. a connection that went dead while the network changed. */
+  signal?: AbortSignal;
+}
+
+function timeoutSignal(ms: number, outer?: AbortSignal): { signal: AbortSignal; timedOut(): boolean; done(): void } {
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, ms);
+  const abort = () => controller.abort();
+  outer?.addEventListener('abort', abort);
+  if (outer?.aborted) abort();
+  return {
+    signal: controller.signal,
+    timedOut: () => timedOut,
+    done: () => {
+      clearTimeout(timer);
+      outer?.removeEventListener('abort', abort);
+    },
+  };
+}
+
+export class Api {
+  private asking: Promise<boolean> | null = null;
+
+  constructor(private readonly options: ApiOptions) {}
+
+  async request<T>(method: 'GET' | 'POST', path: string, options: RequestOptions = {}): Promise<T> {
+    const { body, timeoutMs = 30_000, askToken = true } = options;
+    for (let attempt = 0; ; attempt++) {
+      const headers: Record<string, string> = {};
+      if (body !== undefined) headers['content-type'] = 'application/json';
+      const token = this.options.getToken();
+      if (token) headers.authorization = `Bearer ${token}`;
+      const timer = timeoutSignal(timeoutMs, options.signal);
+      let res: Response;
+      let text: string;
+      try {
+        res = await (this.options.fetch ?? fetch)((this.options.base ?? '') + path, {
+          method,
+          headers,
+          body: body === undefined ? undefined : JSON.stringify(body),
+          signal: timer.signal,
+          cache: 'no-store',
+        });
+        // Read the whole body inside the try: a connection cut mid-answer is a transient failure too.
+        text = await res.text();
+      } catch (err) {
+        throw new TransientError(timer.timedOut() ? 'no answer in time' : timer.signal.aborted ? 'connection dropped' : 'network error');
+      } finally {
+        timer.done();
+      }
+      if (res.status === 401 && attempt === 0 && askToken) {
+        this.asking ??= this.options.askToken().finally(() => (this.asking = null));
+        if (await this.asking) continue;
+      }
+      let json: unknown;
+      try {
+        json = text === '' ? undefined : JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
+      if (res.ok) {
+        if (json === undefined && text !== '') throw new TransientError('an incomplete answer');
+        return json as T;
+      }
+      const error = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
+      if (res.status >= 500 || res.status === 429 || (res.status === 408 && !error)) {
+        throw new TransientError(error?.message ?? `the server answered ${res.status}`);
+      }
+      throw new ApiRefusal(res.status, error?.code ?? `http_${res.status}`, error?.message ?? `the server answered ${res.status}`);
+    }
+  }
+
+  createRun(body: { language: string; code: string; cols: number; rows: number }): Promise<{ id: string }> {
+    return this.request('POST', '/api/runs', { body });
+  }
+
+  output(id: string, offset: number, waitMs: number, signal?: AbortSignal): Promise<OutputChunk> {
+    // base64: the bytes as the program wrote them; the terminal decodes UTF-8 as a stream.
+    const path = `/api/runs/${encodeURIComponent(id)}/output?offset=${offset}&waitMs=${waitMs}&encoding=base64`;
+    return this.request('GET', path, { timeoutMs: waitMs + 15_000, signal });
+  }
+
+  input(id: string, data: string): Promise<unknown> {
+    return this.request('POST', `/api/runs/${encodeURIComponent(id)}/input`, { body: { data } });
+  }
+
+  kill(id: string): Promise<unknown> {
+    return this.request('POST', `/api/runs/${encodeURIComponent(id)}/kill`, { body: {} });
+  }
+
+  resize(id: string, cols: number, rows: number): Promise<unknown> {
+    return this.request('POST', `/api/runs/${encodeURIComponent(id)}/resize`, { body: { cols, rows } });
+  }
+
+  /** The languages the server runs, or null when it does not say (no `GET /api/runtimes` yet: 404). */
+  async runtimes(): Promise<Runtime[] | null> {
+    try {
+      const list = await this.request<unknown>('GET', '/api/runtimes', { timeoutMs: 10_000, askToken: false });
+      if (!Array.isArray(list)) return null;
+      return list.filter((r): r is Runtime => typeof r === 'object' && r !== null && typeof (r as Runtime).language === 'string');
+    } catch {
+      return null;
+    }
+  }
+}

@@ -1,0 +1,557 @@
+/**
+ * pocketrun's page: write a program, run it, talk to it through its terminal, from a phone first.
+ * This module wires the parts together: the editor (editor.ts), the terminal (terminal.ts), a run (run.ts), the
+ * API (api.ts), the key row (keys.ts), examples, share links and the phone's viewport.
+ */
+import '@xterm/xterm/css/xterm.css';
+import './style.css';
+import { Api, ApiRefusal, type RunResult, type Runtime } from './api';
+import { CodeEditor } from './editor';
+import { examplesFor, SEED_EXAMPLES } from './examples';
+import { mountKeyRow, type KeyAction } from './keys';
+import { FALLBACK_RUNTIMES, languageList, languageSupport, type LanguageInfo } from './languages';
+import { RunSession } from './run';
+import { decodeShare, encodeShare } from './share';
+import { ProgramTerminal } from './terminal';
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`#${id} is missing from index.html`);
+  return el as T;
+};
+
+/** localStorage, which private modes and full disks may refuse: the page works without it. */
+const store = {
+  get: (key: string): string | null => {
+    try {
+      return localStorage.getItem(key);
+    } catch {
+      return null;
+    }
+  },
+  set: (key: string, value: string | null): void => {
+    try {
+      if (value === null) localStorage.removeItem(key);
+      else localStorage.setItem(key, value);
+    } catch {
+      // Not kept: only the convenience is lost.
+    }
+  },
+};
+const KEY = { token: 'pocketrun.token', language: 'pocketrun.language', fontSize: 'pocketrun.fontSize', code: (lang: string) => `pocketrun.code.${lang}` };
+
+// A phone or tablet: no hover and a coarse pointer. Such screens type through the input line, not the terminal.
+const touch = matchMedia('(pointer: coarse)').matches || (navigator.maxTouchPoints > 0 && !matchMedia('(hover: hover)').matches);
+document.documentElement.classList.toggle('touch', touch);
+
+const app = $('app');
+const statusEl = $('status');
+const elapsedEl = $('elapsed');
+const connEl = $('conn');
+const runButton = $<HTMLButtonElement>('run');
+const stdin = $<HTMLInputElement>('stdin');
+const sendButton = $<HTMLButtonElement>('send');
+const picker = $<HTMLSelectElement>('language');
+
+/* ---------- the viewport: everything stays above the on-screen keyboard ---------- */
+
+// Where `interactive-widget=resizes-content` is honoured (Chrome on Android) the layout already shrinks with the
+// keyboard. Elsewhere (Safari on iOS) the keyboard only covers the page: follow the visual viewport, so the key
+// row and the input line sit right above the keyboard and nothing is hidden under it.
+function fitViewport(): void {
+  const vv = window.visualViewport;
+  // Pinch-zoomed: the visual viewport is a magnified part of the page, not the room left by a keyboard.
+  if (!vv || Math.abs(vv.scale - 1) > 0.01) return;
+  app.style.height = `${Math.round(vv.height)}px`;
+  app.style.transform = vv.offsetTop > 0 ? `translateY(${Math.round(vv.offsetTop)}px)` : '';
+}
+window.visualViewport?.addEventListener('resize', fitViewport);
+window.visualViewport?.addEventListener('scroll', fitViewport);
+fitViewport();
+
+/* ---------- toast ---------- */
+
+let toastTimer: ReturnType<typeof setTimeout> | undefined;
+function toast(message: string): void {
+  const el = $('toast');
+  el.textContent = message;
+  el.classList.add('shown');
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(hideToast, 2500);
+}
+function hideToast(): void {
+  clearTimeout(toastTimer);
+  $('toast').classList.remove('shown');
+}
+
+/* ---------- the API and its token ---------- */
+
+function askToken(): Promise<boolean> {
+  const dialog = $<HTMLDialogElement>('tokenDialog');
+  const input = $<HTMLInputElement>('tokenInput');
+  input.value = '';
+  dialog.returnValue = '';
+  dialog.showModal();
+  input.focus();
+  return new Promise((resolve) => {
+    dialog.addEventListener(
+      'close',
+      () => {
+        const token = input.value.trim();
+        const ok = dialog.returnValue === 'ok' && token !== '';
+        if (ok) store.set(KEY.token, token);
+        resolve(ok);
+      },
+      { once: true },
+    );
+  });
+}
+
+const api = new Api({ getToken: () => store.get(KEY.token) ?? '', askToken });
+
+/* ---------- font size and theme ---------- */
+
+let fontSize = Math.min(24, Math.max(10, Number(store.get(KEY.fontSize)) || 14));
+function applyFontSize(): void {
+  document.documentElement.style.setProperty('--code-font-size', `${fontSize}px`);
+  $('fontSize').textContent = `${fontSize} px`;
+  terminal.setFontSize(fontSize);
+}
+
+/* ---------- the editor ---------- */
+
+let languages: LanguageInfo[] = languageList(FALLBACK_RUNTIMES);
+const languageInfo = (id: string) => languages.find((l) => l.id === id);
+
+let saveTimer: ReturnType<typeof setTimeout> | undefined;
+const editor = new CodeEditor({
+  parent: $('editor'),
+  onChange: (language, code) => {
+    // The last code per language survives a reload (and a closed tab).
+    clearTimeout(saveTimer);
+    saveTimer = setTimeout(() => store.set(KEY.code(language), code), 300);
+  },
+});
+
+/** First visit: the seed's prompt example for Python, a hello world elsewhere. */
+function initialCode(lang: LanguageInfo): string {
+  const saved = store.get(KEY.code(lang.id));
+  if (saved !== null) return saved;
+  return lang.id === 'python' ? SEED_EXAMPLES.find((e) => e.id === 'input')!.code : lang.hello;
+}
+
+function showLanguage(id: string): void {
+  const lang = languageInfo(id) ?? languages[0];
+  picker.value = lang.id;
+  store.set(KEY.language, lang.id);
+  editor.switchTo(lang.id, initialCode(lang), languageSupport(lang));
+}
+
+function fillPicker(): void {
+  picker.replaceChildren(
+    ...languages.map((l) => {
+      const option = document.createElement('option');
+      option.value = l.id;
+      option.textContent = l.version ? `${l.name} ${l.version}` : l.name;
+      return option;
+    }),
+  );
+  if (editor.currentLanguage) picker.value = editor.currentLanguage;
+  fillExamples();
+}
+
+picker.addEventListener('change', () => showLanguage(picker.value));
+
+/* ---------- the terminal ---------- */
+
+let session: RunSession | null = null;
+const running = () => session !== null && !session.finished;
+
+const terminal: ProgramTerminal = new ProgramTerminal({
+  parent: $('terminal'),
+  touch,
+  fontSize,
+  // Desktop: keystrokes go to the program as a local terminal sends them (Enter is "\r"; the PTY makes it "\n").
+  onData: (data) => {
+    if (running()) session!.send(data);
+  },
+  onResize: (cols, rows) => {
+    if (running()) session!.resize(cols, rows);
+  },
+  onTouchFocus: () => {
+    if (!stdin.disabled) stdin.focus();
+  },
+});
+applyFontSize();
+
+const dark = matchMedia('(prefers-color-scheme: dark)');
+const applyTheme = () => {
+  editor.setDark(dark.matches);
+  terminal.setDark(dark.matches);
+};
+dark.addEventListener('change', applyTheme);
+applyTheme();
+
+/* ---------- running ---------- */
+
+function setStatus(text: string, status: string): void {
+  statusEl.textContent = text;
+  statusEl.dataset.status = status;
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+
+/** The status line for a finished run: its status, exit code or signal, and wall time. */
+function describeResult(r: RunResult): string {
+  const how = r.signal ? r.signal : r.exitCode !== null ? `exit ${r.exitCode}` : '';
+  const label: Record<string, string> = {
+    ok: 'ok',
+    runtime_error: 'error',
+    killed: 'stopped',
+    timeout: 'time limit',
+    output_limit: 'output limit',
+    memory_limit: 'memory limit',
+    disk_limit: 'disk limit',
+    internal_error: 'internal error',
+  };
+  return [label[r.status] ?? r.status, how, seconds(r.wallMs), r.message ?? ''].filter(Boolean).join(' · ');
+}
+
+let ticker: ReturnType<typeof setInterval> | undefined;
+function setMode(mode: 'idle' | 'starting' | 'running'): void {
+  const stop = mode !== 'idle';
+  runButton.dataset.mode = stop ? 'stop' : 'run';
+  $('runLabel').textContent = stop ? 'Stop' : 'Run';
+  runButton.title = stop ? 'Stop the program' : 'Run (Ctrl-Enter)';
+  const inputOn = mode === 'running';
+  stdin.disabled = !inputOn;
+  sendButton.disabled = !inputOn;
+  stdin.placeholder = inputOn ? 'Input · Enter sends it' : 'Input, once running';
+  document.querySelectorAll<HTMLButtonElement>('#keys button.control').forEach((b) => (b.disabled = !inputOn));
+  if (mode === 'idle') {
+    clearInterval(ticker);
+    ticker = undefined;
+  }
+}
+
+function startTicker(): void {
+  const started = performance.now();
+  clearInterval(ticker);
+  elapsedEl.textContent = '';
+  ticker = setInterval(() => (elapsedEl.textContent = seconds(performance.now() - started)), 100);
+}
+
+function showConnection(problem: { message: string; retryInMs: number } | null): void {
+  // Short enough for a phone's status line; the reason is in the tooltip (and for screen readers).
+  connEl.textContent = problem ? 'reconnecting…' : '';
+  connEl.title = problem ? `${problem.message}; the run goes on, and its output is kept` : '';
+  connEl.setAttribute('aria-label', problem ? `reconnecting: ${problem.message}` : '');
+  connEl.classList.toggle('shown', problem !== null);
+}
+
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** Stop was pressed while the run was being created: kill it as soon as it has an id. */
+let stopOnStart = false;
+
+async function run(): Promise<void> {
+  if (runButton.dataset.mode !== 'run') return;
+  stopOnStart = false;
+  const language = editor.currentLanguage;
+  const code = editor.code;
+  setMode('starting');
+  hideToast();
+  terminal.reset();
+  showConnection(null);
+  elapsedEl.textContent = '';
+  setStatus('starting…', 'starting');
+  const size = terminal.size;
+  let id: string;
+  try {
+    ({ id } = await api.createRun({ language, code, ...size }));
+  } catch (err) {
+    // A refusal carries the API's own message, which names the field; anything else is the network.
+    const message = err instanceof ApiRefusal ? err.message : `could not start the run: ${messageOf(err)}; check the connection and press Run again`;
+    setStatus(message, 'error');
+    terminal.note(`${message}\n`);
+    setMode('idle');
+    return;
+  }
+  let seenRunning = false;
+  const current = new RunSession(api, id, {
+    output: (bytes) => terminal.write(bytes),
+    state: (state) => {
+      if (current.finished) return;
+      if (state === 'queued') setStatus('queued', 'queued');
+      if (state === 'running' && !seenRunning) {
+        seenRunning = true;
+        setStatus('running', 'running');
+        startTicker();
+      }
+    },
+    connection: showConnection,
+    inputError: (message) => toast(`input not sent: ${message}`),
+  });
+  session = current;
+  current.startedWith(size.cols, size.rows);
+  if (stopOnStart) void current.kill();
+  setMode('running');
+  setStatus('queued', 'queued');
+  terminal.focus();
+  // The size may have changed while the run was being created.
+  terminal.refit();
+  try {
+    const result = await current.follow();
+    setStatus(describeResult(result), result.status);
+    statusEl.dataset.exitCode = result.exitCode === null ? '' : String(result.exitCode);
+    elapsedEl.textContent = '';
+  } catch (err) {
+    setStatus(messageOf(err), 'error');
+  } finally {
+    showConnection(null);
+    setMode('idle');
+    if (document.activeElement === stdin) stdin.blur();
+  }
+}
+
+function stop(): void {
+  setStatus('stopping…', 'stopping');
+  if (session && !session.finished) void session.kill();
+  else stopOnStart = true;
+}
+
+runButton.addEventListener('click', () => (runButton.dataset.mode === 'run' ? void run() : stop()));
+// Ctrl-Enter (Cmd-Enter on a Mac) runs from anywhere on the page, the editor included.
+window.addEventListener(
+  'keydown',
+  (e) => {
+    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && !e.altKey) {
+      e.preventDefault();
+      e.stopPropagation();
+      void run();
+    }
+  },
+  true,
+);
+
+/* ---------- the input line (touch screens) ---------- */
+
+/** Lines sent from the input line, for ↑ and ↓. */
+const sentLines: string[] = [];
+let historyAt = 0;
+$('inputLine').addEventListener('submit', (e) => {
+  e.preventDefault();
+  if (!running()) return;
+  const line = stdin.value;
+  // The echo comes from the program's terminal, as in a local one.
+  session!.send(line + '\n');
+  if (line && sentLines[sentLines.length - 1] !== line) sentLines.push(line);
+  historyAt = sentLines.length;
+  stdin.value = '';
+});
+
+function recall(step: number): void {
+  if (sentLines.length === 0) return;
+  historyAt = Math.max(0, Math.min(sentLines.length, historyAt + step));
+  stdin.value = sentLines[historyAt] ?? '';
+  stdin.setSelectionRange(stdin.value.length, stdin.value.length);
+}
+stdin.addEventListener('keydown', (e) => {
+  if (e.key === 'ArrowUp') {
+    e.preventDefault();
+    recall(-1);
+  } else if (e.key === 'ArrowDown') {
+    e.preventDefault();
+    recall(1);
+  }
+});
+
+/* ---------- the key row ---------- */
+
+let typingInto: 'editor' | 'input' = 'editor';
+const markFocus = (target: 'editor' | 'input' | null) => {
+  if (target) typingInto = target;
+  app.classList.toggle('focus-editor', target === 'editor');
+  app.classList.toggle('focus-input', target === 'input');
+};
+$('editor').addEventListener('focusin', () => markFocus('editor'));
+stdin.addEventListener('focus', () => markFocus('input'));
+stdin.addEventListener('blur', () => markFocus(null));
+$('editor').addEventListener('focusout', () => markFocus(null));
+
+function typeIntoInput(text: string): void {
+  stdin.focus();
+  // insertText keeps the browser's own undo; setRangeText where it is missing.
+  if (!document.execCommand('insertText', false, text)) {
+    const start = stdin.selectionStart ?? stdin.value.length;
+    stdin.setRangeText(text, start, stdin.selectionEnd ?? start, 'end');
+  }
+}
+
+function pressKey(action: KeyAction): void {
+  if (action.kind === 'control') {
+    if (running()) session!.send(action.data);
+    return;
+  }
+  if (typingInto === 'input' && !stdin.disabled) {
+    if (action.kind === 'text') typeIntoInput(action.text);
+    else if (action.command === 'tab') typeIntoInput('\t');
+    else if (action.command === 'up') recall(-1);
+    else if (action.command === 'down') recall(1);
+    else if (action.command === 'undo') document.execCommand('undo');
+    else {
+      const at = Math.max(0, Math.min(stdin.value.length, (stdin.selectionStart ?? 0) + (action.command === 'left' ? -1 : 1)));
+      stdin.setSelectionRange(at, at);
+    }
+    return;
+  }
+  if (action.kind === 'text') editor.type(action.text);
+  else editor.command(action.command);
+}
+mountKeyRow($('keys'), pressKey);
+
+/* ---------- examples ---------- */
+
+function fillExamples(): void {
+  const list = $('exampleList');
+  list.replaceChildren(
+    ...examplesFor(languages).map((example) => {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'example';
+      button.dataset.example = example.id;
+      const title = document.createElement('strong');
+      title.textContent = example.title;
+      const description = document.createElement('span');
+      description.textContent = example.description;
+      button.append(title, description);
+      button.addEventListener('click', () => {
+        if (editor.currentLanguage !== example.language) showLanguage(example.language);
+        editor.setCode(example.code);
+        $<HTMLDialogElement>('examplesDialog').close();
+        toast(`${example.title}: press Run`);
+      });
+      return button;
+    }),
+  );
+}
+$('examples').addEventListener('click', () => $<HTMLDialogElement>('examplesDialog').showModal());
+
+/* ---------- share ---------- */
+
+async function share(): Promise<void> {
+  const fragment = await encodeShare({ language: editor.currentLanguage, code: editor.code });
+  const url = `${location.origin}${location.pathname}#${fragment}`;
+  window.history.replaceState(null, '', `#${fragment}`);
+  if (touch && typeof navigator.share === 'function') {
+    try {
+      await navigator.share({ title: 'pocketrun', url });
+      return;
+    } catch (err) {
+      if (err instanceof DOMException && err.name === 'AbortError') return;
+    }
+  }
+  try {
+    await navigator.clipboard.writeText(url);
+    toast('Link copied: it holds the code itself');
+  } catch {
+    const link = $<HTMLInputElement>('shareLink');
+    link.value = url;
+    $<HTMLDialogElement>('shareDialog').showModal();
+    link.select();
+  }
+}
+$('share').addEventListener('click', () => void share());
+$('shareCopy').addEventListener('click', () => {
+  const link = $<HTMLInputElement>('shareLink');
+  link.select();
+  navigator.clipboard.writeText(link.value).then(
+    () => toast('Link copied'),
+    () => toast(document.execCommand('copy') ? 'Link copied' : 'Select the link and copy it'),
+  );
+});
+
+/* ---------- settings, copy ---------- */
+
+$('menu').addEventListener('click', () => $<HTMLDialogElement>('menuDialog').showModal());
+const changeFont = (delta: number) => {
+  fontSize = Math.min(24, Math.max(10, fontSize + delta));
+  store.set(KEY.fontSize, String(fontSize));
+  applyFontSize();
+};
+$('fontDown').addEventListener('click', () => changeFont(-1));
+$('fontUp').addEventListener('click', () => changeFont(1));
+$('tokenEdit').addEventListener('click', () => void askToken().then((ok) => ok && toast('Token saved in this browser')));
+$('tokenClear').addEventListener('click', () => {
+  store.set(KEY.token, null);
+  toast('Token forgotten');
+});
+$('copy').addEventListener('click', () => {
+  navigator.clipboard.writeText(terminal.lines().join('\n') + '\n').then(
+    () => toast('Output copied'),
+    () => toast('Copying was not allowed'),
+  );
+});
+
+/* ---------- the judge panel ---------- */
+
+// Judge mode (test cases with expected output, verdicts) does not exist in the API yet. When it does, the
+// server will say so (GET /api/runtimes or /api/health) and its panel is mounted into #judge (index.html), between
+// the code and the terminal, here: mountJudgePanel($('judge'), api, editor).
+
+/* ---------- start ---------- */
+
+// For the tests and the curious, from the console: what the program printed and what the screen shows.
+declare global {
+  interface Window {
+    pocketrun?: {
+      transcript(): string;
+      screen(): string[];
+      size(): { cols: number; rows: number };
+      code(): string;
+      language(): string;
+      runId(): string | null;
+    };
+  }
+}
+window.pocketrun = {
+  transcript: () => terminal.transcript,
+  screen: () => terminal.lines(),
+  size: () => terminal.size,
+  code: () => editor.code,
+  language: () => editor.currentLanguage,
+  runId: () => session?.id ?? null,
+};
+
+async function start(): Promise<void> {
+  setMode('idle');
+  const runtimes: Promise<Runtime[] | null> = api.runtimes();
+  const shared = location.hash ? await decodeShare(location.hash) : null;
+  const wanted = shared?.language ?? store.get(KEY.language) ?? 'python';
+  const useRuntimes = (list: Runtime[] | null) => {
+    if (!list || list.length === 0) return;
+    languages = languageList(list);
+    fillPicker();
+  };
+  fillPicker();
+  // A language beyond the three every server runs: wait for the server's list before choosing.
+  if (!languageInfo(wanted)) useRuntimes(await runtimes);
+  showLanguage(languageInfo(wanted) ? wanted : (languageInfo('python') ?? languages[0]).id);
+  if (shared) {
+    if (editor.currentLanguage === shared.language) {
+      editor.setCode(shared.code);
+      toast('Opened a shared program: press Run');
+    } else {
+      toast(`This server does not run ${shared.language}`);
+    }
+    // The link is loaded; from here on the code is this browser's (a reload shows the latest edit).
+    window.history.replaceState(null, '', location.pathname + location.search);
+  }
+  void runtimes.then((list) => {
+    const current = editor.currentLanguage;
+    useRuntimes(list);
+    if (!languageInfo(current)) showLanguage(languages[0].id);
+  });
+}
+
+void start();

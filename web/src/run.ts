@@ -1,0 +1,208 @@
+/**
+ * One run as the page follows it: the output streamed by long poll from a byte offset, input sent in order, kill and
+ * resize. The offset only moves past bytes that were handed to the terminal, so after any failure the next request
+ * asks for exactly what is missing: nothing shown is lost or shown twice. A running run is never given up on: network
+ * failures are retried with backoff (and at once when the browser says it is online again) until the run ends.
+ */
+import { ApiRefusal, type Api, type OutputChunk, type RunResult } from './api';
+
+export interface RunEvents {
+  /** Bytes of the program's terminal, in order, each exactly once. */
+  output(bytes: Uint8Array): void;
+  state(state: OutputChunk['state']): void;
+  /** null: connected; otherwise why not, and when the next attempt is. */
+  connection(problem: { message: string; retryInMs: number } | null): void;
+  /** The input could not be delivered (the API refused it). */
+  inputError(message: string): void;
+}
+
+const LONG_POLL_MS = 20_000;
+/** Input is sent in pieces the API accepts (64 KiB of UTF-8 at most; a character is at most 4 bytes). */
+const INPUT_PIECE_CHARS = 16 * 1024;
+
+export function backoffMs(failures: number): number {
+  // 0.25 s, 0.5 s, 1 s, 2 s, then every 3 s: soon after a blip, never so rarely that a restored network waits long.
+  const base = Math.min(3_000, 250 * 2 ** Math.max(0, failures - 1));
+  return Math.round(base * (0.8 + Math.random() * 0.4));
+}
+
+export function decodeBase64(data: string): Uint8Array {
+  const binary = atob(data);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+/** Waits `ms`, or less if `wake` is called meanwhile (or was, since the last wait). */
+class Pause {
+  private wakeUp: (() => void) | null = null;
+  private woken = false;
+  wait(ms: number): Promise<void> {
+    if (this.woken) {
+      this.woken = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wakeUp = null;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakeUp = done;
+    });
+  }
+  wake(): void {
+    if (this.wakeUp) this.wakeUp();
+    else this.woken = true;
+  }
+}
+
+export class RunSession {
+  offset = 0;
+  finished = false;
+  result: RunResult | undefined;
+  private pendingInput = '';
+  private sending = false;
+  private readonly pause = new Pause();
+  private readonly inputPause = new Pause();
+  private lastSize = '';
+  private resizeTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly api: Api,
+    readonly id: string,
+    private readonly events: RunEvents,
+  ) {}
+
+  /**
+   * Follows the output until the run ends; resolves with its result. Rejects only if the API refuses (e.g. 404).
+   * When the browser is back online, the request in flight is dropped and a new one made at once: after a network
+   * change the old connection is often dead without saying so, and would only fail at its timeout.
+   */
+  async follow(): Promise<RunResult> {
+    let poll: AbortController | undefined;
+    const online = () => {
+      poll?.abort();
+      this.pause.wake();
+      this.inputPause.wake();
+    };
+    window.addEventListener('online', online);
+    try {
+      return await this.poll((controller) => (poll = controller));
+    } finally {
+      window.removeEventListener('online', online);
+    }
+  }
+
+  private async poll(current: (controller: AbortController) => void): Promise<RunResult> {
+    let failures = 0;
+    for (;;) {
+      let chunk: OutputChunk;
+      try {
+        const controller = new AbortController();
+        current(controller);
+        chunk = await this.api.output(this.id, this.offset, LONG_POLL_MS, controller.signal);
+      } catch (err) {
+        if (err instanceof ApiRefusal) throw err;
+        failures++;
+        const retryInMs = backoffMs(failures);
+        this.events.connection({ message: err instanceof Error ? err.message : String(err), retryInMs });
+        await this.pause.wait(retryInMs);
+        continue;
+      }
+      if (failures > 0) this.events.connection(null);
+      failures = 0;
+      this.take(chunk);
+      this.events.state(chunk.state);
+      if (chunk.eof) {
+        this.finished = true;
+        this.result = chunk.result ?? { status: 'internal_error', exitCode: null, signal: null, wallMs: 0, message: 'no result' };
+        this.inputPause.wake();
+        return this.result;
+      }
+    }
+  }
+
+  /** Hands over the bytes past `offset`: the answer starts where it was asked to, and anything before is known. */
+  private take(chunk: OutputChunk): void {
+    const bytes = decodeBase64(chunk.data);
+    const start = chunk.offset - bytes.length;
+    if (chunk.offset <= this.offset) return;
+    // An answer from before `offset` (never seen with this API) would carry bytes already shown: skip those.
+    const fresh = start < this.offset ? bytes.subarray(this.offset - start) : bytes;
+    if (start > this.offset) {
+      // A gap would mean lost output: ask again from `offset` instead of showing what follows it.
+      return;
+    }
+    if (fresh.length > 0) this.events.output(fresh);
+    this.offset = chunk.offset;
+  }
+
+  /** Queues input; sent in order, one request at a time, retried while the network is down. */
+  send(data: string): void {
+    if (this.finished || data === '') return;
+    this.pendingInput += data;
+    if (!this.sending) void this.flushInput();
+  }
+
+  private async flushInput(): Promise<void> {
+    this.sending = true;
+    let failures = 0;
+    try {
+      while (this.pendingInput && !this.finished) {
+        const piece = this.pendingInput.slice(0, INPUT_PIECE_CHARS);
+        try {
+          await this.api.input(this.id, piece);
+          this.pendingInput = this.pendingInput.slice(piece.length);
+          failures = 0;
+        } catch (err) {
+          if (err instanceof ApiRefusal) {
+            // 409: the run already finished; anything else: the API says why.
+            if (err.status !== 409) this.events.inputError(err.message);
+            this.pendingInput = '';
+            return;
+          }
+          // No answer: the input may or may not have arrived; sending it again risks a doubled line less than
+          // dropping it risks a program waiting forever.
+          failures++;
+          await this.inputPause.wait(backoffMs(failures));
+        }
+      }
+    } finally {
+      this.sending = false;
+    }
+  }
+
+  async kill(): Promise<void> {
+    for (let failures = 0; !this.finished; ) {
+      try {
+        await this.api.kill(this.id);
+        return;
+      } catch (err) {
+        if (err instanceof ApiRefusal) return;
+        failures++;
+        await this.inputPause.wait(backoffMs(failures));
+      }
+    }
+  }
+
+  /** The terminal's size changed: tell the program (debounced; only the last size matters). */
+  resize(cols: number, rows: number): void {
+    const size = `${cols}x${rows}`;
+    if (size === this.lastSize || this.finished) return;
+    clearTimeout(this.resizeTimer);
+    this.resizeTimer = setTimeout(() => {
+      this.lastSize = size;
+      this.api.resize(this.id, cols, rows).catch(() => {
+        // A missed resize only leaves the program with the previous size; the next change sends it again.
+        this.lastSize = '';
+      });
+    }, 150);
+  }
+
+  /** Records the size the run was created with, so an unchanged size is not sent again. */
+  startedWith(cols: number, rows: number): void {
+    this.lastSize = `${cols}x${rows}`;
+  }
+}

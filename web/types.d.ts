@@ -1,4 +1,0 @@
-declare module '*.html' {
-  const content: string;
-  export default content;
-}
