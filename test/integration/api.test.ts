@@ -99,7 +99,11 @@ describe('the page', () => {
     const res = await fetch(t.client.baseUrl + '/');
     expect(res.status).toBe(200);
     const html = await res.text();
-    expect(html).toContain('/api/runs');
     expect(html).toContain('id="run"');
+    // The page's code is a hashed asset beside it; that is what talks to the API.
+    const script = /<script[^>]+src="([^"]+)"/.exec(html)?.[1];
+    expect(script).toMatch(/^\/assets\//);
+    const code = await (await fetch(t.client.baseUrl + script)).text();
+    expect(code).toContain('/api/runs');
   });
 });
