@@ -16,6 +16,11 @@ export interface CreateRunRequest {
   rows: number;
   /** Initial stdin, sent before the program starts (blocking form). */
   stdin: string;
+  /**
+   * false: the program's stdin and output are pipes, not a terminal (no echo, no line editing): `stdin` is all it
+   * reads, then end of file, as with `prog < file`. Default true: a terminal, as in an interactive session.
+   */
+  tty: boolean;
 }
 
 type Json = Record<string, unknown>;
@@ -119,7 +124,14 @@ export function parseCreateRun(body: unknown, policy: LimitPolicy): CreateRunReq
     limits: parseLimits(body.limits, policy),
     ...parseTerminalSize(body),
     stdin: parseStdin(body.stdin, 'stdin'),
+    tty: parseTty(body.tty),
   };
+}
+
+function parseTty(value: unknown): boolean {
+  if (value === undefined || value === null) return true;
+  if (typeof value !== 'boolean') throw badRequest('tty', 'expected true or false');
+  return value;
 }
 
 /** `POST /api/runs/:id/input` */

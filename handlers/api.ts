@@ -69,7 +69,7 @@ export function createApiServer(options: ApiServerOptions): http.Server {
       name: 'create',
       handle: async (ctx) => {
         const request = parseCreateRun(await ctx.json(), service.policy);
-        ctx.runId = await service.create(request);
+        ctx.runId = await service.create(request, request.tty);
         ctx.reply(201, { id: ctx.runId });
       },
     },

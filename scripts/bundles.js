@@ -26,6 +26,8 @@ const ENTRIES = {
   executor: { entry: 'handlers/executorMain.ts', function: true, bwrap: true, nativeDeps: ['@lydell/node-pty', '@lydell/node-pty-linux-x64'] },
   local: { entry: 'local/index.ts', function: false, page: true, bwrap: true, nativeDeps: ['@lydell/node-pty', '@lydell/node-pty-linux-x64'] },
   smoke: { entry: 'cli/smoke.ts', function: false, optional: true },
+  // `pocketrun` (bin/pocketrun.js runs it, building it first in a fresh clone).
+  cli: { entry: 'cli/pocketrun.ts', function: false, optional: true },
   bench: { entry: 'bench/index.ts', function: false, optional: true, page: true, bwrap: true, nativeDeps: ['@lydell/node-pty', '@lydell/node-pty-linux-x64'] },
 };
 

@@ -24,6 +24,7 @@ test('defaults: python, no args, default limits, 80x24', () => {
     cols: 80,
     rows: 24,
     stdin: '',
+    tty: true,
     limits: {
       timeoutMs: L.DEFAULT_TIMEOUT_MS,
       outputBytes: L.DEFAULT_OUTPUT_BYTES,
@@ -80,4 +81,16 @@ test.each<[string, () => unknown, number, RegExp]>([
 
 test('waitMs is capped at the long-poll maximum', () => {
   expect(parseOutputQuery(new URLSearchParams('waitMs=999999999')).waitMs).toBe(L.MAX_LONG_POLL_MS);
+});
+
+test.each<[unknown, boolean | string]>([
+  [undefined, true],
+  [true, true],
+  [false, false],
+  ['no', 'tty: expected true or false'],
+  [0, 'tty: expected true or false'],
+])('tty %p', (tty, expected) => {
+  const parse = () => parseCreateRun({ code: 'x', tty }, policy).tty;
+  if (typeof expected === 'boolean') expect(parse()).toBe(expected);
+  else expect(parse).toThrow(expected);
 });
