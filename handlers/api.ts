@@ -242,22 +242,44 @@ async function seedProtocol(ctx: Ctx, service: RunService): Promise<void> {
   }
 }
 
-/** FC entry: STORE=oss with the runtime's credentials; on the local platform `local/` builds the server itself. */
-export function main(env: NodeJS.ProcessEnv = process.env): http.Server {
-  const buckets = bucketsFromEnv(env);
+/** What `createApi` builds: the server (not yet listening) and the service behind it. */
+export interface Api {
+  server: http.Server;
+  service: RunService;
+}
+
+/** In FC each executor instance probes its own isolation; every run's status records which one it got. */
+const ISOLATION_PER_INSTANCE = 'auto (per executor instance; see GET /api/runs/:id)';
+
+/**
+ * The one way to build the API, for FC (`main`) and the local platform alike: the service over `buckets`, the
+ * limits, token hash, CORS origin and isolation note from `env` (the names of core/config.ts; `EXECUTOR_ISOLATION`
+ * is what the executors found, when the caller knows it).
+ */
+export function createApi(buckets: Buckets, env: Record<string, string | undefined>, options: { log?: ApiServerOptions['log'] } = {}): Api {
   const service = new RunService({ code: buckets.code, runs: buckets.runs, clock: systemClock, randomBytes, policy: limitPolicyFromEnv(env) });
   const server = createApiServer({
     service,
     tokenSha256: env[ENV.apiTokenSha256] || undefined,
     corsOrigin: env[ENV.corsOrigin] || undefined,
-    // In FC each executor instance probes its own isolation; every run's status records which one it got.
-    isolation: env.EXECUTOR_ISOLATION ?? 'auto (per executor instance; see GET /api/runs/:id)',
+    isolation: env.EXECUTOR_ISOLATION ?? ISOLATION_PER_INSTANCE,
     refreshCredentials: buckets.refreshCredentials,
+    log: options.log,
   });
+  return { server, service };
+}
+
+/** The hex SHA-256 the API compares bearer tokens with (`API_TOKEN_SHA256`): only this reaches the function. */
+export function apiTokenSha256(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/** FC entry: STORE=oss with the runtime's credentials, listening on PORT (9000). */
+export function main(env: NodeJS.ProcessEnv = process.env): http.Server {
+  const { server } = createApi(bucketsFromEnv(env), env);
   server.listen(Number(env[ENV.port] ?? 9000), () => {
     const address = server.address();
     logLine({ event: 'listening', function: 'api', port: typeof address === 'object' && address ? address.port : undefined });
   });
   return server;
 }
-
