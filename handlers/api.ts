@@ -4,13 +4,14 @@
  */
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'crypto';
 import * as http from 'http';
-import { ApiError, badRequest, notFound } from '../core/apiError';
+import { ApiError, badRequest } from '../core/apiError';
 import { ENV, limitPolicyFromEnv } from '../core/config';
 import * as L from '../core/limits';
 import { systemClock } from '../core/ports';
 import { RunService } from '../core/runService';
 import { isObject, parseCreateRun, parseInput, parseJsonBody, parseOutputQuery, parseResize } from '../core/validate';
-import { answerClientErrors, clipped, decodeSegment, header, logLine, parseTarget, readBody, requireHost, sendJson, SERVER_OPTIONS } from './http';
+import { answerClientErrors, header, logLine, parseTarget, readBody, requireHost, sendJson, SERVER_OPTIONS } from './http';
+import { Router, type Params, type RoutePattern } from './router';
 import { bucketsFromEnv, type Buckets } from './stores';
 import PAGE from '../web/index.html';
 
@@ -26,11 +27,18 @@ export interface ApiServerOptions {
   log?: (record: Record<string, unknown>) => void;
 }
 
-interface Route {
-  method: string;
-  pattern: RegExp;
-  name: string;
-  handle(ctx: Ctx, ...params: string[]): Promise<void>;
+/** A route of the API: its method and path (see Router), and whether it needs the bearer token when one is set. */
+interface ApiRoute extends RoutePattern {
+  readonly method: 'GET' | 'POST';
+  /** Names the route in the request log. */
+  readonly name: string;
+  readonly token: boolean;
+  handle(ctx: Ctx, params: Record<string, string>): Promise<void>;
+}
+
+/** Declares a route; its handler gets the parameters its path names (`:id` → `params.id`). */
+function route<P extends string>(spec: Omit<ApiRoute, 'path' | 'handle'> & { path: P | readonly P[]; handle(ctx: Ctx, params: Params<P>): Promise<void> }): ApiRoute {
+  return spec;
 }
 
 interface Ctx {
@@ -55,69 +63,86 @@ export function createApiServer(options: ApiServerOptions): http.Server {
   const { service } = options;
   const log = options.log ?? logLine;
 
-  const routes: Route[] = [
-    {
+  const router = new Router<ApiRoute>([
+    route({
       method: 'GET',
-      pattern: /^\/api\/health$/,
+      path: ['/', '/index.html'],
+      name: 'page',
+      token: false,
+      handle: async (ctx) => {
+        ctx.res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' });
+        ctx.res.end(PAGE);
+      },
+    }),
+    route({
+      method: 'GET',
+      path: '/api/health',
       name: 'health',
+      token: false,
       handle: async (ctx) =>
         ctx.reply(200, { ok: true, isolation: options.isolation, limits: service.policy, executor: await service.executorReport().catch(() => null) }),
-    },
-    {
+    }),
+    route({
       method: 'POST',
-      pattern: /^\/api\/runs$/,
+      path: '/api/runs',
       name: 'create',
+      token: true,
       handle: async (ctx) => {
         const request = parseCreateRun(await ctx.json(), service.policy);
         ctx.runId = await service.create(request);
         ctx.reply(201, { id: ctx.runId });
       },
-    },
-    {
+    }),
+    route({
       method: 'GET',
-      pattern: /^\/api\/runs\/([^/]+)$/,
+      path: '/api/runs/:id',
       name: 'info',
-      handle: async (ctx, id) => ctx.reply(200, await service.info(id)),
-    },
-    {
+      token: true,
+      handle: async (ctx, { id }) => ctx.reply(200, await service.info(id)),
+    }),
+    route({
       method: 'GET',
-      pattern: /^\/api\/runs\/([^/]+)\/output$/,
+      path: '/api/runs/:id/output',
       name: 'output',
-      handle: async (ctx, id) => {
+      token: true,
+      handle: async (ctx, { id }) => {
         const q = parseOutputQuery(ctx.url.searchParams);
         ctx.reply(200, await service.output(id, q.offset, q.waitMs, q.encoding));
       },
-    },
-    {
+    }),
+    route({
       method: 'POST',
-      pattern: /^\/api\/runs\/([^/]+)\/input$/,
+      path: '/api/runs/:id/input',
       name: 'input',
-      handle: async (ctx, id) => {
+      token: true,
+      handle: async (ctx, { id }) => {
         await service.input(id, parseInput(await ctx.json()));
         ctx.reply(202, { accepted: true });
       },
-    },
-    {
+    }),
+    route({
       method: 'POST',
-      pattern: /^\/api\/runs\/([^/]+)\/kill$/,
+      path: '/api/runs/:id/kill',
       name: 'kill',
-      handle: async (ctx, id) => {
+      token: true,
+      handle: async (ctx, { id }) => {
         await service.kill(id);
         ctx.reply(202, { accepted: true });
       },
-    },
-    {
+    }),
+    route({
       method: 'POST',
-      pattern: /^\/api\/runs\/([^/]+)\/resize$/,
+      path: '/api/runs/:id/resize',
       name: 'resize',
-      handle: async (ctx, id) => {
+      token: true,
+      handle: async (ctx, { id }) => {
         const { cols, rows } = parseResize(await ctx.json());
         await service.resize(id, cols, rows);
         ctx.reply(202, { accepted: true });
       },
-    },
-    { method: 'POST', pattern: /^\/$/, name: 'seed', handle: (ctx) => seedProtocol(ctx, service) },
-  ];
+    }),
+    route({ method: 'POST', path: '/', name: 'seed', token: true, handle: (ctx) => seedProtocol(ctx, service) }),
+  ]);
 
   const corsHeaders = (req: http.IncomingMessage): Record<string, string> => {
     const origin = header(req, 'origin');
@@ -156,26 +181,16 @@ export function createApiServer(options: ApiServerOptions): http.Server {
         res.end();
         return;
       }
-      if (req.method === 'GET' && (url.pathname === '/' || url.pathname === '/index.html')) {
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' });
-        res.end(PAGE);
-        routeName = 'page';
-        return;
-      }
-      const candidates = routes.filter((r) => r.pattern.test(url.pathname));
-      if (candidates.length === 0) throw notFound(`route ${clipped(url.pathname)}`);
-      const route = candidates.find((r) => r.method === req.method);
-      if (!route) throw new ApiError(405, 'method_not_allowed', `method: ${clipped(String(req.method))} is not allowed on ${clipped(url.pathname)}`);
+      const { route, params } = router.match(String(req.method), url.pathname);
       routeName = route.name;
-      if (options.tokenSha256 && route.name !== 'health' && !tokenMatches(req, options.tokenSha256)) {
+      if (route.token && options.tokenSha256 && !tokenMatches(req, options.tokenSha256)) {
         throw new ApiError(401, 'unauthorized', 'authorization: a valid bearer token is required');
       }
-      const params = route.pattern.exec(url.pathname)!.slice(1).map((p) => decodeSegment(p, url.pathname));
-      if (params[0] !== undefined) ctx.runId = params[0];
-      await route.handle(ctx, ...params);
+      ctx.runId = params.id;
+      await route.handle(ctx, params);
     } catch (err) {
       if (err instanceof ApiError) {
-        sendJson(res, err.status, err.toBody(), cors);
+        sendJson(res, err.status, err.toBody(), { ...cors, ...err.headers });
       } else {
         log({ event: 'error', requestId, route: routeName, error: err instanceof Error ? err.message : String(err) });
         sendJson(res, 500, { error: { code: 'internal_error', message: 'internal error; see the request id in the logs', requestId } }, cors);

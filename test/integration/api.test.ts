@@ -44,6 +44,22 @@ describe.each<[string, string, string, unknown, number, RegExp]>([
   });
 });
 
+test.each<[string, string, string]>([
+  ['DELETE', '/api/runs', 'POST, OPTIONS'],
+  ['GET', '/api/runs', 'POST, OPTIONS'],
+  ['POST', '/api/health', 'GET, OPTIONS'],
+  ['PUT', '/', 'GET, POST, OPTIONS'],
+  ['POST', '/index.html', 'GET, OPTIONS'],
+  ['POST', `/api/runs/${UNKNOWN_ID}`, 'GET, OPTIONS'],
+  ['GET', `/api/runs/${UNKNOWN_ID}/kill`, 'POST, OPTIONS'],
+  ['PATCH', `/api/runs/${UNKNOWN_ID}/resize`, 'POST, OPTIONS'],
+])('%s %s: 405 with allow: %s', async (method, path, allow) => {
+  const res = await t.client.request(method, path);
+  expect(res.status).toBe(405);
+  expect(res.headers.get('allow')).toBe(allow);
+  expect(res.json.error).toEqual({ code: 'method_not_allowed', message: expect.stringContaining(`method: ${method} is not allowed on ${path}`) });
+});
+
 test('malformed ids are answered without touching storage', async () => {
   const res = await t.client.request('GET', '/api/runs/' + encodeURIComponent('../code/manifests') + '/output');
   expect(res.status).toBe(404);
@@ -95,9 +111,10 @@ describe("the seed's protocol at POST /", () => {
 });
 
 describe('the page', () => {
-  test('GET / serves a page that can run a program', async () => {
-    const res = await fetch(t.client.baseUrl + '/');
+  test.each(['/', '/index.html'])('GET %s serves a page that can run a program', async (route) => {
+    const res = await fetch(t.client.baseUrl + route);
     expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
     const html = await res.text();
     expect(html).toContain('/api/runs');
     expect(html).toContain('id="run"');
