@@ -4,12 +4,12 @@
  */
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'crypto';
 import * as http from 'http';
-import { ApiError, badRequest } from '../core/apiError';
+import { ApiError } from '../core/apiError';
 import { ENV, limitPolicyFromEnv } from '../core/config';
 import * as L from '../core/limits';
 import { systemClock } from '../core/ports';
 import { RunService } from '../core/runService';
-import { isObject, parseCreateRun, parseInput, parseJsonBody, parseOutputQuery, parseResize } from '../core/validate';
+import { parseCreateRun, parseInput, parseJsonBody, parseOutputQuery, parseResize, parseSeedRequest } from '../core/validate';
 import { answerClientErrors, header, logLine, parseTarget, readBody, requireHost, sendJson, SERVER_OPTIONS } from './http';
 import { Router, type Params, type RoutePattern } from './router';
 import { bucketsFromEnv, type Buckets } from './stores';
@@ -27,12 +27,36 @@ export interface ApiServerOptions {
   log?: (record: Record<string, unknown>) => void;
 }
 
+/** How a protocol's callers get errors: each error comes back in the shape its caller reads. */
+interface ErrorShape {
+  /** The body of a 4xx. */
+  client(err: ApiError): unknown;
+  /** The body of a 500: nothing of the cause, only the request id to find it in the logs by. */
+  internal(requestId: string): unknown;
+}
+
+const INTERNAL_MESSAGE = 'internal error; see the request id in the logs';
+
+/** `{"error": {"code", "message"}}`: the `/api` routes, and whatever is refused before a route is known. */
+const API_ERRORS: ErrorShape = {
+  client: (err) => err.toBody(),
+  internal: (requestId) => ({ error: { code: 'internal_error', message: INTERNAL_MESSAGE, requestId } }),
+};
+
+/** The seed's `{"Error": {"Code", "Message"}, "ResponseId"}`, which its clients parse. */
+const SEED_ERRORS: ErrorShape = {
+  client: (err) => ({ Error: { Code: err.code, Message: err.message }, ResponseId: randomUUID() }),
+  internal: (requestId) => ({ Error: { Code: 'internal_error', Message: `${INTERNAL_MESSAGE} (${requestId})` }, ResponseId: randomUUID() }),
+};
+
 /** A route of the API: its method and path (see Router), and whether it needs the bearer token when one is set. */
 interface ApiRoute extends RoutePattern {
   readonly method: 'GET' | 'POST';
   /** Names the route in the request log. */
   readonly name: string;
   readonly token: boolean;
+  /** The shape of its errors; default API_ERRORS. */
+  readonly errors?: ErrorShape;
   handle(ctx: Ctx, params: Record<string, string>): Promise<void>;
 }
 
@@ -141,7 +165,7 @@ export function createApiServer(options: ApiServerOptions): http.Server {
         ctx.reply(202, { accepted: true });
       },
     }),
-    route({ method: 'POST', path: '/', name: 'seed', token: true, handle: (ctx) => seedProtocol(ctx, service) }),
+    route({ method: 'POST', path: '/', name: 'seed', token: true, errors: SEED_ERRORS, handle: (ctx) => seedProtocol(ctx, service) }),
   ]);
 
   const corsHeaders = (req: http.IncomingMessage): Record<string, string> => {
@@ -162,6 +186,7 @@ export function createApiServer(options: ApiServerOptions): http.Server {
     let routeName = 'unknown';
     let cors: Record<string, string> = {};
     let ctx: Ctx | undefined;
+    let errors = API_ERRORS;
     // Everything that reads the request is inside the guard: nobody needs a token to send a broken one.
     try {
       requestId = header(req, 'x-fc-request-id') ?? requestId;
@@ -183,6 +208,7 @@ export function createApiServer(options: ApiServerOptions): http.Server {
       }
       const { route, params } = router.match(String(req.method), url.pathname);
       routeName = route.name;
+      errors = route.errors ?? API_ERRORS;
       if (route.token && options.tokenSha256 && !tokenMatches(req, options.tokenSha256)) {
         throw new ApiError(401, 'unauthorized', 'authorization: a valid bearer token is required');
       }
@@ -190,10 +216,10 @@ export function createApiServer(options: ApiServerOptions): http.Server {
       await route.handle(ctx, params);
     } catch (err) {
       if (err instanceof ApiError) {
-        sendJson(res, err.status, err.toBody(), { ...cors, ...err.headers });
+        sendJson(res, err.status, errors.client(err), { ...cors, ...err.headers });
       } else {
         log({ event: 'error', requestId, route: routeName, error: err instanceof Error ? err.message : String(err) });
-        sendJson(res, 500, { error: { code: 'internal_error', message: 'internal error; see the request id in the logs', requestId } }, cors);
+        sendJson(res, 500, errors.internal(requestId), cors);
       }
     } finally {
       log({ event: 'request', requestId, route: routeName, method: req.method, status: res.statusCode, ms: Date.now() - started, runId: ctx?.runId });
@@ -212,49 +238,32 @@ export function createApiServer(options: ApiServerOptions): http.Server {
 }
 
 /**
- * The seed's protocol at `POST /`, for its existing clients: `{type:'run'|'input'|'output'}`, and its first
- * blocking form `{code, input}`. Answers `{Response: {result}, ResponseId}` or `{Error: {Code, Message}, ResponseId}`.
+ * The seed's protocol at `POST /`, for its existing clients (forms in `parseSeedRequest`). Answers
+ * `{Response: {result}, ResponseId}`; its errors, the token's 401 included, are in its shape too (SEED_ERRORS).
  */
 async function seedProtocol(ctx: Ctx, service: RunService): Promise<void> {
-  const responseId = randomUUID();
-  try {
-    const body = await ctx.json();
-    if (!isObject(body)) throw badRequest('body', 'expected a JSON object');
-    let result: string;
-    switch (body.type) {
-      case 'run':
-        result = await service.create(parseCreateRun({ code: body.code, language: body.language }, service.policy));
-        ctx.runId = result;
-        break;
-      case 'input': {
-        if (typeof body.id !== 'string') throw badRequest('id', 'expected a run id string');
-        ctx.runId = body.id;
-        // The seed sent a line without its newline and the executor added one (pexpect sendline).
-        const data = typeof body.input === 'string' && !body.input.endsWith('\n') ? body.input + '\n' : body.input;
-        await service.input(body.id, parseInput({ data }));
-        result = 'ok';
-        break;
-      }
-      case 'output':
-        if (typeof body.id !== 'string') throw badRequest('id', 'expected a run id string');
-        ctx.runId = body.id;
-        result = await service.outputSoFar(body.id);
-        break;
-      case undefined: {
-        const request = parseCreateRun({ code: body.code, language: body.language, stdin: body.input }, service.policy);
-        const id = await service.create(request, false);
-        ctx.runId = id;
-        result = (await service.waitForAll(id, request.limits.timeoutMs + L.HEARTBEAT_STALE_MS)).output;
-        break;
-      }
-      default:
-        throw badRequest('type', 'expected "run", "input" or "output"');
-    }
-    ctx.reply(200, { Response: { result }, ResponseId: responseId });
-  } catch (err) {
-    if (!(err instanceof ApiError)) throw err;
-    ctx.reply(err.status, { Error: { Code: err.code, Message: err.message }, ResponseId: responseId });
+  const request = parseSeedRequest(await ctx.json(), service.policy);
+  let result: string;
+  switch (request.type) {
+    case 'run':
+      ctx.runId = await service.create(request.run);
+      result = ctx.runId;
+      break;
+    case 'input':
+      ctx.runId = request.id;
+      await service.input(request.id, request.data);
+      result = 'ok';
+      break;
+    case 'output':
+      ctx.runId = request.id;
+      result = await service.outputSoFar(request.id);
+      break;
+    case 'blocking':
+      ctx.runId = await service.create(request.run, false);
+      result = (await service.waitForAll(ctx.runId, request.run.limits.timeoutMs + L.HEARTBEAT_STALE_MS)).output;
+      break;
   }
+  ctx.reply(200, { Response: { result }, ResponseId: randomUUID() });
 }
 
 /** What `createApi` builds: the server (not yet listening) and the service behind it. */
