@@ -83,7 +83,8 @@ function tokenMatches(req: http.IncomingMessage, expectedSha256: string): boolea
   return want.length === got.length && timingSafeEqual(got, want);
 }
 
-export function createApiServer(options: ApiServerOptions): http.Server {
+/** The server over a service; built only through `createApi`, so FC and the local platform build it alike. */
+function createApiServer(options: ApiServerOptions): http.Server {
   const { service } = options;
   const log = options.log ?? logLine;
 
