@@ -3,20 +3,19 @@
  * buckets with OSS semantics, the OSS trigger (a PutObject under `manifests/` becomes an async invocation) and
  * the buckets' lifecycle expiry. What each piece copies from the cloud is said where it is built.
  */
-import { createHash, randomBytes } from 'crypto';
 import * as fs from 'fs';
 import type * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
 import { FsObjectStore } from '../adapters/storage/fsStore';
 import { createSandbox } from '../adapters/sandbox/sandbox';
-import { ENV, limitPolicyFromEnv } from '../core/config';
+import { ENV } from '../core/config';
 import * as L from '../core/limits';
-import { systemClock, type Isolation } from '../core/ports';
+import type { Isolation } from '../core/ports';
 import { keys, MANIFEST_PREFIX, ossPutEvent, runIdFromManifestKey, RUNS_PREFIX, type StatusDoc } from '../core/protocol';
-import { RunService } from '../core/runService';
 import { readJson } from '../core/storeJson';
-import { createApiServer } from '../handlers/api';
+import { apiTokenSha256, createApi } from '../handlers/api';
+import { bucketsFromEnv } from '../handlers/stores';
 import { AsyncInvoker } from './asyncInvoker';
 import { ExecutorInstance } from './executorInstance';
 import { sweepUid } from '../adapters/sandbox/processSweeper';
@@ -88,8 +87,11 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     [ENV.runsBucket]: 'runs',
     ...options.handlerEnv,
   };
-  const code = new FsObjectStore({ root: dataDir, bucket: handlerEnv[ENV.codeBucket] });
-  const runs = new FsObjectStore({ root: dataDir, bucket: handlerEnv[ENV.runsBucket] });
+  // The very buckets the handlers would build from that environment; folders, which the trigger and the
+  // lifecycle sweep below need.
+  const buckets = bucketsFromEnv(handlerEnv);
+  const { code, runs } = buckets;
+  if (!(code instanceof FsObjectStore && runs instanceof FsObjectStore)) throw new Error(`the local platform keeps its buckets in folders (${ENV.store}=fs)`);
 
   const executorCount = options.executors ?? Math.max(2, os.cpus().length);
   const uids: UidBlock = claimUidBlock(executorCount * UIDS_PER_INSTANCE);
@@ -164,15 +166,21 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     const sweeper = setInterval(() => void sweep().catch(() => undefined), Math.min(L.LIFECYCLE_SWEEP_INTERVAL_MS, lifecycleMs));
     cleanup.push(() => clearInterval(sweeper));
 
-    const env = { ...process.env, ...handlerEnv };
-    const service = new RunService({ code, runs, clock: systemClock, randomBytes, policy: limitPolicyFromEnv(env) });
-    const server = createApiServer({
-      service,
-      tokenSha256: options.apiToken ? createHash('sha256').update(options.apiToken).digest('hex') : undefined,
-      corsOrigin: options.corsOrigin,
-      isolation,
-      log,
-    });
+    // The API gets the same buckets object, not buckets built afresh over the same folders: the trigger above
+    // is this code store's onObjectCreated subscription, which fires only for writes made through this very
+    // instance, so the manifest PutObject of a run created through a second store would never be delivered.
+    const { server } = createApi(
+      buckets,
+      {
+        ...process.env,
+        ...handlerEnv,
+        // As the stack sets them for the function: the token as its SHA-256 only; and the isolation probed above.
+        [ENV.apiTokenSha256]: options.apiToken ? apiTokenSha256(options.apiToken) : '',
+        [ENV.corsOrigin]: options.corsOrigin ?? '',
+        EXECUTOR_ISOLATION: isolation,
+      },
+      { log },
+    );
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port ?? L.DEFAULT_PORT, options.host ?? '127.0.0.1', () => resolve());

@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'child_process';
 import type { Disposable, ExitInfo, ProcessSpawner, SpawnedProcess, SpawnRequest } from '../../core/ports';
 import { Emitter } from './emitter';
 import { requestedIdentity, withSpawnPrelude } from './spawnPrelude';
+import { canonicalSignalName } from './signalNames';
 import { systemTool } from './systemTools';
 
 /** After the first process exits, how long output of processes still holding the pipe is awaited. */
@@ -31,7 +32,7 @@ class PipeProcess implements SpawnedProcess {
     child.once('exit', (code, signal) => {
       const finish = () => {
         if (this.exitInfo) return;
-        this.exitInfo = { exitCode: signal ? null : code, signal: signal ?? null };
+        this.exitInfo = { exitCode: signal ? null : code, signal: canonicalSignalName(signal) };
         this.exit.emit(this.exitInfo);
       };
       // Output still in the pipe is delivered first; a background process holding the pipe open cannot hold
