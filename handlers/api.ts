@@ -5,7 +5,9 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'crypto';
 import * as http from 'http';
 import { ApiError, badRequest, notFound } from '../core/apiError';
-import { ENV, limitPolicyFromEnv } from '../core/config';
+import { VARIABLES } from '../core/config';
+import { ConfigReader } from '../core/configReader';
+import { readLimitPolicy } from '../core/limitPolicy';
 import * as L from '../core/limits';
 import { systemClock } from '../core/ports';
 import { RunService } from '../core/runService';
@@ -242,19 +244,30 @@ async function seedProtocol(ctx: Ctx, service: RunService): Promise<void> {
   }
 }
 
+/** What the API reads from its environment besides its buckets and the limit policy. */
+const API_VARIABLES = {
+  tokenSha256: VARIABLES.apiTokenSha256,
+  corsOrigin: VARIABLES.corsOrigin,
+  executorIsolation: VARIABLES.executorIsolation,
+  port: VARIABLES.port,
+};
+
 /** FC entry: STORE=oss with the runtime's credentials; on the local platform `local/` builds the server itself. */
 export function main(env: NodeJS.ProcessEnv = process.env): http.Server {
-  const buckets = bucketsFromEnv(env);
-  const service = new RunService({ code: buckets.code, runs: buckets.runs, clock: systemClock, randomBytes, policy: limitPolicyFromEnv(env) });
+  const config = new ConfigReader(env);
+  const settings = config.readAll(API_VARIABLES);
+  const policy = readLimitPolicy(config);
+  // Throws every problem of the whole configuration at once.
+  const buckets = bucketsFromEnv(config);
+  const service = new RunService({ code: buckets.code, runs: buckets.runs, clock: systemClock, randomBytes, policy });
   const server = createApiServer({
     service,
-    tokenSha256: env[ENV.apiTokenSha256] || undefined,
-    corsOrigin: env[ENV.corsOrigin] || undefined,
-    // In FC each executor instance probes its own isolation; every run's status records which one it got.
-    isolation: env.EXECUTOR_ISOLATION ?? 'auto (per executor instance; see GET /api/runs/:id)',
+    tokenSha256: settings.tokenSha256,
+    corsOrigin: settings.corsOrigin,
+    isolation: settings.executorIsolation,
     refreshCredentials: buckets.refreshCredentials,
   });
-  server.listen(Number(env[ENV.port] ?? 9000), () => {
+  server.listen(settings.port, () => {
     const address = server.address();
     logLine({ event: 'listening', function: 'api', port: typeof address === 'object' && address ? address.port : undefined });
   });

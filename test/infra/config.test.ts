@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import * as L from '../../core/limits';
+import { RUN_LIMITS } from '../../core/runLimits';
 import { CONFIG_KEYS, parseStackConfig, StackConfigError, type RawStackConfig } from '../../infra/config';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -46,15 +46,15 @@ describe('parseStackConfig defaults', () => {
       namePrefix: 'pocketrun-dev',
       runsLifecycleDays: 1,
       codeLifecycleDays: 7,
-      executor: { memoryMb: 2048, cpu: 1, timeoutSeconds: L.MAX_TIMEOUT_MS / 1000 + 60, concurrency: 10 },
+      executor: { memoryMb: 2048, cpu: 1, timeoutSeconds: RUN_LIMITS.timeoutMs.max / 1000 + 60, concurrency: 10 },
       api: { memoryMb: 512, cpu: 0.5, timeoutSeconds: 60, instanceConcurrency: 20 },
       runLimits: {
-        timeoutDefaultMs: L.DEFAULT_TIMEOUT_MS,
-        timeoutMaxMs: L.MAX_TIMEOUT_MS,
-        outputDefaultBytes: L.DEFAULT_OUTPUT_BYTES,
-        outputMaxBytes: L.MAX_OUTPUT_BYTES,
-        memoryDefaultBytes: L.DEFAULT_MEMORY_BYTES,
-        memoryMaxBytes: L.MAX_MEMORY_BYTES,
+        timeoutDefaultMs: RUN_LIMITS.timeoutMs.default,
+        timeoutMaxMs: RUN_LIMITS.timeoutMs.max,
+        outputDefaultBytes: RUN_LIMITS.outputBytes.default,
+        outputMaxBytes: RUN_LIMITS.outputBytes.max,
+        memoryDefaultBytes: RUN_LIMITS.memoryBytes.default,
+        memoryMaxBytes: RUN_LIMITS.memoryBytes.max,
       },
       apiToken: undefined,
       requireApiToken: false,
