@@ -127,9 +127,10 @@ export const RUN_LIMITS = {
     default: 64 * MiB,
     max: 512 * MiB,
     meaning:
-      'Everything the run writes in files together: its folder, temporary files, shared memory (`disk_limit`). A size-capped tmpfs sized at the maximum where the host allows mounts, else a watch. At most FC\'s 512 MB disk.',
+      'Everything the run writes in files together: its folder, temporary files, shared memory (`disk_limit`). A size-capped tmpfs sized at the maximum where the host allows mounts, else a watch.',
     configurable: {
       env: { default: 'RUN_DISK_DEFAULT_BYTES', max: 'RUN_DISK_MAX_BYTES' },
+      // The ceiling is the functions' whole disk (`diskSize` in infra/customRuntime.ts), which holds the run folders.
       stack: { default: 'runDiskDefaultMib', max: 'runDiskMaxMib', unit: 'Mib', ceiling: 512, written: 'whenSet' },
     },
   },
