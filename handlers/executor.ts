@@ -11,6 +11,7 @@ import { createSandbox } from '../adapters/sandbox/sandbox';
 import { resolveInterpreter } from '../adapters/sandbox/resolveInterpreter';
 import { PipeSpawner } from '../adapters/process/pipeSpawner';
 import { PtySpawner } from '../adapters/process/ptySpawner';
+import { requireRoot } from '../adapters/process/requireRoot';
 import { rootPeerVerdict, type PeerVerdict } from '../adapters/process/socketPeer';
 import { ApiError } from '../core/apiError';
 import { ENV, VARIABLES } from '../core/config';
@@ -198,6 +199,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<http.S
   const settings = { ...config.readAll(EXECUTOR_VARIABLES), policy: readLimitPolicy(config) };
   // Throws every problem of the whole configuration at once, before anything is started.
   const buckets = bucketsFromEnv(config);
+  requireRoot('the executor');
   // Not inherited by anything this process starts (the sandbox builds its programs' environment from scratch anyway).
   delete env[ENV.invokeSecret];
   const deps = await createExecutorDeps(settings, buckets);

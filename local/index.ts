@@ -3,11 +3,13 @@
  * EXECUTORS, API_TOKEN, CORS_ORIGIN, LIFECYCLE_MS, ISOLATION, ALLOW_NETWORK, WORK_ROOT, HOST, LOG, and the run
  * limits' and sandbox switches' variables, passed on to the handlers); a bad value stops it before anything starts.
  */
+import { requireRoot } from '../adapters/process/requireRoot';
 import { startLocalPlatform } from './platform';
 import { readLocalSettings } from './settings';
 
 async function main(): Promise<void> {
   const settings = readLocalSettings(process.env);
+  requireRoot('the local platform');
   const platform = await startLocalPlatform({
     port: settings.port,
     host: settings.host,
