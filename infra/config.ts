@@ -258,9 +258,9 @@ export function parseStackConfig(raw: RawStackConfig, context: ParseContext): St
   const codeLifecycleDays = r.int('codeLifecycleDays', 7, 1, 3650);
 
   // Run limits, in the units people think in; the handlers get them in theirs.
-  const limits = readRunLimits(r);
-  const runTimeoutMaxSeconds = limits.inStackUnits.timeoutMs.max;
-  const runMemoryMaxMib = limits.inStackUnits.memoryBytes.max;
+  const runLimits = readRunLimits(r);
+  const runTimeoutMaxSeconds = runLimits.timeoutMaxMs / STACK_UNITS.Seconds.factor;
+  const runMemoryMaxMib = runLimits.memoryMaxBytes / STACK_UNITS.Mib.factor;
 
   // The executor function.
   const memoryRule = { min: FC_LIMITS.memoryMb.min, max: FC_LIMITS.memoryMb.max, integer: true, step: FC_LIMITS.memoryMb.step };
@@ -321,7 +321,7 @@ export function parseStackConfig(raw: RawStackConfig, context: ParseContext): St
     codeLifecycleDays,
     executor: { memoryMb: executorMemoryMb, cpu: executorCpu, timeoutSeconds: executorTimeoutSeconds, concurrency: executorConcurrency },
     api: { memoryMb: apiMemoryMb, cpu: apiCpu, timeoutSeconds: apiTimeoutSeconds, instanceConcurrency: apiInstanceConcurrency },
-    runLimits: limits.settings,
+    runLimits,
     apiToken,
     requireApiToken,
     corsOrigin,
@@ -336,10 +336,9 @@ export function parseStackConfig(raw: RawStackConfig, context: ParseContext): St
  * (in the key's unit) to the key's ceiling, the default no larger than the maximum (an unset default follows a
  * lower maximum down, as the handlers do).
  */
-function readRunLimits(r: Reader): { settings: RunLimitSettings; inStackUnits: Partial<Record<RunLimitName, { default: number; max: number }>> & Record<'timeoutMs' | 'memoryBytes', { default: number; max: number }> } {
+function readRunLimits(r: Reader): RunLimitSettings {
   const settings: Record<string, number> = {};
-  const inStackUnits: Partial<Record<RunLimitName, { default: number; max: number }>> = {};
-  for (const { name, spec, configurable } of configurableLimits()) {
+  for (const { spec, configurable } of configurableLimits()) {
     const { stack, env } = configurable;
     const keys = stack as { default: RunLimitKey; max: RunLimitKey };
     const { factor } = STACK_UNITS[stack.unit];
@@ -347,11 +346,10 @@ function readRunLimits(r: Reader): { settings: RunLimitSettings; inStackUnits: P
     const max = r.int(keys.max, spec.max / factor, min, stack.ceiling);
     const def = r.int(keys.default, Math.min(spec.default / factor, max), min, stack.ceiling);
     if (def > max) r.fail(keys.default, `the default (${def}) is above ${keys.max} (${max})`);
-    inStackUnits[name] = { default: def, max };
     if (stack.written === 'always' || r.isSet(keys.max)) settings[runLimitField(env.max)] = max * factor;
     if (stack.written === 'always' || r.isSet(keys.default)) settings[runLimitField(env.default)] = def * factor;
   }
-  return { settings: settings as RunLimitSettings, inStackUnits: inStackUnits as ReturnType<typeof readRunLimits>['inStackUnits'] };
+  return settings as RunLimitSettings;
 }
 
 function checkCpuMemoryRatio(r: Reader, key: ConfigKey, cpu: number, memoryMb: number): void {

@@ -10,20 +10,7 @@ import { readLocalSettings } from './settings';
 async function main(): Promise<void> {
   const settings = readLocalSettings(process.env);
   requireRoot('the local platform');
-  const platform = await startLocalPlatform({
-    port: settings.port,
-    host: settings.host,
-    dataDir: settings.dataDir,
-    executors: settings.executors,
-    lifecycleMs: settings.lifecycleMs,
-    apiToken: settings.apiToken,
-    corsOrigin: settings.corsOrigin,
-    isolation: settings.isolation,
-    allowNetwork: settings.allowNetwork,
-    handlerEnv: settings.handlerEnv,
-    workRoot: settings.workRoot,
-    log: settings.log ? (r) => console.log(JSON.stringify(r)) : undefined,
-  });
+  const platform = await startLocalPlatform({ ...settings, log: settings.log ? (r) => console.log(JSON.stringify(r)) : undefined });
   const isolationNote =
     platform.isolation === 'bwrap'
       ? 'bwrap (namespaces + unprivileged uid + rlimits)'
