@@ -3,6 +3,11 @@
  * version of this file; keep them together.
  */
 
+import type { RunLimits } from './runLimits';
+
+/** The manifest's `limits`: one number per row of the run limits table. */
+export type { RunLimits };
+
 /** 18 random bytes → 24 URL-safe base64 characters: 144 bits, no padding. */
 export const RUN_ID_BYTES = 18;
 export const RUN_ID_PATTERN = /^[A-Za-z0-9_-]{24}$/;
@@ -38,18 +43,6 @@ export function runIdFromManifestKey(key: string): string | null {
   if (!key.startsWith(MANIFEST_PREFIX) || !key.endsWith(MANIFEST_SUFFIX)) return null;
   const id = key.slice(MANIFEST_PREFIX.length, key.length - MANIFEST_SUFFIX.length);
   return isRunId(id) ? id : null;
-}
-
-export interface RunLimits {
-  timeoutMs: number;
-  outputBytes: number;
-  memoryBytes: number;
-  cpuMs: number;
-  processes: number;
-  fileBytes: number;
-  openFiles: number;
-  /** Everything the run may write (its folder, temp files, shared memory) together. */
-  diskBytes: number;
 }
 
 export interface Manifest {

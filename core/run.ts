@@ -4,9 +4,10 @@
  * The claim (an object created with overwrite forbidden) makes a redelivered or retried OSS event a no-op; the
  * status object carries a heartbeat so a dead executor is noticed; cleanup is in `finally`.
  */
-import type { LimitPolicy } from './config';
+import { clampLimits } from './clampLimits';
 import { ControlReader } from './controlStream';
 import { findLanguage, type Language } from './languages';
+import type { LimitPolicy } from './limitPolicy';
 import * as L from './limits';
 import { OutputSink } from './outputSink';
 import { isStoreError, type Clock, type ExitInfo, type ObjectStore, type PreparedSandbox, type ProcessSpawner, type Sandbox, type SpawnedProcess, type Timer } from './ports';
@@ -40,25 +41,6 @@ export type InvokeOutcome =
   | 'abandoned';
 
 type StopReason = Extract<RunStatus, 'timeout' | 'output_limit' | 'disk_limit' | 'killed'>;
-
-/** A policy clamp again on the executor side: a manifest is data from storage, not a trusted request. */
-function clampLimits(limits: Partial<RunLimits> | undefined, policy: LimitPolicy): RunLimits {
-  const pick = (name: keyof RunLimits) => {
-    const value = limits?.[name];
-    const { default: def, max } = policy[name];
-    return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.min(value, max) : def;
-  };
-  return {
-    timeoutMs: pick('timeoutMs'),
-    outputBytes: pick('outputBytes'),
-    memoryBytes: pick('memoryBytes'),
-    cpuMs: pick('cpuMs'),
-    processes: pick('processes'),
-    fileBytes: pick('fileBytes'),
-    openFiles: pick('openFiles'),
-    diskBytes: pick('diskBytes'),
-  };
-}
 
 /** Entry point for one OSS event naming a run's manifest. */
 export async function handleRunEvent(deps: ExecutorDeps, runId: string, requestId: string, shutdown?: AbortSignal): Promise<InvokeOutcome> {
@@ -172,7 +154,8 @@ class ExecutorRun {
       if (!lang) throw new Error(`unknown language ${manifest.language}`);
       const interpreter = deps.resolveInterpreter(lang);
       if (!interpreter) throw new Error(`no ${lang.name} runtime on this host`);
-      const limits = clampLimits(manifest.limits, deps.policy);
+      // Clamped again: a manifest is data from storage, not a trusted request (repaired, not refused: see clampLimits).
+      const limits = clampLimits(manifest.limits, deps.policy, { onInvalid: 'repair' });
 
       // Input typed before the program started (and a kill sent while it was queued) are honoured first. If the
       // read fails, the reader keeps its offset and the supervising loop delivers the same records later.

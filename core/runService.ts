@@ -4,7 +4,7 @@
  */
 import { ApiError, notFound } from './apiError';
 import { appendControl } from './controlStream';
-import type { LimitPolicy } from './config';
+import type { LimitPolicy } from './limitPolicy';
 import * as L from './limits';
 import { isStoreError, type Clock, type ObjectStore } from './ports';
 import { isRunId, keys, newRunId, type Manifest, type RunResult, type RunState, type StatusDoc } from './protocol';

@@ -2,8 +2,9 @@
  * Request bodies → typed requests, or an ApiError naming the field. Nothing here trusts the shape of its input.
  */
 import { ApiError, badRequest } from './apiError';
-import type { LimitPolicy } from './config';
+import { clampLimits } from './clampLimits';
 import { DEFAULT_LANGUAGE, findLanguage, LANGUAGES } from './languages';
+import type { LimitPolicy } from './limitPolicy';
 import * as L from './limits';
 import type { RunLimits } from './protocol';
 
@@ -50,25 +51,9 @@ function optionalInteger(value: unknown, field: string, min: number, max: number
   return Math.min(value, max);
 }
 
-function clampLimit(obj: Json, field: keyof RunLimits, policy: LimitPolicy, min: number): number {
-  return optionalInt(obj, field, 'limits.', min, policy[field].max) ?? policy[field].default;
-}
-
+/** `limits` of `POST /api/runs`: refused when a value no run may have is asked for (see core/clampLimits.ts). */
 export function parseLimits(value: unknown, policy: LimitPolicy): RunLimits {
-  if (value !== undefined && value !== null && !isObject(value)) throw badRequest('limits', 'expected an object');
-  const obj = (value ?? {}) as Json;
-  const known = new Set(['timeoutMs', 'outputBytes', 'memoryBytes', 'cpuMs', 'processes', 'fileBytes', 'openFiles', 'diskBytes']);
-  for (const key of Object.keys(obj)) if (!known.has(key)) throw badRequest(`limits.${key}`, 'unknown limit');
-  return {
-    timeoutMs: clampLimit(obj, 'timeoutMs', policy, L.MIN_TIMEOUT_MS),
-    outputBytes: clampLimit(obj, 'outputBytes', policy, 1),
-    memoryBytes: clampLimit(obj, 'memoryBytes', policy, 16 * 1024 * 1024),
-    cpuMs: clampLimit(obj, 'cpuMs', policy, 100),
-    processes: clampLimit(obj, 'processes', policy, 1),
-    fileBytes: clampLimit(obj, 'fileBytes', policy, 0),
-    openFiles: clampLimit(obj, 'openFiles', policy, 16),
-    diskBytes: clampLimit(obj, 'diskBytes', policy, 1024 * 1024),
-  };
+  return clampLimits(value, policy, { onInvalid: 'refuse' });
 }
 
 /**

@@ -5,7 +5,9 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'crypto';
 import * as http from 'http';
 import { ApiError, notFound } from '../core/apiError';
-import { ENV, limitPolicyFromEnv } from '../core/config';
+import { VARIABLES } from '../core/config';
+import { ConfigReader } from '../core/configReader';
+import { readLimitPolicy } from '../core/limitPolicy';
 import * as L from '../core/limits';
 import { systemClock } from '../core/ports';
 import { RunService } from '../core/runService';
@@ -278,21 +280,30 @@ export interface Api {
   service: RunService;
 }
 
-/** In FC each executor instance probes its own isolation; every run's status records which one it got. */
-const ISOLATION_PER_INSTANCE = 'auto (per executor instance; see GET /api/runs/:id)';
+/** What the API reads from its environment besides its buckets and the limit policy. */
+const API_VARIABLES = {
+  tokenSha256: VARIABLES.apiTokenSha256,
+  corsOrigin: VARIABLES.corsOrigin,
+  executorIsolation: VARIABLES.executorIsolation,
+  port: VARIABLES.port,
+};
 
 /**
  * The one way to build the API, for FC (`main`) and the local platform alike: the service over `buckets`, the
- * limits, token hash, CORS origin and isolation note from `env` (the names of core/config.ts; `EXECUTOR_ISOLATION`
- * is what the executors found, when the caller knows it).
+ * limits, token hash, CORS origin and isolation note from `env` (the variables of core/config.ts; an invalid
+ * value throws, naming it).
  */
 export function createApi(buckets: Buckets, env: Record<string, string | undefined>, options: { log?: ApiServerOptions['log'] } = {}): Api {
-  const service = new RunService({ code: buckets.code, runs: buckets.runs, clock: systemClock, randomBytes, policy: limitPolicyFromEnv(env) });
+  const config = new ConfigReader(env);
+  const settings = config.readAll(API_VARIABLES);
+  const policy = readLimitPolicy(config);
+  config.check();
+  const service = new RunService({ code: buckets.code, runs: buckets.runs, clock: systemClock, randomBytes, policy });
   const server = createApiServer({
     service,
-    tokenSha256: env[ENV.apiTokenSha256] || undefined,
-    corsOrigin: env[ENV.corsOrigin] || undefined,
-    isolation: env.EXECUTOR_ISOLATION ?? ISOLATION_PER_INSTANCE,
+    tokenSha256: settings.tokenSha256,
+    corsOrigin: settings.corsOrigin,
+    isolation: settings.executorIsolation,
     refreshCredentials: buckets.refreshCredentials,
     log: options.log,
   });
@@ -306,8 +317,13 @@ export function apiTokenSha256(token: string): string {
 
 /** FC entry: STORE=oss with the runtime's credentials, listening on PORT (9000). */
 export function main(env: NodeJS.ProcessEnv = process.env): http.Server {
-  const { server } = createApi(bucketsFromEnv(env), env);
-  server.listen(Number(env[ENV.port] ?? 9000), () => {
+  const config = new ConfigReader(env);
+  const settings = config.readAll(API_VARIABLES);
+  readLimitPolicy(config);
+  // Throws every problem of the whole configuration at once (the API's own variables were read above).
+  const buckets = bucketsFromEnv(config);
+  const { server } = createApi(buckets, env);
+  server.listen(settings.port, () => {
     const address = server.address();
     logLine({ event: 'listening', function: 'api', port: typeof address === 'object' && address ? address.port : undefined });
   });

@@ -11,15 +11,18 @@ import { createSandbox } from '../adapters/sandbox/sandbox';
 import { resolveInterpreter } from '../adapters/sandbox/resolveInterpreter';
 import { PipeSpawner } from '../adapters/process/pipeSpawner';
 import { PtySpawner } from '../adapters/process/ptySpawner';
+import { requireRoot } from '../adapters/process/requireRoot';
 import { rootPeerVerdict, type PeerVerdict } from '../adapters/process/socketPeer';
 import { ApiError } from '../core/apiError';
-import { ENV, intFromEnv, limitPolicyFromEnv } from '../core/config';
+import { ENV, VARIABLES } from '../core/config';
+import { ConfigReader, type ValuesOf } from '../core/configReader';
+import { readLimitPolicy, type LimitPolicy } from '../core/limitPolicy';
 import { systemClock } from '../core/ports';
 import type { OssEvent } from '../core/protocol';
 import { keys, runIdFromManifestKey } from '../core/protocol';
 import { handleRunEvent, type ExecutorDeps, type InvokeOutcome } from '../core/run';
 import { answerClientErrors, header, logLine, parseTarget, readBody, requireHost, sendJson, SERVER_OPTIONS } from './http';
-import { INVOKE_SECRET_ENV, INVOKE_SECRET_HEADER, LISTEN_HOST_ENV, secretMatches } from './invokeGate';
+import { INVOKE_SECRET_HEADER, secretMatches } from './invokeGate';
 import { bucketsFromEnv, type Buckets } from './stores';
 
 /** OSS events are small; anything bigger is not one. */
@@ -144,20 +147,33 @@ export function createExecutorServer(options: ExecutorServerOptions): http.Serve
   return server;
 }
 
-export async function createExecutorDeps(env: NodeJS.ProcessEnv, buckets: Buckets): Promise<ExecutorDeps> {
-  const isolation = (env[ENV.isolation] ?? 'auto') as 'auto' | 'bwrap' | 'uid';
-  const uidBase = intFromEnv(env, ENV.sandboxUidBase, 20000);
-  // Two uids at least, used in turn: the next run never gets the previous run's uid.
-  const uidCount = intFromEnv(env, ENV.sandboxUidCount, 2);
-  const policy = limitPolicyFromEnv(env);
+/** What the executor reads from its environment besides its buckets and the limit policy. */
+const EXECUTOR_VARIABLES = {
+  isolation: VARIABLES.isolation,
+  uidBase: VARIABLES.sandboxUidBase,
+  uidCount: VARIABLES.sandboxUidCount,
+  workRoot: VARIABLES.workRoot,
+  mounts: VARIABLES.sandboxMounts,
+  sharedFolderGuard: VARIABLES.sandboxSharedGuard,
+  privateProc: VARIABLES.sandboxPrivateProc,
+  allowNetwork: VARIABLES.allowNetwork,
+  port: VARIABLES.port,
+  listenHost: VARIABLES.listenHost,
+  invokeSecret: VARIABLES.invokeSecret,
+};
+
+export type ExecutorSettings = ValuesOf<typeof EXECUTOR_VARIABLES> & { policy: LimitPolicy };
+
+export async function createExecutorDeps(settings: ExecutorSettings, buckets: Buckets): Promise<ExecutorDeps> {
+  const { uidBase, policy } = settings;
   const sandbox = await createSandbox({
-    isolation,
+    isolation: settings.isolation,
     uidBase,
-    uidCount,
-    workRoot: env[ENV.workRoot] ?? '/tmp/pocketrun',
-    mounts: onOff(env, ENV.sandboxMounts),
-    sharedFolderGuard: onOff(env, ENV.sandboxSharedGuard),
-    privateProc: onOff(env, ENV.sandboxPrivateProc),
+    uidCount: settings.uidCount,
+    workRoot: settings.workRoot,
+    mounts: settings.mounts,
+    sharedFolderGuard: settings.sharedFolderGuard,
+    privateProc: settings.privateProc,
     diskMaxBytes: policy.diskBytes.max,
     log: (message) => logLine({ event: 'sandbox', message }),
   });
@@ -168,29 +184,27 @@ export async function createExecutorDeps(env: NodeJS.ProcessEnv, buckets: Bucket
     sandbox,
     clock: systemClock,
     policy,
-    allowNetwork: env[ENV.allowNetwork] === '1',
+    allowNetwork: settings.allowNetwork,
     resolveInterpreter: (language) => resolveInterpreter(language.candidates, uidBase, uidBase),
     executorId: `${os.hostname()}:${process.pid}`,
     log: logLine,
   };
 }
 
-function onOff(env: NodeJS.ProcessEnv, name: string): 'auto' | 'off' {
-  const value = env[name] ?? 'auto';
-  if (value !== 'auto' && value !== 'off') throw new Error(`${name}: expected auto or off, got ${JSON.stringify(value)}`);
-  return value;
-}
-
 /** How long a stopping instance waits for its run to be killed and recorded. */
 const SHUTDOWN_GRACE_MS = 5_000;
 
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<http.Server> {
-  const buckets = bucketsFromEnv(env);
-  const deps = await createExecutorDeps(env, buckets);
-  const shutdown = new AbortController();
-  const invokeSecret = env[INVOKE_SECRET_ENV] || undefined;
+  const config = new ConfigReader(env);
+  const settings = { ...config.readAll(EXECUTOR_VARIABLES), policy: readLimitPolicy(config) };
+  // Throws every problem of the whole configuration at once, before anything is started.
+  const buckets = bucketsFromEnv(config);
+  requireRoot('the executor');
   // Not inherited by anything this process starts (the sandbox builds its programs' environment from scratch anyway).
-  delete env[INVOKE_SECRET_ENV];
+  delete env[ENV.invokeSecret];
+  const deps = await createExecutorDeps(settings, buckets);
+  const shutdown = new AbortController();
+  const invokeSecret = settings.invokeSecret;
   const report = { ...deps.sandbox.report(), executor: deps.executorId, at: new Date().toISOString() };
   // For /api/health: the API never meets an executor, so the newest one leaves its findings in the runs bucket.
   await deps.runs.put(keys.executorReport(), JSON.stringify(report), { contentType: 'application/json' }).catch((err: unknown) =>
@@ -208,9 +222,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<http.S
     const port = typeof address === 'object' && address ? address.port : undefined;
     logLine({ event: 'listening', function: 'executor', port, ...report });
   };
-  const port = Number(env[ENV.port] ?? 9000);
-  const host = env[LISTEN_HOST_ENV];
-  if (host) server.listen(port, host, onListening);
+  const { port, listenHost } = settings;
+  if (listenHost) server.listen(port, listenHost, onListening);
   else server.listen(port, onListening);
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {

@@ -9,8 +9,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { FsObjectStore } from '../adapters/storage/fsStore';
 import { createSandbox } from '../adapters/sandbox/sandbox';
-import { ENV } from '../core/config';
-import * as L from '../core/limits';
+import { ENV, VARIABLES } from '../core/config';
+import { ConfigReader } from '../core/configReader';
 import type { Isolation } from '../core/ports';
 import { keys, MANIFEST_PREFIX, ossPutEvent, runIdFromManifestKey, RUNS_PREFIX, type StatusDoc } from '../core/protocol';
 import { readJson } from '../core/storeJson';
@@ -19,6 +19,7 @@ import { bucketsFromEnv } from '../handlers/stores';
 import { AsyncInvoker } from './asyncInvoker';
 import { ExecutorInstance } from './executorInstance';
 import { sweepUid } from '../adapters/sandbox/processSweeper';
+import { DEFAULT_LIFECYCLE_MS, DEFAULT_PORT, DEFAULT_WORK_ROOT, LIFECYCLE_SWEEP_INTERVAL_MS } from './settings';
 import { claimUidBlock, type UidBlock } from './uidBlock';
 
 export interface LocalPlatformOptions {
@@ -76,7 +77,7 @@ async function sweepUids(base: number): Promise<void> {
 
 export async function startLocalPlatform(options: LocalPlatformOptions = {}): Promise<LocalPlatform> {
   const log = options.log ?? (() => undefined);
-  const dataDir = path.resolve(options.dataDir ?? L.DEFAULT_DATA_DIR);
+  const dataDir = path.resolve(options.dataDir ?? VARIABLES.dataDir.default);
   // The buckets hold every user's code and output: no sandbox uid may enter (without bwrap it sees the host).
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   fs.chmodSync(dataDir, 0o700);
@@ -89,7 +90,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   };
   // The very buckets the handlers would build from that environment; folders, which the trigger and the
   // lifecycle sweep below need.
-  const buckets = bucketsFromEnv(handlerEnv);
+  const buckets = bucketsFromEnv(new ConfigReader(handlerEnv));
   const { code, runs } = buckets;
   if (!(code instanceof FsObjectStore && runs instanceof FsObjectStore)) throw new Error(`the local platform keeps its buckets in folders (${ENV.store}=fs)`);
 
@@ -97,7 +98,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   const uids: UidBlock = claimUidBlock(executorCount * UIDS_PER_INSTANCE);
   const cleanup: Array<() => Promise<void> | void> = [() => uids.release()];
   try {
-    const workRoot = path.resolve(options.workRoot ?? path.join(os.tmpdir(), 'pocketrun'));
+    const workRoot = path.resolve(options.workRoot ?? DEFAULT_WORK_ROOT);
     // Probe once which isolation this host gives, so every instance runs the same way and the banner says it.
     const probe = await createSandbox({ isolation: options.isolation ?? 'auto', uidBase: uids.base, uidCount: 1, workRoot: `${workRoot}-probe` });
     const isolation = probe.isolation;
@@ -117,9 +118,9 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
           [ENV.allowNetwork]: options.allowNetwork ? '1' : '0',
           // FC puts the role's credentials in the instance environment; so do we (placeholders), to prove the
           // sandbox never passes them on.
-          ALIBABA_CLOUD_ACCESS_KEY_ID: 'LOCAL-PLACEHOLDER-KEY-ID',
-          ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'LOCAL-PLACEHOLDER-KEY-SECRET',
-          ALIBABA_CLOUD_SECURITY_TOKEN: 'LOCAL-PLACEHOLDER-TOKEN',
+          [ENV.accessKeyId]: 'LOCAL-PLACEHOLDER-KEY-ID',
+          [ENV.accessKeySecret]: 'LOCAL-PLACEHOLDER-KEY-SECRET',
+          [ENV.securityToken]: 'LOCAL-PLACEHOLDER-TOKEN',
           FC_FUNCTION_NAME: 'pocketrun-executor',
         },
         onLog: (line) => log({ event: 'executor_log', instance: i, line }),
@@ -157,13 +158,13 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     }
 
     // Lifecycle rules: both buckets expire their objects after `lifecycleMs`.
-    const lifecycleMs = options.lifecycleMs ?? L.DEFAULT_LIFECYCLE_MS;
+    const lifecycleMs = options.lifecycleMs ?? DEFAULT_LIFECYCLE_MS;
     const sweep = async () => {
       const removed = (await code.removeOlderThan(MANIFEST_PREFIX, lifecycleMs)) + (await runs.removeOlderThan(RUNS_PREFIX, lifecycleMs));
       if (removed > 0) log({ event: 'lifecycle_expired', objects: removed });
     };
     await sweep();
-    const sweeper = setInterval(() => void sweep().catch(() => undefined), Math.min(L.LIFECYCLE_SWEEP_INTERVAL_MS, lifecycleMs));
+    const sweeper = setInterval(() => void sweep().catch(() => undefined), Math.min(LIFECYCLE_SWEEP_INTERVAL_MS, lifecycleMs));
     cleanup.push(() => clearInterval(sweeper));
 
     // The API gets the same buckets object, not buckets built afresh over the same folders: the trigger above
@@ -183,7 +184,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     );
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(options.port ?? L.DEFAULT_PORT, options.host ?? '127.0.0.1', () => resolve());
+      server.listen(options.port ?? DEFAULT_PORT, options.host ?? '127.0.0.1', () => resolve());
     });
     cleanup.push(() => closeServer(server));
     const address = server.address();

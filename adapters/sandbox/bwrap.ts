@@ -12,7 +12,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import * as L from '../../core/limits';
+import { RUN_LIMITS } from '../../core/runLimits';
 import { findTool, type Tools } from '../process/systemTools';
 import { commandChain, type Rlimits } from './commandChain';
 import { runAsUid } from './runAsUid';
@@ -157,11 +157,11 @@ export interface ProbeResult {
 
 /** The probe's rlimits: the most any run may get, so that the probe fails only where every run would. */
 const PROBE_RLIMITS: Rlimits = {
-  cpuSeconds: L.MAX_CPU_MS / 1000,
-  memoryBytes: L.MAX_MEMORY_BYTES,
-  processes: L.MAX_PROCESSES,
-  fileBytes: L.MAX_FILE_BYTES,
-  openFiles: L.MAX_OPEN_FILES,
+  cpuSeconds: RUN_LIMITS.cpuMs.max / 1000,
+  memoryBytes: RUN_LIMITS.memoryBytes.max,
+  processes: RUN_LIMITS.processes.max,
+  fileBytes: RUN_LIMITS.fileBytes.max,
+  openFiles: RUN_LIMITS.openFiles.max,
 };
 
 /**

@@ -27,6 +27,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as L from '../../core/limits';
 import type { Disposable, Isolation, PreparedSandbox, Sandbox, SandboxedSpawnRequest, SandboxReport, SandboxRequest } from '../../core/ports';
+import { RUN_LIMITS } from '../../core/runLimits';
 import { findTool, systemTools, type Tools } from '../process/systemTools';
 import { BwrapProfile, bwrapFeatures, probeBwrap, SANDBOX_HOME, writeSyntheticEtc } from './bwrap';
 import { bwrapCandidates } from './bwrapBinary';
@@ -96,7 +97,7 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
   const folders = profile ? { denied: [], swept: [] } : guard(options, tools, pool, workRoot);
   const privateProc = !profile && options.privateProc !== 'off' && privateProcWorks(tools, pool.base, log);
   const cleaner: Omit<SlotCleanOptions, 'tmpfs'> = { perl: tools.perl, trash, sweepRoots: folders.swept };
-  const diskMax = options.diskMaxBytes ?? L.MAX_DISK_BYTES;
+  const diskMax = options.diskMaxBytes ?? RUN_LIMITS.diskBytes.max;
   let tmpfs: SlotCleanOptions['tmpfs'] = options.mounts === 'off' ? null : { bytes: diskMax, inodes: L.DISK_INODES };
 
   // A previous executor process with this range may have died mid-run: everything of the range goes first, and

@@ -11,7 +11,7 @@ import { PipeSpawner } from '../../adapters/process/pipeSpawner';
 import { PtySpawner } from '../../adapters/process/ptySpawner';
 import { createSandbox } from '../../adapters/sandbox/sandbox';
 import { resolveInterpreter } from '../../adapters/sandbox/resolveInterpreter';
-import { limitPolicyFromEnv } from '../../core/config';
+import { limitPolicyFromEnv } from '../../core/limitPolicy';
 import { systemClock, type ObjectStore } from '../../core/ports';
 import { keys, type StatusDoc } from '../../core/protocol';
 import { handleRunEvent, type ExecutorDeps } from '../../core/run';

@@ -3,7 +3,7 @@
  * process, a clock that moves when the test moves it. The API side is the real RunService over the same buckets.
  */
 import { MemoryStore } from '../../adapters/storage/memoryStore';
-import { limitPolicyFromEnv } from '../../core/config';
+import { limitPolicyFromEnv } from '../../core/limitPolicy';
 import { CONTROL_OUTAGE_MS, CONTROL_POLL_WAITING_MS, HEARTBEAT_INTERVAL_MS, HEARTBEAT_STALE_MS } from '../../core/limits';
 import type { ObjectStore } from '../../core/ports';
 import { keys, type ClaimDoc, type Manifest, type RunLimits, type RunResult, type StatusDoc } from '../../core/protocol';

@@ -1,7 +1,9 @@
 import { ApiError } from '../../core/apiError';
-import { limitPolicyFromEnv, ConfigError } from '../../core/config';
+import { ConfigError } from '../../core/configReader';
+import { limitPolicyFromEnv } from '../../core/limitPolicy';
 import * as L from '../../core/limits';
 import type { RunLimits } from '../../core/protocol';
+import { RUN_LIMITS } from '../../core/runLimits';
 import { parseCreateRun, parseInput, parseOutputQuery, parseResize, parseSeedRequest } from '../../core/validate';
 
 const policy = limitPolicyFromEnv({});
@@ -26,23 +28,23 @@ test('defaults: python, no args, default limits, 80x24', () => {
     stdin: '',
     tty: true,
     limits: {
-      timeoutMs: L.DEFAULT_TIMEOUT_MS,
-      outputBytes: L.DEFAULT_OUTPUT_BYTES,
-      memoryBytes: L.DEFAULT_MEMORY_BYTES,
-      cpuMs: L.DEFAULT_CPU_MS,
-      processes: L.DEFAULT_PROCESSES,
-      fileBytes: L.DEFAULT_FILE_BYTES,
-      openFiles: L.DEFAULT_OPEN_FILES,
-      diskBytes: L.DEFAULT_DISK_BYTES,
+      timeoutMs: RUN_LIMITS.timeoutMs.default,
+      outputBytes: RUN_LIMITS.outputBytes.default,
+      memoryBytes: RUN_LIMITS.memoryBytes.default,
+      cpuMs: RUN_LIMITS.cpuMs.default,
+      processes: RUN_LIMITS.processes.default,
+      fileBytes: RUN_LIMITS.fileBytes.default,
+      openFiles: RUN_LIMITS.openFiles.default,
+      diskBytes: RUN_LIMITS.diskBytes.default,
     },
   });
 });
 
 test.each<[string, number, number]>([
-  ['timeoutMs', 10 ** 12, L.MAX_TIMEOUT_MS],
-  ['outputBytes', 10 ** 12, L.MAX_OUTPUT_BYTES],
-  ['memoryBytes', 10 ** 12, L.MAX_MEMORY_BYTES],
-  ['processes', 10 ** 6, L.MAX_PROCESSES],
+  ['timeoutMs', 10 ** 12, RUN_LIMITS.timeoutMs.max],
+  ['outputBytes', 10 ** 12, RUN_LIMITS.outputBytes.max],
+  ['memoryBytes', 10 ** 12, RUN_LIMITS.memoryBytes.max],
+  ['processes', 10 ** 6, RUN_LIMITS.processes.max],
   ['timeoutMs', 1500, 1500],
 ])('limits.%s = %d is clamped to %d', (name, asked, got) => {
   expect(parseCreateRun({ code: '', limits: { [name]: asked } }, policy).limits[name as keyof RunLimits]).toBe(got);
