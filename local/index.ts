@@ -5,6 +5,7 @@
  */
 import { requireRoot } from '../adapters/process/requireRoot';
 import { startLocalPlatform } from './platform';
+import { reachableUrls } from './reachableUrls';
 import { readLocalSettings } from './settings';
 
 async function main(): Promise<void> {
@@ -15,13 +16,22 @@ async function main(): Promise<void> {
     platform.isolation === 'bwrap'
       ? 'bwrap (namespaces + unprivileged uid + rlimits)'
       : 'uid only: bwrap unavailable, so no namespaces; unprivileged uid + rlimits + cleanup still hold';
+  const port = Number(new URL(platform.url).port);
+  const urls = reachableUrls(settings.host ?? '127.0.0.1', port);
+  const open = urls.some((u) => !/^http:\/\/(127\.|\[::1\]|localhost)/.test(u));
   console.log(`pocketrun local platform
-  url:        ${platform.url}
+  url:        ${urls.join('\n              ')}
   data:       ${platform.dataDir}
   executors:  ${platform.instances.length}
   isolation:  ${isolationNote}
   api token:  ${settings.apiToken ? 'required' : 'not required'}
 Ctrl-C (or SIGTERM) stops everything; a second one forces the stop.`);
+  if (open && !settings.apiToken) {
+    // Listening beyond this machine with no token: anyone on the network may run programs here.
+    console.log(`
+  !!! WARNING: listening on ${settings.host} with no API_TOKEN: anyone who can reach this machine can run code
+  !!! on it. Set API_TOKEN=<a long random string> (the page asks for it once) unless this network is yours alone.`);
+  }
 
   // SIGINT and SIGTERM alike (Ctrl-C; systemd, docker stop): the first stops gracefully, a second one during that
   // stop forces it. Either way the executors' programs are killed and swept and runs in flight recorded.
