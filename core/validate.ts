@@ -75,10 +75,12 @@ function parseCode(value: unknown, field = 'code'): string {
 function parseLanguage(value: unknown): string {
   if (value === undefined || value === null) return DEFAULT_LANGUAGE;
   if (typeof value !== 'string') throw badRequest('language', 'expected a string');
-  if (!findLanguage(value)) {
+  // Any case, any alias (`py`, `C++`, `golang`): the manifest gets the language's id.
+  const language = findLanguage(value);
+  if (!language) {
     throw badRequest('language', `unknown language ${JSON.stringify(value)} (known: ${[...LANGUAGES.keys()].join(', ')})`);
   }
-  return value;
+  return language.id;
 }
 
 function parseArgs(value: unknown): string[] {

@@ -8,16 +8,19 @@ import * as http from 'http';
 import type * as net from 'net';
 import * as os from 'os';
 import { createSandbox } from '../adapters/sandbox/sandbox';
-import { resolveInterpreter } from '../adapters/sandbox/resolveInterpreter';
+import { permitsExecution } from '../adapters/sandbox/resolveInterpreter';
 import { PipeSpawner } from '../adapters/process/pipeSpawner';
 import { PtySpawner } from '../adapters/process/ptySpawner';
 import { rootPeerVerdict, type PeerVerdict } from '../adapters/process/socketPeer';
 import { ApiError } from '../core/apiError';
 import { ENV, intFromEnv, limitPolicyFromEnv } from '../core/config';
+import { LANGUAGES, type Language } from '../core/languages';
 import { systemClock } from '../core/ports';
-import type { OssEvent } from '../core/protocol';
+import type { OssEvent, RuntimesDoc } from '../core/protocol';
 import { keys, runIdFromManifestKey } from '../core/protocol';
 import { handleRunEvent, type ExecutorDeps, type InvokeOutcome } from '../core/run';
+import { RuntimeProbe, runtimeInfo } from '../core/runtimeProbe';
+import { transpileTypeScript } from '../core/transpileTypeScript';
 import { answerClientErrors, header, logLine, parseTarget, readBody, requireHost, sendJson, SERVER_OPTIONS } from './http';
 import { INVOKE_SECRET_ENV, INVOKE_SECRET_HEADER, LISTEN_HOST_ENV, secretMatches } from './invokeGate';
 import { bucketsFromEnv, type Buckets } from './stores';
@@ -144,7 +147,20 @@ export function createExecutorServer(options: ExecutorServerOptions): http.Serve
   return server;
 }
 
-export async function createExecutorDeps(env: NodeJS.ProcessEnv, buckets: Buckets): Promise<ExecutorDeps> {
+/**
+ * The registry as this host can offer it to the sandbox uid: candidates that do not exist, or that the uid's
+ * permission bits rule out (pyenv's python under /root), are dropped before the runtime probe spends a spawn on them.
+ */
+function hostLanguages(uid: number): Language[] {
+  return [...LANGUAGES.values()].map((language) => ({
+    ...language,
+    tools: Object.fromEntries(
+      Object.entries(language.tools).map(([name, spec]) => [name, { ...spec, candidates: spec.candidates.filter((c) => permitsExecution(c, uid, uid)) }]),
+    ),
+  }));
+}
+
+export async function createExecutorDeps(env: NodeJS.ProcessEnv, buckets: Buckets, shutdown?: AbortSignal): Promise<ExecutorDeps & { runtimes: RuntimeProbe }> {
   const isolation = (env[ENV.isolation] ?? 'auto') as 'auto' | 'bwrap' | 'uid';
   const uidBase = intFromEnv(env, ENV.sandboxUidBase, 20000);
   // Two uids at least, used in turn: the next run never gets the previous run's uid.
@@ -161,17 +177,24 @@ export async function createExecutorDeps(env: NodeJS.ProcessEnv, buckets: Bucket
     diskMaxBytes: policy.diskBytes.max,
     log: (message) => logLine({ event: 'sandbox', message }),
   });
+  const pipes = new PipeSpawner();
+  const transforms = { typescript: transpileTypeScript };
+  // Once per instance, at its start, in the background: a run waits for its own language's probe only.
+  const runtimes = new RuntimeProbe({ sandbox, spawner: pipes, clock: systemClock, languages: hostLanguages(uidBase), transforms: ['typescript'], shutdown, log: logLine });
   return {
     code: buckets.code,
     runs: buckets.runs,
-    spawners: { pty: new PtySpawner(), pipes: new PipeSpawner() },
+    spawners: { pty: new PtySpawner(), pipes },
     sandbox,
     clock: systemClock,
     policy,
     allowNetwork: env[ENV.allowNetwork] === '1',
-    resolveInterpreter: (language) => resolveInterpreter(language.candidates, uidBase, uidBase),
+    // With a single uid the probe's cell would hold it: runs wait for the whole probe then.
+    resolveRuntime: (language) => (uidCount < 2 ? runtimes.done.then(() => runtimes.runtime(language)) : runtimes.runtime(language)),
+    transforms,
     executorId: `${os.hostname()}:${process.pid}`,
     log: logLine,
+    runtimes,
   };
 }
 
@@ -186,8 +209,8 @@ const SHUTDOWN_GRACE_MS = 5_000;
 
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<http.Server> {
   const buckets = bucketsFromEnv(env);
-  const deps = await createExecutorDeps(env, buckets);
   const shutdown = new AbortController();
+  const deps = await createExecutorDeps(env, buckets, shutdown.signal);
   const invokeSecret = env[INVOKE_SECRET_ENV] || undefined;
   // Not inherited by anything this process starts (the sandbox builds its programs' environment from scratch anyway).
   delete env[INVOKE_SECRET_ENV];
@@ -196,6 +219,12 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<http.S
   await deps.runs.put(keys.executorReport(), JSON.stringify(report), { contentType: 'application/json' }).catch((err: unknown) =>
     logLine({ event: 'report_failed', error: err instanceof Error ? err.message : String(err) }),
   );
+  // For /api/runtimes, likewise: what this instance can run, once its probe is through.
+  const runtimesWritten = deps.runtimes.done.then((found) => {
+    if (shutdown.signal.aborted) return;
+    const doc: RuntimesDoc = { executor: deps.executorId, at: new Date().toISOString(), runtimes: found.map(runtimeInfo) };
+    return deps.runs.put(keys.runtimes(), JSON.stringify(doc), { contentType: 'application/json' });
+  }).catch((err: unknown) => logLine({ event: 'runtimes_report_failed', error: err instanceof Error ? err.message : String(err) }));
   const server = createExecutorServer({
     deps,
     shutdown: shutdown.signal,
@@ -223,7 +252,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<http.S
     shutdown.abort();
     // Exits 0 only once every invocation has answered, i.e. every run was killed, disposed and recorded, and the
     // sandbox has undone its mounts (a timer kept alive, so the process cannot drift out without that).
-    const exit = (code: number) => void deps.sandbox.close().finally(() => process.exit(code));
+    // The runtime probe's cell is disposed before the sandbox closes (it stops probing at once when stopping).
+    const exit = (code: number) => void runtimesWritten.then(() => deps.sandbox.close()).finally(() => process.exit(code));
     server.close(() => exit(0));
     server.closeIdleConnections();
     setTimeout(() => {
