@@ -64,6 +64,17 @@ export function createApiServer(options: ApiServerOptions): http.Server {
         ctx.reply(200, { ok: true, isolation: options.isolation, limits: service.policy, executor: await service.executorReport().catch(() => null) }),
     },
     {
+      method: 'GET',
+      pattern: /^\/api\/runtimes$/,
+      name: 'runtimes',
+      // The executors' list (keys.runtimes): the API itself never sees a toolchain.
+      handle: async (ctx) => {
+        const doc = await service.runtimes();
+        if (!doc) throw new ApiError(503, 'unavailable', 'runtimes: no executor instance has reported what it can run yet (each does once it has started)');
+        ctx.reply(200, doc.runtimes);
+      },
+    },
+    {
       method: 'POST',
       pattern: /^\/api\/runs$/,
       name: 'create',
