@@ -9,14 +9,23 @@
  * Only the executor imports this (handlers/executor.ts hands it to runs as `transforms.typescript`), so the API
  * bundle stays without it; scripts/bundles.js ships sucrase beside the executor's index.js.
  */
-import { getVersion, transform } from 'sucrase';
 import type { SourceTransform } from './languages';
 
-export const TYPESCRIPT_TRANSPILER = { name: 'sucrase', version: getVersion() };
+let sucrase: typeof import('sucrase') | null = null;
+
+/**
+ * Loads sucrase (about 40 ms) on first use, not with the executor: a cold start that runs no TypeScript does not
+ * pay for it, and the executor warms it up once its runtime probe is through.
+ */
+export function loadTypeScriptTranspiler(): typeof import('sucrase') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  sucrase ??= require('sucrase') as typeof import('sucrase');
+  return sucrase;
+}
 
 export const transpileTypeScript: SourceTransform = (code, fileName) => {
   try {
-    return { code: transform(code, { transforms: ['typescript', 'imports'], disableESTransforms: true, filePath: fileName }).code };
+    return { code: loadTypeScriptTranspiler().transform(code, { transforms: ['typescript', 'imports'], disableESTransforms: true, filePath: fileName }).code };
   } catch (err) {
     // What a compiler prints: `main.ts:2:10: error: Unexpected token`, the line, a caret under the column.
     const loc = (err as { loc?: { line: number; column: number } }).loc;

@@ -20,7 +20,7 @@ import type { OssEvent, RuntimesDoc } from '../core/protocol';
 import { keys, runIdFromManifestKey } from '../core/protocol';
 import { handleRunEvent, type ExecutorDeps, type InvokeOutcome } from '../core/run';
 import { RuntimeProbe, runtimeInfo } from '../core/runtimeProbe';
-import { transpileTypeScript } from '../core/transpileTypeScript';
+import { loadTypeScriptTranspiler, transpileTypeScript } from '../core/transpileTypeScript';
 import { answerClientErrors, header, logLine, parseTarget, readBody, requireHost, sendJson, SERVER_OPTIONS } from './http';
 import { INVOKE_SECRET_ENV, INVOKE_SECRET_HEADER, LISTEN_HOST_ENV, secretMatches } from './invokeGate';
 import { bucketsFromEnv, type Buckets } from './stores';
@@ -222,6 +222,16 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<http.S
   // For /api/runtimes, likewise: what this instance can run, once its probe is through.
   const runtimesWritten = deps.runtimes.done.then((found) => {
     if (shutdown.signal.aborted) return;
+    // In the background, so that the first TypeScript run does not load the transpiler.
+    if (found.some((r) => r.language.transform === 'typescript')) {
+      setImmediate(() => {
+        try {
+          loadTypeScriptTranspiler();
+        } catch (err) {
+          logLine({ event: 'transpiler_load_failed', error: err instanceof Error ? err.message : String(err) });
+        }
+      });
+    }
     const doc: RuntimesDoc = { executor: deps.executorId, at: new Date().toISOString(), runtimes: found.map(runtimeInfo) };
     return deps.runs.put(keys.runtimes(), JSON.stringify(doc), { contentType: 'application/json' });
   }).catch((err: unknown) => logLine({ event: 'runtimes_report_failed', error: err instanceof Error ? err.message : String(err) }));
