@@ -12,6 +12,7 @@ import { permitsExecution } from '../adapters/sandbox/resolveInterpreter';
 import { PipeSpawner } from '../adapters/process/pipeSpawner';
 import { PtySpawner } from '../adapters/process/ptySpawner';
 import { rootPeerVerdict, type PeerVerdict } from '../adapters/process/socketPeer';
+import { systemTool } from '../adapters/process/systemTools';
 import { ApiError } from '../core/apiError';
 import { ENV, intFromEnv, limitPolicyFromEnv } from '../core/config';
 import { LANGUAGES, type Language } from '../core/languages';
@@ -179,8 +180,10 @@ export async function createExecutorDeps(env: NodeJS.ProcessEnv, buckets: Bucket
   });
   const pipes = new PipeSpawner();
   const transforms = { typescript: transpileTypeScript };
-  // Once per instance, at its start, in the background: a run waits for its own language's probe only.
-  const runtimes = new RuntimeProbe({ sandbox, spawner: pipes, clock: systemClock, languages: hostLanguages(uidBase), transforms: ['typescript'], shutdown, log: logLine });
+  // Once per instance, at its start, beside the server's start: the first run waits for it (about 0.4 s).
+  const shell = systemTool('bash');
+  if (!shell) throw new Error('executor: bash is needed for the runtime probe');
+  const runtimes = new RuntimeProbe({ sandbox, spawner: pipes, clock: systemClock, shell, languages: hostLanguages(uidBase), transforms: ['typescript'], shutdown, log: logLine });
   return {
     code: buckets.code,
     runs: buckets.runs,
@@ -189,8 +192,7 @@ export async function createExecutorDeps(env: NodeJS.ProcessEnv, buckets: Bucket
     clock: systemClock,
     policy,
     allowNetwork: env[ENV.allowNetwork] === '1',
-    // With a single uid the probe's cell would hold it: runs wait for the whole probe then.
-    resolveRuntime: (language) => (uidCount < 2 ? runtimes.done.then(() => runtimes.runtime(language)) : runtimes.runtime(language)),
+    resolveRuntime: (language) => runtimes.runtime(language),
     transforms,
     executorId: `${os.hostname()}:${process.pid}`,
     log: logLine,
