@@ -54,7 +54,7 @@ class UsageError extends Error {}
 function languageFor(file: string, given: string | undefined): string {
   if (given) return given;
   const ext = path.extname(file).toLowerCase();
-  for (const lang of LANGUAGES.values()) if (path.extname(lang.fileName).toLowerCase() === ext) return lang.id;
+  for (const lang of LANGUAGES.values()) if (path.extname(lang.source('').fileName).toLowerCase() === ext) return lang.id;
   throw new UsageError(`${file}: cannot tell the language from "${ext || 'no extension'}"; name it with --lang`);
 }
 

@@ -23,6 +23,20 @@ export const DISK_INODES = 16_384;
 /** How often the disk watch looks at a run's usage (one statfs). */
 export const DISK_WATCH_INTERVAL_MS = 100;
 
+/**
+ * The compile step of compiled languages (core/compileLimits.ts): a budget of its own, in the run's cell, before the
+ * program starts. Compilers are multi-threaded, start helpers (cc1, as, ld; go's compile and link) and reserve
+ * more address space than they use; a language may raise the memory figure (Language.compile.limits). Its output
+ * goes to the run's output first, at most COMPILE_OUTPUT_BYTES of it (a template error can print megabytes).
+ */
+export const COMPILE_TIMEOUT_MS = 30_000;
+export const COMPILE_CPU_MS = 60_000;
+export const COMPILE_MEMORY_BYTES = 1024 * MiB;
+export const COMPILE_OUTPUT_BYTES = 64 * KiB;
+export const COMPILE_PROCESSES = 256;
+export const COMPILE_FILE_BYTES = 64 * MiB;
+export const COMPILE_OPEN_FILES = 1024;
+
 /** Output is appended to storage at most this often... */
 export const OUTPUT_FLUSH_INTERVAL_MS = 100;
 /** ...or as soon as this many bytes are pending. */

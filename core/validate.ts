@@ -115,10 +115,12 @@ function parseCode(value: unknown, field = 'code'): string {
 function parseLanguage(value: unknown, field = 'language'): string {
   if (value === undefined || value === null) return DEFAULT_LANGUAGE;
   if (typeof value !== 'string') throw badRequest(field, 'expected a string');
-  if (!findLanguage(value)) {
+  // Any case, any alias (`py`, `C++`, `golang`): the manifest gets the language's id.
+  const language = findLanguage(value);
+  if (!language) {
     throw badRequest(field, `unknown language ${JSON.stringify(value)} (known: ${[...LANGUAGES.keys()].join(', ')})`);
   }
-  return value;
+  return language.id;
 }
 
 function parseArgs(value: unknown, field = 'args'): string[] {

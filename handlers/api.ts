@@ -115,6 +115,19 @@ function createApiServer(options: ApiServerOptions): http.Server {
         ctx.reply(200, { ok: true, isolation: options.isolation, limits: service.policy, executor: await service.executorReport().catch(() => null) }),
     }),
     route({
+      method: 'GET',
+      path: '/api/runtimes',
+      name: 'runtimes',
+      // Public like health: which languages and versions exist tells nobody anything, and a page needs it to start.
+      token: false,
+      // The executors' list (keys.runtimes): the API itself never sees a toolchain.
+      handle: async (ctx) => {
+        const doc = await service.runtimes();
+        if (!doc) throw new ApiError(503, 'unavailable', 'runtimes: no executor instance has reported what it can run yet (each does once it has started)');
+        ctx.reply(200, doc.runtimes);
+      },
+    }),
+    route({
       method: 'POST',
       path: '/api/runs',
       name: 'create',

@@ -8,7 +8,8 @@ import * as http from 'http';
 import type * as net from 'net';
 import * as os from 'os';
 import { createSandbox } from '../adapters/sandbox/sandbox';
-import { resolveInterpreter } from '../adapters/sandbox/resolveInterpreter';
+import { permitsExecution } from '../adapters/sandbox/resolveInterpreter';
+import { systemTool } from '../adapters/process/systemTools';
 import { PipeSpawner } from '../adapters/process/pipeSpawner';
 import { PtySpawner } from '../adapters/process/ptySpawner';
 import { requireRoot } from '../adapters/process/requireRoot';
@@ -17,8 +18,11 @@ import { ApiError } from '../core/apiError';
 import { ENV, VARIABLES } from '../core/config';
 import { ConfigReader, type ValuesOf } from '../core/configReader';
 import { readLimitPolicy, type LimitPolicy } from '../core/limitPolicy';
+import { LANGUAGES, type Language } from '../core/languages';
+import { RuntimeProbe, runtimeInfo } from '../core/runtimeProbe';
+import { loadTypeScriptTranspiler, transpileTypeScript } from '../core/transpileTypeScript';
 import { systemClock } from '../core/ports';
-import type { OssEvent } from '../core/protocol';
+import type { OssEvent, RuntimesDoc } from '../core/protocol';
 import { keys, runIdFromManifestKey } from '../core/protocol';
 import { handleRunEvent, type ExecutorDeps, type InvokeOutcome } from '../core/run';
 import { answerClientErrors, header, logLine, parseTarget, readBody, requireHost, sendJson, SERVER_OPTIONS } from './http';
@@ -164,7 +168,20 @@ const EXECUTOR_VARIABLES = {
 
 export type ExecutorSettings = ValuesOf<typeof EXECUTOR_VARIABLES> & { policy: LimitPolicy };
 
-export async function createExecutorDeps(settings: ExecutorSettings, buckets: Buckets): Promise<ExecutorDeps> {
+/**
+ * The registry as this host can offer it to the sandbox uid: candidates that do not exist, or that the uid's
+ * permission bits rule out (pyenv's python under /root), are dropped before the runtime probe spends a spawn on them.
+ */
+function hostLanguages(uid: number): Language[] {
+  return [...LANGUAGES.values()].map((language) => ({
+    ...language,
+    tools: Object.fromEntries(
+      Object.entries(language.tools).map(([name, spec]) => [name, { ...spec, candidates: spec.candidates.filter((c) => permitsExecution(c, uid, uid)) }]),
+    ),
+  }));
+}
+
+export async function createExecutorDeps(settings: ExecutorSettings, buckets: Buckets, shutdown?: AbortSignal): Promise<ExecutorDeps & { runtimes: RuntimeProbe }> {
   const { uidBase, policy } = settings;
   const sandbox = await createSandbox({
     isolation: settings.isolation,
@@ -177,17 +194,25 @@ export async function createExecutorDeps(settings: ExecutorSettings, buckets: Bu
     diskMaxBytes: policy.diskBytes.max,
     log: (message) => logLine({ event: 'sandbox', message }),
   });
+  const pipes = new PipeSpawner();
+  const transforms = { typescript: transpileTypeScript };
+  // Once per instance, at its start, beside the server's start: the first run waits for it (about 0.4 s).
+  const shell = systemTool('bash');
+  if (!shell) throw new Error('executor: bash is needed for the runtime probe');
+  const runtimes = new RuntimeProbe({ sandbox, spawner: pipes, clock: systemClock, shell, languages: hostLanguages(uidBase), transforms: ['typescript'], shutdown, log: logLine });
   return {
     code: buckets.code,
     runs: buckets.runs,
-    spawners: { pty: new PtySpawner(), pipes: new PipeSpawner() },
+    spawners: { pty: new PtySpawner(), pipes },
     sandbox,
     clock: systemClock,
     policy,
     allowNetwork: settings.allowNetwork,
-    resolveInterpreter: (language) => resolveInterpreter(language.candidates, uidBase, uidBase),
+    resolveRuntime: (language) => runtimes.runtime(language),
+    transforms,
     executorId: `${os.hostname()}:${process.pid}`,
     log: logLine,
+    runtimes,
   };
 }
 
@@ -202,14 +227,30 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<http.S
   requireRoot('the executor');
   // Not inherited by anything this process starts (the sandbox builds its programs' environment from scratch anyway).
   delete env[ENV.invokeSecret];
-  const deps = await createExecutorDeps(settings, buckets);
   const shutdown = new AbortController();
+  const deps = await createExecutorDeps(settings, buckets, shutdown.signal);
   const invokeSecret = settings.invokeSecret;
   const report = { ...deps.sandbox.report(), executor: deps.executorId, at: new Date().toISOString() };
   // For /api/health: the API never meets an executor, so the newest one leaves its findings in the runs bucket.
   await deps.runs.put(keys.executorReport(), JSON.stringify(report), { contentType: 'application/json' }).catch((err: unknown) =>
     logLine({ event: 'report_failed', error: err instanceof Error ? err.message : String(err) }),
   );
+  // For /api/runtimes, likewise: what this instance can run, once its probe is through.
+  const runtimesWritten = deps.runtimes.done.then((found) => {
+    if (shutdown.signal.aborted) return;
+    // In the background, so that the first TypeScript run does not load the transpiler.
+    if (found.some((r) => r.language.transform === 'typescript')) {
+      setImmediate(() => {
+        try {
+          loadTypeScriptTranspiler();
+        } catch (err) {
+          logLine({ event: 'transpiler_load_failed', error: err instanceof Error ? err.message : String(err) });
+        }
+      });
+    }
+    const doc: RuntimesDoc = { executor: deps.executorId, at: new Date().toISOString(), runtimes: found.map(runtimeInfo) };
+    return deps.runs.put(keys.runtimes(), JSON.stringify(doc), { contentType: 'application/json' });
+  }).catch((err: unknown) => logLine({ event: 'runtimes_report_failed', error: err instanceof Error ? err.message : String(err) }));
   const server = createExecutorServer({
     deps,
     shutdown: shutdown.signal,
@@ -236,7 +277,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<http.S
     shutdown.abort();
     // Exits 0 only once every invocation has answered, i.e. every run was killed, disposed and recorded, and the
     // sandbox has undone its mounts (a timer kept alive, so the process cannot drift out without that).
-    const exit = (code: number) => void deps.sandbox.close().finally(() => process.exit(code));
+    // The runtime probe's cell is disposed before the sandbox closes (it stops probing at once when stopping).
+    const exit = (code: number) => void runtimesWritten.then(() => deps.sandbox.close()).finally(() => process.exit(code));
     server.close(() => exit(0));
     server.closeIdleConnections();
     setTimeout(() => {

@@ -69,7 +69,11 @@ beforeAll(async () => {
     clock: systemClock,
     policy,
     allowNetwork: false,
-    resolveInterpreter: (language) => resolveInterpreter(language.candidates, block.base, block.base),
+    // Python only, and found without the runtime probe, whose cell would hold this sandbox's only uid.
+    resolveRuntime: (language) => {
+      const python = resolveInterpreter(language.tools.python?.candidates ?? [], block.base, block.base);
+      return python ? { language, tools: { python }, version: 'test' } : null;
+    },
     executorId: 'test',
     log: () => undefined,
   };
