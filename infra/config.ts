@@ -53,12 +53,23 @@ export interface StackConfig {
   requireApiToken: boolean;
   /** The one page origin allowed to call the API cross-origin. */
   corsOrigin?: string;
+  /** The custom domain the page and the API are served on (FC's own fcapp.run address makes browsers download the page). */
+  customDomain?: CustomDomainConfig;
   /** Whether user programs may reach the network (default: no). */
   allowNetwork: boolean;
   /** Ship both functions' logs to a Simple Log Service project the stack creates. */
   logging: boolean;
   logRetentionDays: number;
 }
+
+export interface CustomDomainConfig {
+  /** A DNS host name, e.g. `run.example.org`, lowercase, without scheme, port or path. */
+  name: string;
+  /** Its certificate: PEM chain and key, or the id of one in Certificate Management Service; none: HTTP only. */
+  tls?: CustomDomainTls;
+}
+
+export type CustomDomainTls = { certificate: string; privateKey: string } | { certificateId: string };
 
 /** A configurable row's part of the table, as written (literal names). */
 type Configured = { [K in RunLimitName]: (typeof RUN_LIMITS)[K] extends { configurable: infer C } ? C : never }[RunLimitName];
@@ -137,6 +148,13 @@ export const CONFIG_KEYS = {
   apiToken: 'Bearer token for /api (secret: pulumi config set --secret). At least 32 characters. Default none.',
   requireApiToken: 'Fail the deployment when apiToken is not set. Default false.',
   corsOrigin: 'The page origin allowed to call the API cross-origin, e.g. https://contest.example.org. Default none.',
+  customDomain:
+    'DNS host name the page and the API are served on, e.g. run.example.org; its CNAME must point to <accountId>.<region>.fc.aliyuncs.com before pulumi up. ' +
+    'Default none: only the fcapp.run address, where browsers download the page.',
+  customDomainCertificate: 'PEM certificate chain for customDomain (its own certificate first), together with customDomainPrivateKey. Default none.',
+  customDomainPrivateKey: 'PEM private key of customDomainCertificate (secret: pulumi config set --secret). Default none.',
+  customDomainCertificateId:
+    'Instead of the two keys above: the id of a certificate in Alibaba Cloud Certificate Management Service (SSL Certificates). Default none; without any certificate, HTTP only.',
   allowNetwork: 'Let user programs reach the internet. Default false.',
   logging: 'Create a Simple Log Service project and logstore and ship both functions\' logs there. Default true.',
   logRetentionDays: 'Days the logstore keeps logs (1..3650). Default 7.',
@@ -228,6 +246,39 @@ const REGION_PATTERN = /^[a-z]{2,}(-[a-z0-9]+)+$/;
 /** Lowercase letters, digits and hyphens; 3..32 characters, so `<prefix>-deploy-<16-digit account id>` fits OSS's 63. */
 const NAME_PREFIX_PATTERN = /^[a-z][a-z0-9-]{1,30}[a-z0-9]$/;
 const ORIGIN_PATTERN = /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/;
+/** A DNS label: 1..63 letters, digits, hyphens, neither first nor last a hyphen. */
+const HOST_LABEL_PATTERN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+/** Certificate Management Service ids are numbers (the console's "Certificate ID"). */
+const CERTIFICATE_ID_PATTERN = /^\d{1,20}$/;
+/** One or more certificates and nothing else (no `Bag Attributes`, no key), base64 bodies on their own lines. */
+const PEM_CERTIFICATE_CHAIN = /^(-----BEGIN CERTIFICATE-----\n[A-Za-z0-9+/=\s]+\n-----END CERTIFICATE-----\s*)+$/;
+/** Exactly one unencrypted key: PKCS#8, or PKCS#1 RSA, or SEC 1 EC. */
+const PEM_PRIVATE_KEY = /^-----BEGIN ((?:RSA |EC )?PRIVATE KEY)-----\n[A-Za-z0-9+/=\s]+\n-----END \1-----$/;
+
+/**
+ * Why `name` cannot be the custom domain, or undefined when it can: FC serves one exact, lowercase DNS name (it
+ * matches the Host header as written, and browsers send it lowercase) on ports 80 and 443, and its last label is
+ * letters. The `fcapp.run` address is the one a custom domain replaces, and `*.aliyuncs.com` is FC's CNAME target.
+ */
+export function hostNameProblem(name: string): string | undefined {
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(name)) return 'without a scheme (no https://): the protocol follows from the certificate keys';
+  if (name.includes('/')) return 'without a path: the whole domain goes to the API';
+  if (name.includes('*')) return 'one name, no wildcard';
+  if (/^\d+(\.\d+){3}$/.test(name) || name.includes('[') || /:.*:/.test(name)) return 'a DNS name, not an IP address';
+  if (name.includes(':')) return 'without a port: FC serves custom domains on 80 (HTTP) and 443 (HTTPS)';
+  if (/[A-Z]/.test(name)) return 'in lowercase: FC matches the name as written, and browsers send it lowercase';
+  if (name.endsWith('.')) return 'without the trailing dot';
+  if (name.length > 253) return 'at most 253 characters';
+  const labels = name.split('.');
+  if (labels.length < 2) return 'a fully qualified name with at least one dot';
+  if (!labels.every((label) => HOST_LABEL_PATTERN.test(label))) {
+    return 'made of labels of 1 to 63 lowercase letters, digits or hyphens, none starting or ending with a hyphen (punycode xn--… for international names)';
+  }
+  if (!/^[a-z]{2,}$/.test(labels[labels.length - 1])) return 'ending in a top-level domain of two or more letters';
+  if (name === 'fcapp.run' || name.endsWith('.fcapp.run')) return "of your own: FC's fcapp.run address is the one where browsers download the page";
+  if (name === 'aliyuncs.com' || name.endsWith('.aliyuncs.com')) return 'of your own: *.aliyuncs.com is Alibaba Cloud\'s (the FC endpoint is what your name\'s CNAME points to)';
+  return undefined;
+}
 
 /**
  * Turns raw stack configuration into a `StackConfig`, or throws one `StackConfigError` listing every problem,
@@ -309,6 +360,7 @@ export function parseStackConfig(raw: RawStackConfig, context: ParseContext): St
   if (corsOrigin !== undefined && !ORIGIN_PATTERN.test(corsOrigin)) {
     r.fail('corsOrigin', `expected one origin like https://contest.example.org (scheme and host, no path, no wildcard), got ${JSON.stringify(corsOrigin)}`);
   }
+  const customDomain = readCustomDomain(r);
   const allowNetwork = r.bool('allowNetwork', false);
   const logging = r.bool('logging', true);
   const logRetentionDays = r.int('logRetentionDays', 7, 1, 3650);
@@ -325,10 +377,78 @@ export function parseStackConfig(raw: RawStackConfig, context: ParseContext): St
     apiToken,
     requireApiToken,
     corsOrigin,
+    customDomain,
     allowNetwork,
     logging,
     logRetentionDays,
   };
+}
+
+/**
+ * The custom domain and its certificate. Allowed: no domain (and no certificate key); a domain alone (HTTP only);
+ * a domain with `customDomainCertificate` and `customDomainPrivateKey` together; or a domain with
+ * `customDomainCertificateId`. A missing partner is reported on the missing key, and no message shows a
+ * certificate or a key: they are long, and the key is a secret.
+ */
+function readCustomDomain(r: Reader): CustomDomainConfig | undefined {
+  const name = r.string('customDomain');
+  if (name !== undefined) {
+    const problem = hostNameProblem(name);
+    if (problem !== undefined) r.fail('customDomain', `expected a host name like run.example.org, ${problem}; got ${JSON.stringify(name)}`);
+  }
+  const certificate = pem(r.string('customDomainCertificate'));
+  const privateKey = pem(r.string('customDomainPrivateKey'));
+  const certificateId = r.string('customDomainCertificateId');
+
+  if (certificate !== undefined) {
+    if (/PRIVATE KEY-----/.test(certificate)) {
+      r.fail('customDomainCertificate', 'holds a private key: it belongs in customDomainPrivateKey, as a secret (the value is not shown)');
+    } else if (!PEM_CERTIFICATE_CHAIN.test(certificate)) {
+      r.fail(
+        'customDomainCertificate',
+        'expected a PEM certificate chain (-----BEGIN CERTIFICATE----- blocks, the domain\'s own first), with real line breaks: ' +
+          'pulumi config set customDomainCertificate < fullchain.pem (the value is not shown)',
+      );
+    }
+  }
+  if (privateKey !== undefined) {
+    if (/ENCRYPTED PRIVATE KEY-----/.test(privateKey)) {
+      r.fail('customDomainPrivateKey', 'the key is encrypted and FC needs it in clear: openssl pkey -in key.pem -out plain.pem, then set that as a secret (the value is not shown)');
+    } else if (!PEM_PRIVATE_KEY.test(privateKey)) {
+      r.fail(
+        'customDomainPrivateKey',
+        'expected one PEM private key (-----BEGIN PRIVATE KEY-----, RSA or EC), with real line breaks: ' +
+          'pulumi config set --secret customDomainPrivateKey < key.pem (the value is not shown)',
+      );
+    }
+  }
+  if (certificateId !== undefined && !CERTIFICATE_ID_PATTERN.test(certificateId)) {
+    r.fail('customDomainCertificateId', `expected the numeric certificate id from the Certificate Management Service console, e.g. 12345678, got ${JSON.stringify(certificateId)}`);
+  }
+
+  if (certificate !== undefined && privateKey === undefined) {
+    r.fail('customDomainPrivateKey', 'required with customDomainCertificate: pulumi config set --secret customDomainPrivateKey < key.pem');
+  }
+  if (privateKey !== undefined && certificate === undefined) {
+    r.fail('customDomainCertificate', 'required with customDomainPrivateKey: pulumi config set customDomainCertificate < fullchain.pem');
+  }
+  if (certificateId !== undefined && (certificate !== undefined || privateKey !== undefined)) {
+    r.fail('customDomainCertificateId', 'either customDomainCertificateId or customDomainCertificate with customDomainPrivateKey, not both: remove one');
+  }
+  const tlsKeys = (['customDomainCertificate', 'customDomainPrivateKey', 'customDomainCertificateId'] as const).filter((key) => r.isSet(key));
+  if (name === undefined && tlsKeys.length > 0) {
+    r.fail('customDomain', `required by ${tlsKeys.join(' and ')}: a certificate is for a custom domain (pulumi config set customDomain run.example.org)`);
+  }
+
+  if (name === undefined) return undefined;
+  if (certificate !== undefined && privateKey !== undefined) return { name, tls: { certificate, privateKey } };
+  if (certificateId !== undefined) return { name, tls: { certificateId } };
+  return { name };
+}
+
+/** PEM text as FC takes it: Unix line breaks, no surrounding blank space. */
+function pem(value: string | undefined): string | undefined {
+  return value?.replace(/\r\n/g, '\n').trim();
 }
 
 /**

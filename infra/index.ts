@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { buildBundles } from '../scripts/bundles';
 import { readStackConfig } from './config';
+import { customDomainHint } from './customDomain';
 import { pocketrunStack } from './stack';
 
 const config = readStackConfig();
@@ -18,9 +19,18 @@ if (!fs.existsSync(path.join(built.executor, 'bin', 'bwrap'))) {
   pulumi.log.warn('the executor bundle has no bin/bwrap (run scripts/build-bwrap.sh first): FC will run programs with uid isolation');
 }
 const stack = pocketrunStack(config, { bundles: { api: built.api, executor: built.executor }, zipDir: 'dist/fc' });
+// Without a custom domain the API works but the page does not (fcapp.run makes browsers download it): say how to
+// add one, with this account's CNAME target, once per run.
+if (config.customDomain === undefined) {
+  stack.customDomainCname.apply((target) => pulumi.log.info(customDomainHint(target, config.region)));
+}
 
 /** Base URL of the API (the HTTP trigger's public address): what `npm run smoke -- <url>` takes. */
 export const apiUrl = stack.apiUrl;
+/** The page on the custom domain (only when `customDomain` is set). */
+export const pageUrl = stack.pageUrl;
+/** The CNAME target a custom domain needs before `pulumi up`: `<accountId>.<region>.fc.aliyuncs.com`. */
+export const customDomainCname = stack.customDomainCname;
 export const region = stack.region;
 export const codeBucket = stack.codeBucket;
 export const runsBucket = stack.runsBucket;

@@ -14,6 +14,7 @@ import { MANIFEST_PREFIX, RUNS_PREFIX } from '../core/protocol';
 import { ApiFunction } from './apiFunction';
 import { CodeTrigger } from './codeTrigger';
 import type { StackConfig } from './config';
+import { CustomDomain, fcEndpoint } from './customDomain';
 import { ExecutorFunction } from './executorFunction';
 import { FunctionCode } from './functionCode';
 import { functionNetwork } from './functionNetwork';
@@ -46,6 +47,10 @@ export interface StackOutputs {
   executorFunction: pulumi.Output<string>;
   logProject?: pulumi.Output<string>;
   logstore?: pulumi.Output<string>;
+  /** Where the page is served, when `customDomain` is set: `https://<domain>/` (`http://` without a certificate). */
+  pageUrl?: string;
+  /** What a custom domain's CNAME must point to (`<accountId>.<region>.fc.aliyuncs.com`), set or not. */
+  customDomainCname: pulumi.Output<string>;
   /** SHA-256 of each deployed code package: equal across runs means no redeploy. */
   apiCodeSha256: string;
   executorCodeSha256: string;
@@ -189,6 +194,22 @@ export function pocketrunStack(config: StackConfig, options: StackOptions): Stac
     opts,
   );
 
+  // The page's own address: on the trigger's fcapp.run address browsers download it instead of showing it.
+  const pageDomain = config.customDomain
+    ? new CustomDomain(
+        'page-domain',
+        {
+          domainName: config.customDomain.name,
+          functionName: api.functionName,
+          // FC 3.0 routes a custom domain only to a function with an HTTP trigger: both must exist first.
+          dependsOn: [api.fn, api.trigger],
+          tls: config.customDomain.tls,
+          certName: `${prefix}-page`,
+        },
+        opts,
+      )
+    : undefined;
+
   new CodeTrigger(
     'manifest-trigger',
     {
@@ -213,6 +234,8 @@ export function pocketrunStack(config: StackConfig, options: StackOptions): Stac
     executorFunction: executor.functionName,
     logProject: logging?.projectName,
     logstore: logging?.logstoreName,
+    pageUrl: pageDomain?.url,
+    customDomainCname: accountId.apply((id) => fcEndpoint(id, config.region)),
     apiCodeSha256: apiCode.sha256,
     executorCodeSha256: executorCode.sha256,
   };

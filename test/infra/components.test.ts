@@ -4,6 +4,7 @@
  */
 import * as pulumi from '@pulumi/pulumi';
 import { ApiFunction } from '../../infra/apiFunction';
+import { CustomDomain } from '../../infra/customDomain';
 import { checkEnvironment } from '../../infra/customRuntime';
 import { ExecutorFunction } from '../../infra/executorFunction';
 import { FunctionCode } from '../../infra/functionCode';
@@ -80,6 +81,19 @@ test.each<[string, () => unknown, RegExp]>([
   ['code from a missing folder', () => new FunctionCode('c2', { bundleDir: '/nonexistent/bundle', requiredFiles: [], bucket: 'b', keyPrefix: 'f/', zipPath: '/tmp/x.zip' }), /bundleDir: \/nonexistent\/bundle is not a folder/],
   ['log retention above SLS maximum', () => new Logging('l1', { projectName: 'p', logstoreName: 'functions', retentionDays: 4000 }), /retentionDays: expected a whole number from 1 to 3650/],
   ['network for a malformed region', () => functionNetwork({ region: 'Hangzhou', internet: false }), /region: expected a region id/],
+  ['custom domain with a scheme', () => new CustomDomain('d1', { domainName: 'https://run.example.org', functionName: 'x-api' }), /domainName: expected a host name like run.example.org, without a scheme/],
+  ['custom domain on fcapp.run', () => new CustomDomain('d2', { domainName: 'x.cn-hangzhou.fcapp.run', functionName: 'x-api' }), /domainName: .*fcapp.run/],
+  [
+    'custom domain with a key that is not PEM',
+    () => new CustomDomain('d3', { domainName: 'run.example.org', functionName: 'x-api', certName: 'c', tls: { certificate: '-----BEGIN CERTIFICATE-----\nMII\n-----END CERTIFICATE-----', privateKey: 'hunter2' } }),
+    /tls.privateKey: expected a PEM private key \(not shown\)$/,
+  ],
+  [
+    'custom domain with a PEM certificate and no certName',
+    () => new CustomDomain('d4', { domainName: 'run.example.org', functionName: 'x-api', tls: { certificate: '-----BEGIN CERTIFICATE-----\nMII\n-----END CERTIFICATE-----', privateKey: '-----BEGIN PRIVATE KEY-----\nMII\n-----END PRIVATE KEY-----' } }),
+    /certName: required with a PEM certificate/,
+  ],
+  ['custom domain with a named certificate id', () => new CustomDomain('d5', { domainName: 'run.example.org', functionName: 'x-api', tls: { certificateId: 'my-cert' } }), /tls.certificateId: expected a numeric/],
   ['a credential in an environment', () => checkEnvironment('F', { ALIBABA_CLOUD_ACCESS_KEY_ID: 'LTAI…' }), /environmentVariables.ALIBABA_CLOUD_ACCESS_KEY_ID: credentials never go into the environment/],
 ])('%s', (_label, build, message) => {
   expect(build).toThrow(message);

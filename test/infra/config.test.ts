@@ -60,6 +60,7 @@ describe('parseStackConfig defaults', () => {
       apiToken: undefined,
       requireApiToken: false,
       corsOrigin: undefined,
+      customDomain: undefined,
       allowNetwork: false,
       logging: true,
       logRetentionDays: 7,
@@ -167,6 +168,106 @@ describe('parseStackConfig errors name the key', () => {
     const token = 'sekrit sekrit sekrit sekrit sekrit';
     const error = issuesOf({ apiToken: token });
     expect(error.message).not.toContain('sekrit');
+  });
+});
+
+const CERT = (body = 'A') => `-----BEGIN CERTIFICATE-----\nMIIB${body.repeat(64)}\n${body.repeat(20)}==\n-----END CERTIFICATE-----`;
+const KEY_SECRET = 'TOPSECRETKEYMATERIAL';
+const KEY = `-----BEGIN PRIVATE KEY-----\nMIIE${KEY_SECRET}${'q'.repeat(44)}\n${'r'.repeat(30)}=\n-----END PRIVATE KEY-----`;
+
+describe('custom domain and its certificate', () => {
+  test('a domain alone: HTTP only', () => {
+    expect(parse({ customDomain: 'run.example.org' }).customDomain).toEqual({ name: 'run.example.org' });
+    expect(parse({ customDomain: ' xn--bcher-kva.example.org ' }).customDomain).toEqual({ name: 'xn--bcher-kva.example.org' });
+  });
+
+  test('a domain with a PEM chain and its key; Windows line breaks become Unix ones', () => {
+    const chain = `${CERT('A')}\n${CERT('B')}\n`;
+    expect(parse({ customDomain: 'run.example.org', customDomainCertificate: chain, customDomainPrivateKey: KEY }).customDomain).toEqual({
+      name: 'run.example.org',
+      tls: { certificate: chain.trim(), privateKey: KEY },
+    });
+    const crlf = parse({ customDomain: 'run.example.org', customDomainCertificate: CERT().replace(/\n/g, '\r\n'), customDomainPrivateKey: KEY.replace(/\n/g, '\r\n') });
+    expect(crlf.customDomain?.tls).toEqual({ certificate: CERT(), privateKey: KEY });
+    for (const kind of ['RSA PRIVATE KEY', 'EC PRIVATE KEY']) {
+      const key = KEY.replace(/PRIVATE KEY/g, kind);
+      expect(parse({ customDomain: 'run.example.org', customDomainCertificate: CERT(), customDomainPrivateKey: key }).customDomain?.tls).toEqual({ certificate: CERT(), privateKey: key });
+    }
+  });
+
+  test('a domain with a Certificate Management Service id', () => {
+    expect(parse({ customDomain: 'run.example.org', customDomainCertificateId: '12345678' }).customDomain).toEqual({ name: 'run.example.org', tls: { certificateId: '12345678' } });
+  });
+
+  const hostNames: Array<[string, string, RegExp]> = [
+    ['with a scheme', 'https://run.example.org', /without a scheme/],
+    ['with a path', 'run.example.org/app', /without a path/],
+    ['with a port', 'run.example.org:8443', /without a port/],
+    ['a wildcard', '*.example.org', /no wildcard/],
+    ['fcapp.run', 'pocketrun-dev-api-abcdefghij.cn-hangzhou.fcapp.run', /fcapp\.run/],
+    ['the FC endpoint itself', '1234567890123456.cn-hangzhou.fc.aliyuncs.com', /aliyuncs\.com/],
+    ['uppercase', 'Run.Example.org', /lowercase/],
+    ['a single label', 'localhost', /at least one dot/],
+    ['an IPv4 address', '10.0.0.1', /not an IP address/],
+    ['an IPv6 address', '[::1]', /not an IP address/],
+    ['a label starting with a hyphen', '-run.example.org', /labels of 1 to 63/],
+    ['an underscore', 'run_1.example.org', /labels of 1 to 63/],
+    ['an empty label', 'run..example.org', /labels of 1 to 63/],
+    ['a label of 64 characters', `${'a'.repeat(64)}.example.org`, /labels of 1 to 63/],
+    ['a numeric top-level domain', 'run.example.123', /top-level domain/],
+    ['a trailing dot', 'run.example.org.', /trailing dot/],
+    ['international characters', 'bücher.example.org', /punycode/],
+  ];
+  test.each(hostNames)('customDomain %s is refused, naming the key', (_label, name, message) => {
+    const error = issuesOf({ customDomain: name });
+    expect(error.keys).toEqual(['customDomain']);
+    expect(error.issues[0].message).toMatch(message);
+    expect(error.message).toContain('pocketrun:customDomain: expected a host name like run.example.org');
+  });
+
+  const combinations: Array<[string, RawStackConfig, string, RegExp]> = [
+    ['certificate without key', { customDomain: 'run.example.org', customDomainCertificate: CERT() }, 'customDomainPrivateKey', /required with customDomainCertificate/],
+    ['key without certificate', { customDomain: 'run.example.org', customDomainPrivateKey: KEY }, 'customDomainCertificate', /required with customDomainPrivateKey/],
+    [
+      'certificate and certificate id',
+      { customDomain: 'run.example.org', customDomainCertificate: CERT(), customDomainPrivateKey: KEY, customDomainCertificateId: '12345678' },
+      'customDomainCertificateId',
+      /not both/,
+    ],
+    ['key and certificate id', { customDomain: 'run.example.org', customDomainPrivateKey: KEY, customDomainCertificateId: '1' }, 'customDomainCertificateId', /not both/],
+    ['certificate id without a domain', { customDomainCertificateId: '12345678' }, 'customDomain', /required by customDomainCertificateId/],
+    ['certificate and key without a domain', { customDomainCertificate: CERT(), customDomainPrivateKey: KEY }, 'customDomain', /required by customDomainCertificate and customDomainPrivateKey/],
+    ['a certificate id that is not a number', { customDomain: 'run.example.org', customDomainCertificateId: 'cas-123' }, 'customDomainCertificateId', /numeric certificate id/],
+    ['a certificate that is not PEM', { customDomain: 'run.example.org', customDomainCertificate: 'MIIBxyz', customDomainPrivateKey: KEY }, 'customDomainCertificate', /PEM certificate chain/],
+    [
+      'a certificate with escaped line breaks',
+      { customDomain: 'run.example.org', customDomainCertificate: CERT().replace(/\n/g, '\\n'), customDomainPrivateKey: KEY },
+      'customDomainCertificate',
+      /real line breaks/,
+    ],
+    ['the key in the certificate key', { customDomain: 'run.example.org', customDomainCertificate: KEY, customDomainPrivateKey: KEY }, 'customDomainCertificate', /holds a private key/],
+    ['a certificate in the key', { customDomain: 'run.example.org', customDomainCertificate: CERT(), customDomainPrivateKey: CERT() }, 'customDomainPrivateKey', /one PEM private key/],
+    [
+      'an encrypted key',
+      { customDomain: 'run.example.org', customDomainCertificate: CERT(), customDomainPrivateKey: KEY.replace(/PRIVATE KEY/g, 'ENCRYPTED PRIVATE KEY') },
+      'customDomainPrivateKey',
+      /encrypted/,
+    ],
+  ];
+  test.each(combinations)('%s: refused, naming %s', (_label, extra, key, message) => {
+    const error = issuesOf(extra);
+    expect(error.keys).toContain(key);
+    expect(error.issues.find((i) => i.key === key)?.message).toMatch(message);
+    expect(error.message).toContain(`pocketrun:${key}:`);
+    // Neither a key nor a certificate is ever shown.
+    expect(error.message).not.toContain(KEY_SECRET);
+    expect(error.message).not.toContain('MIIB');
+  });
+
+  test('every problem is reported at once, the key never', () => {
+    const error = issuesOf({ customDomain: 'https://run.example.org', customDomainPrivateKey: `${KEY}\nnot pem`, customDomainCertificateId: '12345678' });
+    expect(error.keys).toEqual(expect.arrayContaining(['customDomain', 'customDomainPrivateKey', 'customDomainCertificate', 'customDomainCertificateId']));
+    expect(error.message).not.toContain(KEY_SECRET);
   });
 });
 

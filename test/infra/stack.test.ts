@@ -25,6 +25,8 @@ interface Recorded {
   custom?: boolean;
   /** Dotted paths of inputs that were secrets. */
   secretPaths: string[];
+  /** URNs the resource depends on (dependsOn and the resources its inputs come from). */
+  dependencies: string[];
 }
 
 interface ProgramRun {
@@ -87,6 +89,7 @@ async function runProgram(raw: RawStackConfig, options: { stack?: string; bundle
     const pulumi = require('@pulumi/pulumi') as typeof import('@pulumi/pulumi');
     const resources: Recorded[] = [];
     const calls: ProgramRun['calls'] = [];
+    const dependencies = new Map<string, string[]>();
     const unwrap = (value: any, at: string, secrets: string[]): any => {
       if (pulumi.runtime.isRpcSecret(value)) {
         secrets.push(at);
@@ -103,7 +106,8 @@ async function runProgram(raw: RawStackConfig, options: { stack?: string; bundle
         newResource(args) {
           const secretPaths: string[] = [];
           const inputs = unwrap(args.inputs, '', secretPaths);
-          resources.push({ type: args.type, name: args.name, inputs, provider: args.provider, custom: args.custom, secretPaths });
+          const dependsOn = dependencies.get(`${args.type}::${args.name}`) ?? [];
+          resources.push({ type: args.type, name: args.name, inputs, provider: args.provider, custom: args.custom, secretPaths, dependencies: dependsOn });
           const state: Record<string, any> = { ...inputs };
           switch (args.type) {
             case 'alicloud:ram/role:Role':
@@ -135,6 +139,14 @@ async function runProgram(raw: RawStackConfig, options: { stack?: string; bundle
       stack,
       false,
     );
+    // The mocks' newResource is not told a resource's dependencies; the request the mock monitor receives is.
+    type RegisterRequest = { getType(): string; getName(): string; getDependenciesList(): string[] };
+    const monitor = (pulumi.runtime as unknown as { getMonitor(): { registerResource(req: RegisterRequest, cb: unknown): unknown } }).getMonitor();
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, cb) => {
+      dependencies.set(`${req.getType()}::${req.getName()}`, req.getDependenciesList());
+      return register(req, cb);
+    };
     const { parseStackConfig } = require('../../infra/config') as typeof import('../../infra/config');
     const { pocketrunStack } = require('../../infra/stack') as typeof import('../../infra/stack');
     const config = parseStackConfig({ region: REGION, ...raw }, { stack });
@@ -180,6 +192,7 @@ const T = {
   logProject: 'alicloud:log/project:Project',
   logStore: 'alicloud:log/store:Store',
   logIndex: 'alicloud:log/storeIndex:StoreIndex',
+  customDomain: 'alicloud:fc/v3CustomDomain:V3CustomDomain',
 };
 
 const bucketName = (prefix: string, role: string) => `${prefix}-${role}-${ACCOUNT}`;
@@ -517,6 +530,76 @@ describe('switches', () => {
   });
 });
 
+const CERT = `-----BEGIN CERTIFICATE-----\nMIIB${'C'.repeat(60)}\n${'c'.repeat(40)}==\n-----END CERTIFICATE-----`;
+const KEY_BODY = 'PRIVATEKEYMATERIAL0123456789';
+const KEY = `-----BEGIN PRIVATE KEY-----\nMIIE${KEY_BODY}${'k'.repeat(30)}\n-----END PRIVATE KEY-----`;
+const DOMAIN = 'run.example.org';
+const CNAME_TARGET = `${ACCOUNT}.${REGION}.fc.aliyuncs.com`;
+
+describe('custom domain (the page\'s own address)', () => {
+  const prefix = 'pocketrun-dev';
+  const apiUrns = [`alicloud:fc/v3Function:V3Function::api`, `alicloud:fc/v3Trigger:V3Trigger::api`];
+
+  test('unset: no custom domain, no pageUrl; the CNAME target is an output all the same', async () => {
+    const run = await runProgram({});
+    expect(ofType(run, T.customDomain)).toHaveLength(0);
+    expect(run.outputs.pageUrl).toBeUndefined();
+    expect(run.outputs.customDomainCname).toBe(CNAME_TARGET);
+  });
+
+  test('a domain alone: HTTP, every path and method the API uses to the API function, after it and its trigger', async () => {
+    const run = await runProgram({ customDomain: DOMAIN });
+    const domain = one(run, T.customDomain);
+    expect(domain.inputs).toEqual({
+      customDomainName: DOMAIN,
+      protocol: 'HTTP',
+      authConfig: { authType: 'anonymous' },
+      routeConfig: { routes: [{ functionName: `${prefix}-api`, qualifier: 'LATEST', path: '/*', methods: ['GET', 'HEAD', 'POST', 'OPTIONS'] }] },
+    });
+    // The route covers every method the HTTP trigger lets through.
+    const http = JSON.parse(one(run, T.trigger, (t) => t.inputs.triggerType === 'http').inputs.triggerConfig);
+    expect([...domain.inputs.routeConfig.routes[0].methods].sort()).toEqual([...http.methods].sort());
+    for (const urn of apiUrns) expect(domain.dependencies.some((d) => d.endsWith(urn))).toBe(true);
+    expect(domain.provider?.startsWith(PROVIDER_URN_PREFIX('dev'))).toBe(true);
+    expect(run.outputs.pageUrl).toBe(`http://${DOMAIN}/`);
+    expect(run.outputs.customDomainCname).toBe(CNAME_TARGET);
+    // Same origin: without corsOrigin the API's environment is as without a domain.
+    expect(fnNamed(run, `${prefix}-api`).inputs.environmentVariables.CORS_ORIGIN).toBeUndefined();
+    expect(fnNamed(run, `${prefix}-api`).inputs.environmentVariables).toEqual(fnNamed(await runProgram({}), `${prefix}-api`).inputs.environmentVariables);
+  });
+
+  test('with a PEM certificate and key: HTTP and HTTPS, TLS 1.2 at least, the key a secret', async () => {
+    const run = await runProgram({ customDomain: DOMAIN, customDomainCertificate: CERT, customDomainPrivateKey: KEY });
+    const domain = one(run, T.customDomain);
+    expect(domain.inputs.protocol).toBe('HTTP,HTTPS');
+    expect(domain.inputs.certConfig).toEqual({ certName: `${prefix}-page`, certificate: CERT, privateKey: KEY });
+    expect(domain.inputs.certificateId).toBeUndefined();
+    expect(domain.inputs.tlsConfig).toEqual({ minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3' });
+    expect(domain.inputs.routeConfig.routes[0]).toMatchObject({ functionName: `${prefix}-api`, path: '/*' });
+    // Pulumi marks the whole certConfig secret around the secret key: the key is covered either way.
+    expect(domain.secretPaths.some((p) => p === 'certConfig' || p === 'certConfig.privateKey')).toBe(true);
+    expect(run.outputs.pageUrl).toBe(`https://${DOMAIN}/`);
+    // The key reaches nothing else: no function, no output.
+    const elsewhere = JSON.stringify(run.resources.filter((r) => r !== domain).map((r) => r.inputs)) + JSON.stringify(run.outputs);
+    expect(elsewhere).not.toContain(KEY_BODY);
+  });
+
+  test('with a Certificate Management Service id: HTTPS from that certificate, no PEM in the inputs', async () => {
+    const run = await runProgram({ customDomain: DOMAIN, customDomainCertificateId: '12345678' });
+    const domain = one(run, T.customDomain);
+    expect(domain.inputs.protocol).toBe('HTTP,HTTPS');
+    expect(domain.inputs.certificateId).toBe('12345678');
+    expect(domain.inputs.certConfig).toBeUndefined();
+    expect(domain.inputs.tlsConfig).toEqual({ minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3' });
+    expect(run.outputs.pageUrl).toBe(`https://${DOMAIN}/`);
+  });
+
+  test('a corsOrigin set beside a domain still reaches the API', async () => {
+    const run = await runProgram({ customDomain: DOMAIN, corsOrigin: 'https://contest.example.org' });
+    expect(fnNamed(run, `${prefix}-api`).inputs.environmentVariables.CORS_ORIGIN).toBe('https://contest.example.org');
+  });
+});
+
 describe('code packages redeploy only on change', () => {
   test('same bundles: same keys and checksums; a changed executor: a new executor key only', async () => {
     const first = await runProgram({});
@@ -557,7 +640,18 @@ describe('the program entry (infra/index.ts) and the real bundles', () => {
     });
   });
 
-  test('infra/index.ts: config once, buildBundles for api and executor, the stack, its outputs', async () => {
+  interface EntryRun {
+    program: Record<string, any>;
+    outputs: Record<string, any>;
+    buildCalls: unknown[];
+    types: string[];
+    /** What the program logged with pulumi.log.info. */
+    infos: string[];
+  }
+
+  /** Runs infra/index.ts itself under mocks with `config` (full keys), stub bundles, and pulumi.log.info recorded. */
+  async function runEntry(config: Record<string, string>): Promise<EntryRun> {
+    let run: EntryRun | undefined;
     await jest.isolateModulesAsync(async () => {
       const buildCalls: unknown[] = [];
       jest.doMock('../../scripts/bundles', () => ({
@@ -568,6 +662,10 @@ describe('the program entry (infra/index.ts) and the real bundles', () => {
       }));
       // eslint-disable-next-line @typescript-eslint/no-var-requires
       const pulumi = require('@pulumi/pulumi') as typeof import('@pulumi/pulumi');
+      const infos: string[] = [];
+      jest.spyOn(pulumi.log, 'info').mockImplementation(async (message: string) => {
+        infos.push(message);
+      });
       const types: string[] = [];
       await pulumi.runtime.setMocks(
         {
@@ -584,25 +682,60 @@ describe('the program entry (infra/index.ts) and the real bundles', () => {
         'dev',
         false,
       );
-      pulumi.runtime.setAllConfig({ 'pocketrun:region': REGION, 'pocketrun:logging': 'false' });
+      pulumi.runtime.setAllConfig(config);
       const cwd = process.cwd();
       process.chdir(tmp); // the program writes its zips under ./dist/fc
       try {
         const program = require('../../infra/index') as Record<string, any>;
-        expect(buildCalls).toEqual([{ outDir: 'dist/fc/bundles', names: ['api', 'executor'], quiet: true }]);
-        expect(await toPromise(program.apiUrl)).toBe('https://api.example');
-        expect(await toPromise(program.executorFunction)).toBe('pocketrun-dev-executor');
-        expect(await toPromise(program.codeBucket)).toBe(`pocketrun-dev-code-${ACCOUNT}`);
-        expect(program.logProject).toBeUndefined();
-        expect(program.executorCodeSha256).toMatch(/^[0-9a-f]{64}$/);
+        const outputs: Record<string, any> = {};
+        for (const [key, value] of Object.entries(program)) outputs[key] = await toPromise(value);
         await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
-        expect(fs.existsSync(path.join(tmp, 'dist/fc/executor.zip'))).toBe(true);
+        run = { program, outputs, buildCalls, types, infos };
       } finally {
         process.chdir(cwd);
+        jest.dontMock('../../scripts/bundles');
       }
-      expect(types.filter((t) => t === T.fn)).toHaveLength(2);
-      jest.dontMock('../../scripts/bundles');
     });
+    return run as unknown as EntryRun;
+  }
+
+  test('infra/index.ts: config once, buildBundles for api and executor, the stack, its outputs', async () => {
+    const { program, outputs, buildCalls, types } = await runEntry({ 'pocketrun:region': REGION, 'pocketrun:logging': 'false' });
+    expect(buildCalls).toEqual([{ outDir: 'dist/fc/bundles', names: ['api', 'executor'], quiet: true }]);
+    expect(outputs.apiUrl).toBe('https://api.example');
+    expect(outputs.executorFunction).toBe('pocketrun-dev-executor');
+    expect(outputs.codeBucket).toBe(`pocketrun-dev-code-${ACCOUNT}`);
+    expect(program.logProject).toBeUndefined();
+    expect(program.executorCodeSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(fs.existsSync(path.join(tmp, 'dist/fc/executor.zip'))).toBe(true);
+    expect(types.filter((t) => t === T.fn)).toHaveLength(2);
+  });
+
+  test('infra/index.ts without a custom domain: says once how to add one, with this account\'s CNAME target', async () => {
+    const { program, outputs, types, infos } = await runEntry({ 'pocketrun:region': REGION });
+    expect(types).not.toContain(T.customDomain);
+    expect(program.pageUrl).toBeUndefined();
+    expect(outputs.customDomainCname).toBe(CNAME_TARGET);
+    const hints = infos.filter((m) => m.includes('customDomain'));
+    expect(hints).toHaveLength(1);
+    const [hint] = hints;
+    expect(hint).toContain('fcapp.run');
+    expect(hint).toContain(`run.example.org CNAME ${CNAME_TARGET}`);
+    expect(hint).toContain('dig +short CNAME run.example.org');
+    expect(hint).toContain('pulumi config set customDomain run.example.org');
+    expect(hint).toContain('pulumi config set customDomainCertificate < fullchain.pem');
+    expect(hint).toContain('pulumi config set --secret customDomainPrivateKey < key.pem');
+    expect(hint).toContain('customDomainCertificateId');
+    // cn-hangzhou is in mainland China: the domain needs an ICP filing there.
+    expect(hint).toContain('ICP filing');
+  });
+
+  test('infra/index.ts with a custom domain: the domain, pageUrl, and no hint', async () => {
+    const { outputs, types, infos } = await runEntry({ 'pocketrun:region': 'cn-hongkong', 'pocketrun:customDomain': DOMAIN, 'pocketrun:customDomainCertificateId': '42' });
+    expect(types.filter((t) => t === T.customDomain)).toHaveLength(1);
+    expect(outputs.pageUrl).toBe(`https://${DOMAIN}/`);
+    expect(outputs.customDomainCname).toBe(`${ACCOUNT}.cn-hongkong.fc.aliyuncs.com`);
+    expect(infos.filter((m) => m.includes('customDomain'))).toEqual([]);
   });
 
   test('the bundles are deterministic and the executor carries the linux-x64 node-pty binary', async () => {
