@@ -63,7 +63,7 @@ export function parseLimits(value: unknown, policy: LimitPolicy): RunLimits {
   };
 }
 
-function parseCode(value: unknown, field = 'code'): string {
+export function parseCode(value: unknown, field = 'code'): string {
   if (value === undefined || value === null) throw badRequest(field, 'is required');
   if (typeof value !== 'string') throw badRequest(field, 'expected a string');
   if (Buffer.byteLength(value, 'utf8') > L.MAX_CODE_BYTES) {
@@ -81,7 +81,7 @@ function parseLanguage(value: unknown): string {
   return value;
 }
 
-function parseArgs(value: unknown): string[] {
+export function parseArgs(value: unknown): string[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) throw badRequest('args', 'expected an array of strings');
   if (value.length > L.MAX_ARGS) throw badRequest('args', `at most ${L.MAX_ARGS} arguments`);
