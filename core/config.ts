@@ -39,6 +39,8 @@ export const ENV = {
   sandboxSharedGuard: 'SANDBOX_SHARED_GUARD',
   /** `auto` (default): each program gets a /proc hiding other uids where the host allows; `off`: never (as in FC). */
   sandboxPrivateProc: 'SANDBOX_PRIVATE_PROC',
+  /** `auto` (default): each judge-mode command gets a memory cgroup where the host allows; `off`: RLIMIT_AS and an RSS watch (as in FC). */
+  sandboxMemoryCgroup: 'SANDBOX_MEMORY_CGROUP',
   port: 'PORT',
 } as const;
 

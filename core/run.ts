@@ -6,6 +6,10 @@
  */
 import type { LimitPolicy } from './config';
 import { ControlReader } from './controlStream';
+import { judgeCellRequest } from './judge/judgeCellRequest';
+import { judgeCommandsOf, type JudgeCommands } from './judge/judgeCommands';
+import type { JudgeSpec } from './judge/judgeSpec';
+import { runJudge } from './judge/runJudge';
 import { findLanguage, type Language } from './languages';
 import * as L from './limits';
 import { OutputSink } from './outputSink';
@@ -18,8 +22,11 @@ import { readJson } from './storeJson';
 export interface ExecutorDeps {
   code: ObjectStore;
   runs: ObjectStore;
-  /** A terminal for interactive runs, pipes for blocking ones (stdin given up front, no echo). */
-  spawners: { pty: ProcessSpawner; pipes: ProcessSpawner };
+  /**
+   * A terminal for interactive runs, pipes for blocking ones (stdin given up front, no echo), and for judge mode
+   * pipes with stderr apart and the run head's usage report (`pipes` when not given).
+   */
+  spawners: { pty: ProcessSpawner; pipes: ProcessSpawner; judge?: ProcessSpawner };
   sandbox: Sandbox;
   clock: Clock;
   policy: LimitPolicy;
@@ -185,6 +192,13 @@ class ExecutorRun {
         return;
       }
 
+      if (manifest.judge) {
+        const commands = judgeCommandsOf(lang, interpreter, Array.isArray(manifest.args) ? manifest.args : [], limits);
+        prepared = await deps.sandbox.prepare(judgeCellRequest(this.id, lang, manifest.code, manifest.judge, commands.run, limits, deps.allowNetwork));
+        result = await this.judge(prepared, manifest.judge, commands, limits);
+        return;
+      }
+
       prepared = await deps.sandbox.prepare({
         runId: this.id,
         files: [{ path: lang.fileName, content: manifest.code }],
@@ -291,16 +305,7 @@ class ExecutorRun {
       const onShutdown = () => stop('killed');
       if (this.shutdown?.aborted) onShutdown();
       this.shutdown?.addEventListener('abort', onShutdown, { once: true });
-      const beat = () => {
-        this.heartbeat = deps.clock.setTimeout(() => {
-          // A missed heartbeat is survivable (the bound allows several); an unhandled rejection is not.
-          this.writeStatus({ state: 'running' }).catch((err: unknown) =>
-            deps.log({ event: 'heartbeat_failed', runId: this.id, error: err instanceof Error ? err.message : String(err) }),
-          );
-          beat();
-        }, L.HEARTBEAT_INTERVAL_MS);
-      };
-      beat();
+      this.startHeartbeat();
 
       proc.onExit((exit) => {
         exited = true;
@@ -352,6 +357,59 @@ class ExecutorRun {
         reject(err);
       });
     });
+  }
+
+  private startHeartbeat(): void {
+    const { deps } = this;
+    const beat = () => {
+      this.heartbeat = deps.clock.setTimeout(() => {
+        // A missed heartbeat is survivable (the bound allows several); an unhandled rejection is not.
+        this.writeStatus({ state: 'running' }).catch((err: unknown) =>
+          deps.log({ event: 'heartbeat_failed', runId: this.id, error: err instanceof Error ? err.message : String(err) }),
+        );
+        beat();
+      }, L.HEARTBEAT_INTERVAL_MS);
+    };
+    beat();
+  }
+
+  /**
+   * Judge mode (core/judge/runJudge.ts): the tests in the prepared cell, cancelled by a kill record or the instance
+   * stopping, and the whole answer put as one object before the final status (which carries its top level).
+   */
+  private async judge(cell: PreparedSandbox, spec: JudgeSpec, commands: JudgeCommands, limits: RunLimits): Promise<RunResult> {
+    const { deps } = this;
+    this.phase.to('running');
+    this.startHeartbeat();
+    const cancel = new AbortController();
+    const onShutdown = () => cancel.abort('the executor was shut down');
+    if (this.shutdown?.aborted) onShutdown();
+    this.shutdown?.addEventListener('abort', onShutdown, { once: true });
+    let judging = true;
+    // Nothing is typed into a judge run: the control stream is read for a kill only, a few times a second.
+    const watchKill = (async () => {
+      while (judging && !cancel.signal.aborted) {
+        await this.pacer.sleep(L.CONTROL_POLL_BUSY_MS);
+        if (!judging) break;
+        const records = await this.control.poll().catch((err: unknown) => {
+          deps.log({ event: 'control_poll_failed', runId: this.id, error: err instanceof Error ? err.message : String(err) });
+          return [];
+        });
+        if (records.some((r) => r.t === 'kill')) cancel.abort('the run was killed');
+      }
+    })();
+    try {
+      const spawner = deps.spawners.judge ?? deps.spawners.pipes;
+      const answer = await runJudge({ clock: deps.clock, spawner, cell }, { commands, limits, spec, deadline: this.startedAt + L.JUDGE_REQUEST_WALL_MS }, cancel.signal);
+      await deps.runs.put(keys.result(this.id), JSON.stringify(answer), { contentType: 'application/json' });
+      return { status: answer.status, exitCode: answer.exitCode, signal: answer.signal, wallMs: answer.wallMs, ...(answer.message ? { message: answer.message } : {}) };
+    } finally {
+      judging = false;
+      this.pacer.wake();
+      await watchKill;
+      this.heartbeat?.cancel();
+      this.shutdown?.removeEventListener('abort', onShutdown);
+    }
   }
 
   private classify(exit: ExitInfo & { wallMs: number }, tail: Buffer, lang: Language): RunResult {

@@ -8,6 +8,7 @@ import { ApiError, badRequest, notFound } from '../core/apiError';
 import { ENV, limitPolicyFromEnv } from '../core/config';
 import * as L from '../core/limits';
 import { systemClock } from '../core/ports';
+import { parseExecuteRequest } from '../core/executeRequest';
 import { RunService } from '../core/runService';
 import { isObject, parseCreateRun, parseInput, parseJsonBody, parseOutputQuery, parseResize } from '../core/validate';
 import { answerClientErrors, clipped, decodeSegment, header, logLine, parseTarget, readBody, requireHost, sendJson, SERVER_OPTIONS } from './http';
@@ -71,6 +72,16 @@ export function createApiServer(options: ApiServerOptions): http.Server {
         const request = parseCreateRun(await ctx.json(), service.policy);
         ctx.runId = await service.create(request);
         ctx.reply(201, { id: ctx.runId });
+      },
+    },
+    {
+      method: 'POST',
+      pattern: /^\/api\/execute$/,
+      name: 'execute',
+      handle: async (ctx) => {
+        const { id, result } = await service.execute(parseExecuteRequest(await ctx.json(), service.policy));
+        ctx.runId = id;
+        ctx.reply(200, result);
       },
     },
     {

@@ -158,13 +158,14 @@ export async function createExecutorDeps(env: NodeJS.ProcessEnv, buckets: Bucket
     mounts: onOff(env, ENV.sandboxMounts),
     sharedFolderGuard: onOff(env, ENV.sandboxSharedGuard),
     privateProc: onOff(env, ENV.sandboxPrivateProc),
+    memoryCgroups: onOff(env, ENV.sandboxMemoryCgroup),
     diskMaxBytes: policy.diskBytes.max,
     log: (message) => logLine({ event: 'sandbox', message }),
   });
   return {
     code: buckets.code,
     runs: buckets.runs,
-    spawners: { pty: new PtySpawner(), pipes: new PipeSpawner() },
+    spawners: { pty: new PtySpawner(), pipes: new PipeSpawner(), judge: new PipeSpawner({ stderr: 'separate' }) },
     sandbox,
     clock: systemClock,
     policy,

@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   const env = process.env;
   // The run limits and the sandbox's switches go to the handlers as FC's function environment would carry them.
   const handlerEnv = Object.fromEntries(
-    Object.entries(env).filter(([k, v]) => (k.startsWith('RUN_') || [ENV.sandboxMounts, ENV.sandboxSharedGuard, ENV.sandboxPrivateProc].includes(k as never)) && v !== undefined),
+    Object.entries(env).filter(([k, v]) => (k.startsWith('RUN_') || [ENV.sandboxMounts, ENV.sandboxSharedGuard, ENV.sandboxPrivateProc, ENV.sandboxMemoryCgroup].includes(k as never)) && v !== undefined),
   ) as Record<string, string>;
   const isolation = env[ENV.isolation] ?? 'auto';
   if (!['auto', 'bwrap', 'uid'].includes(isolation)) throw new Error(`ISOLATION: expected auto, bwrap or uid, got ${isolation}`);

@@ -129,9 +129,9 @@ export class MemoryCgroups {
     private readonly tag: string,
   ) {}
 
-  /** What the sandbox report shows. */
+  /** What the sandbox report shows (`/api/health` is public: the hierarchy, not the host's paths). */
   describe(): string {
-    return `${this.version} ${this.parent}`;
+    return `${this.version}: a child of the executor's own memory cgroup per command`;
   }
 
   /** A fresh child limited to `limitBytes` of memory and no swap (swap would let a program pass its limit slowly). */
