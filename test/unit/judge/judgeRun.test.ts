@@ -120,7 +120,7 @@ const rows: Array<[string, Row]> = [
   ['more CPU than the limit (a tree of processes): timeout, saying CPU', {
     program: (io) => io.compute(1_500),
     body: { limits: { cpuMs: 1_000 } },
-    answer: { status: 'timeout', exitCode: 0, cpuMs: 1_500, message: 'CPU time limit of 1 s exceeded (1.5 s used)' },
+    answer: { status: 'timeout', exitCode: 0, cpuMs: 1_500, message: "CPU time limit of 1 s exceeded (1.5 s used by the program's processes together)" },
   }],
   ['SIGXCPU from RLIMIT_CPU: timeout, saying CPU', {
     program: async (io) => {
@@ -128,7 +128,7 @@ const rows: Array<[string, Row]> = [
       return { signal: 'SIGXCPU' };
     },
     body: { limits: { cpuMs: 1_000 } },
-    answer: { status: 'timeout', signal: 'SIGXCPU', message: 'CPU time limit of 1 s exceeded (1 s used)' },
+    answer: { status: 'timeout', signal: 'SIGXCPU', message: 'CPU time limit of 1 s exceeded' },
   }],
   ['past the memory limit by the cgroup’s OOM killer: memory_limit', {
     program: async () => ({ signal: 'SIGKILL' }),
