@@ -2,8 +2,8 @@
  * The status of one test from what happened to it (runStep.ts), first cause first:
  * 1. a stop by the executor: `timeout` (wall time, or the request's budget), `output_limit`, `memory_limit` (the RSS
  *    watch), `disk_limit`; a cancel (the run killed, the executor stopping) is `internal_error`;
- * 2. no report from the run head: the sandbox failed (or the program killed its supervisor): `internal_error`;
- * 3. the memory cgroup's OOM killer: `memory_limit`;
+ * 2. the memory cgroup's OOM killer: `memory_limit`;
+ * 3. no report from the run head: the sandbox failed (or the program killed its supervisor): `internal_error`;
  * 4. CPU time: SIGXCPU from RLIMIT_CPU, or the tree's CPU time above the limit (a tree of processes can pass it
  *    without any one of them reaching the per-process rlimit): `timeout`, saying CPU;
  * 5. a non-zero exit or a signal: `memory_limit` when the runtime says it ran out of memory (RLIMIT_AS without a
@@ -52,11 +52,12 @@ export function testVerdict(
         return { status: 'internal_error', message: stop.message };
     }
   }
+  // Before the report: the OOM killer may pick the run head itself when the program's processes are many and small.
+  if (outcome.measure.oomKilled) return { status: 'memory_limit', message: `the program reached its memory limit of ${Math.round(limits.memoryBytes / MiB)} MiB` };
   if (!exit.usage) {
     const complaint = sandboxComplaint(outcome.stderr);
     return { status: 'internal_error', message: complaint ? `the sandbox could not run the program: ${complaint}` : 'the program’s supervisor ended without its report' };
   }
-  if (outcome.measure.oomKilled) return { status: 'memory_limit', message: `the program reached its memory limit of ${Math.round(limits.memoryBytes / MiB)} MiB` };
   // RLIMIT_CPU's own count and rusage's differ by a few percent: SIGXCPU is the kernel's word, stated without a figure.
   if (exit.signal === 'SIGXCPU') return { status: 'timeout', message: `CPU time limit of ${seconds(limits.cpuMs)} exceeded` };
   if (exit.usage.cpuMs > limits.cpuMs) {
