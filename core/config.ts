@@ -1,92 +1,76 @@
 /**
- * Handler configuration from environment variables. The Pulumi stack and the local platform set exactly these
- * names; nothing here is a secret (the API token travels as its SHA-256 only).
+ * Every environment variable the two handlers read, named here once with its kind, default and meaning (the run
+ * limits' variables are rows of `RUN_LIMITS`, read by `readLimitPolicy`). The Pulumi stack and the local platform
+ * set exactly these names; nothing here is a secret the stack writes (the API token travels as its SHA-256 only;
+ * the STS credentials are FC's own). Each entry point reads what it needs through one `ConfigReader`.
  */
-import * as L from './limits';
+import type { VariableTable } from './configReader';
 
-export const ENV = {
-  /** `oss` in FC, `fs` on the local platform. */
-  store: 'STORE',
-  dataDir: 'DATA_DIR',
-  codeBucket: 'CODE_BUCKET',
-  runsBucket: 'RUNS_BUCKET',
-  /** OSS region id, e.g. `oss-cn-hangzhou`. */
-  ossRegion: 'OSS_REGION',
-  /** OSS endpoint; the internal one (`https://oss-cn-hangzhou-internal.aliyuncs.com`) in FC. */
-  ossEndpoint: 'OSS_ENDPOINT',
-  /** Hex SHA-256 of the bearer token `/api` calls must carry; unset means no token required. */
-  apiTokenSha256: 'API_TOKEN_SHA256',
-  /** The page origin allowed by CORS; unset means same-origin only. */
-  corsOrigin: 'CORS_ORIGIN',
-  timeoutDefaultMs: 'RUN_TIMEOUT_DEFAULT_MS',
-  timeoutMaxMs: 'RUN_TIMEOUT_MAX_MS',
-  outputDefaultBytes: 'RUN_OUTPUT_DEFAULT_BYTES',
-  outputMaxBytes: 'RUN_OUTPUT_MAX_BYTES',
-  memoryDefaultBytes: 'RUN_MEMORY_DEFAULT_BYTES',
-  memoryMaxBytes: 'RUN_MEMORY_MAX_BYTES',
-  /** `1` lets user code reach the network (the executor then skips the network namespace). Default `0`. */
-  allowNetwork: 'ALLOW_NETWORK',
-  /** First uid of the sandbox uid range of this executor instance, and how many it may use. */
-  sandboxUidBase: 'SANDBOX_UID_BASE',
-  sandboxUidCount: 'SANDBOX_UID_COUNT',
-  /** `bwrap`, `uid` or `auto` (default: bwrap when it works here). */
-  isolation: 'ISOLATION',
-  /** Where run folders are made. */
-  workRoot: 'WORK_ROOT',
-  /** `auto` (default): a size-capped tmpfs per sandbox uid where the host allows mounts; `off`: watch usage only (as in FC). */
-  sandboxMounts: 'SANDBOX_MOUNTS',
-  /** `auto` (default): keep sandbox uids out of /tmp and the other shared folders by ACL; `off`: sweep them after each run. */
-  sandboxSharedGuard: 'SANDBOX_SHARED_GUARD',
-  /** `auto` (default): each program gets a /proc hiding other uids where the host allows; `off`: never (as in FC). */
-  sandboxPrivateProc: 'SANDBOX_PRIVATE_PROC',
-  /** `auto` (default): each judge-mode command gets a memory cgroup where the host allows; `off`: RLIMIT_AS and an RSS watch (as in FC). */
-  sandboxMemoryCgroup: 'SANDBOX_MEMORY_CGROUP',
-  port: 'PORT',
-} as const;
+export const VARIABLES = {
+  store: { name: 'STORE', kind: 'enum', values: ['oss', 'fs'], default: 'fs', meaning: '`oss` in FC, `fs` (folder buckets) on the local platform.' },
+  dataDir: { name: 'DATA_DIR', kind: 'string', default: './.data', meaning: 'The folder holding both buckets with STORE=fs.' },
+  codeBucket: { name: 'CODE_BUCKET', kind: 'string', default: 'code', meaning: 'The bucket of run manifests.' },
+  runsBucket: { name: 'RUNS_BUCKET', kind: 'string', default: 'runs', meaning: 'The bucket of run output, status and control.' },
+  ossRegion: { name: 'OSS_REGION', kind: 'string', meaning: 'OSS region id, e.g. `oss-cn-hangzhou`; required with STORE=oss.' },
+  ossEndpoint: { name: 'OSS_ENDPOINT', kind: 'string', meaning: 'OSS endpoint; the internal one (`https://oss-cn-hangzhou-internal.aliyuncs.com`) in FC.' },
+  /** FC 3.0 puts the role's STS credentials in these; they are the handler's, never the program's. */
+  accessKeyId: { name: 'ALIBABA_CLOUD_ACCESS_KEY_ID', kind: 'string', default: '', meaning: 'The function role\'s STS AccessKey id (set by FC).' },
+  accessKeySecret: { name: 'ALIBABA_CLOUD_ACCESS_KEY_SECRET', kind: 'string', default: '', meaning: 'The function role\'s STS AccessKey secret (set by FC).' },
+  securityToken: { name: 'ALIBABA_CLOUD_SECURITY_TOKEN', kind: 'string', meaning: 'The function role\'s STS token (set by FC).' },
+  apiTokenSha256: { name: 'API_TOKEN_SHA256', kind: 'string', meaning: 'Hex SHA-256 of the bearer token `/api` calls must carry; unset: no token required.' },
+  corsOrigin: { name: 'CORS_ORIGIN', kind: 'string', meaning: 'The page origin allowed by CORS; unset: same origin only.' },
+  /** In FC each executor instance probes its own isolation; every run's status records which one it got. */
+  executorIsolation: {
+    name: 'EXECUTOR_ISOLATION',
+    kind: 'string',
+    default: 'auto (per executor instance; see GET /api/runs/:id)',
+    meaning: 'What `/api/health` says about the executors\' isolation.',
+  },
+  allowNetwork: { name: 'ALLOW_NETWORK', kind: 'bool', default: false, meaning: '`1` lets user code reach the network (the executor then skips the network namespace).' },
+  sandboxUidBase: { name: 'SANDBOX_UID_BASE', kind: 'int', min: 1, default: 20000, meaning: 'First uid of this executor instance\'s sandbox uid range.' },
+  /** Two at least, used in turn: the next run never gets the previous run's uid. */
+  sandboxUidCount: { name: 'SANDBOX_UID_COUNT', kind: 'int', min: 1, default: 2, meaning: 'How many sandbox uids this executor instance may use.' },
+  isolation: { name: 'ISOLATION', kind: 'enum', values: ['auto', 'bwrap', 'uid'], default: 'auto', meaning: '`bwrap`, `uid`, or `auto`: bwrap when it works here.' },
+  workRoot: { name: 'WORK_ROOT', kind: 'string', default: '/tmp/pocketrun', meaning: 'Where run folders are made.' },
+  sandboxMounts: {
+    name: 'SANDBOX_MOUNTS',
+    kind: 'enum',
+    values: ['auto', 'off'],
+    default: 'auto',
+    meaning: '`auto`: a size-capped tmpfs per sandbox uid where the host allows mounts; `off`: watch usage only (as in FC).',
+  },
+  sandboxSharedGuard: {
+    name: 'SANDBOX_SHARED_GUARD',
+    kind: 'enum',
+    values: ['auto', 'off'],
+    default: 'auto',
+    meaning: '`auto`: keep sandbox uids out of /tmp and the other shared folders by ACL; `off`: sweep them after each run.',
+  },
+  sandboxPrivateProc: {
+    name: 'SANDBOX_PRIVATE_PROC',
+    kind: 'enum',
+    values: ['auto', 'off'],
+    default: 'auto',
+    meaning: '`auto`: each program gets a /proc hiding other uids where the host allows; `off`: never (as in FC).',
+  },
+  sandboxMemoryCgroup: {
+    name: 'SANDBOX_MEMORY_CGROUP',
+    kind: 'enum',
+    values: ['auto', 'off'],
+    default: 'auto',
+    meaning: '`auto`: each judge-mode command gets a memory cgroup where the host allows; `off`: RLIMIT_AS and an RSS watch (as in FC).',
+  },
+  /** FC's custom runtime calls the port of `infra/customRuntime.ts` (`FC_PORT`); `0` picks a free one (tests). */
+  port: { name: 'PORT', kind: 'int', min: 0, default: 9000, meaning: 'The port the server listens on.' },
+  listenHost: { name: 'LISTEN_HOST', kind: 'string', meaning: 'The address the executor listens on; unset (all interfaces) in FC, 127.0.0.1 on the local platform.' },
+  invokeSecret: {
+    name: 'POCKETRUN_INVOKE_SECRET',
+    kind: 'string',
+    meaning: 'The secret every invocation must carry (the local trigger; unset in FC; see handlers/invokeGate.ts). Dropped from the executor\'s environment at start.',
+  },
+} as const satisfies VariableTable;
 
-export interface LimitPolicy {
-  timeoutMs: { default: number; max: number };
-  outputBytes: { default: number; max: number };
-  memoryBytes: { default: number; max: number };
-  cpuMs: { default: number; max: number };
-  processes: { default: number; max: number };
-  fileBytes: { default: number; max: number };
-  openFiles: { default: number; max: number };
-  diskBytes: { default: number; max: number };
-}
-
-export class ConfigError extends Error {
-  constructor(readonly variable: string, message: string) {
-    super(`${variable}: ${message}`);
-    this.name = 'ConfigError';
-  }
-}
-
-function intFrom(env: Record<string, string | undefined>, name: string, fallback: number, min = 1): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < min) throw new ConfigError(name, `expected an integer >= ${min}, got ${JSON.stringify(raw)}`);
-  return value;
-}
-
-export function limitPolicyFromEnv(env: Record<string, string | undefined>): LimitPolicy {
-  const pair = (defName: string, def: number, maxName: string, max: number) => {
-    const maxValue = intFrom(env, maxName, max);
-    const defValue = intFrom(env, defName, Math.min(def, maxValue));
-    if (defValue > maxValue) throw new ConfigError(defName, `default ${defValue} is above the maximum ${maxValue} (${maxName})`);
-    return { default: defValue, max: maxValue };
-  };
-  return {
-    timeoutMs: pair(ENV.timeoutDefaultMs, L.DEFAULT_TIMEOUT_MS, ENV.timeoutMaxMs, L.MAX_TIMEOUT_MS),
-    outputBytes: pair(ENV.outputDefaultBytes, L.DEFAULT_OUTPUT_BYTES, ENV.outputMaxBytes, L.MAX_OUTPUT_BYTES),
-    memoryBytes: pair(ENV.memoryDefaultBytes, L.DEFAULT_MEMORY_BYTES, ENV.memoryMaxBytes, L.MAX_MEMORY_BYTES),
-    cpuMs: { default: L.DEFAULT_CPU_MS, max: L.MAX_CPU_MS },
-    processes: { default: L.DEFAULT_PROCESSES, max: L.MAX_PROCESSES },
-    fileBytes: { default: L.DEFAULT_FILE_BYTES, max: L.MAX_FILE_BYTES },
-    openFiles: { default: L.DEFAULT_OPEN_FILES, max: L.MAX_OPEN_FILES },
-    diskBytes: { default: L.DEFAULT_DISK_BYTES, max: L.MAX_DISK_BYTES },
-  };
-}
-
-export { intFrom as intFromEnv };
+/** The variables' names, by key: for code that writes an environment (the stack, the local platform). */
+export const ENV = Object.fromEntries(Object.entries(VARIABLES).map(([key, variable]) => [key, variable.name])) as {
+  readonly [K in keyof typeof VARIABLES]: (typeof VARIABLES)[K]['name'];
+};

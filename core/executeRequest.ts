@@ -3,11 +3,12 @@
  * what is wrong, 413 for what is too large. Nothing here trusts the shape of its input.
  */
 import { ApiError, badRequest } from './apiError';
-import type { LimitPolicy } from './config';
+import type { LimitPolicy } from './limitPolicy';
 import type { JudgeFile, JudgeTest } from './judge/judgeSpec';
 import { findLanguage, LANGUAGES } from './languages';
 import * as L from './limits';
 import type { RunLimits } from './protocol';
+import { RUN_LIMITS } from './runLimits';
 import { isObject, parseArgs, parseCode } from './validate';
 
 /** The limits a judge request may set; the others are the run policy's defaults. */
@@ -47,11 +48,13 @@ function optionalText(value: unknown, field: string, maxBytes: number): string |
   return value;
 }
 
+/** Any case, any alias (`py`, `C++`): the manifest gets the language's id. */
 function parseLanguage(value: unknown): string {
   if (value === undefined || value === null) throw badRequest('language', 'is required');
   if (typeof value !== 'string') throw badRequest('language', 'expected a string');
-  if (!findLanguage(value)) throw badRequest('language', `unknown language ${JSON.stringify(value)} (known: ${[...LANGUAGES.keys()].join(', ')})`);
-  return value;
+  const language = findLanguage(value);
+  if (!language) throw badRequest('language', `unknown language ${JSON.stringify(value)} (known: ${[...LANGUAGES.keys()].join(', ')})`);
+  return language.id;
 }
 
 /** One limit: an integer at least `min`; above `max` it is clamped, as `POST /api/runs` does. */
@@ -70,7 +73,7 @@ export function parseJudgeLimits(value: unknown, policy: LimitPolicy): JudgeLimi
   rejectUnknown(obj, LIMIT_FIELDS, 'limits.');
   const memoryMaxMb = Math.min(L.JUDGE_MAX_MEMORY_MB, Math.floor(policy.memoryBytes.max / MiB));
   return {
-    timeoutMs: limit(obj, 'timeoutMs', L.MIN_TIMEOUT_MS, Math.min(L.JUDGE_MAX_TIMEOUT_MS, policy.timeoutMs.max), L.JUDGE_DEFAULT_TIMEOUT_MS),
+    timeoutMs: limit(obj, 'timeoutMs', RUN_LIMITS.timeoutMs.min, Math.min(L.JUDGE_MAX_TIMEOUT_MS, policy.timeoutMs.max), L.JUDGE_DEFAULT_TIMEOUT_MS),
     cpuMs: limit(obj, 'cpuMs', L.JUDGE_MIN_CPU_MS, Math.min(L.JUDGE_MAX_CPU_MS, policy.cpuMs.max), L.JUDGE_DEFAULT_CPU_MS),
     memoryBytes: limit(obj, 'memoryMb', L.JUDGE_MIN_MEMORY_MB, memoryMaxMb, L.JUDGE_DEFAULT_MEMORY_MB) * MiB,
     outputBytes: limit(obj, 'outputBytes', 1, Math.min(L.JUDGE_MAX_OUTPUT_BYTES, policy.outputBytes.max), L.JUDGE_DEFAULT_OUTPUT_BYTES),
@@ -154,7 +157,8 @@ export function parseExecuteRequest(body: unknown, policy: LimitPolicy): Execute
   const language = parseLanguage(body.language);
   const code = parseCode(body.code);
   const args = parseArgs(body.args);
-  const files = parseFiles(body.files, findLanguage(language)!.fileName, Buffer.byteLength(code));
+  // The program's own file name can depend on the code (Java: its public class).
+  const files = parseFiles(body.files, findLanguage(language)!.source(code).fileName, Buffer.byteLength(code));
   const limits = parseJudgeLimits(body.limits, policy);
   return { language, code, args, files, limits, ...parseTests(body) };
 }

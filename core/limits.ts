@@ -1,6 +1,6 @@
 /**
- * Every limit and default of the platform, in one place. Handlers read overrides from their environment
- * (see `core/config.ts`), but a value that is not overridden comes from here.
+ * The run and protocol constants: request sizes, timings of the run protocol, the terminal. The run limits a
+ * request may set are rows of `RUN_LIMITS` (core/runLimits.ts); the local platform's settings are in local/.
  */
 
 const KiB = 1024;
@@ -18,39 +18,24 @@ export const MAX_INPUT_TOTAL_BYTES = 1 * MiB;
 export const MAX_ARGS = 64;
 export const MAX_ARG_BYTES = 4 * KiB;
 
-/** Wall timeout of an interactive run unless the request asks for another. */
-export const DEFAULT_TIMEOUT_MS = 60_000;
-/** Largest wall timeout a request may ask for (the executor function's own timeout sits above it). */
-export const MAX_TIMEOUT_MS = 300_000;
-/** Smallest wall timeout a request may ask for. */
-export const MIN_TIMEOUT_MS = 100;
-/** Output cap unless the request asks for less. */
-export const DEFAULT_OUTPUT_BYTES = 1 * MiB;
-/** Largest output cap a request may ask for. */
-export const MAX_OUTPUT_BYTES = 8 * MiB;
-
-/** Sandbox resource limits (issue: sandbox). Defaults, then the maxima a request is clamped to. */
-export const DEFAULT_MEMORY_BYTES = 256 * MiB;
-export const MAX_MEMORY_BYTES = 1024 * MiB;
-export const DEFAULT_CPU_MS = 60_000;
-export const MAX_CPU_MS = 300_000;
-export const DEFAULT_PROCESSES = 64;
-export const MAX_PROCESSES = 256;
-export const DEFAULT_FILE_BYTES = 10 * MiB;
-export const MAX_FILE_BYTES = 64 * MiB;
-export const DEFAULT_OPEN_FILES = 256;
-export const MAX_OPEN_FILES = 1024;
-/**
- * What a run may write in files altogether (its folder, its temp folder, shared memory): without a total cap a
- * 60 s run fills the disk that holds every other run's output. Enforced by a size-limited tmpfs per sandbox uid
- * where the host allows mounts (sized at the maximum), and by a watch that ends the run as `disk_limit`.
- */
-export const DEFAULT_DISK_BYTES = 64 * MiB;
-export const MAX_DISK_BYTES = 512 * MiB;
 /** Files and folders a run may create; an attacker's millions of empty files cost inodes, not bytes. */
 export const DISK_INODES = 16_384;
 /** How often the disk watch looks at a run's usage (one statfs). */
 export const DISK_WATCH_INTERVAL_MS = 100;
+
+/**
+ * The compile step of compiled languages (core/compileLimits.ts): a budget of its own, in the run's cell, before the
+ * program starts. Compilers are multi-threaded, start helpers (cc1, as, ld; go's compile and link) and reserve
+ * more address space than they use; a language may raise the memory figure (Language.compile.limits). Its output
+ * goes to the run's output first, at most COMPILE_OUTPUT_BYTES of it (a template error can print megabytes).
+ */
+export const COMPILE_TIMEOUT_MS = 30_000;
+export const COMPILE_CPU_MS = 60_000;
+export const COMPILE_MEMORY_BYTES = 1024 * MiB;
+export const COMPILE_OUTPUT_BYTES = 64 * KiB;
+export const COMPILE_PROCESSES = 256;
+export const COMPILE_FILE_BYTES = 64 * MiB;
+export const COMPILE_OPEN_FILES = 1024;
 
 /** Output is appended to storage at most this often... */
 export const OUTPUT_FLUSH_INTERVAL_MS = 100;
@@ -91,17 +76,9 @@ export const DEFAULT_ROWS = 24;
 /** Grace between SIGTERM-free hard kill rounds when sweeping a run's uid. */
 export const KILL_SWEEP_ROUNDS = 50;
 
-/** Local platform defaults. */
-export const DEFAULT_PORT = 8080;
-export const DEFAULT_DATA_DIR = './.data';
-export const DEFAULT_LIFECYCLE_MS = 24 * 60 * 60 * 1000;
-export const LIFECYCLE_SWEEP_INTERVAL_MS = 60_000;
-/** Attempts per event in the emulated asynchronous invocation (FC: the first call plus up to 3 retries by default; we keep 3 in all). */
-export const ASYNC_INVOKE_ATTEMPTS = 3;
-export const ASYNC_RETRY_BASE_MS = 1_000;
-
 // ---------------------------------------------------------------- judge (POST /api/execute)
-// Kept together here until the limits table (core/limits.ts, core/config.ts) takes them in; nothing else reads them.
+// Kept together here until the limits table (core/runLimits.ts) takes them in; only core/executeRequest.ts and
+// core/judge/ read them. The compile step's budget is the one every run's compile step has (COMPILE_* above).
 
 /** Per test: CPU time of the program's whole process tree, default and maximum. */
 export const JUDGE_DEFAULT_CPU_MS = 5_000;
@@ -124,13 +101,6 @@ export const JUDGE_MAX_FILES = 20;
 export const JUDGE_MAX_FILE_NAME_BYTES = 255;
 /** Each test's stdin and expected output (the request body's own cap applies to all of them together). */
 export const JUDGE_MAX_TEST_FIELD_BYTES = 64 * KiB;
-/** The compile step's own budget (once per request, before the first test): not the program's limits. */
-export const JUDGE_COMPILE_TIMEOUT_MS = 30_000;
-export const JUDGE_COMPILE_CPU_MS = 30_000;
-export const JUDGE_COMPILE_MEMORY_BYTES = 1024 * MiB;
-export const JUDGE_COMPILE_PROCESSES = 64;
-/** Compiler output kept (stdout and stderr together); what is past it is dropped, the compile goes on. */
-export const JUDGE_COMPILE_OUTPUT_BYTES = 64 * KiB;
 /**
  * Wall time of the compile step and every test together, counted by the executor from the start of the run: tests
  * not started by then are not run, and a test running then is stopped (`timeout`). It keeps a blocking request inside

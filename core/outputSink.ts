@@ -6,8 +6,11 @@
 import { OUTPUT_FLUSH_BYTES, OUTPUT_FLUSH_INTERVAL_MS } from './limits';
 import { isStoreError, type Clock, type ObjectStore, type Timer } from './ports';
 
-/** Bytes of the most recent output kept in memory to classify the exit (e.g. a MemoryError trace). */
-const TAIL_BYTES = 4096;
+/**
+ * Bytes of the most recent output kept in memory to classify the exit (e.g. a MemoryError trace). Go prints its
+ * `fatal error: out of memory` above a goroutine dump of about 4 KiB.
+ */
+const TAIL_BYTES = 16 * 1024;
 /** Transient storage failures (timeouts, resets) are retried this many times in all. */
 const APPEND_ATTEMPTS = 4;
 const APPEND_RETRY_MS = 100;

@@ -159,7 +159,10 @@ export interface SandboxRequest {
   files: Array<{ path: string; content: string }>;
   /** The program's command line as it resolves inside the sandbox (interpreter first), e.g. `['/usr/bin/python3', 'main.py']`. */
   command: string[];
-  /** Language-specific variables added to the minimal environment (never the handler's own). */
+  /**
+   * Language-specific variables added to the minimal environment (never the handler's own). `${HOME}` and
+   * `${TMPDIR}` in a value stand for the run's own working and temporary folders as the program sees them.
+   */
   env: Record<string, string>;
   limits: RunLimits;
   allowNetwork: boolean;
@@ -170,6 +173,12 @@ export interface SandboxRequest {
 export interface PreparedSandbox {
   /** What to hand to the ProcessSpawner: the command wrapped with rlimits and namespaces, and the identity to run as. */
   spawn: SandboxedSpawnRequest;
+  /**
+   * The same for another command in the same cell (same slot, uid, environment, namespaces), with limits of its
+   * own: a compile step before the program, the runtime probe's version commands. Run one at a time: each
+   * command's end kills every process of the uid, as the program's does.
+   */
+  spawnFor(command: string[], limits: Pick<RunLimits, 'cpuMs' | 'memoryBytes' | 'processes' | 'fileBytes' | 'openFiles'>): SandboxedSpawnRequest;
   /**
    * Calls `listener` (once) when the run crosses a limit the sandbox watches while it runs (its total disk use);
    * the caller then stops the run with that status.

@@ -4,6 +4,10 @@
  */
 
 import type { JudgeSpec } from './judge/judgeSpec';
+import type { RunLimits } from './runLimits';
+
+/** The manifest's `limits`: one number per row of the run limits table. */
+export type { RunLimits };
 
 /** 18 random bytes → 24 URL-safe base64 characters: 144 bits, no padding. */
 export const RUN_ID_BYTES = 18;
@@ -35,6 +39,11 @@ export const keys = {
    * that `/api/health` can say it in FC too, where the API never sees an executor. Not a run id (24 characters).
    */
   executorReport: () => `${RUNS_PREFIX}_executor/sandbox.json`,
+  /**
+   * The languages the newest executor instance can run and their versions (RuntimesDoc), probed once at its start,
+   * for `GET /api/runtimes`: in FC the API function never sees a toolchain.
+   */
+  runtimes: () => `${RUNS_PREFIX}_executor/runtimes.json`,
 };
 
 /** The run id a manifest key names, or null when the key is not a manifest key. */
@@ -42,18 +51,6 @@ export function runIdFromManifestKey(key: string): string | null {
   if (!key.startsWith(MANIFEST_PREFIX) || !key.endsWith(MANIFEST_SUFFIX)) return null;
   const id = key.slice(MANIFEST_PREFIX.length, key.length - MANIFEST_SUFFIX.length);
   return isRunId(id) ? id : null;
-}
-
-export interface RunLimits {
-  timeoutMs: number;
-  outputBytes: number;
-  memoryBytes: number;
-  cpuMs: number;
-  processes: number;
-  fileBytes: number;
-  openFiles: number;
-  /** Everything the run may write (its folder, temp files, shared memory) together. */
-  diskBytes: number;
 }
 
 export interface Manifest {
@@ -86,6 +83,8 @@ export type RunStatus =
   /** The run wrote more than `limits.diskBytes` in files. */
   | 'disk_limit'
   | 'memory_limit'
+  /** The compile step failed (or, for TypeScript, the code did not parse): its output says why. */
+  | 'compile_error'
   | 'killed'
   | 'internal_error';
 
@@ -95,8 +94,33 @@ export interface RunResult {
   /** Signal name, e.g. `SIGSEGV`, when the program died of a signal. */
   signal: string | null;
   wallMs: number;
-  /** Present for `internal_error`: what went wrong, never anything from the program. */
+  /** Wall time of the compile step, for compiled languages (`wallMs` is the program's, or the compiler's on `compile_error`). */
+  compileMs?: number;
+  /**
+   * Present for `internal_error`, and for a compile step stopped by its own limits: what went wrong, never anything
+   * from the program.
+   */
   message?: string;
+}
+
+/** One language this platform's executors can run (`GET /api/runtimes`). */
+export interface RuntimeInfo {
+  language: string;
+  name: string;
+  /** The toolchain's own version, e.g. `3.11.2` (TypeScript: Node's). */
+  version: string;
+  aliases: string[];
+  /** Whether a compile step runs first (its errors end the run as `compile_error`). */
+  compiled: boolean;
+  /** The page's editor mode. */
+  editorMode: string;
+}
+
+/** What `keys.runtimes()` holds. */
+export interface RuntimesDoc {
+  executor: string;
+  at: string;
+  runtimes: RuntimeInfo[];
 }
 
 export interface StatusDoc {

@@ -4,18 +4,23 @@
  * The claim (an object created with overwrite forbidden) makes a redelivered or retried OSS event a no-op; the
  * status object carries a heartbeat so a dead executor is noticed; cleanup is in `finally`.
  */
-import type { LimitPolicy } from './config';
+import { clampLimits } from './clampLimits';
+import { compileLimits } from './compileLimits';
 import { ControlReader } from './controlStream';
+import { crlfConverter } from './crlfConverter';
+import type { ExecuteResult } from './judge/executeResult';
 import { judgeCellRequest } from './judge/judgeCellRequest';
 import { judgeCommandsOf, type JudgeCommands } from './judge/judgeCommands';
 import type { JudgeSpec } from './judge/judgeSpec';
-import { runJudge } from './judge/runJudge';
-import { findLanguage, type Language } from './languages';
+import { runJudge, transformFailed } from './judge/runJudge';
+import { findLanguage, type CommandContext, type Language, type SourceTransform, type SourceTransformName } from './languages';
+import type { LimitPolicy } from './limitPolicy';
 import * as L from './limits';
 import { OutputSink } from './outputSink';
 import { isStoreError, type Clock, type ExitInfo, type ObjectStore, type PreparedSandbox, type ProcessSpawner, type Sandbox, type SpawnedProcess, type Timer } from './ports';
 import { keys, type ClaimDoc, type ControlRecord, type Manifest, type RunLimits, type RunResult, type RunStatus, type StatusDoc } from './protocol';
 import { RunPhase } from './runPhase';
+import type { Runtime } from './runtimeProbe';
 import { EXECUTOR_LOST, isStale } from './runState';
 import { readJson } from './storeJson';
 
@@ -31,8 +36,10 @@ export interface ExecutorDeps {
   clock: Clock;
   policy: LimitPolicy;
   allowNetwork: boolean;
-  /** The interpreter path the sandbox can execute for a language, or null when this host has none. */
-  resolveInterpreter(language: Language): string | null;
+  /** Where the language's tools are on this host (core/runtimeProbe.ts), or null when it has none. */
+  resolveRuntime(language: Language): Promise<Runtime | null> | Runtime | null;
+  /** The source transforms languages may ask for (TypeScript: core/transpileTypeScript.ts). */
+  transforms?: Partial<Record<SourceTransformName, SourceTransform>>;
   /** Identifies this executor instance in claims and status (never shown to users). */
   executorId: string;
   log(record: Record<string, unknown>): void;
@@ -48,24 +55,8 @@ export type InvokeOutcome =
 
 type StopReason = Extract<RunStatus, 'timeout' | 'output_limit' | 'disk_limit' | 'killed'>;
 
-/** A policy clamp again on the executor side: a manifest is data from storage, not a trusted request. */
-function clampLimits(limits: Partial<RunLimits> | undefined, policy: LimitPolicy): RunLimits {
-  const pick = (name: keyof RunLimits) => {
-    const value = limits?.[name];
-    const { default: def, max } = policy[name];
-    return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.min(value, max) : def;
-  };
-  return {
-    timeoutMs: pick('timeoutMs'),
-    outputBytes: pick('outputBytes'),
-    memoryBytes: pick('memoryBytes'),
-    cpuMs: pick('cpuMs'),
-    processes: pick('processes'),
-    fileBytes: pick('fileBytes'),
-    openFiles: pick('openFiles'),
-    diskBytes: pick('diskBytes'),
-  };
-}
+/** Compiler output that means it ran out of memory (its address-space limit). */
+const COMPILER_OUT_OF_MEMORY = /out of memory|Cannot allocate memory|virtual memory exhausted|std::bad_alloc|OutOfMemoryError|Could not reserve enough space/i;
 
 /** Entry point for one OSS event naming a run's manifest. */
 export async function handleRunEvent(deps: ExecutorDeps, runId: string, requestId: string, shutdown?: AbortSignal): Promise<InvokeOutcome> {
@@ -147,6 +138,7 @@ class ExecutorRun {
   private statusChain: Promise<void> = Promise.resolve();
   private proc: SpawnedProcess | null = null;
   private heartbeat: Timer | null = null;
+  private heartbeating = false;
   private readonly control: ControlReader;
   private readonly pacer: WakeableSleep;
 
@@ -177,9 +169,10 @@ class ExecutorRun {
       language = manifest.language;
       const lang = findLanguage(manifest.language);
       if (!lang) throw new Error(`unknown language ${manifest.language}`);
-      const interpreter = deps.resolveInterpreter(lang);
-      if (!interpreter) throw new Error(`no ${lang.name} runtime on this host`);
-      const limits = clampLimits(manifest.limits, deps.policy);
+      const runtime = await deps.resolveRuntime(lang);
+      if (!runtime) throw new Error(`no ${lang.name} runtime on this host`);
+      // Clamped again: a manifest is data from storage, not a trusted request (repaired, not refused: see clampLimits).
+      const limits = clampLimits(manifest.limits, deps.policy, { onInvalid: 'repair' });
 
       // Input typed before the program started (and a kill sent while it was queued) are honoured first. If the
       // read fails, the reader keeps its offset and the supervising loop delivers the same records later.
@@ -192,28 +185,57 @@ class ExecutorRun {
         return;
       }
 
+      const interactive = manifest.interactive !== false;
+      const { fileName, entry } = lang.source(manifest.code);
+      const ctx: CommandContext = { tools: runtime.tools, fileName, entry, userArgs: Array.isArray(manifest.args) ? manifest.args : [], memoryBytes: limits.memoryBytes };
+      if (!manifest.judge) sink = new OutputSink(deps.runs, keys.output(this.id), limits.outputBytes, deps.clock);
+      let content = manifest.code;
+      if (lang.transform) {
+        const transform = deps.transforms?.[lang.transform];
+        if (!transform) throw new Error(`no ${lang.transform} transform in this executor`);
+        const transformed = transform(content, fileName);
+        if ('error' in transformed) {
+          if (manifest.judge) {
+            result = await this.putAnswer(transformFailed(manifest.judge, transformed.error));
+            return;
+          }
+          const report = Buffer.from(transformed.error);
+          sink!.push(interactive ? crlfConverter()(report) : report);
+          result = { status: 'compile_error', exitCode: null, signal: null, wallMs: 0, compileMs: 0 };
+          return;
+        }
+        content = transformed.code;
+      }
       if (manifest.judge) {
-        const commands = judgeCommandsOf(lang, interpreter, Array.isArray(manifest.args) ? manifest.args : [], limits);
-        prepared = await deps.sandbox.prepare(judgeCellRequest(this.id, lang, manifest.code, manifest.judge, commands.run, limits, deps.allowNetwork));
+        const commands = judgeCommandsOf(lang, ctx, limits);
+        prepared = await deps.sandbox.prepare(judgeCellRequest(this.id, { fileName, content }, manifest.judge, commands, lang.env(ctx), limits, deps.allowNetwork));
         result = await this.judge(prepared, manifest.judge, commands, limits);
         return;
       }
-
+      if (!sink) throw new Error('unreachable: a run that is not judged has its output sink');
       prepared = await deps.sandbox.prepare({
         runId: this.id,
-        files: [{ path: lang.fileName, content: manifest.code }],
-        command: [interpreter, ...lang.args(lang.fileName, Array.isArray(manifest.args) ? manifest.args : [], limits.memoryBytes)],
-        env: lang.env,
+        files: [{ path: fileName, content }],
+        command: lang.run(ctx),
+        env: lang.env(ctx),
         limits: { ...limits, memoryBytes: limits.memoryBytes + lang.addressSpaceOverheadBytes },
         allowNetwork: deps.allowNetwork,
         cols: manifest.cols ?? L.DEFAULT_COLS,
         rows: manifest.rows ?? L.DEFAULT_ROWS,
       });
-      sink = new OutputSink(deps.runs, keys.output(this.id), limits.outputBytes, deps.clock);
-      const exit = await this.supervise(prepared, sink, limits, early, manifest.interactive !== false);
+      let compileMs: number | undefined;
+      if (lang.compile) {
+        const compiled = await this.compile(prepared, sink, lang.compile.command(ctx), compileLimits(lang.compile, limits), early, interactive);
+        if (compiled.result) {
+          result = compiled.result;
+          return;
+        }
+        compileMs = compiled.wallMs;
+      }
+      const exit = await this.supervise(prepared, sink, limits, early, interactive);
       outputClosing = true;
       await sink.close();
-      result = this.classify(exit, sink.tail, lang);
+      result = { ...this.classify(exit, sink.tail, lang), ...(compileMs === undefined ? {} : { compileMs }) };
     } catch (err) {
       result = {
         status: 'internal_error',
@@ -250,6 +272,106 @@ class ExecutorRun {
         isolation: deps.sandbox.isolation,
       });
     }
+  }
+
+  /**
+   * The compile step, in the program's cell with limits of its own, through pipes (stdout and stderr merged) into
+   * the run's output (as a terminal shows it, for interactive runs). A kill is honoured meanwhile; input and
+   * resizes wait in `early` for the program. Resolves with a result when the run ends here: the compiler failed
+   * (`compile_error`), or the run was killed or crossed its disk cap.
+   */
+  private compile(
+    prepared: PreparedSandbox,
+    sink: OutputSink,
+    command: string[],
+    limits: RunLimits,
+    early: ControlRecord[],
+    interactive: boolean,
+  ): Promise<{ wallMs: number; result?: RunResult }> {
+    const { deps } = this;
+    const proc = deps.spawners.pipes.spawn(prepared.spawnFor(command, limits));
+    this.proc = proc;
+    this.startHeartbeat();
+    const spawnedAt = deps.clock.now();
+    const asTerminal = interactive ? crlfConverter() : (chunk: Buffer) => chunk;
+    let exited = false;
+    let stopped: { status: RunStatus; message?: string } | null = null;
+    let printed = 0;
+    const stop = (status: RunStatus, message?: string) => {
+      if (stopped || exited) return;
+      stopped = { status, message };
+      proc.kill('SIGKILL');
+    };
+    proc.onData((raw) => {
+      if (!this.phase.is('starting')) return;
+      const chunk = asTerminal(raw);
+      const taken = chunk.subarray(0, Math.max(0, limits.outputBytes - printed));
+      printed += taken.length;
+      if (!sink.push(taken)) stop('output_limit');
+      else if (taken.length < chunk.length) stop('compile_error', `the compiler printed more than ${limits.outputBytes} bytes`);
+    });
+    const timeout = deps.clock.setTimeout(() => stop('compile_error', `the compile step took longer than ${limits.timeoutMs / 1000} s`), limits.timeoutMs);
+    const diskWatch = prepared.onLimit((status, message) => stop(status, message));
+    const onShutdown = () => stop('killed');
+    if (this.shutdown?.aborted) onShutdown();
+    this.shutdown?.addEventListener('abort', onShutdown, { once: true });
+    const polling = (async () => {
+      while (!exited) {
+        await this.pacer.sleep(L.CONTROL_POLL_BUSY_MS);
+        if (exited) break;
+        try {
+          for (const record of await this.control.poll()) {
+            if (record.t === 'kill') stop('killed');
+            else early.push(record);
+          }
+        } catch (err) {
+          // A compile step is short: the program's supervision bounds a storage outage.
+          deps.log({ event: 'control_poll_failed', runId: this.id, error: err instanceof Error ? err.message : String(err) });
+        }
+      }
+    })();
+    proc.endInput?.();
+    return new Promise((resolve) => {
+      proc.onExit((exit) => {
+        exited = true;
+        timeout.cancel();
+        diskWatch.dispose();
+        this.shutdown?.removeEventListener('abort', onShutdown);
+        this.pacer.wake();
+        const wallMs = deps.clock.now() - spawnedAt;
+        const base = { exitCode: exit.exitCode, signal: exit.signal, wallMs, compileMs: wallMs };
+        const ended = (): RunResult | undefined => {
+          if (stopped) return { ...base, status: stopped.status, ...(stopped.message ? { message: stopped.message } : {}) };
+          if (exit.exitCode === 0 && exit.signal === null) return undefined;
+          const outOfMemory = COMPILER_OUT_OF_MEMORY.test(sink.tail.toString('utf8'));
+          return { ...base, status: 'compile_error', ...(outOfMemory ? { message: `the compiler ran out of memory (${limits.memoryBytes / 1024 / 1024} MiB of address space)` } : {}) };
+        };
+        const result = ended();
+        // A poll still in flight may carry input for the program: it lands in `early` before the program starts.
+        // The compiler's output is sent on its way at once, the program's follows it.
+        void polling.then(() => {
+          if (!result) void sink.flush();
+          resolve({ wallMs, ...(result ? { result } : {}) });
+        });
+      });
+    });
+  }
+
+  /** Rewrites the running status every HEARTBEAT_INTERVAL_MS from the compile step (or the program) on. */
+  private startHeartbeat(): void {
+    if (this.heartbeating) return;
+    this.heartbeating = true;
+    const { deps } = this;
+    const beat = () => {
+      this.heartbeat = deps.clock.setTimeout(() => {
+        // A missed heartbeat is survivable (the bound allows several); an unhandled rejection is not.
+        this.writeStatus({ state: 'running' }).catch((err: unknown) =>
+          deps.log({ event: 'heartbeat_failed', runId: this.id, error: err instanceof Error ? err.message : String(err) }),
+        );
+        beat();
+      }, L.HEARTBEAT_INTERVAL_MS);
+    };
+    beat();
   }
 
   /** Spawns the program and drives it until it exits: output, input, kill, resize, timeout, heartbeat. */
@@ -359,20 +481,6 @@ class ExecutorRun {
     });
   }
 
-  private startHeartbeat(): void {
-    const { deps } = this;
-    const beat = () => {
-      this.heartbeat = deps.clock.setTimeout(() => {
-        // A missed heartbeat is survivable (the bound allows several); an unhandled rejection is not.
-        this.writeStatus({ state: 'running' }).catch((err: unknown) =>
-          deps.log({ event: 'heartbeat_failed', runId: this.id, error: err instanceof Error ? err.message : String(err) }),
-        );
-        beat();
-      }, L.HEARTBEAT_INTERVAL_MS);
-    };
-    beat();
-  }
-
   /**
    * Judge mode (core/judge/runJudge.ts): the tests in the prepared cell, cancelled by a kill record or the instance
    * stopping, and the whole answer put as one object before the final status (which carries its top level).
@@ -400,9 +508,7 @@ class ExecutorRun {
     })();
     try {
       const spawner = deps.spawners.judge ?? deps.spawners.pipes;
-      const answer = await runJudge({ clock: deps.clock, spawner, cell }, { commands, limits, spec, deadline: this.startedAt + L.JUDGE_REQUEST_WALL_MS }, cancel.signal);
-      await deps.runs.put(keys.result(this.id), JSON.stringify(answer), { contentType: 'application/json' });
-      return { status: answer.status, exitCode: answer.exitCode, signal: answer.signal, wallMs: answer.wallMs, ...(answer.message ? { message: answer.message } : {}) };
+      return await this.putAnswer(await runJudge({ clock: deps.clock, spawner, cell }, { commands, limits, spec, deadline: this.startedAt + L.JUDGE_REQUEST_WALL_MS }, cancel.signal));
     } finally {
       judging = false;
       this.pacer.wake();
@@ -410,6 +516,12 @@ class ExecutorRun {
       this.heartbeat?.cancel();
       this.shutdown?.removeEventListener('abort', onShutdown);
     }
+  }
+
+  /** Puts a judge run's whole answer (before the final status, which carries its top level). */
+  private async putAnswer(answer: ExecuteResult): Promise<RunResult> {
+    await this.deps.runs.put(keys.result(this.id), JSON.stringify(answer), { contentType: 'application/json' });
+    return { status: answer.status, exitCode: answer.exitCode, signal: answer.signal, wallMs: answer.wallMs, ...(answer.message ? { message: answer.message } : {}) };
   }
 
   private classify(exit: ExitInfo & { wallMs: number }, tail: Buffer, lang: Language): RunResult {

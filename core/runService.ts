@@ -4,10 +4,10 @@
  */
 import { ApiError, notFound } from './apiError';
 import { appendControl } from './controlStream';
-import type { LimitPolicy } from './config';
+import type { LimitPolicy } from './limitPolicy';
 import * as L from './limits';
 import { isStoreError, type Clock, type ObjectStore } from './ports';
-import { isRunId, keys, newRunId, type Manifest, type RunResult, type RunState, type StatusDoc } from './protocol';
+import { isRunId, keys, newRunId, type Manifest, type RunResult, type RunState, type RuntimesDoc, type StatusDoc } from './protocol';
 import { viewOf, type RunView } from './runState';
 import { readJson } from './storeJson';
 import { completeUtf8Length } from './utf8';
@@ -98,6 +98,11 @@ export class RunService {
   /** The newest executor instance's sandbox report (see keys.executorReport), or null before any has started. */
   executorReport(): Promise<Record<string, unknown> | null> {
     return readJson<Record<string, unknown>>(this.deps.runs, keys.executorReport());
+  }
+
+  /** What the newest executor instance can run (see keys.runtimes), or null before any has probed its host. */
+  runtimes(): Promise<RuntimesDoc | null> {
+    return readJson<RuntimesDoc>(this.deps.runs, keys.runtimes());
   }
 
   private async status(id: string): Promise<StatusDoc | null> {

@@ -2,8 +2,9 @@
  * Request bodies → typed requests, or an ApiError naming the field. Nothing here trusts the shape of its input.
  */
 import { ApiError, badRequest } from './apiError';
-import type { LimitPolicy } from './config';
+import { clampLimits } from './clampLimits';
 import { DEFAULT_LANGUAGE, findLanguage, LANGUAGES } from './languages';
+import type { LimitPolicy } from './limitPolicy';
 import * as L from './limits';
 import type { RunLimits } from './protocol';
 
@@ -16,6 +17,11 @@ export interface CreateRunRequest {
   rows: number;
   /** Initial stdin, sent before the program starts (blocking form). */
   stdin: string;
+  /**
+   * false: the program's stdin and output are pipes, not a terminal (no echo, no line editing): `stdin` is all it
+   * reads, then end of file, as with `prog < file`. Default true: a terminal, as in an interactive session.
+   */
+  tty: boolean;
 }
 
 type Json = Record<string, unknown>;
@@ -34,34 +40,68 @@ export function parseJsonBody(raw: Buffer): unknown {
 }
 
 function optionalInt(obj: Json, field: string, path: string, min: number, max: number): number | undefined {
-  const value = obj[field];
+  return optionalInteger(obj[field], `${path}${field}`, min, max);
+}
+
+function optionalInteger(value: unknown, field: string, min: number, max: number): number | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value)) throw badRequest(`${path}${field}`, 'expected an integer');
-  if (value < min) throw badRequest(`${path}${field}`, `must be at least ${min}`);
+  if (typeof value !== 'number' || !Number.isInteger(value)) throw badRequest(field, 'expected an integer');
+  if (value < min) throw badRequest(field, `must be at least ${min}`);
   // Above the maximum is clamped, not refused: a client asking for "as much as allowed" should get it.
   return Math.min(value, max);
 }
 
-function clampLimit(obj: Json, field: keyof RunLimits, policy: LimitPolicy, min: number): number {
-  return optionalInt(obj, field, 'limits.', min, policy[field].max) ?? policy[field].default;
+/** `limits` of `POST /api/runs`: refused when a value no run may have is asked for (see core/clampLimits.ts). */
+export function parseLimits(value: unknown, policy: LimitPolicy): RunLimits {
+  return clampLimits(value, policy, { onInvalid: 'refuse' });
 }
 
-export function parseLimits(value: unknown, policy: LimitPolicy): RunLimits {
-  if (value !== undefined && value !== null && !isObject(value)) throw badRequest('limits', 'expected an object');
-  const obj = (value ?? {}) as Json;
-  const known = new Set(['timeoutMs', 'outputBytes', 'memoryBytes', 'cpuMs', 'processes', 'fileBytes', 'openFiles', 'diskBytes']);
-  for (const key of Object.keys(obj)) if (!known.has(key)) throw badRequest(`limits.${key}`, 'unknown limit');
-  return {
-    timeoutMs: clampLimit(obj, 'timeoutMs', policy, L.MIN_TIMEOUT_MS),
-    outputBytes: clampLimit(obj, 'outputBytes', policy, 1),
-    memoryBytes: clampLimit(obj, 'memoryBytes', policy, 16 * 1024 * 1024),
-    cpuMs: clampLimit(obj, 'cpuMs', policy, 100),
-    processes: clampLimit(obj, 'processes', policy, 1),
-    fileBytes: clampLimit(obj, 'fileBytes', policy, 0),
-    openFiles: clampLimit(obj, 'openFiles', policy, 16),
-    diskBytes: clampLimit(obj, 'diskBytes', policy, 1024 * 1024),
+/**
+ * Reads one field: gets what the caller sent (`undefined` when the field is absent) and the name to give in an
+ * error, which is the name the caller used.
+ */
+type FieldReader<T> = (value: unknown, field: string) => T;
+type FieldReaders = Record<string, FieldReader<unknown>>;
+type FieldsRead<R extends FieldReaders> = { [K in keyof R]: ReturnType<R[K]> };
+
+/** Field names echoed in errors are cut here: a caller may send a key of 200 KiB. */
+const FIELD_ECHO_MAX = 64;
+
+/**
+ * Reads a JSON object field by field, so that an error names the field the caller got wrong: first the fields
+ * sent, in the order sent (the first unknown or bad one is named), then those left out (a required one is named
+ * missing, the others get their defaults). An unknown field is refused rather than ignored: `{"lang": "bash"}`
+ * must not quietly run Python.
+ */
+function readFields<R extends FieldReaders>(body: unknown, readers: R): FieldsRead<R> {
+  if (!isObject(body)) throw badRequest('body', 'expected a JSON object');
+  const read: Record<string, unknown> = {};
+  for (const key of Object.keys(body)) {
+    // Own keys only: `constructor` or `__proto__` are unknown fields like any other.
+    if (!Object.hasOwn(readers, key)) {
+      const name = key.length > FIELD_ECHO_MAX ? `${key.slice(0, FIELD_ECHO_MAX)}…` : key;
+      throw badRequest(name, `unknown field (known: ${Object.keys(readers).join(', ')})`);
+    }
+    read[key] = readers[key](body[key], key);
+  }
+  for (const key of Object.keys(readers)) if (!Object.hasOwn(body, key)) read[key] = readers[key](undefined, key);
+  return read as FieldsRead<R>;
+}
+
+function required<T>(reader: FieldReader<T>): FieldReader<T> {
+  return (value, field) => {
+    if (value === undefined) throw badRequest(field, 'is required');
+    return reader(value, field);
   };
 }
+
+const integerIn =
+  (min: number, max: number): FieldReader<number | undefined> =>
+  (value, field) =>
+    optionalInteger(value, field, min, max);
+
+const readCols = integerIn(10, 500);
+const readRows = integerIn(2, 200);
 
 export function parseCode(value: unknown, field = 'code'): string {
   if (value === undefined || value === null) throw badRequest(field, 'is required');
@@ -72,32 +112,27 @@ export function parseCode(value: unknown, field = 'code'): string {
   return value;
 }
 
-function parseLanguage(value: unknown): string {
+function parseLanguage(value: unknown, field = 'language'): string {
   if (value === undefined || value === null) return DEFAULT_LANGUAGE;
-  if (typeof value !== 'string') throw badRequest('language', 'expected a string');
-  if (!findLanguage(value)) {
-    throw badRequest('language', `unknown language ${JSON.stringify(value)} (known: ${[...LANGUAGES.keys()].join(', ')})`);
+  if (typeof value !== 'string') throw badRequest(field, 'expected a string');
+  // Any case, any alias (`py`, `C++`, `golang`): the manifest gets the language's id.
+  const language = findLanguage(value);
+  if (!language) {
+    throw badRequest(field, `unknown language ${JSON.stringify(value)} (known: ${[...LANGUAGES.keys()].join(', ')})`);
   }
-  return value;
+  return language.id;
 }
 
-export function parseArgs(value: unknown): string[] {
+export function parseArgs(value: unknown, field = 'args'): string[] {
   if (value === undefined || value === null) return [];
-  if (!Array.isArray(value)) throw badRequest('args', 'expected an array of strings');
-  if (value.length > L.MAX_ARGS) throw badRequest('args', `at most ${L.MAX_ARGS} arguments`);
+  if (!Array.isArray(value)) throw badRequest(field, 'expected an array of strings');
+  if (value.length > L.MAX_ARGS) throw badRequest(field, `at most ${L.MAX_ARGS} arguments`);
   return value.map((arg, i) => {
-    if (typeof arg !== 'string') throw badRequest(`args[${i}]`, 'expected a string');
-    if (arg.includes('\0')) throw badRequest(`args[${i}]`, 'must not contain NUL');
-    if (Buffer.byteLength(arg) > L.MAX_ARG_BYTES) throw badRequest(`args[${i}]`, `longer than ${L.MAX_ARG_BYTES} bytes`);
+    if (typeof arg !== 'string') throw badRequest(`${field}[${i}]`, 'expected a string');
+    if (arg.includes('\0')) throw badRequest(`${field}[${i}]`, 'must not contain NUL');
+    if (Buffer.byteLength(arg) > L.MAX_ARG_BYTES) throw badRequest(`${field}[${i}]`, `longer than ${L.MAX_ARG_BYTES} bytes`);
     return arg;
   });
-}
-
-function parseTerminalSize(obj: Json): { cols: number; rows: number } {
-  return {
-    cols: optionalInt(obj, 'cols', '', 10, 500) ?? L.DEFAULT_COLS,
-    rows: optionalInt(obj, 'rows', '', 2, 200) ?? L.DEFAULT_ROWS,
-  };
 }
 
 export function parseStdin(value: unknown, field: string): string {
@@ -109,34 +144,105 @@ export function parseStdin(value: unknown, field: string): string {
   return value;
 }
 
+/** A chunk of stdin for a running program: something must be sent. */
+function parseInputChunk(value: unknown, field: string): string {
+  const data = parseStdin(value, field);
+  if (data.length === 0) throw badRequest(field, 'must not be empty');
+  return data;
+}
+
+/** A run request from the fields read; what was left out gets its default. */
+function runRequest(policy: LimitPolicy, fields: Partial<CreateRunRequest> & { code: string; language: string }): CreateRunRequest {
+  return {
+    args: [],
+    stdin: '',
+    tty: true,
+    ...fields,
+    limits: fields.limits ?? parseLimits(undefined, policy),
+    cols: fields.cols ?? L.DEFAULT_COLS,
+    rows: fields.rows ?? L.DEFAULT_ROWS,
+  };
+}
+
 /** `POST /api/runs` */
 export function parseCreateRun(body: unknown, policy: LimitPolicy): CreateRunRequest {
-  if (!isObject(body)) throw badRequest('body', 'expected a JSON object');
-  return {
-    language: parseLanguage(body.language),
-    code: parseCode(body.code),
-    args: parseArgs(body.args),
-    limits: parseLimits(body.limits, policy),
-    ...parseTerminalSize(body),
-    stdin: parseStdin(body.stdin, 'stdin'),
-  };
+  return runRequest(
+    policy,
+    readFields(body, {
+      language: parseLanguage,
+      code: parseCode,
+      args: parseArgs,
+      limits: (value) => parseLimits(value, policy),
+      cols: readCols,
+      rows: readRows,
+      stdin: parseStdin,
+      tty: parseTty,
+    }),
+  );
+}
+
+function parseTty(value: unknown): boolean {
+  if (value === undefined || value === null) return true;
+  if (typeof value !== 'boolean') throw badRequest('tty', 'expected true or false');
+  return value;
 }
 
 /** `POST /api/runs/:id/input` */
 export function parseInput(body: unknown): string {
-  if (!isObject(body)) throw badRequest('body', 'expected a JSON object');
-  if (body.data === undefined) throw badRequest('data', 'is required');
-  const data = parseStdin(body.data, 'data');
-  if (data.length === 0) throw badRequest('data', 'must not be empty');
-  return data;
+  return readFields(body, { data: required(parseInputChunk) }).data;
 }
 
 /** `POST /api/runs/:id/resize` */
 export function parseResize(body: unknown): { cols: number; rows: number } {
+  const { cols, rows } = readFields(body, { cols: required(readCols), rows: required(readRows) });
+  return { cols: cols ?? L.DEFAULT_COLS, rows: rows ?? L.DEFAULT_ROWS };
+}
+
+/** A request of the seed's protocol at `POST /` (see `parseSeedRequest`). */
+export type SeedRequest =
+  | { type: 'run'; run: CreateRunRequest }
+  | { type: 'input'; id: string; data: string }
+  | { type: 'output'; id: string }
+  | { type: 'blocking'; run: CreateRunRequest };
+
+function parseSeedId(value: unknown, field: string): string {
+  if (typeof value !== 'string') throw badRequest(field, 'expected a run id string');
+  return value;
+}
+
+/** The seed sent a line without its newline and its executor added one (pexpect sendline); so do we. */
+function parseSeedLine(value: unknown, field: string): string {
+  return parseInputChunk(typeof value === 'string' && !value.endsWith('\n') ? value + '\n' : value, field);
+}
+
+/** `type` chose the form before its fields are read; it is one of them. */
+const seedType: FieldReader<undefined> = () => undefined;
+
+/**
+ * The seed's protocol, for its existing clients: `{type: "run", code, language?}`, `{type: "input", id, input}`,
+ * `{type: "output", id}`, and its first, blocking form `{code, input?, language?}` (no `type`). Errors name the
+ * seed's own fields (`input`, not the `/api` names `data` or `stdin`).
+ */
+export function parseSeedRequest(body: unknown, policy: LimitPolicy): SeedRequest {
   if (!isObject(body)) throw badRequest('body', 'expected a JSON object');
-  if (body.cols === undefined) throw badRequest('cols', 'is required');
-  if (body.rows === undefined) throw badRequest('rows', 'is required');
-  return parseTerminalSize(body);
+  switch (body.type) {
+    case 'run': {
+      const { code, language } = readFields(body, { type: seedType, code: parseCode, language: parseLanguage });
+      return { type: 'run', run: runRequest(policy, { code, language }) };
+    }
+    case 'input': {
+      const { id, input } = readFields(body, { type: seedType, id: parseSeedId, input: required(parseSeedLine) });
+      return { type: 'input', id, data: input };
+    }
+    case 'output':
+      return { type: 'output', id: readFields(body, { type: seedType, id: parseSeedId }).id };
+    case undefined: {
+      const { code, language, input } = readFields(body, { code: parseCode, input: parseStdin, language: parseLanguage });
+      return { type: 'blocking', run: runRequest(policy, { code, language, stdin: input }) };
+    }
+    default:
+      throw badRequest('type', 'expected "run", "input" or "output"');
+  }
 }
 
 /** Query parameters of `GET /output`. */

@@ -4,14 +4,17 @@
  */
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'crypto';
 import * as http from 'http';
-import { ApiError, badRequest, notFound } from '../core/apiError';
-import { ENV, limitPolicyFromEnv } from '../core/config';
+import { ApiError, notFound } from '../core/apiError';
+import { VARIABLES } from '../core/config';
+import { ConfigReader } from '../core/configReader';
+import { readLimitPolicy } from '../core/limitPolicy';
 import * as L from '../core/limits';
 import { systemClock } from '../core/ports';
 import { parseExecuteRequest } from '../core/executeRequest';
 import { RunService } from '../core/runService';
-import { isObject, parseCreateRun, parseInput, parseJsonBody, parseOutputQuery, parseResize } from '../core/validate';
-import { answerClientErrors, clipped, decodeSegment, header, logLine, parseTarget, readBody, requireHost, sendJson, SERVER_OPTIONS } from './http';
+import { parseCreateRun, parseInput, parseJsonBody, parseOutputQuery, parseResize, parseSeedRequest } from '../core/validate';
+import { answerClientErrors, clipped, header, logLine, parseTarget, readBody, requireHost, sendJson, SERVER_OPTIONS } from './http';
+import { Router, type Params, type RoutePattern } from './router';
 import { bucketsFromEnv, type Buckets } from './stores';
 import { servePage } from '../web/serve';
 
@@ -27,11 +30,42 @@ export interface ApiServerOptions {
   log?: (record: Record<string, unknown>) => void;
 }
 
-interface Route {
-  method: string;
-  pattern: RegExp;
-  name: string;
-  handle(ctx: Ctx, ...params: string[]): Promise<void>;
+/** How a protocol's callers get errors: each error comes back in the shape its caller reads. */
+interface ErrorShape {
+  /** The body of a 4xx. */
+  client(err: ApiError): unknown;
+  /** The body of a 500: nothing of the cause, only the request id to find it in the logs by. */
+  internal(requestId: string): unknown;
+}
+
+const INTERNAL_MESSAGE = 'internal error; see the request id in the logs';
+
+/** `{"error": {"code", "message"}}`: the `/api` routes, and whatever is refused before a route is known. */
+const API_ERRORS: ErrorShape = {
+  client: (err) => err.toBody(),
+  internal: (requestId) => ({ error: { code: 'internal_error', message: INTERNAL_MESSAGE, requestId } }),
+};
+
+/** The seed's `{"Error": {"Code", "Message"}, "ResponseId"}`, which its clients parse. */
+const SEED_ERRORS: ErrorShape = {
+  client: (err) => ({ Error: { Code: err.code, Message: err.message }, ResponseId: randomUUID() }),
+  internal: (requestId) => ({ Error: { Code: 'internal_error', Message: `${INTERNAL_MESSAGE} (${requestId})` }, ResponseId: randomUUID() }),
+};
+
+/** A route of the API: its method and path (see Router), and whether it needs the bearer token when one is set. */
+interface ApiRoute extends RoutePattern {
+  readonly method: 'GET' | 'HEAD' | 'POST';
+  /** Names the route in the request log. */
+  readonly name: string;
+  readonly token: boolean;
+  /** The shape of its errors; default API_ERRORS. */
+  readonly errors?: ErrorShape;
+  handle(ctx: Ctx, params: Record<string, string>): Promise<void>;
+}
+
+/** Declares a route; its handler gets the parameters its path names (`:id` → `params.id`). */
+function route<P extends string>(spec: Omit<ApiRoute, 'path' | 'handle'> & { path: P | readonly P[]; handle(ctx: Ctx, params: Params<P>): Promise<void> }): ApiRoute {
+  return spec;
 }
 
 interface Ctx {
@@ -52,83 +86,121 @@ function tokenMatches(req: http.IncomingMessage, expectedSha256: string): boolea
   return want.length === got.length && timingSafeEqual(got, want);
 }
 
-export function createApiServer(options: ApiServerOptions): http.Server {
+/** Where the page's files are: the page itself, its hashed assets, and what a phone asks for to install it. */
+const PAGE_PATHS = ['/', '/index.html', '/manifest.webmanifest', '/favicon.ico', '/assets/:file'];
+
+/** The server over a service; built only through `createApi`, so FC and the local platform build it alike. */
+function createApiServer(options: ApiServerOptions): http.Server {
   const { service } = options;
   const log = options.log ?? logLine;
 
-  const routes: Route[] = [
-    {
+  const router = new Router<ApiRoute>([
+    // The page and its files (web/serve.ts): GET, and HEAD as browsers and caches use it.
+    ...(['GET', 'HEAD'] as const).map((method) =>
+      route({
+        method,
+        path: PAGE_PATHS,
+        name: 'page',
+        token: false,
+        handle: async (ctx) => {
+          if (!servePage(ctx.req, ctx.res, ctx.url.pathname)) throw notFound(`page file ${clipped(ctx.url.pathname)}`);
+        },
+      }),
+    ),
+    route({
       method: 'GET',
-      pattern: /^\/api\/health$/,
+      path: '/api/health',
       name: 'health',
+      token: false,
       handle: async (ctx) =>
         ctx.reply(200, { ok: true, isolation: options.isolation, limits: service.policy, executor: await service.executorReport().catch(() => null) }),
-    },
-    {
+    }),
+    route({
+      method: 'GET',
+      path: '/api/runtimes',
+      name: 'runtimes',
+      // Public like health: which languages and versions exist tells nobody anything, and a page needs it to start.
+      token: false,
+      // The executors' list (keys.runtimes): the API itself never sees a toolchain.
+      handle: async (ctx) => {
+        const doc = await service.runtimes();
+        if (!doc) throw new ApiError(503, 'unavailable', 'runtimes: no executor instance has reported what it can run yet (each does once it has started)');
+        ctx.reply(200, doc.runtimes);
+      },
+    }),
+    route({
       method: 'POST',
-      pattern: /^\/api\/runs$/,
+      path: '/api/runs',
       name: 'create',
+      token: true,
       handle: async (ctx) => {
         const request = parseCreateRun(await ctx.json(), service.policy);
-        ctx.runId = await service.create(request);
+        ctx.runId = await service.create(request, request.tty);
         ctx.reply(201, { id: ctx.runId });
       },
-    },
-    {
+    }),
+    route({
       method: 'POST',
-      pattern: /^\/api\/execute$/,
+      path: '/api/execute',
       name: 'execute',
+      token: true,
+      // Blocking: the answer comes once every test has run (core/judge/executeAndWait.ts bounds the wait).
       handle: async (ctx) => {
         const { id, result } = await service.execute(parseExecuteRequest(await ctx.json(), service.policy));
         ctx.runId = id;
         ctx.reply(200, result);
       },
-    },
-    {
+    }),
+    route({
       method: 'GET',
-      pattern: /^\/api\/runs\/([^/]+)$/,
+      path: '/api/runs/:id',
       name: 'info',
-      handle: async (ctx, id) => ctx.reply(200, await service.info(id)),
-    },
-    {
+      token: true,
+      handle: async (ctx, { id }) => ctx.reply(200, await service.info(id)),
+    }),
+    route({
       method: 'GET',
-      pattern: /^\/api\/runs\/([^/]+)\/output$/,
+      path: '/api/runs/:id/output',
       name: 'output',
-      handle: async (ctx, id) => {
+      token: true,
+      handle: async (ctx, { id }) => {
         const q = parseOutputQuery(ctx.url.searchParams);
         ctx.reply(200, await service.output(id, q.offset, q.waitMs, q.encoding));
       },
-    },
-    {
+    }),
+    route({
       method: 'POST',
-      pattern: /^\/api\/runs\/([^/]+)\/input$/,
+      path: '/api/runs/:id/input',
       name: 'input',
-      handle: async (ctx, id) => {
+      token: true,
+      handle: async (ctx, { id }) => {
         await service.input(id, parseInput(await ctx.json()));
         ctx.reply(202, { accepted: true });
       },
-    },
-    {
+    }),
+    route({
       method: 'POST',
-      pattern: /^\/api\/runs\/([^/]+)\/kill$/,
+      path: '/api/runs/:id/kill',
       name: 'kill',
-      handle: async (ctx, id) => {
+      token: true,
+      handle: async (ctx, { id }) => {
         await service.kill(id);
         ctx.reply(202, { accepted: true });
       },
-    },
-    {
+    }),
+    route({
       method: 'POST',
-      pattern: /^\/api\/runs\/([^/]+)\/resize$/,
+      path: '/api/runs/:id/resize',
       name: 'resize',
-      handle: async (ctx, id) => {
+      token: true,
+      handle: async (ctx, { id }) => {
         const { cols, rows } = parseResize(await ctx.json());
         await service.resize(id, cols, rows);
         ctx.reply(202, { accepted: true });
       },
-    },
-    { method: 'POST', pattern: /^\/$/, name: 'seed', handle: (ctx) => seedProtocol(ctx, service) },
-  ];
+    }),
+    route({ method: 'POST', path: '/', name: 'seed', token: true, errors: SEED_ERRORS, handle: (ctx) => seedProtocol(ctx, service) }),
+  ]);
 
   const corsHeaders = (req: http.IncomingMessage): Record<string, string> => {
     const origin = header(req, 'origin');
@@ -148,6 +220,7 @@ export function createApiServer(options: ApiServerOptions): http.Server {
     let routeName = 'unknown';
     let cors: Record<string, string> = {};
     let ctx: Ctx | undefined;
+    let errors = API_ERRORS;
     // Everything that reads the request is inside the guard: nobody needs a token to send a broken one.
     try {
       requestId = header(req, 'x-fc-request-id') ?? requestId;
@@ -167,27 +240,20 @@ export function createApiServer(options: ApiServerOptions): http.Server {
         res.end();
         return;
       }
-      if (servePage(req, res, url.pathname)) {
-        routeName = 'page';
-        return;
-      }
-      const candidates = routes.filter((r) => r.pattern.test(url.pathname));
-      if (candidates.length === 0) throw notFound(`route ${clipped(url.pathname)}`);
-      const route = candidates.find((r) => r.method === req.method);
-      if (!route) throw new ApiError(405, 'method_not_allowed', `method: ${clipped(String(req.method))} is not allowed on ${clipped(url.pathname)}`);
+      const { route, params } = router.match(String(req.method), url.pathname);
       routeName = route.name;
-      if (options.tokenSha256 && route.name !== 'health' && !tokenMatches(req, options.tokenSha256)) {
+      errors = route.errors ?? API_ERRORS;
+      if (route.token && options.tokenSha256 && !tokenMatches(req, options.tokenSha256)) {
         throw new ApiError(401, 'unauthorized', 'authorization: a valid bearer token is required');
       }
-      const params = route.pattern.exec(url.pathname)!.slice(1).map((p) => decodeSegment(p, url.pathname));
-      if (params[0] !== undefined) ctx.runId = params[0];
-      await route.handle(ctx, ...params);
+      ctx.runId = params.id;
+      await route.handle(ctx, params);
     } catch (err) {
       if (err instanceof ApiError) {
-        sendJson(res, err.status, err.toBody(), cors);
+        sendJson(res, err.status, errors.client(err), { ...cors, ...err.headers });
       } else {
         log({ event: 'error', requestId, route: routeName, error: err instanceof Error ? err.message : String(err) });
-        sendJson(res, 500, { error: { code: 'internal_error', message: 'internal error; see the request id in the logs', requestId } }, cors);
+        sendJson(res, 500, errors.internal(requestId), cors);
       }
     } finally {
       log({ event: 'request', requestId, route: routeName, method: req.method, status: res.statusCode, ms: Date.now() - started, runId: ctx?.runId });
@@ -206,67 +272,86 @@ export function createApiServer(options: ApiServerOptions): http.Server {
 }
 
 /**
- * The seed's protocol at `POST /`, for its existing clients: `{type:'run'|'input'|'output'}`, and its first
- * blocking form `{code, input}`. Answers `{Response: {result}, ResponseId}` or `{Error: {Code, Message}, ResponseId}`.
+ * The seed's protocol at `POST /`, for its existing clients (forms in `parseSeedRequest`). Answers
+ * `{Response: {result}, ResponseId}`; its errors, the token's 401 included, are in its shape too (SEED_ERRORS).
  */
 async function seedProtocol(ctx: Ctx, service: RunService): Promise<void> {
-  const responseId = randomUUID();
-  try {
-    const body = await ctx.json();
-    if (!isObject(body)) throw badRequest('body', 'expected a JSON object');
-    let result: string;
-    switch (body.type) {
-      case 'run':
-        result = await service.create(parseCreateRun({ code: body.code, language: body.language }, service.policy));
-        ctx.runId = result;
-        break;
-      case 'input': {
-        if (typeof body.id !== 'string') throw badRequest('id', 'expected a run id string');
-        ctx.runId = body.id;
-        // The seed sent a line without its newline and the executor added one (pexpect sendline).
-        const data = typeof body.input === 'string' && !body.input.endsWith('\n') ? body.input + '\n' : body.input;
-        await service.input(body.id, parseInput({ data }));
-        result = 'ok';
-        break;
-      }
-      case 'output':
-        if (typeof body.id !== 'string') throw badRequest('id', 'expected a run id string');
-        ctx.runId = body.id;
-        result = await service.outputSoFar(body.id);
-        break;
-      case undefined: {
-        const request = parseCreateRun({ code: body.code, language: body.language, stdin: body.input }, service.policy);
-        const id = await service.create(request, false);
-        ctx.runId = id;
-        result = (await service.waitForAll(id, request.limits.timeoutMs + L.HEARTBEAT_STALE_MS)).output;
-        break;
-      }
-      default:
-        throw badRequest('type', 'expected "run", "input" or "output"');
-    }
-    ctx.reply(200, { Response: { result }, ResponseId: responseId });
-  } catch (err) {
-    if (!(err instanceof ApiError)) throw err;
-    ctx.reply(err.status, { Error: { Code: err.code, Message: err.message }, ResponseId: responseId });
+  const request = parseSeedRequest(await ctx.json(), service.policy);
+  let result: string;
+  switch (request.type) {
+    case 'run':
+      ctx.runId = await service.create(request.run);
+      result = ctx.runId;
+      break;
+    case 'input':
+      ctx.runId = request.id;
+      await service.input(request.id, request.data);
+      result = 'ok';
+      break;
+    case 'output':
+      ctx.runId = request.id;
+      result = await service.outputSoFar(request.id);
+      break;
+    case 'blocking':
+      ctx.runId = await service.create(request.run, false);
+      result = (await service.waitForAll(ctx.runId, request.run.limits.timeoutMs + L.HEARTBEAT_STALE_MS)).output;
+      break;
   }
+  ctx.reply(200, { Response: { result }, ResponseId: randomUUID() });
 }
 
-/** FC entry: STORE=oss with the runtime's credentials; on the local platform `local/` builds the server itself. */
-export function main(env: NodeJS.ProcessEnv = process.env): http.Server {
-  const buckets = bucketsFromEnv(env);
-  const service = new RunService({ code: buckets.code, runs: buckets.runs, clock: systemClock, randomBytes, policy: limitPolicyFromEnv(env) });
+/** What `createApi` builds: the server (not yet listening) and the service behind it. */
+export interface Api {
+  server: http.Server;
+  service: RunService;
+}
+
+/** What the API reads from its environment besides its buckets and the limit policy. */
+const API_VARIABLES = {
+  tokenSha256: VARIABLES.apiTokenSha256,
+  corsOrigin: VARIABLES.corsOrigin,
+  executorIsolation: VARIABLES.executorIsolation,
+  port: VARIABLES.port,
+};
+
+/**
+ * The one way to build the API, for FC (`main`) and the local platform alike: the service over `buckets`, the
+ * limits, token hash, CORS origin and isolation note from `env` (the variables of core/config.ts; an invalid
+ * value throws, naming it).
+ */
+export function createApi(buckets: Buckets, env: Record<string, string | undefined>, options: { log?: ApiServerOptions['log'] } = {}): Api {
+  const config = new ConfigReader(env);
+  const settings = config.readAll(API_VARIABLES);
+  const policy = readLimitPolicy(config);
+  config.check();
+  const service = new RunService({ code: buckets.code, runs: buckets.runs, clock: systemClock, randomBytes, policy });
   const server = createApiServer({
     service,
-    tokenSha256: env[ENV.apiTokenSha256] || undefined,
-    corsOrigin: env[ENV.corsOrigin] || undefined,
-    // In FC each executor instance probes its own isolation; every run's status records which one it got.
-    isolation: env.EXECUTOR_ISOLATION ?? 'auto (per executor instance; see GET /api/runs/:id)',
+    tokenSha256: settings.tokenSha256,
+    corsOrigin: settings.corsOrigin,
+    isolation: settings.executorIsolation,
     refreshCredentials: buckets.refreshCredentials,
+    log: options.log,
   });
-  server.listen(Number(env[ENV.port] ?? 9000), () => {
+  return { server, service };
+}
+
+/** The hex SHA-256 the API compares bearer tokens with (`API_TOKEN_SHA256`): only this reaches the function. */
+export function apiTokenSha256(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/** FC entry: STORE=oss with the runtime's credentials, listening on PORT (9000). */
+export function main(env: NodeJS.ProcessEnv = process.env): http.Server {
+  const config = new ConfigReader(env);
+  const settings = config.readAll(API_VARIABLES);
+  readLimitPolicy(config);
+  // Throws every problem of the whole configuration at once (the API's own variables were read above).
+  const buckets = bucketsFromEnv(config);
+  const { server } = createApi(buckets, env);
+  server.listen(settings.port, () => {
     const address = server.address();
     logLine({ event: 'listening', function: 'api', port: typeof address === 'object' && address ? address.port : undefined });
   });
   return server;
 }
-

@@ -8,18 +8,25 @@ import * as http from 'http';
 import type * as net from 'net';
 import * as os from 'os';
 import { createSandbox } from '../adapters/sandbox/sandbox';
-import { resolveInterpreter } from '../adapters/sandbox/resolveInterpreter';
+import { permitsExecution } from '../adapters/sandbox/resolveInterpreter';
+import { systemTool } from '../adapters/process/systemTools';
 import { PipeSpawner } from '../adapters/process/pipeSpawner';
 import { PtySpawner } from '../adapters/process/ptySpawner';
+import { requireRoot } from '../adapters/process/requireRoot';
 import { rootPeerVerdict, type PeerVerdict } from '../adapters/process/socketPeer';
 import { ApiError } from '../core/apiError';
-import { ENV, intFromEnv, limitPolicyFromEnv } from '../core/config';
+import { ENV, VARIABLES } from '../core/config';
+import { ConfigReader, type ValuesOf } from '../core/configReader';
+import { readLimitPolicy, type LimitPolicy } from '../core/limitPolicy';
+import { LANGUAGES, type Language } from '../core/languages';
+import { RuntimeProbe, runtimeInfo } from '../core/runtimeProbe';
+import { loadTypeScriptTranspiler, transpileTypeScript } from '../core/transpileTypeScript';
 import { systemClock } from '../core/ports';
-import type { OssEvent } from '../core/protocol';
+import type { OssEvent, RuntimesDoc } from '../core/protocol';
 import { keys, runIdFromManifestKey } from '../core/protocol';
 import { handleRunEvent, type ExecutorDeps, type InvokeOutcome } from '../core/run';
 import { answerClientErrors, header, logLine, parseTarget, readBody, requireHost, sendJson, SERVER_OPTIONS } from './http';
-import { INVOKE_SECRET_ENV, INVOKE_SECRET_HEADER, LISTEN_HOST_ENV, secretMatches } from './invokeGate';
+import { INVOKE_SECRET_HEADER, secretMatches } from './invokeGate';
 import { bucketsFromEnv, type Buckets } from './stores';
 
 /** OSS events are small; anything bigger is not one. */
@@ -144,59 +151,108 @@ export function createExecutorServer(options: ExecutorServerOptions): http.Serve
   return server;
 }
 
-export async function createExecutorDeps(env: NodeJS.ProcessEnv, buckets: Buckets): Promise<ExecutorDeps> {
-  const isolation = (env[ENV.isolation] ?? 'auto') as 'auto' | 'bwrap' | 'uid';
-  const uidBase = intFromEnv(env, ENV.sandboxUidBase, 20000);
-  // Two uids at least, used in turn: the next run never gets the previous run's uid.
-  const uidCount = intFromEnv(env, ENV.sandboxUidCount, 2);
-  const policy = limitPolicyFromEnv(env);
+/** What the executor reads from its environment besides its buckets and the limit policy. */
+const EXECUTOR_VARIABLES = {
+  isolation: VARIABLES.isolation,
+  uidBase: VARIABLES.sandboxUidBase,
+  uidCount: VARIABLES.sandboxUidCount,
+  workRoot: VARIABLES.workRoot,
+  mounts: VARIABLES.sandboxMounts,
+  sharedFolderGuard: VARIABLES.sandboxSharedGuard,
+  privateProc: VARIABLES.sandboxPrivateProc,
+  memoryCgroups: VARIABLES.sandboxMemoryCgroup,
+  allowNetwork: VARIABLES.allowNetwork,
+  port: VARIABLES.port,
+  listenHost: VARIABLES.listenHost,
+  invokeSecret: VARIABLES.invokeSecret,
+};
+
+export type ExecutorSettings = ValuesOf<typeof EXECUTOR_VARIABLES> & { policy: LimitPolicy };
+
+/**
+ * The registry as this host can offer it to the sandbox uid: candidates that do not exist, or that the uid's
+ * permission bits rule out (pyenv's python under /root), are dropped before the runtime probe spends a spawn on them.
+ */
+function hostLanguages(uid: number): Language[] {
+  return [...LANGUAGES.values()].map((language) => ({
+    ...language,
+    tools: Object.fromEntries(
+      Object.entries(language.tools).map(([name, spec]) => [name, { ...spec, candidates: spec.candidates.filter((c) => permitsExecution(c, uid, uid)) }]),
+    ),
+  }));
+}
+
+export async function createExecutorDeps(settings: ExecutorSettings, buckets: Buckets, shutdown?: AbortSignal): Promise<ExecutorDeps & { runtimes: RuntimeProbe }> {
+  const { uidBase, policy } = settings;
   const sandbox = await createSandbox({
-    isolation,
+    isolation: settings.isolation,
     uidBase,
-    uidCount,
-    workRoot: env[ENV.workRoot] ?? '/tmp/pocketrun',
-    mounts: onOff(env, ENV.sandboxMounts),
-    sharedFolderGuard: onOff(env, ENV.sandboxSharedGuard),
-    privateProc: onOff(env, ENV.sandboxPrivateProc),
-    memoryCgroups: onOff(env, ENV.sandboxMemoryCgroup),
+    uidCount: settings.uidCount,
+    workRoot: settings.workRoot,
+    mounts: settings.mounts,
+    sharedFolderGuard: settings.sharedFolderGuard,
+    privateProc: settings.privateProc,
+    memoryCgroups: settings.memoryCgroups,
     diskMaxBytes: policy.diskBytes.max,
     log: (message) => logLine({ event: 'sandbox', message }),
   });
+  const pipes = new PipeSpawner();
+  const transforms = { typescript: transpileTypeScript };
+  // Once per instance, at its start, beside the server's start: the first run waits for it (about 0.4 s).
+  const shell = systemTool('bash');
+  if (!shell) throw new Error('executor: bash is needed for the runtime probe');
+  const runtimes = new RuntimeProbe({ sandbox, spawner: pipes, clock: systemClock, shell, languages: hostLanguages(uidBase), transforms: ['typescript'], shutdown, log: logLine });
   return {
     code: buckets.code,
     runs: buckets.runs,
-    spawners: { pty: new PtySpawner(), pipes: new PipeSpawner(), judge: new PipeSpawner({ stderr: 'separate' }) },
+    spawners: { pty: new PtySpawner(), pipes, judge: new PipeSpawner({ stderr: 'separate' }) },
     sandbox,
     clock: systemClock,
     policy,
-    allowNetwork: env[ENV.allowNetwork] === '1',
-    resolveInterpreter: (language) => resolveInterpreter(language.candidates, uidBase, uidBase),
+    allowNetwork: settings.allowNetwork,
+    resolveRuntime: (language) => runtimes.runtime(language),
+    transforms,
     executorId: `${os.hostname()}:${process.pid}`,
     log: logLine,
+    runtimes,
   };
-}
-
-function onOff(env: NodeJS.ProcessEnv, name: string): 'auto' | 'off' {
-  const value = env[name] ?? 'auto';
-  if (value !== 'auto' && value !== 'off') throw new Error(`${name}: expected auto or off, got ${JSON.stringify(value)}`);
-  return value;
 }
 
 /** How long a stopping instance waits for its run to be killed and recorded. */
 const SHUTDOWN_GRACE_MS = 5_000;
 
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<http.Server> {
-  const buckets = bucketsFromEnv(env);
-  const deps = await createExecutorDeps(env, buckets);
-  const shutdown = new AbortController();
-  const invokeSecret = env[INVOKE_SECRET_ENV] || undefined;
+  const config = new ConfigReader(env);
+  const settings = { ...config.readAll(EXECUTOR_VARIABLES), policy: readLimitPolicy(config) };
+  // Throws every problem of the whole configuration at once, before anything is started.
+  const buckets = bucketsFromEnv(config);
+  requireRoot('the executor');
   // Not inherited by anything this process starts (the sandbox builds its programs' environment from scratch anyway).
-  delete env[INVOKE_SECRET_ENV];
+  delete env[ENV.invokeSecret];
+  const shutdown = new AbortController();
+  const deps = await createExecutorDeps(settings, buckets, shutdown.signal);
+  const invokeSecret = settings.invokeSecret;
   const report = { ...deps.sandbox.report(), executor: deps.executorId, at: new Date().toISOString() };
   // For /api/health: the API never meets an executor, so the newest one leaves its findings in the runs bucket.
   await deps.runs.put(keys.executorReport(), JSON.stringify(report), { contentType: 'application/json' }).catch((err: unknown) =>
     logLine({ event: 'report_failed', error: err instanceof Error ? err.message : String(err) }),
   );
+  // For /api/runtimes, likewise: what this instance can run, once its probe is through.
+  const runtimesWritten = deps.runtimes.done.then((found) => {
+    if (shutdown.signal.aborted) return;
+    // In the background, so that the first TypeScript run does not load the transpiler.
+    if (found.some((r) => r.language.transform === 'typescript')) {
+      setImmediate(() => {
+        try {
+          loadTypeScriptTranspiler();
+        } catch (err) {
+          logLine({ event: 'transpiler_load_failed', error: err instanceof Error ? err.message : String(err) });
+        }
+      });
+    }
+    const doc: RuntimesDoc = { executor: deps.executorId, at: new Date().toISOString(), runtimes: found.map(runtimeInfo) };
+    return deps.runs.put(keys.runtimes(), JSON.stringify(doc), { contentType: 'application/json' });
+  }).catch((err: unknown) => logLine({ event: 'runtimes_report_failed', error: err instanceof Error ? err.message : String(err) }));
   const server = createExecutorServer({
     deps,
     shutdown: shutdown.signal,
@@ -209,9 +265,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<http.S
     const port = typeof address === 'object' && address ? address.port : undefined;
     logLine({ event: 'listening', function: 'executor', port, ...report });
   };
-  const port = Number(env[ENV.port] ?? 9000);
-  const host = env[LISTEN_HOST_ENV];
-  if (host) server.listen(port, host, onListening);
+  const { port, listenHost } = settings;
+  if (listenHost) server.listen(port, listenHost, onListening);
   else server.listen(port, onListening);
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
@@ -224,7 +279,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<http.S
     shutdown.abort();
     // Exits 0 only once every invocation has answered, i.e. every run was killed, disposed and recorded, and the
     // sandbox has undone its mounts (a timer kept alive, so the process cannot drift out without that).
-    const exit = (code: number) => void deps.sandbox.close().finally(() => process.exit(code));
+    // The runtime probe's cell is disposed before the sandbox closes (it stops probing at once when stopping).
+    const exit = (code: number) => void runtimesWritten.then(() => deps.sandbox.close()).finally(() => process.exit(code));
     server.close(() => exit(0));
     server.closeIdleConnections();
     setTimeout(() => {

@@ -5,16 +5,13 @@
  *   sandboxed programs run as unprivileged uids, FC's proxy connects from outside the instance, the local
  *   trigger runs as root;
  * - the local platform additionally proves each invocation with a secret drawn at every instance start, passed
- *   in the instance's environment and sent as a header (FC has no such secret: its proxy is the only caller).
+ *   in the instance's environment (`POCKETRUN_INVOKE_SECRET`, named in core/config.ts) and sent as a header
+ *   (FC has no such secret: its proxy is the only caller).
  * The local platform also makes the executor listen on 127.0.0.1 only (FC needs 0.0.0.0: its proxy dials the
  * instance's address).
  */
 import { createHash, timingSafeEqual } from 'crypto';
 
-/** Environment variable holding the invoke secret; unset in FC. Never passed to programs (the sandbox's env is explicit). */
-export const INVOKE_SECRET_ENV = 'POCKETRUN_INVOKE_SECRET';
-/** Environment variable naming the address to listen on; unset (all interfaces) in FC. */
-export const LISTEN_HOST_ENV = 'LISTEN_HOST';
 export const INVOKE_SECRET_HEADER = 'x-pocketrun-invoke-secret';
 
 /** Constant-time comparison, also of the length (both sides are hashed first). */

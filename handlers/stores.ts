@@ -6,8 +6,8 @@ import type { IncomingMessage } from 'http';
 import * as path from 'path';
 import { FsObjectStore } from '../adapters/storage/fsStore';
 import { OssObjectStore } from '../adapters/storage/ossStore';
-import { ConfigError, ENV } from '../core/config';
-import { DEFAULT_DATA_DIR } from '../core/limits';
+import { ENV, VARIABLES } from '../core/config';
+import type { ConfigReader } from '../core/configReader';
 import type { ObjectStore } from '../core/ports';
 import { header } from './http';
 
@@ -18,30 +18,39 @@ export interface Buckets {
   refreshCredentials(req: IncomingMessage): void;
 }
 
-export function bucketsFromEnv(env: NodeJS.ProcessEnv): Buckets {
-  const kind = env[ENV.store] ?? 'fs';
-  const codeBucket = env[ENV.codeBucket] ?? 'code';
-  const runsBucket = env[ENV.runsBucket] ?? 'runs';
-  if (kind === 'fs') {
-    const root = path.resolve(env[ENV.dataDir] ?? DEFAULT_DATA_DIR);
+const STORE_VARIABLES = {
+  store: VARIABLES.store,
+  dataDir: VARIABLES.dataDir,
+  codeBucket: VARIABLES.codeBucket,
+  runsBucket: VARIABLES.runsBucket,
+  ossRegion: VARIABLES.ossRegion,
+  ossEndpoint: VARIABLES.ossEndpoint,
+  accessKeyId: VARIABLES.accessKeyId,
+  accessKeySecret: VARIABLES.accessKeySecret,
+  securityToken: VARIABLES.securityToken,
+};
+
+/**
+ * Reads the storage variables into `config`, then throws every problem it holds, the caller's own variables
+ * included: nothing starts without its buckets, so this is where a handler's configuration is complete.
+ */
+export function bucketsFromEnv(config: ConfigReader): Buckets {
+  const env = config.readAll(STORE_VARIABLES);
+  if (env.store === 'oss' && env.ossRegion === undefined) config.fail(ENV.ossRegion, 'required when STORE=oss');
+  config.check();
+  if (env.store === 'fs') {
+    const root = path.resolve(env.dataDir);
     return {
-      code: new FsObjectStore({ root, bucket: codeBucket }),
-      runs: new FsObjectStore({ root, bucket: runsBucket }),
+      code: new FsObjectStore({ root, bucket: env.codeBucket }),
+      runs: new FsObjectStore({ root, bucket: env.runsBucket }),
       refreshCredentials: () => undefined,
     };
   }
-  if (kind !== 'oss') throw new ConfigError(ENV.store, `expected "oss" or "fs", got ${JSON.stringify(kind)}`);
-  const region = env[ENV.ossRegion];
-  if (!region) throw new ConfigError(ENV.ossRegion, 'required when STORE=oss');
-  // FC 3.0 puts the role's STS credentials in these variables; they are the handler's, never the program's.
-  const credentials = {
-    accessKeyId: env.ALIBABA_CLOUD_ACCESS_KEY_ID ?? '',
-    accessKeySecret: env.ALIBABA_CLOUD_ACCESS_KEY_SECRET ?? '',
-    stsToken: env.ALIBABA_CLOUD_SECURITY_TOKEN,
-  };
-  const make = (bucket: string) => new OssObjectStore({ bucket, region, endpoint: env[ENV.ossEndpoint], ...credentials });
-  const code = make(codeBucket);
-  const runs = make(runsBucket);
+  const region = env.ossRegion as string;
+  const credentials = { accessKeyId: env.accessKeyId, accessKeySecret: env.accessKeySecret, stsToken: env.securityToken };
+  const make = (bucket: string) => new OssObjectStore({ bucket, region, endpoint: env.ossEndpoint, ...credentials });
+  const code = make(env.codeBucket);
+  const runs = make(env.runsBucket);
   return {
     code,
     runs,

@@ -4,12 +4,10 @@
  * as `pocketrun:<key>`, the way `pulumi config set` spells it.
  */
 import * as L from '../core/limits';
+import { configurableLimits, RUN_LIMITS, STACK_UNITS, type RunLimitName } from '../core/runLimits';
 
 /** The project name, and so the namespace of every key below. */
 export const CONFIG_NAMESPACE = 'pocketrun';
-
-const KiB = 1024;
-const MiB = 1024 * KiB;
 
 /** What the executor itself needs beside the program it runs (Node, the PTY, OSS buffers), in MiB. */
 export const EXECUTOR_OVERHEAD_MIB = 256;
@@ -49,14 +47,7 @@ export interface StackConfig {
     instanceConcurrency: number;
   };
   /** The limits the handlers enforce, in the units of their environment variables. */
-  runLimits: {
-    timeoutDefaultMs: number;
-    timeoutMaxMs: number;
-    outputDefaultBytes: number;
-    outputMaxBytes: number;
-    memoryDefaultBytes: number;
-    memoryMaxBytes: number;
-  };
+  runLimits: RunLimitSettings;
   /** The bearer token `/api` calls must carry; only its SHA-256 ever leaves the program. */
   apiToken?: string;
   requireApiToken: boolean;
@@ -67,6 +58,43 @@ export interface StackConfig {
   /** Ship both functions' logs to a Simple Log Service project the stack creates. */
   logging: boolean;
   logRetentionDays: number;
+}
+
+/** A configurable row's part of the table, as written (literal names). */
+type Configured = { [K in RunLimitName]: (typeof RUN_LIMITS)[K] extends { configurable: infer C } ? C : never }[RunLimitName];
+type LimitVariable<Written> = Configured extends infer C ? (C extends { env: infer E; stack: { written: Written } } ? E[keyof E] & string : never) : never;
+type CamelTail<S extends string> = S extends `${infer H}_${infer T}` ? `${Capitalize<Lowercase<H>>}${CamelTail<T>}` : Capitalize<Lowercase<S>>;
+/** `RUN_TIMEOUT_MAX_MS` → `timeoutMaxMs`. */
+type RunLimitField<V extends string> = V extends `RUN_${infer H}_${infer T}` ? `${Lowercase<H>}${CamelTail<T>}` : never;
+
+/**
+ * The run limits' variables the functions get, each as a field named after its variable (`RUN_TIMEOUT_MAX_MS` is
+ * `timeoutMaxMs`) and in its unit: those the stack always writes, and those it writes when their key is set.
+ */
+export type RunLimitSettings = { [V in LimitVariable<'always'> as RunLimitField<V>]: number } & {
+  [V in LimitVariable<'whenSet'> as RunLimitField<V>]?: number;
+};
+
+/** The `RunLimitSettings` field of a run limit's variable. */
+export function runLimitField(variable: string): string {
+  const [, first, ...rest] = variable.toLowerCase().split('_');
+  return first + rest.map((word) => word[0].toUpperCase() + word.slice(1)).join('');
+}
+
+type RunLimitKey = Configured['stack']['default' | 'max'];
+
+/** The `run*` keys, from the run limits table: two per configurable limit. */
+function runLimitKeys(): Record<RunLimitKey, string> {
+  return Object.fromEntries(
+    configurableLimits().flatMap(({ name, spec, configurable: { stack } }) => {
+      const { factor, symbol } = STACK_UNITS[stack.unit];
+      const unset = stack.written === 'always' ? '' : ' (unset: the handlers\' built-in)';
+      return [
+        [stack.default, `Limit ${name} of a run that asks for none, ${symbol}. Default ${spec.default / factor}${unset}.`],
+        [stack.max, `Largest limit ${name} a run may ask for, ${symbol} (at most ${stack.ceiling}). Default ${spec.max / factor}${unset}.`],
+      ];
+    }),
+  ) as Record<RunLimitKey, string>;
 }
 
 export interface ConfigIssue {
@@ -105,12 +133,7 @@ export const CONFIG_KEYS = {
   apiCpu: 'API vCPUs. Default 0.5.',
   apiTimeoutSeconds: 'API function timeout; above the longest output long poll and the longest blocking execution (55 s). Default 60.',
   apiInstanceConcurrency: 'Requests one API instance serves at once (2..200). Default 20.',
-  runTimeoutDefaultSeconds: 'Wall timeout of a run that asks for none. Default 60.',
-  runTimeoutMaxSeconds: 'Largest wall timeout a run may ask for. Default 300.',
-  runOutputDefaultKib: 'Output cap of a run that asks for none, KiB. Default 1024.',
-  runOutputMaxKib: 'Largest output cap a run may ask for, KiB. Default 8192.',
-  runMemoryDefaultMib: 'Memory limit of a run that asks for none, MiB. Default 256.',
-  runMemoryMaxMib: 'Largest memory limit a run may ask for, MiB. Default 1024.',
+  ...runLimitKeys(),
   apiToken: 'Bearer token for /api (secret: pulumi config set --secret). At least 32 characters. Default none.',
   requireApiToken: 'Fail the deployment when apiToken is not set. Default false.',
   corsOrigin: 'The page origin allowed to call the API cross-origin, e.g. https://contest.example.org. Default none.',
@@ -136,6 +159,10 @@ class Reader {
 
   fail(key: ConfigKey, message: string): void {
     this.issues.push({ key, message });
+  }
+
+  isSet(key: ConfigKey): boolean {
+    return this.present(key) !== undefined;
   }
 
   private present(key: ConfigKey): string | number | boolean | undefined {
@@ -230,22 +257,10 @@ export function parseStackConfig(raw: RawStackConfig, context: ParseContext): St
   const runsLifecycleDays = r.int('runsLifecycleDays', 1, 1, 3650);
   const codeLifecycleDays = r.int('codeLifecycleDays', 7, 1, 3650);
 
-  // Run limits, in the units people think in; converted to the handlers' units below.
-  const runTimeoutMaxSeconds = r.int('runTimeoutMaxSeconds', L.MAX_TIMEOUT_MS / 1000, 1, 3600);
-  const runTimeoutDefaultSeconds = r.int('runTimeoutDefaultSeconds', Math.min(L.DEFAULT_TIMEOUT_MS / 1000, runTimeoutMaxSeconds), 1, 3600);
-  if (runTimeoutDefaultSeconds > runTimeoutMaxSeconds) {
-    r.fail('runTimeoutDefaultSeconds', `the default (${runTimeoutDefaultSeconds}) is above runTimeoutMaxSeconds (${runTimeoutMaxSeconds})`);
-  }
-  const runOutputMaxKib = r.int('runOutputMaxKib', L.MAX_OUTPUT_BYTES / KiB, 1, 1024 * 1024);
-  const runOutputDefaultKib = r.int('runOutputDefaultKib', Math.min(L.DEFAULT_OUTPUT_BYTES / KiB, runOutputMaxKib), 1, 1024 * 1024);
-  if (runOutputDefaultKib > runOutputMaxKib) {
-    r.fail('runOutputDefaultKib', `the default (${runOutputDefaultKib}) is above runOutputMaxKib (${runOutputMaxKib})`);
-  }
-  const runMemoryMaxMib = r.int('runMemoryMaxMib', L.MAX_MEMORY_BYTES / MiB, 16, 32768);
-  const runMemoryDefaultMib = r.int('runMemoryDefaultMib', Math.min(L.DEFAULT_MEMORY_BYTES / MiB, runMemoryMaxMib), 16, 32768);
-  if (runMemoryDefaultMib > runMemoryMaxMib) {
-    r.fail('runMemoryDefaultMib', `the default (${runMemoryDefaultMib}) is above runMemoryMaxMib (${runMemoryMaxMib})`);
-  }
+  // Run limits, in the units people think in; the handlers get them in theirs.
+  const runLimits = readRunLimits(r);
+  const runTimeoutMaxSeconds = runLimits.timeoutMaxMs / STACK_UNITS.Seconds.factor;
+  const runMemoryMaxMib = runLimits.memoryMaxBytes / STACK_UNITS.Mib.factor;
 
   // The executor function.
   const memoryRule = { min: FC_LIMITS.memoryMb.min, max: FC_LIMITS.memoryMb.max, integer: true, step: FC_LIMITS.memoryMb.step };
@@ -308,14 +323,7 @@ export function parseStackConfig(raw: RawStackConfig, context: ParseContext): St
     codeLifecycleDays,
     executor: { memoryMb: executorMemoryMb, cpu: executorCpu, timeoutSeconds: executorTimeoutSeconds, concurrency: executorConcurrency },
     api: { memoryMb: apiMemoryMb, cpu: apiCpu, timeoutSeconds: apiTimeoutSeconds, instanceConcurrency: apiInstanceConcurrency },
-    runLimits: {
-      timeoutDefaultMs: runTimeoutDefaultSeconds * 1000,
-      timeoutMaxMs: runTimeoutMaxSeconds * 1000,
-      outputDefaultBytes: runOutputDefaultKib * KiB,
-      outputMaxBytes: runOutputMaxKib * KiB,
-      memoryDefaultBytes: runMemoryDefaultMib * MiB,
-      memoryMaxBytes: runMemoryMaxMib * MiB,
-    },
+    runLimits,
     apiToken,
     requireApiToken,
     corsOrigin,
@@ -323,6 +331,27 @@ export function parseStackConfig(raw: RawStackConfig, context: ParseContext): St
     logging,
     logRetentionDays,
   };
+}
+
+/**
+ * Each configurable limit's two keys, from its row of the run limits table: whole numbers from the limit's minimum
+ * (in the key's unit) to the key's ceiling, the default no larger than the maximum (an unset default follows a
+ * lower maximum down, as the handlers do).
+ */
+function readRunLimits(r: Reader): RunLimitSettings {
+  const settings: Record<string, number> = {};
+  for (const { spec, configurable } of configurableLimits()) {
+    const { stack, env } = configurable;
+    const keys = stack as { default: RunLimitKey; max: RunLimitKey };
+    const { factor } = STACK_UNITS[stack.unit];
+    const min = Math.max(1, Math.ceil(spec.min / factor));
+    const max = r.int(keys.max, spec.max / factor, min, stack.ceiling);
+    const def = r.int(keys.default, Math.min(spec.default / factor, max), min, stack.ceiling);
+    if (def > max) r.fail(keys.default, `the default (${def}) is above ${keys.max} (${max})`);
+    if (stack.written === 'always' || r.isSet(keys.max)) settings[runLimitField(env.max)] = max * factor;
+    if (stack.written === 'always' || r.isSet(keys.default)) settings[runLimitField(env.default)] = def * factor;
+  }
+  return settings as RunLimitSettings;
 }
 
 function checkCpuMemoryRatio(r: Reader, key: ConfigKey, cpu: number, memoryMb: number): void {

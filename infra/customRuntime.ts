@@ -5,7 +5,8 @@
 import type * as alicloud from '@pulumi/alicloud';
 import type * as pulumi from '@pulumi/pulumi';
 import { ENV } from '../core/config';
-import type { StackConfig } from './config';
+import { limitPolicyVariables } from '../core/limitPolicy';
+import { runLimitField, type RunLimitSettings } from './config';
 import type { FunctionNetwork } from './functionNetwork';
 
 export const CUSTOM_RUNTIME = 'custom.debian10';
@@ -47,19 +48,19 @@ export interface CustomRuntimeFunctionArgs {
   codeBucket: pulumi.Input<string>;
   runsBucket: pulumi.Input<string>;
   network: FunctionNetwork;
-  runLimits: StackConfig['runLimits'];
+  runLimits: RunLimitSettings;
   logs?: FunctionLogTarget;
 }
 
-export function runLimitEnvironment(limits: StackConfig['runLimits']): Record<string, string> {
-  return {
-    [ENV.timeoutDefaultMs]: String(limits.timeoutDefaultMs),
-    [ENV.timeoutMaxMs]: String(limits.timeoutMaxMs),
-    [ENV.outputDefaultBytes]: String(limits.outputDefaultBytes),
-    [ENV.outputMaxBytes]: String(limits.outputMaxBytes),
-    [ENV.memoryDefaultBytes]: String(limits.memoryDefaultBytes),
-    [ENV.memoryMaxBytes]: String(limits.memoryMaxBytes),
-  };
+/** The run limits' variables, from the stack's settings: each field is its variable (see `RunLimitSettings`). */
+export function runLimitEnvironment(limits: RunLimitSettings): Record<string, string> {
+  const fields: Partial<Record<string, number>> = limits;
+  return Object.fromEntries(
+    limitPolicyVariables().flatMap((variable) => {
+      const value = fields[runLimitField(variable)];
+      return value === undefined ? [] : [[variable, String(value)]];
+    }),
+  );
 }
 
 /** The variables both handlers read: where the buckets are, and the run limits. */

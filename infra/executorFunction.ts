@@ -14,7 +14,7 @@
 import * as alicloud from '@pulumi/alicloud';
 import * as pulumi from '@pulumi/pulumi';
 import { ENV } from '../core/config';
-import { ASYNC_INVOKE_ATTEMPTS } from '../core/limits';
+import { ASYNC_INVOKE_ATTEMPTS } from '../local/settings';
 import { checkEnvironment, customRuntimeFunctionArgs, storageEnvironment, type CustomRuntimeFunctionArgs } from './customRuntime';
 
 /** Retries after the first attempt: ASYNC_INVOKE_ATTEMPTS in all, as the local platform does. */

@@ -4,9 +4,9 @@
  * a dead instance is replaced. (FC: async invocations are queued, retried on function errors, and delivered
  * at-least-once; the executor's claim makes redelivery harmless.)
  */
-import { ASYNC_INVOKE_ATTEMPTS, ASYNC_RETRY_BASE_MS } from '../core/limits';
 import type { OssEvent } from '../core/protocol';
 import type { ExecutorInstance } from './executorInstance';
+import { ASYNC_INVOKE_ATTEMPTS, ASYNC_RETRY_BASE_MS } from './settings';
 
 interface Pending {
   event: OssEvent;

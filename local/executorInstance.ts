@@ -7,8 +7,9 @@ import { spawn, type ChildProcess } from 'child_process';
 import { randomBytes, randomUUID } from 'crypto';
 import * as http from 'http';
 import * as readline from 'readline';
+import { ENV } from '../core/config';
 import type { OssEvent } from '../core/protocol';
-import { INVOKE_SECRET_ENV, INVOKE_SECRET_HEADER, LISTEN_HOST_ENV } from '../handlers/invokeGate';
+import { INVOKE_SECRET_HEADER } from '../handlers/invokeGate';
 
 const START_TIMEOUT_MS = 15_000;
 
@@ -62,7 +63,7 @@ export class ExecutorInstance {
     this.secret = randomBytes(32).toString('base64url');
     const child = spawn(process.execPath, [this.options.entry], {
       // Loopback only: nothing but this process needs to reach it (FC's instances listen on 0.0.0.0 for its proxy).
-      env: { ...this.options.env, PORT: '0', [LISTEN_HOST_ENV]: '127.0.0.1', [INVOKE_SECRET_ENV]: this.secret },
+      env: { ...this.options.env, [ENV.port]: '0', [ENV.listenHost]: '127.0.0.1', [ENV.invokeSecret]: this.secret },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;

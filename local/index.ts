@@ -1,46 +1,37 @@
 /**
- * `npm start`: the local platform on one machine. Environment: PORT (8080), DATA_DIR (./.data), EXECUTORS
- * (instances, default one per core), API_TOKEN (bearer token for /api), CORS_ORIGIN, LIFECYCLE_MS (run data
- * age, default 1 day), ISOLATION (auto | bwrap | uid), ALLOW_NETWORK (0), WORK_ROOT (run folders, default
- * <tmp>/pocketrun), and the RUN_* limits of core/config.ts.
+ * `npm start`: the local platform on one machine. Its environment is read by local/settings.ts (PORT, DATA_DIR,
+ * EXECUTORS, API_TOKEN, CORS_ORIGIN, LIFECYCLE_MS, ISOLATION, ALLOW_NETWORK, WORK_ROOT, HOST, LOG, and the run
+ * limits' and sandbox switches' variables, passed on to the handlers); a bad value stops it before anything starts.
  */
-import { ENV, intFromEnv } from '../core/config';
-import * as L from '../core/limits';
+import { requireRoot } from '../adapters/process/requireRoot';
 import { startLocalPlatform } from './platform';
+import { reachableUrls } from './reachableUrls';
+import { readLocalSettings } from './settings';
 
 async function main(): Promise<void> {
-  const env = process.env;
-  // The run limits and the sandbox's switches go to the handlers as FC's function environment would carry them.
-  const handlerEnv = Object.fromEntries(
-    Object.entries(env).filter(([k, v]) => (k.startsWith('RUN_') || [ENV.sandboxMounts, ENV.sandboxSharedGuard, ENV.sandboxPrivateProc, ENV.sandboxMemoryCgroup].includes(k as never)) && v !== undefined),
-  ) as Record<string, string>;
-  const isolation = env[ENV.isolation] ?? 'auto';
-  if (!['auto', 'bwrap', 'uid'].includes(isolation)) throw new Error(`ISOLATION: expected auto, bwrap or uid, got ${isolation}`);
-  const platform = await startLocalPlatform({
-    port: intFromEnv(env, 'PORT', L.DEFAULT_PORT, 0),
-    host: env.HOST ?? '127.0.0.1',
-    dataDir: env[ENV.dataDir] ?? L.DEFAULT_DATA_DIR,
-    executors: env.EXECUTORS ? intFromEnv(env, 'EXECUTORS', 2) : undefined,
-    lifecycleMs: intFromEnv(env, 'LIFECYCLE_MS', L.DEFAULT_LIFECYCLE_MS),
-    apiToken: env.API_TOKEN || undefined,
-    corsOrigin: env[ENV.corsOrigin] || undefined,
-    isolation: isolation as 'auto' | 'bwrap' | 'uid',
-    allowNetwork: env[ENV.allowNetwork] === '1',
-    handlerEnv,
-    workRoot: env[ENV.workRoot] || undefined,
-    log: env.LOG === '1' ? (r) => console.log(JSON.stringify(r)) : undefined,
-  });
+  const settings = readLocalSettings(process.env);
+  requireRoot('the local platform');
+  const platform = await startLocalPlatform({ ...settings, log: settings.log ? (r) => console.log(JSON.stringify(r)) : undefined });
   const isolationNote =
     platform.isolation === 'bwrap'
       ? 'bwrap (namespaces + unprivileged uid + rlimits)'
       : 'uid only: bwrap unavailable, so no namespaces; unprivileged uid + rlimits + cleanup still hold';
+  const port = Number(new URL(platform.url).port);
+  const urls = reachableUrls(settings.host ?? '127.0.0.1', port);
+  const open = urls.some((u) => !/^http:\/\/(127\.|\[::1\]|localhost)/.test(u));
   console.log(`pocketrun local platform
-  url:        ${platform.url}
+  url:        ${urls.join('\n              ')}
   data:       ${platform.dataDir}
   executors:  ${platform.instances.length}
   isolation:  ${isolationNote}
-  api token:  ${env.API_TOKEN ? 'required' : 'not required'}
+  api token:  ${settings.apiToken ? 'required' : 'not required'}
 Ctrl-C (or SIGTERM) stops everything; a second one forces the stop.`);
+  if (open && !settings.apiToken) {
+    // Listening beyond this machine with no token: anyone on the network may run programs here.
+    console.log(`
+  !!! WARNING: listening on ${settings.host} with no API_TOKEN: anyone who can reach this machine can run code
+  !!! on it. Set API_TOKEN=<a long random string> (the page asks for it once) unless this network is yours alone.`);
+  }
 
   // SIGINT and SIGTERM alike (Ctrl-C; systemd, docker stop): the first stops gracefully, a second one during that
   // stop forces it. Either way the executors' programs are killed and swept and runs in flight recorded.

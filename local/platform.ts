@@ -3,23 +3,23 @@
  * buckets with OSS semantics, the OSS trigger (a PutObject under `manifests/` becomes an async invocation) and
  * the buckets' lifecycle expiry. What each piece copies from the cloud is said where it is built.
  */
-import { createHash, randomBytes } from 'crypto';
 import * as fs from 'fs';
 import type * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
 import { FsObjectStore } from '../adapters/storage/fsStore';
 import { createSandbox } from '../adapters/sandbox/sandbox';
-import { ENV, limitPolicyFromEnv } from '../core/config';
-import * as L from '../core/limits';
-import { systemClock, type Isolation } from '../core/ports';
+import { ENV, VARIABLES } from '../core/config';
+import { ConfigReader } from '../core/configReader';
+import type { Isolation } from '../core/ports';
 import { keys, MANIFEST_PREFIX, ossPutEvent, runIdFromManifestKey, RUNS_PREFIX, type StatusDoc } from '../core/protocol';
-import { RunService } from '../core/runService';
 import { readJson } from '../core/storeJson';
-import { createApiServer } from '../handlers/api';
+import { apiTokenSha256, createApi } from '../handlers/api';
+import { bucketsFromEnv } from '../handlers/stores';
 import { AsyncInvoker } from './asyncInvoker';
 import { ExecutorInstance } from './executorInstance';
 import { sweepUid } from '../adapters/sandbox/processSweeper';
+import { DEFAULT_LIFECYCLE_MS, DEFAULT_PORT, DEFAULT_WORK_ROOT, LIFECYCLE_SWEEP_INTERVAL_MS } from './settings';
 import { claimUidBlock, type UidBlock } from './uidBlock';
 
 export interface LocalPlatformOptions {
@@ -77,7 +77,7 @@ async function sweepUids(base: number): Promise<void> {
 
 export async function startLocalPlatform(options: LocalPlatformOptions = {}): Promise<LocalPlatform> {
   const log = options.log ?? (() => undefined);
-  const dataDir = path.resolve(options.dataDir ?? L.DEFAULT_DATA_DIR);
+  const dataDir = path.resolve(options.dataDir ?? VARIABLES.dataDir.default);
   // The buckets hold every user's code and output: no sandbox uid may enter (without bwrap it sees the host).
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   fs.chmodSync(dataDir, 0o700);
@@ -88,14 +88,17 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     [ENV.runsBucket]: 'runs',
     ...options.handlerEnv,
   };
-  const code = new FsObjectStore({ root: dataDir, bucket: handlerEnv[ENV.codeBucket] });
-  const runs = new FsObjectStore({ root: dataDir, bucket: handlerEnv[ENV.runsBucket] });
+  // The very buckets the handlers would build from that environment; folders, which the trigger and the
+  // lifecycle sweep below need.
+  const buckets = bucketsFromEnv(new ConfigReader(handlerEnv));
+  const { code, runs } = buckets;
+  if (!(code instanceof FsObjectStore && runs instanceof FsObjectStore)) throw new Error(`the local platform keeps its buckets in folders (${ENV.store}=fs)`);
 
   const executorCount = options.executors ?? Math.max(2, os.cpus().length);
   const uids: UidBlock = claimUidBlock(executorCount * UIDS_PER_INSTANCE);
   const cleanup: Array<() => Promise<void> | void> = [() => uids.release()];
   try {
-    const workRoot = path.resolve(options.workRoot ?? path.join(os.tmpdir(), 'pocketrun'));
+    const workRoot = path.resolve(options.workRoot ?? DEFAULT_WORK_ROOT);
     // Probe once which isolation this host gives, so every instance runs the same way and the banner says it.
     const probe = await createSandbox({ isolation: options.isolation ?? 'auto', uidBase: uids.base, uidCount: 1, workRoot: `${workRoot}-probe` });
     const isolation = probe.isolation;
@@ -115,9 +118,9 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
           [ENV.allowNetwork]: options.allowNetwork ? '1' : '0',
           // FC puts the role's credentials in the instance environment; so do we (placeholders), to prove the
           // sandbox never passes them on.
-          ALIBABA_CLOUD_ACCESS_KEY_ID: 'LOCAL-PLACEHOLDER-KEY-ID',
-          ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'LOCAL-PLACEHOLDER-KEY-SECRET',
-          ALIBABA_CLOUD_SECURITY_TOKEN: 'LOCAL-PLACEHOLDER-TOKEN',
+          [ENV.accessKeyId]: 'LOCAL-PLACEHOLDER-KEY-ID',
+          [ENV.accessKeySecret]: 'LOCAL-PLACEHOLDER-KEY-SECRET',
+          [ENV.securityToken]: 'LOCAL-PLACEHOLDER-TOKEN',
           FC_FUNCTION_NAME: 'pocketrun-executor',
         },
         onLog: (line) => log({ event: 'executor_log', instance: i, line }),
@@ -155,27 +158,33 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     }
 
     // Lifecycle rules: both buckets expire their objects after `lifecycleMs`.
-    const lifecycleMs = options.lifecycleMs ?? L.DEFAULT_LIFECYCLE_MS;
+    const lifecycleMs = options.lifecycleMs ?? DEFAULT_LIFECYCLE_MS;
     const sweep = async () => {
       const removed = (await code.removeOlderThan(MANIFEST_PREFIX, lifecycleMs)) + (await runs.removeOlderThan(RUNS_PREFIX, lifecycleMs));
       if (removed > 0) log({ event: 'lifecycle_expired', objects: removed });
     };
     await sweep();
-    const sweeper = setInterval(() => void sweep().catch(() => undefined), Math.min(L.LIFECYCLE_SWEEP_INTERVAL_MS, lifecycleMs));
+    const sweeper = setInterval(() => void sweep().catch(() => undefined), Math.min(LIFECYCLE_SWEEP_INTERVAL_MS, lifecycleMs));
     cleanup.push(() => clearInterval(sweeper));
 
-    const env = { ...process.env, ...handlerEnv };
-    const service = new RunService({ code, runs, clock: systemClock, randomBytes, policy: limitPolicyFromEnv(env) });
-    const server = createApiServer({
-      service,
-      tokenSha256: options.apiToken ? createHash('sha256').update(options.apiToken).digest('hex') : undefined,
-      corsOrigin: options.corsOrigin,
-      isolation,
-      log,
-    });
+    // The API gets the same buckets object, not buckets built afresh over the same folders: the trigger above
+    // is this code store's onObjectCreated subscription, which fires only for writes made through this very
+    // instance, so the manifest PutObject of a run created through a second store would never be delivered.
+    const { server } = createApi(
+      buckets,
+      {
+        ...process.env,
+        ...handlerEnv,
+        // As the stack sets them for the function: the token as its SHA-256 only; and the isolation probed above.
+        [ENV.apiTokenSha256]: options.apiToken ? apiTokenSha256(options.apiToken) : '',
+        [ENV.corsOrigin]: options.corsOrigin ?? '',
+        EXECUTOR_ISOLATION: isolation,
+      },
+      { log },
+    );
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(options.port ?? L.DEFAULT_PORT, options.host ?? '127.0.0.1', () => resolve());
+      server.listen(options.port ?? DEFAULT_PORT, options.host ?? '127.0.0.1', () => resolve());
     });
     cleanup.push(() => closeServer(server));
     const address = server.address();

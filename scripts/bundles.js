@@ -23,9 +23,13 @@ const ENTRIES = {
   api: { entry: 'handlers/apiMain.ts', function: true, page: true },
   // `bwrap`: carries BWRAP_BINARY at BUNDLED_BWRAP when it was built (adapters/sandbox/bwrapBinary.ts looks there first);
   // every bundle that runs sandboxes, so the local platform's probe decides with the binary its executors use.
-  executor: { entry: 'handlers/executorMain.ts', function: true, bwrap: true, nativeDeps: ['@lydell/node-pty', '@lydell/node-pty-linux-x64'] },
+  // `sideDeps`: packages bundled on their own beside index.js (node_modules/<name>/index.js), loaded when first
+  // needed: the TypeScript transpiler (core/transpileTypeScript.ts, ~300 KB) stays out of what every cold start parses.
+  executor: { entry: 'handlers/executorMain.ts', function: true, bwrap: true, nativeDeps: ['@lydell/node-pty', '@lydell/node-pty-linux-x64'], sideDeps: ['sucrase'] },
   local: { entry: 'local/index.ts', function: false, page: true, bwrap: true, nativeDeps: ['@lydell/node-pty', '@lydell/node-pty-linux-x64'] },
   smoke: { entry: 'cli/smoke.ts', function: false, optional: true },
+  // `pocketrun` (bin/pocketrun.js runs it, building it first in a fresh clone).
+  cli: { entry: 'cli/pocketrun.ts', function: false, optional: true },
   bench: { entry: 'bench/index.ts', function: false, optional: true, page: true, bwrap: true, nativeDeps: ['@lydell/node-pty', '@lydell/node-pty-linux-x64'] },
 };
 
@@ -70,6 +74,28 @@ const FUNCTION_BUILD = {
 };
 
 /**
+ * A package as one minified file with its own package.json under `<bundle>/node_modules/<name>/`, so that
+ * `require(name)` in index.js resolves to it wherever the folder is copied (FC's code package included).
+ */
+function buildSideDep(name, bundleDir, quiet) {
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8'));
+  const to = path.join(bundleDir, 'node_modules', name);
+  esbuild.buildSync({
+    entryPoints: [require.resolve(name, { paths: [ROOT] })],
+    outfile: path.join(to, 'index.js'),
+    bundle: true,
+    minify: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    legalComments: 'none',
+    logLevel: quiet ? 'error' : 'warning',
+    absWorkingDir: ROOT,
+  });
+  fs.writeFileSync(path.join(to, 'package.json'), `${JSON.stringify({ name, version: pkg.version, license: pkg.license, main: 'index.js' }, null, 2)}\n`);
+}
+
+/**
  * Builds the named bundles (all by default) into `outDir/<name>/`. Deterministic: no timestamps, sorted
  * inputs, no absolute paths in the output.
  * @param {{ outDir?: string, names?: string[], quiet?: boolean }} [options]
@@ -102,7 +128,7 @@ function buildBundles(options = {}) {
       // urllib (under ali-oss) lazily requires proxy-agent, which is never used here.
       // The page (scripts/page.js): web/serve.ts requires it on the first page request, by the same relative path
       // in the repository and in the bundle, where it is copied below; kept out of index.js, loaded at every cold start.
-      external: [...(spec.nativeDeps ?? []), 'proxy-agent', `./${PAGE_MODULE}`],
+      external: [...(spec.nativeDeps ?? []), ...(spec.sideDeps ?? []), 'proxy-agent', `./${PAGE_MODULE}`],
       // ali-oss pulls optional modules it never uses on Node.
       define: { 'process.env.NODE_ENV': '"production"' },
       absWorkingDir: ROOT,
@@ -115,6 +141,7 @@ function buildBundles(options = {}) {
     for (const dep of spec.nativeDeps ?? []) {
       copyDir(path.join(ROOT, 'node_modules', dep), path.join(dir, 'node_modules', dep));
     }
+    for (const dep of spec.sideDeps ?? []) buildSideDep(dep, dir, options.quiet);
     if (spec.bwrap && fs.existsSync(BWRAP_BINARY)) {
       // Without it the bundle still works: the sandbox then uses the host's bwrap or falls back to uid isolation.
       const to = path.join(dir, BUNDLED_BWRAP);

@@ -12,6 +12,7 @@ import { spawn, type ChildProcess } from 'child_process';
 import type { Disposable, ExitInfo, ProcessSpawner, SpawnedProcess, SpawnRequest, TreeUsage } from '../../core/ports';
 import { Emitter } from './emitter';
 import { requestedIdentity, withSpawnPrelude } from './spawnPrelude';
+import { canonicalSignalName } from './signalNames';
 import { systemTool } from './systemTools';
 
 /** After the first process exits, how long output of processes still holding the pipe is awaited. */
@@ -57,7 +58,7 @@ class PipeProcess implements SpawnedProcess {
       if (this.exitInfo || !exited) return;
       const { code, signal } = exited;
       const usage = usagePipe ? parseUsageReport(Buffer.concat(report).toString('latin1')) : undefined;
-      this.exitInfo = { exitCode: signal ? null : code, signal: signal ?? null, ...(usage ? { usage } : {}) };
+      this.exitInfo = { exitCode: signal ? null : code, signal: canonicalSignalName(signal), ...(usage ? { usage } : {}) };
       this.exit.emit(this.exitInfo);
     };
     for (const stream of streams) {

@@ -11,7 +11,6 @@
  * (mode 0600) so `/dev/stdin` and `/dev/tty` open as on a local machine.
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import type { IPty } from '@lydell/node-pty';
 import type { Disposable, ExitInfo, ProcessSpawner, SpawnedProcess, SpawnRequest } from '../../core/ports';
 import { Emitter } from './emitter';
@@ -19,6 +18,7 @@ import { requestedIdentity, withSpawnPrelude } from './spawnPrelude';
 import { systemTool } from './systemTools';
 import { InputWaitProbe } from './inputWaitProbe';
 import { readStat } from './procfs';
+import { signalName } from './signalNames';
 
 // Loaded lazily so that importing this module costs nothing where no PTY is ever spawned.
 let ptyModule: typeof import('@lydell/node-pty') | undefined;
@@ -32,15 +32,6 @@ const DRAIN_MAX_READS = 256;
 
 /** Grace between signalling the program's own group and the first process's group (see `kill`). */
 const KILL_UNWIND_MS = 150;
-
-const SIGNAL_NAMES = new Map<number, string>(
-  Object.entries(os.constants.signals).map(([name, num]) => [num as number, name]),
-);
-
-export function signalName(num: number | undefined | null): string | null {
-  if (!num) return null;
-  return SIGNAL_NAMES.get(num) ?? `SIG${num}`;
-}
 
 export interface PtySpawnerOptions {
   /**

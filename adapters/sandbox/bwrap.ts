@@ -7,12 +7,13 @@
  * What is mounted: /usr, /bin, /sbin, /lib* (as the host has them: folders or merged-usr symlinks), the
  * pieces of /etc programs need (dynamic linker cache, alternatives, time zone, name service, TLS roots,
  * python/perl configuration; not the host's passwd/group: a synthetic one names the sandbox uid `run`),
- * /var/fc/lang when present (FC's runtimes), and `extraReadOnlyPaths`. Not /root, /home, /code, /var, /run.
+ * /var/fc/lang when present (FC's runtimes), /opt when present (where FC unpacks layers: toolchains such as gcc or
+ * a JDK, see core/languages/candidates.ts), and `extraReadOnlyPaths`. Not /root, /home, /code, /var, /run.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import * as L from '../../core/limits';
+import { RUN_LIMITS } from '../../core/runLimits';
 import { findTool, type Tools } from '../process/systemTools';
 import { commandChain, type Rlimits } from './commandChain';
 import { runAsUid } from './runAsUid';
@@ -52,6 +53,8 @@ const ETC_ENTRIES = [
 /** /etc entries kept by prefix (per-version configuration of interpreters). */
 const ETC_PREFIXES = ['python', 'perl', 'php', 'ruby', 'gcc', 'java'];
 const FC_LANG = '/var/fc/lang';
+/** FC's layers (and, on other hosts, add-on software): toolchains the language registry looks for. */
+const LAYERS = '/opt';
 
 export interface BwrapFeatures {
   /** `--size` for tmpfs (bubblewrap >= 0.7). */
@@ -116,6 +119,7 @@ export class BwrapProfile {
     a.push('--ro-bind', path.join(etcFolder, 'passwd'), '/etc/passwd');
     a.push('--ro-bind', path.join(etcFolder, 'group'), '/etc/group');
     if (fs.existsSync(FC_LANG)) a.push('--ro-bind', FC_LANG, FC_LANG);
+    if (fs.existsSync(LAYERS)) a.push('--ro-bind', LAYERS, LAYERS);
     for (const extra of extraReadOnlyPaths) a.push('--ro-bind-try', extra, extra);
     a.push('--proc', '/proc', '--dev', '/dev');
     this.fixed = a;
@@ -157,11 +161,11 @@ export interface ProbeResult {
 
 /** The probe's rlimits: the most any run may get, so that the probe fails only where every run would. */
 const PROBE_RLIMITS: Rlimits = {
-  cpuSeconds: L.MAX_CPU_MS / 1000,
-  memoryBytes: L.MAX_MEMORY_BYTES,
-  processes: L.MAX_PROCESSES,
-  fileBytes: L.MAX_FILE_BYTES,
-  openFiles: L.MAX_OPEN_FILES,
+  cpuSeconds: RUN_LIMITS.cpuMs.max / 1000,
+  memoryBytes: RUN_LIMITS.memoryBytes.max,
+  processes: RUN_LIMITS.processes.max,
+  fileBytes: RUN_LIMITS.fileBytes.max,
+  openFiles: RUN_LIMITS.openFiles.max,
 };
 
 /**

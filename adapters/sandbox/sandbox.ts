@@ -27,6 +27,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as L from '../../core/limits';
 import type { Disposable, Isolation, MeteredSpawn, MeteredSpawnRequest, PreparedSandbox, Sandbox, SandboxedSpawnRequest, SandboxReport, SandboxRequest } from '../../core/ports';
+import { RUN_LIMITS } from '../../core/runLimits';
 import { USAGE_FD } from '../process/pipeSpawner';
 import { findTool, systemTools, type Tools } from '../process/systemTools';
 import { BwrapProfile, bwrapFeatures, probeBwrap, SANDBOX_HOME, writeSyntheticEtc } from './bwrap';
@@ -101,7 +102,7 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
   const folders = profile ? { denied: [], swept: [] } : guard(options, tools, pool, workRoot);
   const privateProc = !profile && options.privateProc !== 'off' && privateProcWorks(tools, pool.base, log);
   const cleaner: Omit<SlotCleanOptions, 'tmpfs'> = { perl: tools.perl, trash, sweepRoots: folders.swept };
-  const diskMax = options.diskMaxBytes ?? L.MAX_DISK_BYTES;
+  const diskMax = options.diskMaxBytes ?? RUN_LIMITS.diskBytes.max;
   let tmpfs: SlotCleanOptions['tmpfs'] = options.mounts === 'off' ? null : { bytes: diskMax, inodes: L.DISK_INODES };
 
   // A previous executor process with this range may have died mid-run: everything of the range goes first, and
@@ -220,6 +221,25 @@ export function checkedFilePaths(files: SandboxRequest['files']): string[] {
   });
 }
 
+/** A request's limits as prlimit takes them; throws on a limit that is not a positive number. */
+function rlimitsOf(limits: Pick<SandboxRequest['limits'], 'cpuMs' | 'memoryBytes' | 'processes' | 'fileBytes' | 'openFiles'>): Rlimits {
+  return {
+    cpuSeconds: positiveInt('cpuMs', limits.cpuMs / 1000),
+    memoryBytes: positiveInt('memoryBytes', limits.memoryBytes),
+    processes: positiveInt('processes', limits.processes),
+    fileBytes: positiveInt('fileBytes', limits.fileBytes),
+    openFiles: positiveInt('openFiles', limits.openFiles),
+  };
+}
+
+/**
+ * `${HOME}` and `${TMPDIR}` in a language's variables, replaced with the run's folders as the program sees them
+ * (compilers need absolute, writable cache folders: Go's GOCACHE). Nothing else is expanded.
+ */
+function withRunFolders(env: Record<string, string>, folders: { HOME: string; TMPDIR: string }): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.replace(/\$\{(HOME|TMPDIR)\}/g, (_, name: 'HOME' | 'TMPDIR') => folders[name])]));
+}
+
 function positiveInt(name: string, value: number): number {
   if (!Number.isFinite(value) || value <= 0) throw new Error(`sandbox: limit ${name} must be positive, got ${value}`);
   return Math.ceil(value);
@@ -290,13 +310,7 @@ class ProcessSandbox implements Sandbox {
     const relPaths = checkedFilePaths(request.files);
     if (request.command.length === 0) throw new Error('sandbox: empty command');
     const limits = request.limits;
-    const rlimits: Rlimits = {
-      cpuSeconds: positiveInt('cpuMs', limits.cpuMs / 1000),
-      memoryBytes: positiveInt('memoryBytes', limits.memoryBytes),
-      processes: positiveInt('processes', limits.processes),
-      fileBytes: positiveInt('fileBytes', limits.fileBytes),
-      openFiles: positiveInt('openFiles', limits.openFiles),
-    };
+    const rlimits = rlimitsOf(limits);
     const diskBytes = positiveInt('diskBytes', limits.diskBytes);
 
     if (!this.ready) throw new Error('sandbox: not ready: too few sandbox uids could be proved clean');
@@ -316,17 +330,25 @@ class ProcessSandbox implements Sandbox {
     // Shared folders are denied to the deny group; a program's temporary files go to its own slot instead.
     const groups = !bwrapped && this.folders.denied.length > 0 ? [SANDBOX_DENY_GID] : [];
     const tmp = path.join(slot.dir, 'tmp');
+    const runFolders = { HOME: bwrapped ? SANDBOX_HOME : home, TMPDIR: bwrapped ? '/tmp' : tmp };
     const env: Record<string, string> = {
       PATH: DEFAULT_PATH,
-      HOME: bwrapped ? SANDBOX_HOME : home,
+      HOME: runFolders.HOME,
       LANG: 'C.UTF-8',
       TERM: 'xterm-256color',
       ...(bwrapped ? {} : { TMPDIR: tmp }),
-      ...request.env,
+      ...withRunFolders(request.env, runFolders),
     };
     const bwrap = this.profile ? this.profile.argv({ home, tmp, shm: path.join(slot.dir, 'shm'), allowNetwork: request.allowNetwork }) : null;
-    const [file, ...args] = commandChain({ tools: this.tools, rlimits, bwrap, command: request.command });
-    const spawn: SandboxedSpawnRequest = { file, args, cwd: home, env, cols: request.cols, rows: request.rows, uid, gid, groups, privateProc: this.privateProc };
+    // Every command of the cell (the program, a compile step before it) gets the same chain, identity and
+    // environment; only the command and its rlimits differ.
+    const spawnOf = (command: string[], rl: Rlimits): SandboxedSpawnRequest => {
+      if (command.length === 0) throw new Error('sandbox: empty command');
+      const [file, ...args] = commandChain({ tools: this.tools, rlimits: rl, bwrap, command });
+      return { file, args, cwd: home, env: { ...env }, cols: request.cols, rows: request.rows, uid, gid, groups: [...groups], privateProc: this.privateProc };
+    };
+    const spawn = spawnOf(request.command, rlimits);
+    const spawnFor: PreparedSandbox['spawnFor'] = (command, own) => spawnOf(command, rlimitsOf(own));
 
     const watchers = new Set<Disposable>();
     const onLimit = (listener: (status: 'disk_limit', message: string) => void): Disposable => {
@@ -347,7 +369,7 @@ class ProcessSandbox implements Sandbox {
         for (const w of watchers) w.dispose();
         await this.cleanUp(slot);
       })());
-    return { spawn, onLimit, spawnMetered, dispose };
+    return { spawn, spawnFor, onLimit, spawnMetered, dispose };
   }
 
   /**

@@ -6,7 +6,7 @@
  * JUDGE_WAIT_MARGIN_MS; past it the run is cancelled (a kill record) and the answer is a 504.
  */
 import { ApiError } from '../apiError';
-import type { LimitPolicy } from '../config';
+import type { LimitPolicy } from '../limitPolicy';
 import { findLanguage } from '../languages';
 import * as L from '../limits';
 import type { Clock, ObjectStore } from '../ports';
@@ -44,7 +44,7 @@ export function judgeRunLimits(request: ExecuteRequest, policy: LimitPolicy): Ru
 /** How long the API waits for the answer: what the executor may spend on it, plus the margin. */
 export function executeWaitMs(request: ExecuteRequest): number {
   const lang = findLanguage(request.language);
-  const compile = lang && hasCompileStep(lang) ? L.JUDGE_COMPILE_TIMEOUT_MS : 0;
+  const compile = lang && hasCompileStep(lang) ? L.COMPILE_TIMEOUT_MS : 0;
   // Each test may run to its wall limit, then take the stop's grace to end.
   const tests = request.tests.length * (request.limits.timeoutMs + STOP_GRACE_MS);
   return Math.min(L.JUDGE_REQUEST_WALL_MS, compile + tests) + L.JUDGE_WAIT_MARGIN_MS;

@@ -66,6 +66,11 @@ function wallFor(deps: StepDeps, job: JudgeJob, limitMs: number): { wallMs: numb
   return left < limitMs ? { wallMs: left, budgetCuts: true } : { wallMs: limitMs, budgetCuts: false };
 }
 
+/** The answer when the language's source transform refused the code (TypeScript that does not parse). */
+export function transformFailed(spec: JudgeSpec, report: string): ExecuteResult {
+  return summarize(spec.tests.map(() => notRun({ status: 'compile_error', message: 'the code does not compile' })), spec.batch, report);
+}
+
 export async function runJudge(deps: StepDeps, job: JudgeJob, cancel: AbortSignal): Promise<ExecuteResult> {
   const { commands, limits, spec } = job;
   let compileOutput: string | undefined;

@@ -4,8 +4,9 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import * as L from '../../core/limits';
+import { RUN_LIMITS } from '../../core/runLimits';
 import { CONFIG_KEYS, parseStackConfig, StackConfigError, type RawStackConfig } from '../../infra/config';
+import { runLimitEnvironment } from '../../infra/customRuntime';
 
 const ROOT = path.resolve(__dirname, '../..');
 const base: RawStackConfig = { region: 'cn-hangzhou' };
@@ -46,15 +47,15 @@ describe('parseStackConfig defaults', () => {
       namePrefix: 'pocketrun-dev',
       runsLifecycleDays: 1,
       codeLifecycleDays: 7,
-      executor: { memoryMb: 2048, cpu: 1, timeoutSeconds: L.MAX_TIMEOUT_MS / 1000 + 60, concurrency: 10 },
+      executor: { memoryMb: 2048, cpu: 1, timeoutSeconds: RUN_LIMITS.timeoutMs.max / 1000 + 60, concurrency: 10 },
       api: { memoryMb: 512, cpu: 0.5, timeoutSeconds: 60, instanceConcurrency: 20 },
       runLimits: {
-        timeoutDefaultMs: L.DEFAULT_TIMEOUT_MS,
-        timeoutMaxMs: L.MAX_TIMEOUT_MS,
-        outputDefaultBytes: L.DEFAULT_OUTPUT_BYTES,
-        outputMaxBytes: L.MAX_OUTPUT_BYTES,
-        memoryDefaultBytes: L.DEFAULT_MEMORY_BYTES,
-        memoryMaxBytes: L.MAX_MEMORY_BYTES,
+        timeoutDefaultMs: RUN_LIMITS.timeoutMs.default,
+        timeoutMaxMs: RUN_LIMITS.timeoutMs.max,
+        outputDefaultBytes: RUN_LIMITS.outputBytes.default,
+        outputMaxBytes: RUN_LIMITS.outputBytes.max,
+        memoryDefaultBytes: RUN_LIMITS.memoryBytes.default,
+        memoryMaxBytes: RUN_LIMITS.memoryBytes.max,
       },
       apiToken: undefined,
       requireApiToken: false,
@@ -200,5 +201,43 @@ describe('stack files', () => {
     expect(project.runtime.name).toBe('nodejs');
     expect(project.main).toBe('infra/');
     expect(fs.existsSync(path.join(ROOT, project.main, 'index.ts'))).toBe(true);
+  });
+});
+
+describe('run limits added later (CPU time, disk): written only when set', () => {
+  test('unset: no setting, so the functions keep their built-in values and deployed stacks do not change', () => {
+    const { runLimits } = parse({});
+    expect(Object.keys(runLimitEnvironment(runLimits)).sort()).toEqual([
+      'RUN_MEMORY_DEFAULT_BYTES',
+      'RUN_MEMORY_MAX_BYTES',
+      'RUN_OUTPUT_DEFAULT_BYTES',
+      'RUN_OUTPUT_MAX_BYTES',
+      'RUN_TIMEOUT_DEFAULT_MS',
+      'RUN_TIMEOUT_MAX_MS',
+    ]);
+  });
+
+  test('set: converted to the handlers\' units, only the keys that are set', () => {
+    const { runLimits } = parse({ runCpuMaxSeconds: '120', runDiskDefaultMib: '32' });
+    expect(runLimits).toMatchObject({ cpuMaxMs: 120_000, diskDefaultBytes: 32 * 1024 * 1024 });
+    expect(runLimits.cpuDefaultMs).toBeUndefined();
+    expect(runLimitEnvironment(runLimits)).toMatchObject({ RUN_CPU_MAX_MS: '120000', RUN_DISK_DEFAULT_BYTES: String(32 * 1024 * 1024) });
+    expect(runLimitEnvironment(runLimits).RUN_CPU_DEFAULT_MS).toBeUndefined();
+  });
+
+  test.each<[RawStackConfig, string, RegExp]>([
+    [{ runDiskMaxMib: '1024' }, 'runDiskMaxMib', /from 1 to 512/],
+    [{ runCpuDefaultSeconds: '400' }, 'runCpuDefaultSeconds', /the default \(400\) is above runCpuMaxSeconds \(300\)/],
+    [{ runCpuMaxSeconds: '30', runCpuDefaultSeconds: '60' }, 'runCpuDefaultSeconds', /above runCpuMaxSeconds \(30\)/],
+    [{ runCpuMaxSeconds: '0' }, 'runCpuMaxSeconds', /from 1 to 3600/],
+  ])('%j is refused naming %s', (extra, key, message) => {
+    const error = issuesOf(extra);
+    expect(error.keys).toContain(key);
+    expect(error.issues.find((i) => i.key === key)?.message).toMatch(message);
+  });
+
+  test('a lower maximum alone takes the default down with it, as the handlers do', () => {
+    expect(parse({ runCpuMaxSeconds: '30' }).runLimits).toMatchObject({ cpuMaxMs: 30_000 });
+    expect(parse({ runTimeoutMaxSeconds: '30' }).runLimits).toMatchObject({ timeoutDefaultMs: 30_000, timeoutMaxMs: 30_000 });
   });
 });

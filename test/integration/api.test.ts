@@ -26,6 +26,10 @@ describe.each<[string, string, string, unknown, number, RegExp]>([
   ['an unknown limit', 'POST', '/api/runs', { code: '1', limits: { gpus: 1 } }, 400, /limits.gpus: unknown limit/],
   ['a body over the request cap', 'POST', '/api/runs', 'x'.repeat(300 * 1024), 413, /body: larger than/],
   ['input without data', 'POST', `/api/runs/${UNKNOWN_ID}/input`, {}, 400, /data: is required/],
+  ['an unknown field', 'POST', '/api/runs', { lang: 'bash', code: 'echo hi' }, 400, /^lang: unknown field/],
+  ['an unknown input field', 'POST', `/api/runs/${UNKNOWN_ID}/input`, { data: 'x', eof: true }, 400, /^eof: unknown field/],
+  ['an unknown resize field', 'POST', `/api/runs/${UNKNOWN_ID}/resize`, { cols: 80, rows: 24, width: 1 }, 400, /^width: unknown field/],
+  ['resize with cols of the wrong type', 'POST', `/api/runs/${UNKNOWN_ID}/resize`, { cols: 'a' }, 400, /^cols: expected an integer/],
   ['unknown run: output', 'GET', `/api/runs/${UNKNOWN_ID}/output`, undefined, 404, /run not found/],
   ['unknown run: info', 'GET', `/api/runs/${UNKNOWN_ID}`, undefined, 404, /run not found/],
   ['unknown run: kill', 'POST', `/api/runs/${UNKNOWN_ID}/kill`, undefined, 404, /run not found/],
@@ -42,6 +46,22 @@ describe.each<[string, string, string, unknown, number, RegExp]>([
     expect(res.json.error.message).toMatch(message);
     expect(typeof res.json.error.code).toBe('string');
   });
+});
+
+test.each<[string, string, string]>([
+  ['DELETE', '/api/runs', 'POST, OPTIONS'],
+  ['GET', '/api/runs', 'POST, OPTIONS'],
+  ['POST', '/api/health', 'GET, OPTIONS'],
+  ['PUT', '/', 'GET, HEAD, POST, OPTIONS'],
+  ['POST', '/index.html', 'GET, HEAD, OPTIONS'],
+  ['POST', `/api/runs/${UNKNOWN_ID}`, 'GET, OPTIONS'],
+  ['GET', `/api/runs/${UNKNOWN_ID}/kill`, 'POST, OPTIONS'],
+  ['PATCH', `/api/runs/${UNKNOWN_ID}/resize`, 'POST, OPTIONS'],
+])('%s %s: 405 with allow: %s', async (method, path, allow) => {
+  const res = await t.client.request(method, path);
+  expect(res.status).toBe(405);
+  expect(res.headers.get('allow')).toBe(allow);
+  expect(res.json.error).toEqual({ code: 'method_not_allowed', message: expect.stringContaining(`method: ${method} is not allowed on ${path}`) });
 });
 
 test('malformed ids are answered without touching storage', async () => {
@@ -95,9 +115,10 @@ describe("the seed's protocol at POST /", () => {
 });
 
 describe('the page', () => {
-  test('GET / serves a page that can run a program', async () => {
-    const res = await fetch(t.client.baseUrl + '/');
+  test.each(['/', '/index.html'])('GET %s serves a page that can run a program', async (route) => {
+    const res = await fetch(t.client.baseUrl + route);
     expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
     const html = await res.text();
     expect(html).toContain('id="run"');
     // The page's code is a hashed asset beside it; that is what talks to the API.

@@ -67,9 +67,35 @@ describe.each(platforms)('%s', (_name, mode) => {
     expect(js.status).toBe('memory_limit');
   });
 
-  test('node runs under the default 256 MiB', async () => {
-    const r = await execute(t, { language: 'javascript', code: 'console.log(40 + 2)', expectedOutput: '42' });
-    expect(r).toMatchObject({ status: 'accepted', stderr: '' });
+  test('runtimes that reserve address space run under the default 256 MiB: Node, the JVM, Go', async () => {
+    const [js, java, go] = await Promise.all([
+      execute(t, { language: 'javascript', code: 'console.log(40 + 2)', expectedOutput: '42' }),
+      execute(t, { language: 'java', code: 'public class Main { public static void main(String[] a) { System.out.println(40 + 2); } }', expectedOutput: '42' }),
+      execute(t, { language: 'go', code: 'package main\n\nimport "fmt"\n\nfunc main() { fmt.Println(40 + 2) }\n', expectedOutput: '42' }),
+    ]);
+    expect(js).toMatchObject({ status: 'accepted', stderr: '' });
+    expect(java).toMatchObject({ status: 'accepted', stderr: '' });
+    expect(go).toMatchObject({ status: 'accepted', stderr: '' });
+  });
+
+  test('C: the program’s own figures, not the compiler’s; 100 MiB touched; a 1 s busy loop', async () => {
+    const hello = await execute(t, { language: 'c', code: '#include <stdio.h>\nint main(void) { puts("hi"); return 0; }\n', expectedOutput: 'hi' });
+    expect(hello).toMatchObject({ status: 'accepted', compileOutput: '' });
+    // cc1 alone takes tens of MiB and milliseconds; the program a few hundred KiB (plus the run head's share).
+    expect(hello.memoryKb).toBeLessThan(8 * 1024);
+    expect(hello.cpuMs).toBeLessThan(50);
+    const touch = await execute(t, {
+      language: 'c',
+      code: '#include <stdlib.h>\n#include <stdio.h>\nint main(void) { size_t n = 100u << 20; char *p = malloc(n); for (size_t i = 0; i < n; i += 4096) p[i] = 1; printf("%d\\n", p[4096]); return 0; }\n',
+      expectedOutput: '1',
+    });
+    expect(touch.status).toBe('accepted');
+    expect(touch.memoryKb).toBeGreaterThanOrEqual(100 * 1024);
+    expect(touch.memoryKb).toBeLessThan(150 * 1024);
+    const busy = await execute(t, { language: 'c', code: '#include <time.h>\nint main(void) { volatile long x = 0; while (clock() < CLOCKS_PER_SEC) x++; return 0; }\n' });
+    expect(busy.status).toBe('ok');
+    expect(busy.cpuMs).toBeGreaterThanOrEqual(800);
+    expect(busy.cpuMs).toBeLessThanOrEqual(1300);
   });
 
   test('wall and CPU timeouts say which', async () => {
@@ -113,6 +139,11 @@ describe('the verdict table (host isolation)', () => {
     ['javascript', { language: 'javascript', code: 'const s = require("fs").readFileSync(0, "utf8");\nconsole.log(Number(s) + 1)', stdin: '41', expectedOutput: '42' }, { status: 'accepted' }],
     ['bash', { language: 'bash', code: 'read x\necho $((x + 1))', stdin: '41\n', expectedOutput: '42' }, { status: 'accepted' }],
     ['bash exit code', { language: 'bash', code: 'echo bye >&2\nexit 7' }, { status: 'runtime_error', exitCode: 7, stderr: 'bye\n' }],
+    ['c accepted', { language: 'c', code: '#include <stdio.h>\nint main(void) { int n; scanf("%d", &n); printf("%d\\n", 2 * n); return 0; }\n', stdin: '21', expectedOutput: '42' }, { status: 'accepted', compileOutput: '' }],
+    ['c compile_error, with the compiler’s messages', { language: 'c', code: 'int main(void) { return x; }\n' }, { status: 'compile_error', message: 'the compiler exited with code 1', stdout: '', exitCode: null }],
+    ['c runtime_error by SIGSEGV', { language: 'c', code: 'int main(void) { volatile int *p = 0; *p = 1; return 0; }\n' }, { status: 'runtime_error', signal: 'SIGSEGV' }],
+    ['c memory_limit', { language: 'c', code: '#include <stdlib.h>\n#include <string.h>\nint main(void) { for (;;) { char *p = malloc(1 << 20); if (!p) return 3; memset(p, 1, 1 << 20); } }\n', limits: { memoryMb: 32 } }, { status: 'memory_limit' }],
+    ['typescript that does not parse: compile_error', { language: 'typescript', code: 'const x: number = ;\n' }, { status: 'compile_error' }],
   ];
 
   test.each(rows)('%s', async (_name, body, expected) => {
@@ -147,6 +178,19 @@ describe('the verdict table (host isolation)', () => {
     const mixed = await execute(t, { language: 'python', code: 'print(int(input()) * 2)', tests: [{ stdin: '1', expectedOutput: '2' }, { stdin: '2', expectedOutput: '5' }, { stdin: 'x' }] });
     expect(mixed.tests!.map((x) => x.status)).toEqual(['accepted', 'wrong_answer', 'runtime_error']);
     expect(mixed).toMatchObject({ status: 'wrong_answer', stdout: '4\n' });
+  });
+
+  test('a compiled language is compiled once for all its tests', async () => {
+    const code = '#include <stdio.h>\nint main(void) { int n; int unused; scanf("%d", &n); printf("%d\\n", n * n); return 0; }\n';
+    const r = await execute(t, { language: 'c', code, tests: [1, 2, 3].map((n) => ({ stdin: String(n), expectedOutput: String(n * n) })) });
+    expect(r.tests!.map((x) => x.status)).toEqual(['accepted', 'accepted', 'accepted']);
+    expect(r.status).toBe('accepted');
+    // One compile: its output is the answer's once, not a test's.
+    expect(r.tests!.every((x) => x.stdout === `${x === r.tests![0] ? 1 : x === r.tests![1] ? 4 : 9}\n`)).toBe(true);
+    const failing = await execute(t, { language: 'c', code: 'int main(void) { return y; }\n', tests: [{ stdin: '1' }, { stdin: '2' }] });
+    expect(failing.status).toBe('compile_error');
+    expect(failing.compileOutput).toMatch(/error: .y. undeclared/);
+    expect(failing.tests!.map((x) => x.status)).toEqual(['compile_error', 'compile_error']);
   });
 
   test('files a test writes are there for the next one: the tests share the cell', async () => {

@@ -11,7 +11,7 @@ import { PipeSpawner } from '../../adapters/process/pipeSpawner';
 import { PtySpawner } from '../../adapters/process/ptySpawner';
 import { createSandbox } from '../../adapters/sandbox/sandbox';
 import { resolveInterpreter } from '../../adapters/sandbox/resolveInterpreter';
-import { limitPolicyFromEnv } from '../../core/config';
+import { limitPolicyFromEnv } from '../../core/limitPolicy';
 import { systemClock, type ObjectStore } from '../../core/ports';
 import { keys, type StatusDoc } from '../../core/protocol';
 import { handleRunEvent, type ExecutorDeps } from '../../core/run';
@@ -69,7 +69,11 @@ beforeAll(async () => {
     clock: systemClock,
     policy,
     allowNetwork: false,
-    resolveInterpreter: (language) => resolveInterpreter(language.candidates, block.base, block.base),
+    // Python only, and found without the runtime probe, whose cell would hold this sandbox's only uid.
+    resolveRuntime: (language) => {
+      const python = resolveInterpreter(language.tools.python?.candidates ?? [], block.base, block.base);
+      return python ? { language, tools: { python }, version: 'test' } : null;
+    },
     executorId: 'test',
     log: () => undefined,
   };

@@ -42,6 +42,8 @@ describe('bearer token', () => {
   test("the seed's protocol at POST / is guarded too", async () => {
     const res = await new ApiClient(t.platform.url).request('POST', '/', { type: 'run', code: 'print(1)' });
     expect(res.status).toBe(401);
+    // In the seed's own error shape: its clients read `Error`, not `error`.
+    expect(res.json).toEqual({ Error: { Code: 'unauthorized', Message: expect.stringMatching(/^authorization:/) }, ResponseId: expect.any(String) });
   });
 
   test('with the token, runs work', async () => {

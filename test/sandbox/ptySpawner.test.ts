@@ -80,6 +80,16 @@ describe('PtySpawner', () => {
     expect(await run.exit).toMatchObject({ exitCode: null, signal: 'SIGSEGV' });
   });
 
+  // Signals that share their number with an older alias get the familiar name (abort() is SIGABRT, not SIGIOT).
+  test.each([
+    ['ABRT', 'SIGABRT'],
+    ['IO', 'SIGIO'],
+    ['SYS', 'SIGSYS'],
+  ])('death by SIG%s is reported as %s', async (sig, name) => {
+    const run = start('/bin/sh', ['-c', `kill -${sig} $$`]);
+    expect(await run.exit).toMatchObject({ exitCode: null, signal: name });
+  });
+
   test('kill signals the whole process group', async () => {
     const run = start('/bin/sh', ['-c', 'sleep 1000 & echo "bg=$!"; sleep 1000 & echo "bg=$!"; wait']);
     await run.waitFor(/bg=\d+\r\nbg=\d+/);

@@ -19,6 +19,8 @@ export interface FakeSandboxOptions {
 export class FakeSandbox implements Sandbox {
   readonly isolation: Isolation = 'uid';
   readonly requests: SandboxRequest[] = [];
+  /** Every other command asked for in a prepared cell (compile steps), with its limits. */
+  readonly spawnsFor: Array<{ command: string[]; limits: Parameters<PreparedSandbox['spawnFor']>[1] }> = [];
   /** Every metered spawn asked for, in order, and how many were finished. */
   readonly metered: MeteredSpawnRequest[] = [];
   finished = 0;
@@ -48,9 +50,13 @@ export class FakeSandbox implements Sandbox {
   async prepare(request: SandboxRequest): Promise<PreparedSandbox> {
     this.requests.push(request);
     if (this.options.failPrepare) throw this.options.failPrepare;
-    const [file, ...args] = request.command;
+    const spawnOf = ([file, ...args]: string[]) => ({ file, args, cwd: '/home/run', env: { ...request.env }, cols: request.cols, rows: request.rows, uid: FAKE_UID, gid: FAKE_UID, groups: [] });
     return {
-      spawn: { file, args, cwd: '/home/run', env: { ...request.env }, cols: request.cols, rows: request.rows, uid: FAKE_UID, gid: FAKE_UID, groups: [] },
+      spawn: spawnOf(request.command),
+      spawnFor: (command, limits) => {
+        this.spawnsFor.push({ command, limits });
+        return spawnOf(command);
+      },
       onLimit: (listener) => {
         this.limitListeners.add(listener);
         return { dispose: () => this.limitListeners.delete(listener) };

@@ -1,6 +1,6 @@
 /** `POST /api/execute` bodies (core/executeRequest.ts): what is accepted, and the field each refusal names. */
 import { ApiError } from '../../core/apiError';
-import { limitPolicyFromEnv } from '../../core/config';
+import { limitPolicyFromEnv } from '../../core/limitPolicy';
 import { fileNameProblem, parseExecuteRequest } from '../../core/executeRequest';
 import * as L from '../../core/limits';
 

@@ -3,14 +3,15 @@
  * process, a clock that moves when the test moves it. The API side is the real RunService over the same buckets.
  */
 import { MemoryStore } from '../../adapters/storage/memoryStore';
-import { limitPolicyFromEnv } from '../../core/config';
-import { CONTROL_OUTAGE_MS, CONTROL_POLL_WAITING_MS, HEARTBEAT_INTERVAL_MS, HEARTBEAT_STALE_MS } from '../../core/limits';
+import { limitPolicyFromEnv } from '../../core/limitPolicy';
+import { COMPILE_MEMORY_BYTES, COMPILE_OUTPUT_BYTES, COMPILE_PROCESSES, COMPILE_TIMEOUT_MS, CONTROL_OUTAGE_MS, CONTROL_POLL_WAITING_MS, HEARTBEAT_INTERVAL_MS, HEARTBEAT_STALE_MS } from '../../core/limits';
 import type { ObjectStore } from '../../core/ports';
 import { keys, type ClaimDoc, type Manifest, type RunLimits, type RunResult, type StatusDoc } from '../../core/protocol';
 import { handleRunEvent, type ExecutorDeps, type InvokeOutcome } from '../../core/run';
 import { EXECUTOR_LOST } from '../../core/runState';
 import { RunService } from '../../core/runService';
 import { readJson } from '../../core/storeJson';
+import { transpileTypeScript } from '../../core/transpileTypeScript';
 import { parseCreateRun } from '../../core/validate';
 import { FAKE_EPOCH, FakeClock } from '../support/fakeClock';
 import { FakeSandbox, type FakeSandboxOptions } from '../support/fakeSandbox';
@@ -48,10 +49,12 @@ function hooked(inner: ObjectStore, hooks: StoreHooks): ObjectStore {
 interface HarnessOptions {
   sandbox?: FakeSandboxOptions;
   hooks?: StoreHooks;
-  resolveInterpreter?: ExecutorDeps['resolveInterpreter'];
+  resolveRuntime?: ExecutorDeps['resolveRuntime'];
 }
 
 interface CreateOptions {
+  language?: string;
+  code?: string;
   limits?: Partial<RunLimits>;
   stdin?: string;
   interactive?: boolean;
@@ -75,7 +78,9 @@ function harness(program: Program, options: HarnessOptions = {}) {
     clock,
     policy,
     allowNetwork: false,
-    resolveInterpreter: options.resolveInterpreter ?? (() => '/usr/bin/python3'),
+    // Every tool of the language as if found in /usr/bin (`/usr/bin/python`, `/usr/bin/gcc`, ...).
+    resolveRuntime: options.resolveRuntime ?? ((language) => ({ language, tools: Object.fromEntries(Object.keys(language.tools).map((t) => [t, `/usr/bin/${t}`])), version: '1.0' })),
+    transforms: { typescript: transpileTypeScript },
     executorId,
     log: (record) => logs.push(record),
   });
@@ -93,7 +98,7 @@ function harness(program: Program, options: HarnessOptions = {}) {
     executor,
     spawned: () => [...pty.spawned, ...pipes.spawned],
     create: (o: CreateOptions = {}) =>
-      service.create(parseCreateRun({ code: 'scripted', limits: o.limits, stdin: o.stdin }, policy), o.interactive ?? true),
+      service.create(parseCreateRun({ language: o.language, code: o.code ?? 'scripted', limits: o.limits, stdin: o.stdin }, policy), o.interactive ?? true),
     /** Delivers the run's event to `deps` and lets virtual time run until the invocation answers. */
     invoke: (id: string, d: ExecutorDeps = deps, shutdown?: AbortSignal) => clock.run(handleRunEvent(d, id, 'req', shutdown)),
     status: (id: string) => readJson<StatusDoc>(runs, keys.status(id)),
@@ -290,7 +295,7 @@ const neverStarts: Array<[string, {
   }],
   ['no interpreter on this host: internal_error', {
     before: async () => undefined,
-    options: { resolveInterpreter: () => null },
+    options: { resolveRuntime: () => null },
     result: { status: 'internal_error', message: 'no Python 3 runtime on this host' },
     prepared: false,
   }],
@@ -507,4 +512,184 @@ test('cleanup runs before the final status: the sandbox is disposed while the st
   await h.invoke(id);
   expect(seen).toEqual(['running']);
   expect((await h.status(id))?.state).toBe('finished');
+});
+
+// ------------------------------------------------------------------------------------------------ compile steps
+
+/** A C run: `gcc` is the compile step (pipes), `./main` the program (the terminal, for an interactive run). */
+function compiled(compiler: Program, program: Program): Program {
+  return (io) => (io.request.file === '/usr/bin/gcc' ? compiler(io) : program(io));
+}
+
+interface CompileCase {
+  compiler: Program;
+  program?: Program;
+  create?: CreateOptions;
+  meanwhile?: (h: Harness, id: string) => Promise<void>;
+  result: Partial<RunResult>;
+  output?: string;
+  /** Whether the program was started after the compile step. */
+  ran: boolean;
+}
+
+const compileCases: Array<[string, CompileCase]> = [
+  ["the compiler's output comes first, as the terminal shows it, then the program runs", {
+    compiler: async (io) => {
+      io.print("main.c:3:5: warning: unused variable 'x'\n");
+      await io.sleep(400);
+    },
+    program: async (io) => {
+      io.print('hi\n');
+      await io.sleep(100);
+    },
+    result: { status: 'ok', exitCode: 0, wallMs: 100, compileMs: 400 },
+    output: "main.c:3:5: warning: unused variable 'x'\r\nhi\n",
+    ran: true,
+  }],
+  ['a blocking run gets the compiler output as it was printed', {
+    compiler: async (io) => io.print('warning\n'),
+    program: async (io) => io.print('out\n'),
+    create: { interactive: false },
+    result: { status: 'ok' },
+    output: 'warning\nout\n',
+    ran: true,
+  }],
+  ['a failed compile ends the run as compile_error with the compiler message, and no program starts', {
+    compiler: async (io) => {
+      io.print("main.c:1:1: error: unknown type name 'foo'\n");
+      await io.sleep(250);
+      return 1;
+    },
+    result: { status: 'compile_error', exitCode: 1, signal: null, wallMs: 250, compileMs: 250 },
+    output: "main.c:1:1: error: unknown type name 'foo'\r\n",
+    ran: false,
+  }],
+  ['a compiler that runs past its budget is killed: compile_error saying so', {
+    compiler: sleepForever,
+    result: { status: 'compile_error', signal: 'SIGKILL', wallMs: COMPILE_TIMEOUT_MS, message: `the compile step took longer than ${COMPILE_TIMEOUT_MS / 1000} s` },
+    ran: false,
+  }],
+  ['a compiler printing more than its cap is stopped there', {
+    compiler: async (io) => {
+      for (;;) {
+        io.print('x'.repeat(1000));
+        await io.sleep(1);
+      }
+    },
+    create: { interactive: false },
+    result: { status: 'compile_error', signal: 'SIGKILL', message: `the compiler printed more than ${COMPILE_OUTPUT_BYTES} bytes` },
+    output: 'x'.repeat(COMPILE_OUTPUT_BYTES),
+    ran: false,
+  }],
+  ['a compiler dying for lack of memory says so', {
+    compiler: async (io) => {
+      io.print('cc1plus: out of memory allocating 65536 bytes\n');
+      return 1;
+    },
+    result: { status: 'compile_error', exitCode: 1, message: `the compiler ran out of memory (${COMPILE_MEMORY_BYTES / 1024 / 1024} MiB of address space)` },
+    ran: false,
+  }],
+  ['a kill during the compile step ends the run as killed', {
+    compiler: sleepForever,
+    meanwhile: async (h, id) => {
+      await h.clock.sleep(2_000);
+      await h.service.kill(id);
+    },
+    result: { status: 'killed', signal: 'SIGKILL' },
+    ran: false,
+  }],
+  ['too much written to disk while compiling is disk_limit', {
+    compiler: sleepForever,
+    meanwhile: async (h) => {
+      await h.clock.sleep(1_000);
+      h.sandbox.exceedDisk('the run wrote more than 67108864 bytes in files');
+    },
+    result: { status: 'disk_limit', message: 'the run wrote more than 67108864 bytes in files' },
+    ran: false,
+  }],
+  ['input typed while the code compiles waits for the program, in order', {
+    compiler: (io) => io.sleep(3_000),
+    program: async (io) => {
+      io.print(`got ${await io.readLine()} ${await io.readLine()}\n`);
+    },
+    meanwhile: async (h, id) => {
+      await h.clock.sleep(500);
+      await h.service.input(id, 'one\n');
+      await h.clock.sleep(1_500);
+      await h.service.input(id, 'two\n');
+    },
+    result: { status: 'ok' },
+    output: 'got one two\n',
+    ran: true,
+  }],
+  ['a runtime error after a good compile is a runtime_error', {
+    compiler: async () => 0,
+    program: async () => ({ signal: 'SIGSEGV' }),
+    result: { status: 'runtime_error', signal: 'SIGSEGV' },
+    ran: true,
+  }],
+]; // prettier-ignore
+
+test.each(compileCases)('compile step: %s', async (_name, c) => {
+  const h = harness(compiled(c.compiler, c.program ?? (async () => 0)));
+  const id = await h.create({ language: 'c', ...c.create });
+  const [outcome] = await Promise.all([h.invoke(id), c.meanwhile?.(h, id)]);
+  expect(outcome).toBe('executed');
+  expect(await expectCleanFinish(h, id)).toMatchObject(c.result);
+  if (c.output !== undefined) expect(await h.output(id)).toBe(c.output);
+  // The compiler ran in the program's cell, on pipes with its stdin closed, with the compile budget.
+  expect(h.pipes.spawned[0].request.file).toBe('/usr/bin/gcc');
+  expect(h.pipes.spawned[0].inputEnded).toBe(true);
+  expect(h.sandbox.requests).toHaveLength(1);
+  expect(h.sandbox.spawnsFor).toEqual([
+    { command: ['/usr/bin/gcc', '-pipe', '-O2', '-o', 'main', 'main.c', '-lm'], limits: expect.objectContaining({ memoryBytes: COMPILE_MEMORY_BYTES, processes: COMPILE_PROCESSES, timeoutMs: COMPILE_TIMEOUT_MS }) },
+  ]);
+  const programs = h.spawned().filter((p) => p.request.file === './main');
+  expect(programs).toHaveLength(c.ran ? 1 : 0);
+});
+
+test('a long compile keeps the heartbeat going', async () => {
+  const beats: number[] = [];
+  const h = harness(compiled((io) => io.sleep(2.5 * HEARTBEAT_INTERVAL_MS), async () => 0), {
+    hooks: { afterPut: (key, body) => void (key.endsWith('/status.json') && beats.push(Date.parse((JSON.parse(body) as StatusDoc).heartbeatAt))) },
+  });
+  await h.invoke(await h.create({ language: 'c' }));
+  expect(beats.map((at) => at - FAKE_EPOCH)).toEqual([0, HEARTBEAT_INTERVAL_MS, 2 * HEARTBEAT_INTERVAL_MS, 2.5 * HEARTBEAT_INTERVAL_MS]);
+});
+
+test('TypeScript is transpiled before the file is written: types gone, lines kept, no type check', async () => {
+  const h = harness(async () => 0);
+  const code = "const n: number = 'not a number';\ninterface P { x: number }\nconsole.log(n);\n";
+  const id = await h.create({ language: 'TS', code });
+  await h.invoke(id);
+  expect((await expectCleanFinish(h, id)).status).toBe('ok');
+  const [request] = h.sandbox.requests;
+  expect(request.files).toHaveLength(1);
+  expect(request.files[0].path).toBe('main.ts');
+  expect(request.files[0].content.split('\n')).toHaveLength(code.split('\n').length);
+  expect(request.files[0].content).toMatch(/^"use strict";const n = 'not a number';\n\n?console\.log\(n\);\n/);
+  expect(request.command).toEqual(['/usr/bin/node', '--max-old-space-size=256', 'main.ts']);
+});
+
+test('TypeScript that does not parse is a compile_error, reported like a compiler would', async () => {
+  const h = harness(async () => 0);
+  const id = await h.create({ language: 'typescript', code: 'const a = 1;\nlet b = (;\n' });
+  await h.invoke(id);
+  const status = await h.status(id);
+  expect(status?.result).toMatchObject({ status: 'compile_error', exitCode: null });
+  expect(await h.output(id)).toBe('main.ts:2:10: error: Unexpected token\r\nlet b = (;\r\n         ^\r\n');
+  expect(h.sandbox.requests).toHaveLength(0);
+  expect(h.spawned()).toHaveLength(0);
+});
+
+test("Java code is written to its public class's file and started by its main class", async () => {
+  const h = harness(async () => 0);
+  const code = 'import java.util.*;\n\npublic class HelloWorld {\n  public static void main(String[] args) { System.out.println("hi"); }\n}\n';
+  const id = await h.create({ language: 'Java', code });
+  await h.invoke(id);
+  const [request] = h.sandbox.requests;
+  expect(request.files.map((f) => f.path)).toEqual(['HelloWorld.java']);
+  expect(h.sandbox.spawnsFor[0].command.slice(-1)).toEqual(['HelloWorld.java']);
+  expect(request.command.slice(-3)).toEqual(['-cp', '.', 'HelloWorld']);
+  expect(request.limits.memoryBytes).toBeGreaterThan(policy.memoryBytes.default);
 });

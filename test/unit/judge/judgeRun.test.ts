@@ -6,7 +6,7 @@
 import { MemoryStore } from '../../../adapters/storage/memoryStore';
 import { ApiError } from '../../../core/apiError';
 import { appendControl } from '../../../core/controlStream';
-import { limitPolicyFromEnv } from '../../../core/config';
+import { limitPolicyFromEnv } from '../../../core/limitPolicy';
 import { parseExecuteRequest } from '../../../core/executeRequest';
 import { startExecution, waitForAnswer, executeWaitMs } from '../../../core/judge/executeAndWait';
 import type { ExecuteResult } from '../../../core/judge/executeResult';
@@ -55,7 +55,7 @@ function harness(program: Program, options: { measures?: TreeMeasure[] } = {}) {
     clock,
     policy,
     allowNetwork: false,
-    resolveInterpreter: () => '/usr/bin/python3',
+    resolveRuntime: (language) => ({ language, tools: Object.fromEntries(Object.keys(language.tools).map((t) => [t, `/usr/bin/${t}`])), version: '1.0' }),
     executorId: 'exec-a',
     log: () => undefined,
   };
@@ -259,7 +259,7 @@ describe('several tests in one request', () => {
 describe('the compile hook (runJudge with a compiled language’s commands)', () => {
   const limits: RunLimits = { timeoutMs: 5_000, outputBytes: MiB, memoryBytes: 256 * MiB, cpuMs: 5_000, processes: 64, fileBytes: 10 * MiB, openFiles: 256, diskBytes: 64 * MiB };
   const commands: JudgeCommands = {
-    compile: { command: ['/usr/bin/gcc', '-o', 'main', 'main.c'], limits: { ...limits, timeoutMs: L.JUDGE_COMPILE_TIMEOUT_MS, memoryBytes: L.JUDGE_COMPILE_MEMORY_BYTES, outputBytes: 100 }, outputBytes: 100 },
+    compile: { command: ['/usr/bin/gcc', '-o', 'main', 'main.c'], limits: { ...limits, timeoutMs: L.COMPILE_TIMEOUT_MS, memoryBytes: L.COMPILE_MEMORY_BYTES, outputBytes: 100 } },
     run: ['./main'],
     addressSpaceOverheadBytes: 0,
     memoryErrorPatterns: [],
@@ -283,7 +283,7 @@ describe('the compile hook (runJudge with a compiled language’s commands)', ()
       io.print(`${await io.readLine()}\n`);
     }, [{ stdin: 'a', expectedOutput: 'a' }, { stdin: 'b', expectedOutput: 'b' }]);
     expect(answer).toMatchObject({ status: 'accepted', compileOutput: 'main.c:1: warning: unused\n' });
-    expect(sandbox.metered.map((m) => [m.command[0], m.limits.memoryBytes])).toEqual([['/usr/bin/gcc', L.JUDGE_COMPILE_MEMORY_BYTES], ['./main', 256 * MiB], ['./main', 256 * MiB]]);
+    expect(sandbox.metered.map((m) => [m.command[0], m.limits.memoryBytes])).toEqual([['/usr/bin/gcc', L.COMPILE_MEMORY_BYTES], ['./main', 256 * MiB], ['./main', 256 * MiB]]);
     expect(spawner.spawned).toHaveLength(3);
   });
 

@@ -1,0 +1,91 @@
+/**
+ * The command-line client's view of the HTTP API (README, *HTTP API*): plain `fetch`, a bearer token when given,
+ * and errors that carry the API's own message.
+ */
+
+export interface OutputChunk {
+  data: string;
+  offset: number;
+  state: 'queued' | 'running' | 'finished';
+  eof: boolean;
+  result?: { status: string; exitCode: number | null; signal: string | null; wallMs: number; message?: string };
+}
+
+export interface Runtime {
+  language: string;
+  version: string;
+  aliases: string[];
+  compiled: boolean;
+}
+
+/** An answer the API gave with an error status: `status` and the API's `{error: {code, message}}`. */
+export class ApiRefusal extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class ApiClient {
+  constructor(
+    readonly baseUrl: string,
+    private readonly token?: string,
+  ) {}
+
+  async request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+    const headers: Record<string, string> = {};
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    let res: Response;
+    try {
+      res = await fetch(new URL(path, this.baseUrl), { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal });
+    } catch (err) {
+      if ((err as Error).name === 'AbortError') throw err;
+      const cause = (err as { cause?: { code?: string } }).cause?.code;
+      throw new Error(`cannot reach ${this.baseUrl}${cause ? ` (${cause})` : ''}: is the platform running (npm start), or is --url right?`);
+    }
+    const text = await res.text();
+    let json: unknown = undefined;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON: reported below
+    }
+    if (!res.ok) {
+      const error = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
+      throw new ApiRefusal(res.status, error?.code ?? 'http_error', error?.message ?? `HTTP ${res.status} from ${path}`);
+    }
+    return json as T;
+  }
+
+  createRun(body: Record<string, unknown>): Promise<{ id: string }> {
+    return this.request('POST', '/api/runs', body);
+  }
+
+  output(id: string, offset: number, waitMs: number, signal?: AbortSignal): Promise<OutputChunk> {
+    return this.request('GET', `/api/runs/${encodeURIComponent(id)}/output?offset=${offset}&waitMs=${waitMs}&encoding=base64`, undefined, signal);
+  }
+
+  input(id: string, data: string): Promise<unknown> {
+    return this.request('POST', `/api/runs/${encodeURIComponent(id)}/input`, { data });
+  }
+
+  resize(id: string, cols: number, rows: number): Promise<unknown> {
+    return this.request('POST', `/api/runs/${encodeURIComponent(id)}/resize`, { cols, rows });
+  }
+
+  kill(id: string): Promise<unknown> {
+    return this.request('POST', `/api/runs/${encodeURIComponent(id)}/kill`);
+  }
+
+  runtimes(): Promise<Runtime[]> {
+    return this.request('GET', '/api/runtimes');
+  }
+
+  execute(body: Record<string, unknown>): Promise<Record<string, unknown>> {
+    return this.request('POST', '/api/execute', body);
+  }
+}

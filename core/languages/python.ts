@@ -1,0 +1,18 @@
+import { toolCandidates } from './candidates';
+import { fixedSource, type Language } from './language';
+
+export const python: Language = {
+  id: 'python',
+  name: 'Python 3',
+  aliases: ['py', 'python3', 'py3'],
+  editorMode: 'python',
+  source: fixedSource('main.py'),
+  tools: { python: { candidates: toolCandidates('python3', { fcRuntime: 'python3.10', layers: ['python'] }), versionArgs: ['--version'] } },
+  versionTool: 'python',
+  // -I: isolated mode, so no user site-packages or PYTHON* variables steer the interpreter.
+  run: (c) => [c.tools.python, '-I', c.fileName, ...c.userArgs],
+  env: () => ({ PYTHONIOENCODING: 'utf-8', PYTHONDONTWRITEBYTECODE: '1' }),
+  addressSpaceOverheadBytes: 0,
+  memoryErrorPatterns: [/\bMemoryError\b/, /Cannot allocate memory/],
+  helloWorld: "print('Hello, World!')\n",
+};

@@ -1,0 +1,156 @@
+/**
+ * The run limits, one row each: what a run may ask for, what it gets by default, and who may change that. The
+ * manifest's `limits` type, the limit policy and its environment variables, both clamps (API and executor), the
+ * stack's `run*` config keys, the functions' environment and the README's table of limits are all read off this
+ * table; adding a limit is adding a row (and enforcing it in the sandbox).
+ */
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+/** Stack config keys are in the units people think in; each converts to the limit's own unit by a factor. */
+export const STACK_UNITS = {
+  Seconds: { of: 'ms', factor: 1000, symbol: 's' },
+  Kib: { of: 'bytes', factor: KiB, symbol: 'KiB' },
+  Mib: { of: 'bytes', factor: MiB, symbol: 'MiB' },
+} as const;
+export type StackUnit = keyof typeof STACK_UNITS;
+
+export interface RunLimitSpec {
+  /** The limit's own unit: every value below, and its environment variables, are in it. */
+  unit: 'ms' | 'bytes' | 'count';
+  /** The smallest value a request may ask for (less is refused by the API, raised by the executor). */
+  min: number;
+  /** What a run gets when it asks for nothing, unless the deployment configures another default. */
+  default: number;
+  /** The most a run may ask for (more is clamped), unless the deployment configures another maximum. */
+  max: number;
+  /** One line for the README's table. */
+  meaning: string;
+  /**
+   * Present when a deployment may change the default and the maximum: the local platform's (and the functions')
+   * environment variables, and the stack config keys the functions' variables are derived from. Absent: the
+   * built-in values hold everywhere (a request can still ask for less).
+   */
+  configurable?: {
+    env: { default: string; max: string };
+    stack: {
+      default: string;
+      max: string;
+      unit: StackUnit;
+      /** The largest value the stack accepts for either key, in `unit`. */
+      ceiling: number;
+      /**
+       * `always`: the stack writes both variables into both functions' environment, from its defaults when the keys
+       * are unset. `whenSet`: only a key that is set (the limits added later: writing them always would change both
+       * functions of every deployed stack at its next `pulumi up` for the same values).
+       */
+      written: 'always' | 'whenSet';
+    };
+  };
+}
+
+/**
+ * Configurable: the wall time, the output, the memory, the CPU time and the disk, the limits a contest tunes.
+ * Fixed: processes, file size and open files, which bound what one program does to its host rather than how much
+ * work it may do; their built-in maxima are far above what a program needs, and a request may still ask for less.
+ */
+export const RUN_LIMITS = {
+  timeoutMs: {
+    unit: 'ms',
+    min: 100,
+    default: 60_000,
+    max: 300_000,
+    meaning: 'Wall time from the start of the program; then it is killed (`timeout`).',
+    configurable: {
+      env: { default: 'RUN_TIMEOUT_DEFAULT_MS', max: 'RUN_TIMEOUT_MAX_MS' },
+      stack: { default: 'runTimeoutDefaultSeconds', max: 'runTimeoutMaxSeconds', unit: 'Seconds', ceiling: 3600, written: 'always' },
+    },
+  },
+  outputBytes: {
+    unit: 'bytes',
+    min: 1,
+    default: 1 * MiB,
+    max: 8 * MiB,
+    meaning: 'Terminal output kept; the program is killed once it printed more (`output_limit`).',
+    configurable: {
+      env: { default: 'RUN_OUTPUT_DEFAULT_BYTES', max: 'RUN_OUTPUT_MAX_BYTES' },
+      stack: { default: 'runOutputDefaultKib', max: 'runOutputMaxKib', unit: 'Kib', ceiling: 1024 * 1024, written: 'always' },
+    },
+  },
+  memoryBytes: {
+    unit: 'bytes',
+    min: 16 * MiB,
+    default: 256 * MiB,
+    max: 1024 * MiB,
+    meaning: 'Address space per process (`RLIMIT_AS`; `memory_limit`); for JavaScript V8\'s reservations are added and its heap is capped at the limit.',
+    configurable: {
+      env: { default: 'RUN_MEMORY_DEFAULT_BYTES', max: 'RUN_MEMORY_MAX_BYTES' },
+      stack: { default: 'runMemoryDefaultMib', max: 'runMemoryMaxMib', unit: 'Mib', ceiling: 32768, written: 'always' },
+    },
+  },
+  cpuMs: {
+    unit: 'ms',
+    min: 100,
+    default: 60_000,
+    max: 300_000,
+    meaning: 'CPU time per process (`RLIMIT_CPU`, in whole seconds; `SIGXCPU` is reported as `timeout`).',
+    configurable: {
+      env: { default: 'RUN_CPU_DEFAULT_MS', max: 'RUN_CPU_MAX_MS' },
+      stack: { default: 'runCpuDefaultSeconds', max: 'runCpuMaxSeconds', unit: 'Seconds', ceiling: 3600, written: 'whenSet' },
+    },
+  },
+  processes: {
+    unit: 'count',
+    min: 1,
+    default: 64,
+    max: 256,
+    meaning: 'Processes and threads of the run\'s uid (`RLIMIT_NPROC`).',
+  },
+  fileBytes: {
+    unit: 'bytes',
+    min: 0,
+    default: 10 * MiB,
+    max: 64 * MiB,
+    meaning: 'Size of any one file written (`RLIMIT_FSIZE`; `SIGXFSZ`).',
+  },
+  openFiles: {
+    unit: 'count',
+    min: 16,
+    default: 256,
+    max: 1024,
+    meaning: 'Open file descriptors per process (`RLIMIT_NOFILE`).',
+  },
+  diskBytes: {
+    unit: 'bytes',
+    min: 1 * MiB,
+    default: 64 * MiB,
+    max: 512 * MiB,
+    meaning:
+      'Everything the run writes in files together: its folder, temporary files, shared memory (`disk_limit`). A size-capped tmpfs sized at the maximum where the host allows mounts, else a watch.',
+    configurable: {
+      env: { default: 'RUN_DISK_DEFAULT_BYTES', max: 'RUN_DISK_MAX_BYTES' },
+      // The ceiling is the functions' whole disk (`diskSize` in infra/customRuntime.ts), which holds the run folders.
+      stack: { default: 'runDiskDefaultMib', max: 'runDiskMaxMib', unit: 'Mib', ceiling: 512, written: 'whenSet' },
+    },
+  },
+} as const satisfies Record<string, RunLimitSpec>;
+
+export type RunLimitName = keyof typeof RUN_LIMITS;
+
+/** A run's limits, one number per row of the table, in the row's unit (the manifest's `limits`). */
+export type RunLimits = { [K in RunLimitName]: number };
+
+/** The rows in table order. */
+export const RUN_LIMIT_NAMES = Object.keys(RUN_LIMITS) as RunLimitName[];
+
+/** A configurable row's `configurable` part, for code that walks the table. */
+export type ConfigurableLimit = NonNullable<RunLimitSpec['configurable']>;
+
+/** The configurable rows, in table order. */
+export function configurableLimits(): Array<{ name: RunLimitName; spec: RunLimitSpec; configurable: ConfigurableLimit }> {
+  return RUN_LIMIT_NAMES.flatMap((name) => {
+    const spec: RunLimitSpec = RUN_LIMITS[name];
+    return spec.configurable ? [{ name, spec, configurable: spec.configurable }] : [];
+  });
+}
