@@ -53,6 +53,13 @@ export const VARIABLES = {
     default: 'auto',
     meaning: '`auto`: each program gets a /proc hiding other uids where the host allows; `off`: never (as in FC).',
   },
+  sandboxMemoryCgroup: {
+    name: 'SANDBOX_MEMORY_CGROUP',
+    kind: 'enum',
+    values: ['auto', 'off'],
+    default: 'auto',
+    meaning: '`auto`: each judge-mode command gets a memory cgroup where the host allows; `off`: RLIMIT_AS and an RSS watch (as in FC).',
+  },
   /** FC's custom runtime calls the port of `infra/customRuntime.ts` (`FC_PORT`); `0` picks a free one (tests). */
   port: { name: 'PORT', kind: 'int', min: 0, default: 9000, meaning: 'The port the server listens on.' },
   listenHost: { name: 'LISTEN_HOST', kind: 'string', meaning: 'The address the executor listens on; unset (all interfaces) in FC, 127.0.0.1 on the local platform.' },

@@ -75,3 +75,41 @@ export const DEFAULT_ROWS = 24;
 
 /** Grace between SIGTERM-free hard kill rounds when sweeping a run's uid. */
 export const KILL_SWEEP_ROUNDS = 50;
+
+// ---------------------------------------------------------------- judge (POST /api/execute)
+// Kept together here until the limits table (core/runLimits.ts) takes them in; only core/executeRequest.ts and
+// core/judge/ read them. The compile step's budget is the one every run's compile step has (COMPILE_* above).
+
+/** Per test: CPU time of the program's whole process tree, default and maximum. */
+export const JUDGE_DEFAULT_CPU_MS = 5_000;
+export const JUDGE_MAX_CPU_MS = 20_000;
+export const JUDGE_MIN_CPU_MS = 100;
+/** Per test: wall time, default and maximum. */
+export const JUDGE_DEFAULT_TIMEOUT_MS = 10_000;
+export const JUDGE_MAX_TIMEOUT_MS = 30_000;
+/** Per test: memory the program's tree uses (not address space it reserves), in MiB as the request gives it. */
+export const JUDGE_DEFAULT_MEMORY_MB = 256;
+export const JUDGE_MAX_MEMORY_MB = 1024;
+export const JUDGE_MIN_MEMORY_MB = 16;
+/** Per test and per stream (stdout and stderr each). */
+export const JUDGE_DEFAULT_OUTPUT_BYTES = 1 * MiB;
+export const JUDGE_MAX_OUTPUT_BYTES = 4 * MiB;
+/** Most tests in one request, and most extra files beside the code. */
+export const JUDGE_MAX_TESTS = 50;
+export const JUDGE_MAX_FILES = 20;
+/** Longest extra file name (a relative path). */
+export const JUDGE_MAX_FILE_NAME_BYTES = 255;
+/** Each test's stdin and expected output (the request body's own cap applies to all of them together). */
+export const JUDGE_MAX_TEST_FIELD_BYTES = 64 * KiB;
+/**
+ * Wall time of the compile step and every test together, counted by the executor from the start of the run: tests
+ * not started by then are not run, and a test running then is stopped (`timeout`). It keeps a blocking request inside
+ * the API function's own timeout (60 s by default, infra/config.ts apiTimeoutSeconds) with JUDGE_WAIT_MARGIN_MS.
+ */
+export const JUDGE_REQUEST_WALL_MS = 40_000;
+/** What the API waits beyond the request's time budget: queueing, cold start, sandbox set-up and clean-up. */
+export const JUDGE_WAIT_MARGIN_MS = 15_000;
+/** Stdout and stderr of all tests together in one answer; streams past it are cut (`outputTruncated`). */
+export const JUDGE_MAX_RESULT_OUTPUT_BYTES = 8 * MiB;
+/** Without a memory cgroup, how often the RSS of a program's tree is summed to hold it to its memory limit. */
+export const MEMORY_WATCH_INTERVAL_MS = 50;

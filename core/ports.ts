@@ -81,6 +81,18 @@ export interface ExitInfo {
   exitCode: number | null;
   /** Signal name (`SIGKILL`), or null. */
   signal: string | null;
+  /** The program's own figures, where the spawner gets the run head's report (pipes with a usage report). */
+  usage?: TreeUsage;
+}
+
+/** What the run head measured of the program's whole process tree once it had reaped all of it (sandbox/runHead.ts). */
+export interface TreeUsage {
+  /** User plus system CPU time of every process of the tree. */
+  cpuMs: number;
+  /** From the program's start to its end. */
+  wallMs: number;
+  /** The largest resident set of any one process of the tree (ru_maxrss), KiB. */
+  maxRssKb: number;
 }
 
 export interface SpawnRequest {
@@ -99,6 +111,8 @@ export interface SpawnRequest {
   groups?: number[];
   /** A /proc of its own that shows no other uid's processes (see SandboxReport.processes). */
   privateProc?: boolean;
+  /** A cgroup's `cgroup.procs` the process joins as root before anything of it runs (a metered spawn's memory cgroup). */
+  cgroup?: string;
 }
 
 /**
@@ -115,6 +129,8 @@ export interface SandboxedSpawnRequest extends SpawnRequest {
 export interface SpawnedProcess {
   readonly pid: number;
   onData(listener: (data: Buffer) => void): Disposable;
+  /** The program's stderr, where the spawner keeps it apart from stdout (pipes in that mode); else it is in `onData`. */
+  onStderr?(listener: (data: Buffer) => void): Disposable;
   /** Fires once, after the last `onData`. */
   onExit(listener: (exit: ExitInfo) => void): Disposable;
   write(data: Buffer | string): void;
@@ -168,8 +184,42 @@ export interface PreparedSandbox {
    * the caller then stops the run with that status.
    */
   onLimit(listener: (status: 'disk_limit', message: string) => void): Disposable;
+  /**
+   * A further command in this cell (same uid, folder, files and environment) under limits of its own, measured on
+   * its own: judge mode's compile step and each test. Spawn its `spawn` with the pipe spawner in `separate` mode
+   * (the run head's usage report), then `watch`, and `finish` once it has exited.
+   */
+  spawnMetered(request: MeteredSpawnRequest): MeteredSpawn;
   /** Kills every process of the run's uid and deletes every file it could have made. Safe to call twice. */
   dispose(): Promise<void>;
+}
+
+export interface MeteredSpawnRequest {
+  command: string[];
+  /** Its own rlimits and caps; `memoryBytes` is what the tree may use (see MeteredSpawn.memory). */
+  limits: RunLimits;
+  /** Address space the runtime reserves beyond what it uses: added to RLIMIT_AS where RLIMIT_AS is what holds memory. */
+  addressSpaceOverheadBytes: number;
+}
+
+export interface MeteredSpawn {
+  spawn: SandboxedSpawnRequest;
+  /**
+   * How `limits.memoryBytes` is held: `cgroup`, a memory cgroup of its own (no RLIMIT_AS; the kernel's OOM killer
+   * at the limit); `rlimit`, RLIMIT_AS raised by the overhead plus a watch of the tree's resident memory.
+   */
+  memory: 'cgroup' | 'rlimit';
+  /** Starts watching the spawned tree (`pid`: the spawned process); `listener` once, when it passes its memory limit. */
+  watch(pid: number, listener: (status: 'memory_limit', message: string) => void): Disposable;
+  /** Once the spawned process has exited: kills whatever of the cell's uid is still alive, then reads and frees the meter. */
+  finish(): Promise<TreeMeasure>;
+}
+
+export interface TreeMeasure {
+  /** The tree's peak memory as the sandbox saw it (the cgroup's peak, or the watch's highest sum), KiB; null if unknown. */
+  peakKb: number | null;
+  /** The kernel's OOM killer ended a process of the tree at its cgroup's limit. */
+  oomKilled: boolean;
 }
 
 /** What a sandbox found the host allows, probed once at start (shown by `/api/health` and the start-up log). */
@@ -191,6 +241,11 @@ export interface SandboxReport {
    * instance, so there is no other run to see there).
    */
   processes: 'hidden' | 'visible';
+  /**
+   * How metered spawns (judge mode) hold a program to its memory limit: `cgroup` with `detail` naming the hierarchy
+   * and parent, or `rlimit` (RLIMIT_AS plus an RSS watch) with `detail` saying why no memory cgroup could be had.
+   */
+  memoryLimit?: { by: 'cgroup' | 'rlimit'; detail: string };
   /** Uids taken out of service since start, and whether a run can still be taken at all. */
   retiredUids: number;
   ready: boolean;

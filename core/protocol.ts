@@ -3,6 +3,7 @@
  * version of this file; keep them together.
  */
 
+import type { JudgeSpec } from './judge/judgeSpec';
 import type { RunLimits } from './runLimits';
 
 /** The manifest's `limits`: one number per row of the run limits table. */
@@ -31,6 +32,8 @@ export const keys = {
   output: (id: string) => `${RUNS_PREFIX}${id}/output`,
   /** Appendable: newline-delimited JSON control records (stdin, kill, resize), in the order the API accepted them. */
   control: (id: string) => `${RUNS_PREFIX}${id}/control`,
+  /** Judge mode: the whole answer (core/judge/executeResult.ts), put once, before the final status. */
+  result: (id: string) => `${RUNS_PREFIX}${id}/result.json`,
   /**
    * What the newest executor instance found its host allows (SandboxReport and when), written at its start, so
    * that `/api/health` can say it in FC too, where the API never sees an executor. Not a run id (24 characters).
@@ -62,12 +65,18 @@ export interface Manifest {
   cols: number;
   rows: number;
   createdAt: string;
+  /** Present for judge mode (`POST /api/execute`): the tests and extra files; the program runs on pipes. */
+  judge?: JudgeSpec;
 }
 
 export type RunState = 'queued' | 'running' | 'finished';
 
 export type RunStatus =
   | 'ok'
+  /** Judge mode only (core/judge/executeResult.ts): the top-level status of the answer. */
+  | 'accepted'
+  | 'wrong_answer'
+  | 'compile_error'
   | 'runtime_error'
   | 'timeout'
   | 'output_limit'

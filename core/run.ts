@@ -8,6 +8,11 @@ import { clampLimits } from './clampLimits';
 import { compileLimits } from './compileLimits';
 import { ControlReader } from './controlStream';
 import { crlfConverter } from './crlfConverter';
+import type { ExecuteResult } from './judge/executeResult';
+import { judgeCellRequest } from './judge/judgeCellRequest';
+import { judgeCommandsOf, type JudgeCommands } from './judge/judgeCommands';
+import type { JudgeSpec } from './judge/judgeSpec';
+import { runJudge, transformFailed } from './judge/runJudge';
 import { findLanguage, type CommandContext, type Language, type SourceTransform, type SourceTransformName } from './languages';
 import type { LimitPolicy } from './limitPolicy';
 import * as L from './limits';
@@ -22,8 +27,11 @@ import { readJson } from './storeJson';
 export interface ExecutorDeps {
   code: ObjectStore;
   runs: ObjectStore;
-  /** A terminal for interactive runs, pipes for blocking ones (stdin given up front, no echo). */
-  spawners: { pty: ProcessSpawner; pipes: ProcessSpawner };
+  /**
+   * A terminal for interactive runs, pipes for blocking ones (stdin given up front, no echo), and for judge mode
+   * pipes with stderr apart and the run head's usage report (`pipes` when not given).
+   */
+  spawners: { pty: ProcessSpawner; pipes: ProcessSpawner; judge?: ProcessSpawner };
   sandbox: Sandbox;
   clock: Clock;
   policy: LimitPolicy;
@@ -180,20 +188,31 @@ class ExecutorRun {
       const interactive = manifest.interactive !== false;
       const { fileName, entry } = lang.source(manifest.code);
       const ctx: CommandContext = { tools: runtime.tools, fileName, entry, userArgs: Array.isArray(manifest.args) ? manifest.args : [], memoryBytes: limits.memoryBytes };
-      sink = new OutputSink(deps.runs, keys.output(this.id), limits.outputBytes, deps.clock);
+      if (!manifest.judge) sink = new OutputSink(deps.runs, keys.output(this.id), limits.outputBytes, deps.clock);
       let content = manifest.code;
       if (lang.transform) {
         const transform = deps.transforms?.[lang.transform];
         if (!transform) throw new Error(`no ${lang.transform} transform in this executor`);
         const transformed = transform(content, fileName);
         if ('error' in transformed) {
+          if (manifest.judge) {
+            result = await this.putAnswer(transformFailed(manifest.judge, transformed.error));
+            return;
+          }
           const report = Buffer.from(transformed.error);
-          sink.push(interactive ? crlfConverter()(report) : report);
+          sink!.push(interactive ? crlfConverter()(report) : report);
           result = { status: 'compile_error', exitCode: null, signal: null, wallMs: 0, compileMs: 0 };
           return;
         }
         content = transformed.code;
       }
+      if (manifest.judge) {
+        const commands = judgeCommandsOf(lang, ctx, limits);
+        prepared = await deps.sandbox.prepare(judgeCellRequest(this.id, { fileName, content }, manifest.judge, commands, lang.env(ctx), limits, deps.allowNetwork));
+        result = await this.judge(prepared, manifest.judge, commands, limits);
+        return;
+      }
+      if (!sink) throw new Error('unreachable: a run that is not judged has its output sink');
       prepared = await deps.sandbox.prepare({
         runId: this.id,
         files: [{ path: fileName, content }],
@@ -460,6 +479,49 @@ class ExecutorRun {
         reject(err);
       });
     });
+  }
+
+  /**
+   * Judge mode (core/judge/runJudge.ts): the tests in the prepared cell, cancelled by a kill record or the instance
+   * stopping, and the whole answer put as one object before the final status (which carries its top level).
+   */
+  private async judge(cell: PreparedSandbox, spec: JudgeSpec, commands: JudgeCommands, limits: RunLimits): Promise<RunResult> {
+    const { deps } = this;
+    this.phase.to('running');
+    this.startHeartbeat();
+    const cancel = new AbortController();
+    const onShutdown = () => cancel.abort('the executor was shut down');
+    if (this.shutdown?.aborted) onShutdown();
+    this.shutdown?.addEventListener('abort', onShutdown, { once: true });
+    let judging = true;
+    // Nothing is typed into a judge run: the control stream is read for a kill only, a few times a second.
+    const watchKill = (async () => {
+      while (judging && !cancel.signal.aborted) {
+        await this.pacer.sleep(L.CONTROL_POLL_BUSY_MS);
+        if (!judging) break;
+        const records = await this.control.poll().catch((err: unknown) => {
+          deps.log({ event: 'control_poll_failed', runId: this.id, error: err instanceof Error ? err.message : String(err) });
+          return [];
+        });
+        if (records.some((r) => r.t === 'kill')) cancel.abort('the run was killed');
+      }
+    })();
+    try {
+      const spawner = deps.spawners.judge ?? deps.spawners.pipes;
+      return await this.putAnswer(await runJudge({ clock: deps.clock, spawner, cell }, { commands, limits, spec, deadline: this.startedAt + L.JUDGE_REQUEST_WALL_MS }, cancel.signal));
+    } finally {
+      judging = false;
+      this.pacer.wake();
+      await watchKill;
+      this.heartbeat?.cancel();
+      this.shutdown?.removeEventListener('abort', onShutdown);
+    }
+  }
+
+  /** Puts a judge run's whole answer (before the final status, which carries its top level). */
+  private async putAnswer(answer: ExecuteResult): Promise<RunResult> {
+    await this.deps.runs.put(keys.result(this.id), JSON.stringify(answer), { contentType: 'application/json' });
+    return { status: answer.status, exitCode: answer.exitCode, signal: answer.signal, wallMs: answer.wallMs, ...(answer.message ? { message: answer.message } : {}) };
   }
 
   private classify(exit: ExitInfo & { wallMs: number }, tail: Buffer, lang: Language): RunResult {

@@ -12,6 +12,9 @@ import { viewOf, type RunView } from './runState';
 import { readJson } from './storeJson';
 import { completeUtf8Length } from './utf8';
 import type { CreateRunRequest } from './validate';
+import type { ExecuteRequest } from './executeRequest';
+import { executeAndWait } from './judge/executeAndWait';
+import type { ExecuteResult } from './judge/executeResult';
 
 export interface RunServiceDeps {
   code: ObjectStore;
@@ -85,6 +88,11 @@ export class RunService {
     await this.deps.code.put(keys.manifest(id), JSON.stringify(manifest), { ifNotExists: true, contentType: 'application/json' });
     this.touch(id);
     return id;
+  }
+
+  /** `POST /api/execute` (core/judge/executeAndWait.ts): a judge-mode run, and the wait for its whole answer. */
+  execute(request: ExecuteRequest): Promise<{ id: string; result: ExecuteResult }> {
+    return executeAndWait(this.deps, request, (id) => this.touch(id));
   }
 
   /** The newest executor instance's sandbox report (see keys.executorReport), or null before any has started. */

@@ -103,7 +103,7 @@ const integerIn =
 const readCols = integerIn(10, 500);
 const readRows = integerIn(2, 200);
 
-function parseCode(value: unknown, field = 'code'): string {
+export function parseCode(value: unknown, field = 'code'): string {
   if (value === undefined || value === null) throw badRequest(field, 'is required');
   if (typeof value !== 'string') throw badRequest(field, 'expected a string');
   if (Buffer.byteLength(value, 'utf8') > L.MAX_CODE_BYTES) {
@@ -123,7 +123,7 @@ function parseLanguage(value: unknown, field = 'language'): string {
   return language.id;
 }
 
-function parseArgs(value: unknown, field = 'args'): string[] {
+export function parseArgs(value: unknown, field = 'args'): string[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) throw badRequest(field, 'expected an array of strings');
   if (value.length > L.MAX_ARGS) throw badRequest(field, `at most ${L.MAX_ARGS} arguments`);

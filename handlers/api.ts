@@ -10,6 +10,7 @@ import { ConfigReader } from '../core/configReader';
 import { readLimitPolicy } from '../core/limitPolicy';
 import * as L from '../core/limits';
 import { systemClock } from '../core/ports';
+import { parseExecuteRequest } from '../core/executeRequest';
 import { RunService } from '../core/runService';
 import { parseCreateRun, parseInput, parseJsonBody, parseOutputQuery, parseResize, parseSeedRequest } from '../core/validate';
 import { answerClientErrors, clipped, header, logLine, parseTarget, readBody, requireHost, sendJson, SERVER_OPTIONS } from './http';
@@ -136,6 +137,18 @@ function createApiServer(options: ApiServerOptions): http.Server {
         const request = parseCreateRun(await ctx.json(), service.policy);
         ctx.runId = await service.create(request, request.tty);
         ctx.reply(201, { id: ctx.runId });
+      },
+    }),
+    route({
+      method: 'POST',
+      path: '/api/execute',
+      name: 'execute',
+      token: true,
+      // Blocking: the answer comes once every test has run (core/judge/executeAndWait.ts bounds the wait).
+      handle: async (ctx) => {
+        const { id, result } = await service.execute(parseExecuteRequest(await ctx.json(), service.policy));
+        ctx.runId = id;
+        ctx.reply(200, result);
       },
     }),
     route({

@@ -160,6 +160,7 @@ const EXECUTOR_VARIABLES = {
   mounts: VARIABLES.sandboxMounts,
   sharedFolderGuard: VARIABLES.sandboxSharedGuard,
   privateProc: VARIABLES.sandboxPrivateProc,
+  memoryCgroups: VARIABLES.sandboxMemoryCgroup,
   allowNetwork: VARIABLES.allowNetwork,
   port: VARIABLES.port,
   listenHost: VARIABLES.listenHost,
@@ -191,6 +192,7 @@ export async function createExecutorDeps(settings: ExecutorSettings, buckets: Bu
     mounts: settings.mounts,
     sharedFolderGuard: settings.sharedFolderGuard,
     privateProc: settings.privateProc,
+    memoryCgroups: settings.memoryCgroups,
     diskMaxBytes: policy.diskBytes.max,
     log: (message) => logLine({ event: 'sandbox', message }),
   });
@@ -203,7 +205,7 @@ export async function createExecutorDeps(settings: ExecutorSettings, buckets: Bu
   return {
     code: buckets.code,
     runs: buckets.runs,
-    spawners: { pty: new PtySpawner(), pipes },
+    spawners: { pty: new PtySpawner(), pipes, judge: new PipeSpawner({ stderr: 'separate' }) },
     sandbox,
     clock: systemClock,
     policy,

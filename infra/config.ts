@@ -142,7 +142,7 @@ export const CONFIG_KEYS = {
   executorConcurrency: 'Runs that may execute at once (reserved concurrency of the executor). Default 10.',
   apiMemoryMb: 'API memory, MB (multiple of 64). Default 512.',
   apiCpu: 'API vCPUs. Default 0.5.',
-  apiTimeoutSeconds: 'API function timeout; above the longest output long poll. Default 60.',
+  apiTimeoutSeconds: 'API function timeout; above the longest output long poll and the longest blocking execution (55 s). Default 60.',
   apiInstanceConcurrency: 'Requests one API instance serves at once (2..200). Default 20.',
   ...runLimitKeys(),
   apiToken: 'Bearer token for /api (secret: pulumi config set --secret). At least 32 characters. Default none.',
@@ -340,10 +340,12 @@ export function parseStackConfig(raw: RawStackConfig, context: ParseContext): St
   const apiMemoryMb = r.number('apiMemoryMb', 512, memoryRule);
   const apiCpu = r.number('apiCpu', 0.5, cpuRule);
   checkCpuMemoryRatio(r, 'apiCpu', apiCpu, apiMemoryMb);
-  const minApiTimeout = Math.ceil(L.MAX_LONG_POLL_MS / 1000) + 5;
+  // A blocking POST /api/execute waits up to the judge's request budget plus its margin (core/limits.ts, judge section).
+  const longestExecuteMs = L.JUDGE_REQUEST_WALL_MS + L.JUDGE_WAIT_MARGIN_MS;
+  const minApiTimeout = Math.ceil(Math.max(L.MAX_LONG_POLL_MS, longestExecuteMs) / 1000) + 5;
   const apiTimeoutSeconds = r.int('apiTimeoutSeconds', 60, 1, FC_LIMITS.timeoutSeconds.max);
   if (apiTimeoutSeconds < minApiTimeout) {
-    r.fail('apiTimeoutSeconds', `${apiTimeoutSeconds} s would cut output long polls (up to ${L.MAX_LONG_POLL_MS / 1000} s) short; use at least ${minApiTimeout}`);
+    r.fail('apiTimeoutSeconds', `${apiTimeoutSeconds} s would cut output long polls (up to ${L.MAX_LONG_POLL_MS / 1000} s) or blocking executions (up to ${longestExecuteMs / 1000} s) short; use at least ${minApiTimeout}`);
   }
   const apiInstanceConcurrency = r.int('apiInstanceConcurrency', 20, 2, FC_LIMITS.instanceConcurrency.max);
 

@@ -38,7 +38,12 @@ const LOCAL_VARIABLES = {
 } as const satisfies VariableTable;
 
 /** Read only by the executors (the API, in-process, reads the limits from `handlerEnv` as well). */
-const SANDBOX_SWITCHES = { mounts: VARIABLES.sandboxMounts, sharedGuard: VARIABLES.sandboxSharedGuard, privateProc: VARIABLES.sandboxPrivateProc };
+const SANDBOX_SWITCHES = {
+  mounts: VARIABLES.sandboxMounts,
+  sharedGuard: VARIABLES.sandboxSharedGuard,
+  privateProc: VARIABLES.sandboxPrivateProc,
+  memoryCgroups: VARIABLES.sandboxMemoryCgroup,
+};
 
 export type LocalSettings = ValuesOf<typeof LOCAL_VARIABLES> & {
   /** The run limits' and sandbox switches' variables that were set, for the handlers. */

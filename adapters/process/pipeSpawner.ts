@@ -1,11 +1,15 @@
 /**
- * `ProcessSpawner` over plain pipes, for non-interactive runs (the blocking form; judge mode next): stdin is
- * a pipe the executor fills and then closes, stdout and stderr share one pipe (as the seed's
- * `stderr=subprocess.STDOUT`), nothing is echoed and `\n` stays `\n`. Same prelude and identity switch as
- * PtySpawner (descriptors closed, setpriv), same raw-bytes contract.
+ * `ProcessSpawner` over plain pipes, for non-interactive runs: stdin is a pipe the executor fills and then closes,
+ * nothing is echoed and `\n` stays `\n`. Same prelude and identity switch as PtySpawner (descriptors closed,
+ * setpriv), same raw-bytes contract. Two modes:
+ * - `merged` (the default; the blocking form of `POST /`): stdout and stderr share one pipe, as the seed's
+ *   `stderr=subprocess.STDOUT`;
+ * - `separate` (judge mode): stderr comes apart through `onStderr`, and descriptor 3 is a report pipe the prelude
+ *   leaves open for the run head, which writes the program's own figures there once it has reaped its whole tree
+ *   (sandbox/runHead.ts `--usage-fd`); they arrive as `ExitInfo.usage`. The program itself never holds it.
  */
 import { spawn, type ChildProcess } from 'child_process';
-import type { Disposable, ExitInfo, ProcessSpawner, SpawnedProcess, SpawnRequest } from '../../core/ports';
+import type { Disposable, ExitInfo, ProcessSpawner, SpawnedProcess, SpawnRequest, TreeUsage } from '../../core/ports';
 import { Emitter } from './emitter';
 import { requestedIdentity, withSpawnPrelude } from './spawnPrelude';
 import { canonicalSignalName } from './signalNames';
@@ -14,9 +18,21 @@ import { systemTool } from './systemTools';
 /** After the first process exits, how long output of processes still holding the pipe is awaited. */
 const EXIT_DRAIN_MS = 100;
 
+/** The descriptor of the run head's report pipe in the child (the first one after stdio). */
+export const USAGE_FD = 3;
+
+/** The run head's report line (sandbox/runHead.ts): user µs, system µs, max RSS KiB, wall µs. */
+export function parseUsageReport(text: string): TreeUsage | undefined {
+  const m = /^usage (\d+) (\d+) (\d+) (\d+)\n/.exec(text);
+  if (!m) return undefined;
+  const [user, system, maxRssKb, wall] = m.slice(1).map(Number);
+  return { cpuMs: Math.round((user + system) / 1000), wallMs: Math.round(wall / 1000), maxRssKb };
+}
+
 class PipeProcess implements SpawnedProcess {
   readonly pid: number;
   private readonly data = new Emitter<Buffer>();
+  private readonly stderr = new Emitter<Buffer>();
   private readonly exit = new Emitter<ExitInfo>();
   private exitInfo: ExitInfo | null = null;
 
@@ -25,28 +41,47 @@ class PipeProcess implements SpawnedProcess {
     child.stdout!.on('data', (chunk: Buffer) => {
       if (!this.exitInfo) this.data.emit(chunk);
     });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      if (!this.exitInfo) this.stderr.emit(chunk);
+    });
+    const report: Buffer[] = [];
+    const usagePipe = child.stdio[USAGE_FD] as NodeJS.ReadableStream | null | undefined;
+    // Small and written once; a pipe that says more than a line is not the run head's.
+    usagePipe?.on('data', (chunk: Buffer) => void (report.length < 4 && report.push(chunk)));
     // A program that exits before reading all its input must not crash the executor with EPIPE.
     child.stdin!.on('error', () => undefined);
-    let streamClosed = false;
-    child.stdout!.once('close', () => (streamClosed = true));
+    // Every stream we read ends before the exit is reported (or EXIT_DRAIN_MS after the first process's exit).
+    const streams = [child.stdout!, child.stderr, usagePipe].filter((x): x is NonNullable<typeof x> => Boolean(x));
+    let open = streams.length;
+    let exited: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+    const finish = () => {
+      if (this.exitInfo || !exited) return;
+      const { code, signal } = exited;
+      const usage = usagePipe ? parseUsageReport(Buffer.concat(report).toString('latin1')) : undefined;
+      this.exitInfo = { exitCode: signal ? null : code, signal: canonicalSignalName(signal), ...(usage ? { usage } : {}) };
+      this.exit.emit(this.exitInfo);
+    };
+    for (const stream of streams) {
+      stream.once('close', () => {
+        open -= 1;
+        if (open === 0) setImmediate(finish);
+      });
+    }
     child.once('exit', (code, signal) => {
-      const finish = () => {
-        if (this.exitInfo) return;
-        this.exitInfo = { exitCode: signal ? null : code, signal: canonicalSignalName(signal) };
-        this.exit.emit(this.exitInfo);
-      };
-      // Output still in the pipe is delivered first; a background process holding the pipe open cannot hold
-      // the exit back for long.
-      if (streamClosed) setImmediate(finish);
-      else {
-        child.stdout!.once('close', () => setImmediate(finish));
-        setTimeout(finish, EXIT_DRAIN_MS).unref();
-      }
+      exited = { code, signal };
+      // Output still in the pipes is delivered first; a background process holding a pipe open cannot hold the
+      // exit back for long.
+      if (open === 0) setImmediate(finish);
+      else setTimeout(finish, EXIT_DRAIN_MS).unref();
     });
   }
 
   onData(listener: (data: Buffer) => void): Disposable {
     return this.data.on(listener);
+  }
+
+  onStderr(listener: (data: Buffer) => void): Disposable {
+    return this.stderr.on(listener);
   }
 
   onExit(listener: (exit: ExitInfo) => void): Disposable {
@@ -80,15 +115,22 @@ class PipeProcess implements SpawnedProcess {
   }
 }
 
+export interface PipeSpawnerOptions {
+  /** `merged` (default): stderr into stdout's pipe; `separate`: stderr apart and the run head's usage report. */
+  stderr?: 'merged' | 'separate';
+}
+
 export class PipeSpawner implements ProcessSpawner {
   private readonly perl: string;
   private readonly setpriv: string | null;
+  private readonly separate: boolean;
 
-  constructor() {
+  constructor(options: PipeSpawnerOptions = {}) {
     const perl = systemTool('perl');
     if (!perl) throw new Error('PipeSpawner: perl (perl-base) is needed for the spawn prelude');
     this.perl = perl;
     this.setpriv = systemTool('setpriv');
+    this.separate = options.stderr === 'separate';
   }
 
   spawn(request: SpawnRequest): SpawnedProcess {
@@ -97,12 +139,14 @@ export class PipeSpawner implements ProcessSpawner {
     const [file, ...args] = withSpawnPrelude({ perl: this.perl, setpriv: this.setpriv }, [request.file, ...request.args], {
       identity,
       privateProc: request.privateProc,
-      mergeStderr: true,
+      cgroupProcs: request.cgroup,
+      mergeStderr: !this.separate,
+      keepFds: this.separate ? [USAGE_FD] : [],
     });
     const child = spawn(file, args, {
       cwd: request.cwd,
       env: { ...request.env },
-      stdio: ['pipe', 'pipe', 'ignore'],
+      stdio: this.separate ? ['pipe', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'ignore'],
       // A session and process group of its own, so the whole group can be signalled.
       detached: true,
     });

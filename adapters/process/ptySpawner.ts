@@ -180,7 +180,7 @@ export class PtySpawner implements ProcessSpawner {
     if (identity && !this.setpriv) throw new Error('PtySpawner: util-linux setpriv is required to run as another user');
     if (identity && !this.perl) throw new Error('PtySpawner: perl is required to run as another user');
     const argv = [request.file, ...request.args];
-    const [file, ...args] = this.perl ? withSpawnPrelude({ perl: this.perl, setpriv: this.setpriv }, argv, { identity, privateProc: request.privateProc }) : argv;
+    const [file, ...args] = this.perl ? withSpawnPrelude({ perl: this.perl, setpriv: this.setpriv }, argv, { identity, privateProc: request.privateProc, cgroupProcs: request.cgroup }) : argv;
     const term = pty().spawn(file, args, {
       name: request.env.TERM || 'xterm-256color',
       cols: request.cols,

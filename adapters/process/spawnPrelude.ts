@@ -14,6 +14,23 @@ import { syscallNumber } from './syscallNumbers';
 /** How every perl wrapper ends: it becomes `@ARGV`, or says why not and exits as a shell would (127). */
 export const EXEC_ARGV = 'exec { $ARGV[0] } @ARGV; print STDERR "pocketrun: cannot run $ARGV[0]: $!\\n"; exit 127;';
 
+/**
+ * The prelude's first arguments naming descriptors it must leave open (`--keep-fd=3`): the pipe spawner's usage
+ * report pipe, which the run head keeps and closes in its child before the program starts (sandbox/runHead.ts).
+ */
+const KEEP_FD_FLAG = '--keep-fd';
+
+/**
+ * `--cgroup=<cgroup.procs>` (after any KEEP_FD_FLAG): the process joins that cgroup as root, before anything else of
+ * the run exists, so everything the run allocates is charged to it (sandbox/memoryCgroups.ts). Failing closed: a
+ * metered spawn has no RLIMIT_AS and relies on the cgroup's limit.
+ */
+const CGROUP_FLAG = '--cgroup';
+const JOIN_CGROUP = [
+  `if (@ARGV && $ARGV[0] =~ /^${CGROUP_FLAG}=(.+)$/s) { my $procs = $1; shift @ARGV;`,
+  '  open(my $g, ">", $procs) or die "pocketrun: cgroup: $!\\n"; print $g "$$\\n"; close($g) or die "pocketrun: cgroup: $!\\n"; }',
+].join(' ');
+
 /** The prelude's first argument asking for PRIVATE_PROC (see there). */
 const PRIVATE_PROC_FLAG = '--private-proc';
 
@@ -34,15 +51,17 @@ const PRIVATE_PROC = [
 ].join(' ');
 
 /**
- * Closes every file descriptor above 2, then execs `@ARGV`. node-pty's master descriptors are not
+ * Closes every file descriptor above 2 (but those named by KEEP_FD_FLAG), then execs `@ARGV`. node-pty's master descriptors are not
  * close-on-exec, so without this every program would inherit the PTY masters of every other live run (and
  * whatever the host runtime leaked into the executor), and could read or type into other users' terminals.
  * Takes PRIVATE_PROC_FLAG first (see PRIVATE_PROC).
  */
 const CLOSE_FDS_AND_EXEC = [
+  `my %keep; while (@ARGV && $ARGV[0] =~ /^${KEEP_FD_FLAG}=(\\d+)$/) { $keep{$1} = 1; shift @ARGV; }`,
+  JOIN_CGROUP,
   PRIVATE_PROC,
   'opendir(my $d, "/proc/self/fd") or die "pocketrun: /proc/self/fd: $!\\n";',
-  'my @fds = grep { /^\\d+$/ && $_ > 2 } readdir($d);',
+  'my @fds = grep { /^\\d+$/ && $_ > 2 && !$keep{$_} } readdir($d);',
   'closedir($d);',
   `syscall(${syscallNumber('close')}, $_ + 0) for @fds;`,
   EXEC_ARGV,
@@ -86,6 +105,10 @@ export interface PreludeOptions {
   privateProc?: boolean;
   /** One output stream: stderr goes where stdout goes (the pipe spawner's). */
   mergeStderr?: boolean;
+  /** Descriptors above 2 to leave open (see KEEP_FD_FLAG). */
+  keepFds?: number[];
+  /** A `cgroup.procs` file to join (see CGROUP_FLAG). */
+  cgroupProcs?: string;
 }
 
 /**
@@ -99,5 +122,7 @@ export function withSpawnPrelude(tools: { perl: string; setpriv: string | null }
     command = [tools.setpriv, ...dropPrivilegeArgs(options.identity), '--', ...command];
   }
   const script = options.mergeStderr ? `${MERGE_STDERR} ${CLOSE_FDS_AND_EXEC}` : CLOSE_FDS_AND_EXEC;
-  return [tools.perl, '-e', script, '--', ...(options.privateProc ? [PRIVATE_PROC_FLAG] : []), ...command];
+  const keep = (options.keepFds ?? []).map((fd) => `${KEEP_FD_FLAG}=${fd}`);
+  const cgroup = options.cgroupProcs ? [`${CGROUP_FLAG}=${options.cgroupProcs}`] : [];
+  return [tools.perl, '-e', script, '--', ...keep, ...cgroup, ...(options.privateProc ? [PRIVATE_PROC_FLAG] : []), ...command];
 }

@@ -13,6 +13,8 @@ const TABLE = {
   keyctl: { x64: 250, arm64: 219, ia32: 288, arm: 311 },
   add_key: { x64: 248, arm64: 217, ia32: 286, arm: 309 },
   request_key: { x64: 249, arm64: 218, ia32: 287, arm: 310 },
+  getrusage: { x64: 98, arm64: 165, ia32: 77, arm: 77 },
+  clock_gettime: { x64: 228, arm64: 113, ia32: 265, arm: 263 },
 } as const;
 
 /** `AUDIT_ARCH_*` of the architecture, as seccomp reports it in `seccomp_data.arch`. */

@@ -1,7 +1,7 @@
 /**
  * The one builder of a sandboxed command line, for runs and for the start-up probe alike:
  *
- *   prlimit … -- perl RUN_HEAD -- <0|1> [bwrap … --] perl FOREGROUND_AND_EXEC -- command…
+ *   prlimit … -- perl RUN_HEAD -- [--usage-fd=N] <0|1> [bwrap … --] perl FOREGROUND_AND_EXEC -- command…
  *
  * It starts as the run's uid: the spawner's prelude (process/spawnPrelude.ts) switches identity as root and then
  * execs it, so the chain holds no identity switch of its own, and the run head refuses to go on as root should
@@ -14,6 +14,7 @@ import { RUN_HEAD } from './runHead';
 /** What prlimit sets, as whole positive numbers; `processes` counts the program's own (the chain adds its wrappers). */
 export interface Rlimits {
   cpuSeconds: number;
+  /** RLIMIT_AS; `Infinity` for none (a memory cgroup holds the program to its limit instead). */
   memoryBytes: number;
   processes: number;
   fileBytes: number;
@@ -27,6 +28,8 @@ export interface CommandChainOptions {
   bwrap: string[] | null;
   /** The program's command line as it resolves inside the sandbox. */
   command: string[];
+  /** The descriptor the run head reports the program's figures on (runHead.ts `--usage-fd`), when the spawner gives one. */
+  usageFd?: number;
 }
 
 /**
@@ -35,12 +38,13 @@ export interface CommandChainOptions {
  */
 const WRAPPER_PROCESSES = { uid: 1, bwrap: 3 } as const;
 
-export function commandChain({ tools, rlimits, bwrap, command }: CommandChainOptions): string[] {
+export function commandChain({ tools, rlimits, bwrap, command, usageFd }: CommandChainOptions): string[] {
   const processes = rlimits.processes + WRAPPER_PROCESSES[bwrap ? 'bwrap' : 'uid'];
   return [
     tools.prlimit,
     `--cpu=${rlimits.cpuSeconds}:${rlimits.cpuSeconds + 1}`,
-    `--as=${rlimits.memoryBytes}`,
+    // Unlimited only where a memory cgroup holds the program to its limit instead (sandbox.ts spawnMetered).
+    `--as=${Number.isFinite(rlimits.memoryBytes) ? rlimits.memoryBytes : 'unlimited'}`,
     `--nproc=${processes}`,
     `--fsize=${rlimits.fileBytes}`,
     `--nofile=${rlimits.openFiles}`,
@@ -52,6 +56,7 @@ export function commandChain({ tools, rlimits, bwrap, command }: CommandChainOpt
     '-e',
     RUN_HEAD,
     '--',
+    ...(usageFd === undefined ? [] : [`--usage-fd=${usageFd}`]),
     bwrap ? '1' : '0',
     ...(bwrap ?? []),
     tools.perl,

@@ -57,6 +57,13 @@ const SECCOMP_FILTER = ((): string => {
  *   SIGUSR1, SIGTERM or SIGHUP (the terminal went away) make it do so at once: the sandbox's dispose uses this.
  * - It ignores the terminal's SIGINT/SIGQUIT/SIGTSTP (the program gets them in its own foreground group), and
  *   is not dumpable (`PR_SET_DUMPABLE` 0), so the program, which runs as the same uid, cannot ptrace it.
+ * - With `--usage-fd=N` first and descriptor N open (the pipe spawner's report pipe; see process/pipeSpawner.ts), it
+ *   writes one line there once everything is reaped: `usage <user µs> <system µs> <max RSS KiB> <wall µs>`, the
+ *   rusage of its children (getrusage(RUSAGE_CHILDREN): the program's whole tree, every process of it having been
+ *   reaped by now, and never the run head itself) and the time from the fork to the program's end (CLOCK_MONOTONIC).
+ *   The child closes N before it execs, so the program can never write a figure of its own there, nor reach the run
+ *   head's copy (it is not dumpable: its /proc/<pid>/fd is root's). Without N open (a terminal run: the prelude
+ *   closed everything above 2) nothing is written.
  * - With `1` the child is bwrap, which reports a program killed by signal N as exit code 128 + N: such a code
  *   is turned back into death by N (for signals whose default action kills), so the spawner sees `SIGXCPU`,
  *   `SIGSEGV`, `SIGKILL` as without bwrap. A program that itself exits with 128 + N is then reported as killed
@@ -70,18 +77,26 @@ export const RUN_HEAD = [
   `  if (syscall(${syscallNumber('prctl')}, 22, 2, $prog, 0, 0) != 0) { print STDERR "pocketrun: seccomp: $!\\n"; exit 126; } }`,
   `syscall(${syscallNumber('prctl')}, 36, 1, 0, 0, 0);`,
   `syscall(${syscallNumber('prctl')}, 4, 0, 0, 0, 0);`,
+  'my $usage = -1; if (@ARGV && $ARGV[0] =~ /^--usage-fd=(\\d+)$/) { $usage = $1; shift @ARGV; }',
+  'my $report; if ($usage >= 0 && !open($report, ">&=", $usage)) { $report = undef; }',
   'my $convert = shift(@ARGV) eq "1";',
+  `sub mono_us { my $t = "\\0" x 32; syscall(${syscallNumber('clock_gettime')}, 1, $t); my ($s, $n) = unpack("l!2", $t); return $s * 1000000 + int($n / 1000); }`,
+  'my $started = mono_us();',
   `my %fatal = map { $_ => 1 } (${FATAL_SIGNALS.join(', ')});`,
   'my $pid = fork();',
   'if (!defined $pid) { print STDERR "pocketrun: fork: $!\\n"; exit 126; }',
-  `if ($pid == 0) { ${EXEC_ARGV} }`,
+  `if ($pid == 0) { syscall(${syscallNumber('close')}, $usage + 0) if $usage >= 0; ${EXEC_ARGV} }`,
   '$SIG{$_} = "IGNORE" for qw(INT QUIT TSTP TTIN TTOU);',
   '$SIG{$_} = sub { kill 9, -1; } for qw(USR1 TERM HUP);',
   'my $status = 9;',
   'while (1) { my $w = waitpid(-1, 0); if ($w == $pid) { $status = $?; last; } if ($w == -1 && !$!{EINTR}) { last; } }',
+  'my $wall = mono_us() - $started;',
   'kill 9, -1;',
   'my $until = time + 3;',
   'while (time < $until) { my $w = waitpid(-1, 1); if ($w == -1) { last unless $!{EINTR}; } elsif ($w == 0) { select(undef, undef, undef, 0.005); } }',
+  // struct rusage starts with ru_utime and ru_stime (struct timeval: two longs each), then ru_maxrss (a long, KiB).
+  `if ($report) { my $ru = "\\0" x 512; syscall(${syscallNumber('getrusage')}, -1, $ru); my @r = unpack("l!5", $ru);`,
+  '  syswrite($report, sprintf("usage %d %d %d %d\\n", $r[0] * 1000000 + $r[1], $r[2] * 1000000 + $r[3], $r[4], $wall)); close($report); }',
   'my $sig = $status & 127; my $code = $status >> 8;',
   'if ($convert && !$sig && $code > 128 && $fatal{$code - 128}) { $sig = $code - 128; }',
   'if ($sig && $fatal{$sig}) { $SIG{$_} = "DEFAULT" for qw(INT QUIT TSTP TTIN TTOU USR1 TERM HUP); kill $sig, $$; select(undef, undef, undef, 0.1); exit(128 + $sig); }',

@@ -26,13 +26,16 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as L from '../../core/limits';
-import type { Disposable, Isolation, PreparedSandbox, Sandbox, SandboxedSpawnRequest, SandboxReport, SandboxRequest } from '../../core/ports';
+import type { Disposable, Isolation, MeteredSpawn, MeteredSpawnRequest, PreparedSandbox, Sandbox, SandboxedSpawnRequest, SandboxReport, SandboxRequest } from '../../core/ports';
 import { RUN_LIMITS } from '../../core/runLimits';
+import { USAGE_FD } from '../process/pipeSpawner';
 import { findTool, systemTools, type Tools } from '../process/systemTools';
 import { BwrapProfile, bwrapFeatures, probeBwrap, SANDBOX_HOME, writeSyntheticEtc } from './bwrap';
 import { bwrapCandidates } from './bwrapBinary';
 import { commandChain, type Rlimits } from './commandChain';
 import { watchDisk } from './diskWatch';
+import { MemoryCgroups, probeMemoryCgroups } from './memoryCgroups';
+import { watchTreeMemory, type MemoryWatch } from './memoryWatch';
 import { killProcessesOf } from './processSweeper';
 import { runAsUid } from './runAsUid';
 import { guardSharedFolders, SHARED_WRITABLE_FOLDERS, sharedFolders } from './sharedFolderGuard';
@@ -60,6 +63,8 @@ export interface SandboxOptions {
   sharedFolderGuard?: 'auto' | 'off';
   /** `auto`: give each uid-mode program a /proc of its own that hides other uids where the host allows; `off`: never. */
   privateProc?: 'auto' | 'off';
+  /** `auto`: metered spawns (judge mode) get a memory cgroup each where the host allows; `off`: RLIMIT_AS and an RSS watch. */
+  memoryCgroups?: 'auto' | 'off';
   /** The largest `diskBytes` a run may get (the size of each slot's tmpfs). */
   diskMaxBytes?: number;
   /** Diagnostics (probe failures, uids taken out of service). */
@@ -102,7 +107,8 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
 
   // A previous executor process with this range may have died mid-run: everything of the range goes first, and
   // the first clean-up also tells whether this host lets us mount a tmpfs per slot.
-  const sandbox = new ProcessSandbox(profile ? 'bwrap' : 'uid', tools, pool, workRoot, profile, folders, privateProc, log);
+  const memory = await memoryLimitMode(options, tools, pool, log);
+  const sandbox = new ProcessSandbox(profile ? 'bwrap' : 'uid', tools, pool, workRoot, profile, folders, privateProc, log, memory);
   await killProcessesOf(tools, pool.all());
   let reports = await cleanSlots(sandbox.slots(pool.all()), { ...cleaner, tmpfs });
   if (tmpfs && reports.some((r) => r.mountFailed)) {
@@ -126,6 +132,22 @@ function privateProcWorks(tools: Tools, probeUid: number, log: (message: string)
   const probe = runAsUid(tools, probeUid, probeUid, [tools.perl, '-e', 'exit(-e "/proc/1/status" ? 3 : 0)'], { privateProc: true, env: { PATH: DEFAULT_PATH } });
   if (probe.status !== 0) log(`sandbox: no private /proc per program (${probe.stderr.trim() || `exit ${probe.status}`}): other runs' processes are visible`);
   return probe.status === 0;
+}
+
+/** Memory cgroups for metered spawns where the host gives them (probed for real), else why not. */
+async function memoryLimitMode(options: SandboxOptions, tools: Tools, pool: UidPool, log: (message: string) => void): Promise<MemoryMode> {
+  if (options.memoryCgroups === 'off') return { cgroups: null, detail: 'memory cgroups turned off (SANDBOX_MEMORY_CGROUP=off)' };
+  const probe = await probeMemoryCgroups(String(pool.base), tools.perl);
+  if (!probe.ok) {
+    log(`sandbox: no memory cgroup per run (${probe.reason}); judge runs are held to memory by RLIMIT_AS and an RSS watch`);
+    return { cgroups: null, detail: probe.reason };
+  }
+  return { cgroups: probe.cgroups, detail: probe.cgroups.describe() };
+}
+
+interface MemoryMode {
+  cgroups: MemoryCgroups | null;
+  detail: string;
 }
 
 function guard(options: SandboxOptions, tools: Tools, pool: UidPool, workRoot: string): { denied: string[]; swept: string[] } {
@@ -237,6 +259,7 @@ class ProcessSandbox implements Sandbox {
     private readonly folders: { denied: string[]; swept: string[] },
     private readonly privateProc: boolean,
     private readonly log: (message: string) => void,
+    private readonly memory: MemoryMode,
   ) {}
 
   slots(uids: number[]): Slot[] {
@@ -258,7 +281,7 @@ class ProcessSandbox implements Sandbox {
   }
 
   report(): SandboxReport {
-    return { isolation: this.isolation, ...(this.profile ? { bwrap: this.profile.bwrap } : {}), disk: this.cleaner.tmpfs ? 'tmpfs' : 'watch', sharedFolders: { ...this.folders }, processes: this.profile || this.privateProc ? 'hidden' : 'visible', retiredUids: this.retired, ready: this.ready };
+    return { isolation: this.isolation, ...(this.profile ? { bwrap: this.profile.bwrap } : {}), disk: this.cleaner.tmpfs ? 'tmpfs' : 'watch', sharedFolders: { ...this.folders }, processes: this.profile || this.privateProc ? 'hidden' : 'visible', memoryLimit: { by: this.memory.cgroups ? 'cgroup' : 'rlimit', detail: this.memory.detail }, retiredUids: this.retired, ready: this.ready };
   }
 
   async close(): Promise<void> {
@@ -339,13 +362,56 @@ class ProcessSandbox implements Sandbox {
       watchers.add(watch);
       return { dispose: () => (watch.dispose(), watchers.delete(watch)) };
     };
+    const spawnMetered = (metered: MeteredSpawnRequest): MeteredSpawn => this.spawnMetered(metered, spawn, bwrap, uid);
     let disposing: Promise<void> | null = null;
     const dispose = () =>
       (disposing ??= (async () => {
         for (const w of watchers) w.dispose();
         await this.cleanUp(slot);
       })());
-    return { spawn, spawnFor, onLimit, dispose };
+    return { spawn, spawnFor, onLimit, spawnMetered, dispose };
+  }
+
+  /**
+   * A further command in a prepared cell (its `base` spawn: identity, folder, environment), with rlimits of its own,
+   * the run head's usage report, and either a memory cgroup of its own or RLIMIT_AS plus the RSS watch.
+   */
+  private spawnMetered(request: MeteredSpawnRequest, base: SandboxedSpawnRequest, bwrap: string[] | null, uid: number): MeteredSpawn {
+    if (request.command.length === 0) throw new Error('sandbox: empty command');
+    const { limits } = request;
+    const memoryBytes = positiveInt('memoryBytes', limits.memoryBytes);
+    const cgroup = this.memory.cgroups?.create(memoryBytes) ?? null;
+    const rlimits: Rlimits = {
+      cpuSeconds: positiveInt('cpuMs', limits.cpuMs / 1000),
+      memoryBytes: cgroup ? Infinity : positiveInt('memoryBytes', memoryBytes + request.addressSpaceOverheadBytes),
+      processes: positiveInt('processes', limits.processes),
+      fileBytes: positiveInt('fileBytes', limits.fileBytes),
+      openFiles: positiveInt('openFiles', limits.openFiles),
+    };
+    const [file, ...args] = commandChain({ tools: this.tools, rlimits, bwrap, command: request.command, usageFd: USAGE_FD });
+    const spawn: SandboxedSpawnRequest = { ...base, file, args, ...(cgroup ? { cgroup: cgroup.procsFile } : {}) };
+    let watch: MemoryWatch | null = null;
+    return {
+      spawn,
+      memory: cgroup ? 'cgroup' : 'rlimit',
+      watch: (pid, listener) => {
+        if (cgroup || watch) return { dispose: () => undefined };
+        const started = watchTreeMemory({ uid, excludePid: pid, maxBytes: memoryBytes, intervalMs: L.MEMORY_WATCH_INTERVAL_MS, onExceeded: (message) => listener('memory_limit', message) });
+        watch = started;
+        return { dispose: () => started.dispose() };
+      },
+      finish: async () => {
+        watch?.dispose();
+        // The run head has killed and reaped its tree unless something killed the run head first: the next command
+        // of the cell must not meet anything of this one.
+        await killProcessesOf(this.tools, [uid]);
+        if (!cgroup) return { peakKb: watch ? Math.round(watch.peakBytes() / 1024) : null, oomKilled: false };
+        const peak = cgroup.peakBytes();
+        const oomKilled = cgroup.oomKilled();
+        if (!(await cgroup.remove())) this.log(`sandbox: cgroup ${cgroup.dir} could not be removed (members: ${cgroup.members().join(',') || 'none'})`);
+        return { peakKb: peak === null ? null : Math.round(peak / 1024), oomKilled };
+      },
+    };
   }
 
   private cleanUp(slot: Slot): Promise<void> {

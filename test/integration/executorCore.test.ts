@@ -64,7 +64,7 @@ beforeAll(async () => {
   deps = {
     code,
     runs: counted(runs, traffic),
-    spawners: { pty: new PtySpawner(), pipes: new PipeSpawner() },
+    spawners: { pty: new PtySpawner(), pipes: new PipeSpawner(), judge: new PipeSpawner({ stderr: 'separate' }) },
     sandbox: await createSandbox({ isolation: 'uid', uidBase: block.base, uidCount: 1, workRoot: path.join(dir, 'work') }),
     clock: systemClock,
     policy,

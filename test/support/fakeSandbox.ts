@@ -2,7 +2,7 @@
  * A Sandbox for unit tests: records what it was asked to prepare and how often the cell was disposed, and hands the
  * command to the spawner unchanged. Nothing touches the host.
  */
-import type { Isolation, PreparedSandbox, Sandbox, SandboxReport, SandboxRequest } from '../../core/ports';
+import type { Isolation, MeteredSpawnRequest, PreparedSandbox, Sandbox, SandboxReport, SandboxRequest, TreeMeasure } from '../../core/ports';
 
 /** The identity every prepared spawn names, as a real sandbox's would (the fake spawner never switches to it). */
 const FAKE_UID = 60_000;
@@ -12,6 +12,8 @@ export interface FakeSandboxOptions {
   failPrepare?: Error;
   /** Runs inside `dispose`, e.g. to look at storage at that moment. */
   onDispose?: () => void | Promise<void>;
+  /** What each metered spawn's `finish` reports, by the order of the spawns (default: 2048 KiB, no OOM kill). */
+  measures?: TreeMeasure[];
 }
 
 export class FakeSandbox implements Sandbox {
@@ -19,6 +21,10 @@ export class FakeSandbox implements Sandbox {
   readonly requests: SandboxRequest[] = [];
   /** Every other command asked for in a prepared cell (compile steps), with its limits. */
   readonly spawnsFor: Array<{ command: string[]; limits: Parameters<PreparedSandbox['spawnFor']>[1] }> = [];
+  /** Every metered spawn asked for, in order, and how many were finished. */
+  readonly metered: MeteredSpawnRequest[] = [];
+  finished = 0;
+  private readonly memoryListeners = new Set<(status: 'memory_limit', message: string) => void>();
   disposals = 0;
   readonly ready = true;
   private readonly limitListeners = new Set<(status: 'disk_limit', message: string) => void>();
@@ -36,6 +42,11 @@ export class FakeSandbox implements Sandbox {
     for (const listener of this.limitListeners) listener('disk_limit', message);
   }
 
+  /** What the real sandbox's RSS watch does when a metered command's tree uses too much memory. */
+  exceedMemory(message: string): void {
+    for (const listener of this.memoryListeners) listener('memory_limit', message);
+  }
+
   async prepare(request: SandboxRequest): Promise<PreparedSandbox> {
     this.requests.push(request);
     if (this.options.failPrepare) throw this.options.failPrepare;
@@ -49,6 +60,23 @@ export class FakeSandbox implements Sandbox {
       onLimit: (listener) => {
         this.limitListeners.add(listener);
         return { dispose: () => this.limitListeners.delete(listener) };
+      },
+      spawnMetered: (metered) => {
+        const index = this.metered.push(metered) - 1;
+        const [mfile, ...margs] = metered.command;
+        return {
+          spawn: { file: mfile, args: margs, cwd: '/home/run', env: { ...request.env }, cols: request.cols, rows: request.rows, uid: FAKE_UID, gid: FAKE_UID, groups: [] },
+          memory: 'rlimit',
+          watch: (_pid, listener) => {
+            this.memoryListeners.add(listener);
+            return { dispose: () => this.memoryListeners.delete(listener) };
+          },
+          finish: async () => {
+            this.finished += 1;
+            this.memoryListeners.clear();
+            return this.options.measures?.[index] ?? { peakKb: 2048, oomKilled: false };
+          },
+        };
       },
       dispose: async () => {
         this.disposals += 1;

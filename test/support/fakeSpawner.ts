@@ -6,18 +6,32 @@
  * last output, and never synchronously inside `kill()`; a killed program is dead at once (what it prints afterwards
  * is lost, its sleeps and reads never return) and its timers are cancelled.
  */
-import type { Clock, Disposable, ExitInfo, ProcessSpawner, SpawnedProcess, SpawnRequest, Timer } from '../../core/ports';
+import type { Clock, Disposable, ExitInfo, ProcessSpawner, SpawnedProcess, SpawnRequest, Timer, TreeUsage } from '../../core/ports';
 
 export interface ProgramIo {
   readonly request: SpawnRequest;
   print(data: string | Buffer): void;
+  /** To stderr: its own stream with a `separate` spawner, else mixed into `print`'s. */
+  printErr(data: string | Buffer): void;
+  /** Computes for `ms` (the CPU time the run head would report) while that much time passes. */
+  compute(ms: number): Promise<void>;
+  /** The largest resident set the run head would report, KiB. */
+  setMaxRss(kb: number): void;
   sleep(ms: number): Promise<void>;
   /** The next line typed, without its newline; null at end of input. While it waits, the program waits for input. */
   readLine(): Promise<string | null>;
 }
 
-/** A number is the exit code; nothing returned is exit code 0. */
-export type ProgramExit = number | { signal: NodeJS.Signals } | void;
+/**
+ * A number is the exit code; nothing returned is exit code 0. `noReport`: the exit comes without the run head's
+ * figures (a `separate` spawner's supervisor that died first).
+ */
+export type ProgramExit = number | { signal: NodeJS.Signals } | { exitCode: number; noReport: true } | void;
+
+export interface FakeSpawnerOptions {
+  /** As PipeSpawner's `separate` mode: stderr apart (`onStderr`) and the run head's figures on every exit. */
+  separate?: boolean;
+}
 export type Program = (io: ProgramIo) => Promise<ProgramExit>;
 
 let nextPid = 1000;
@@ -37,17 +51,34 @@ export class FakeProcess implements SpawnedProcess {
   private reader: ((line: string | null) => void) | null = null;
   private readonly timers = new Set<Timer>();
   private readonly dataListeners = new Set<(data: Buffer) => void>();
+  private readonly stderrListeners = new Set<(data: Buffer) => void>();
+  private readonly startedAt: number;
+  private cpuMs = 0;
+  private maxRssKb = 3_000;
+  /** Set before the exit when there will be no report. */
+  private noReport = false;
   private readonly exitListeners = new Set<(exit: ExitInfo) => void>();
 
   constructor(
     readonly request: SpawnRequest,
     private readonly clock: Clock,
     program: Program,
+    private readonly options: FakeSpawnerOptions = {},
   ) {
+    this.startedAt = clock.now();
+    if (options.separate) {
+      this.onStderr = (listener) => {
+        this.stderrListeners.add(listener);
+        return { dispose: () => void this.stderrListeners.delete(listener) };
+      };
+    }
     // The caller attaches its listeners right after spawn(), as it does with a real process.
     queueMicrotask(() => {
       program(this.io()).then(
-        (result) => this.die(exitOf(result)),
+        (result) => {
+          if (result && typeof result === 'object' && 'noReport' in result) this.noReport = true;
+          this.die(exitOf(result));
+        },
         (err: unknown) => {
           this.error = err;
           this.die({ exitCode: 1, signal: null });
@@ -60,6 +91,8 @@ export class FakeProcess implements SpawnedProcess {
     this.dataListeners.add(listener);
     return { dispose: () => void this.dataListeners.delete(listener) };
   }
+
+  onStderr?: (listener: (data: Buffer) => void) => Disposable;
 
   onExit(listener: (exit: ExitInfo) => void): Disposable {
     this.exitListeners.add(listener);
@@ -93,13 +126,23 @@ export class FakeProcess implements SpawnedProcess {
   }
 
   private io(): ProgramIo {
-    return {
+    const io: ProgramIo = {
       request: this.request,
       print: (data) => {
         if (this.dead) return;
         const chunk = Buffer.from(data);
         for (const listener of [...this.dataListeners]) listener(chunk);
       },
+      printErr: (data) => {
+        if (this.dead) return;
+        const chunk = Buffer.from(data);
+        for (const listener of [...(this.options.separate ? this.stderrListeners : this.dataListeners)]) listener(chunk);
+      },
+      compute: async (ms) => {
+        await io.sleep(ms);
+        this.cpuMs += ms;
+      },
+      setMaxRss: (kb) => void (this.maxRssKb = kb),
       sleep: (ms) =>
         new Promise((resolve) => {
           if (this.dead) return;
@@ -116,6 +159,7 @@ export class FakeProcess implements SpawnedProcess {
           this.deliverLine();
         }),
     };
+    return io;
   }
 
   private deliverLine(): void {
@@ -141,6 +185,8 @@ export class FakeProcess implements SpawnedProcess {
     this.reader = null;
     for (const timer of this.timers) timer.cancel();
     this.timers.clear();
+    const usage: TreeUsage | undefined = this.options.separate && !this.noReport ? { cpuMs: this.cpuMs, wallMs: this.clock.now() - this.startedAt, maxRssKb: this.maxRssKb } : undefined;
+    if (usage) exit = { ...exit, usage };
     queueMicrotask(() => {
       this.exit = exit;
       for (const listener of [...this.exitListeners]) listener(exit);
@@ -150,6 +196,7 @@ export class FakeProcess implements SpawnedProcess {
 
 function exitOf(result: ProgramExit): ExitInfo {
   if (typeof result === 'number') return { exitCode: result, signal: null };
+  if (result && 'noReport' in result) return { exitCode: result.exitCode, signal: null };
   if (result && 'signal' in result) return { exitCode: null, signal: result.signal };
   return { exitCode: 0, signal: null };
 }
@@ -160,10 +207,11 @@ export class FakeSpawner implements ProcessSpawner {
   constructor(
     private readonly clock: Clock,
     private readonly program: Program,
+    private readonly options: FakeSpawnerOptions = {},
   ) {}
 
   spawn(request: SpawnRequest): FakeProcess {
-    const proc = new FakeProcess(request, this.clock, this.program);
+    const proc = new FakeProcess(request, this.clock, this.program, this.options);
     this.spawned.push(proc);
     return proc;
   }

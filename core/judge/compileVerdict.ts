@@ -1,0 +1,23 @@
+/**
+ * Whether the compile step let the tests run: anything but a clean exit of the compiler is `compile_error`, with a
+ * message when the compiler was stopped (its own budget: time, memory, disk) rather than refusing the code; a failed
+ * sandbox or a cancel is `internal_error`.
+ */
+import type { RunLimits } from '../protocol';
+import type { StepOutcome } from './runStep';
+import type { Verdict } from './testVerdict';
+
+const MiB = 1024 * 1024;
+
+export function compileVerdict(outcome: Pick<StepOutcome, 'exit' | 'stop' | 'measure'>, limits: Pick<RunLimits, 'timeoutMs' | 'cpuMs' | 'memoryBytes'>): Verdict | null {
+  const { exit, stop } = outcome;
+  if (stop?.reason === 'cancelled') return { status: 'internal_error', message: stop.message };
+  if (stop?.reason === 'budget') return { status: 'compile_error', message: 'the compiler did not finish within the request’s time budget' };
+  if (stop) return { status: 'compile_error', message: `the compiler was stopped: ${stop.message}` };
+  if (outcome.measure.oomKilled) return { status: 'compile_error', message: `the compiler passed its memory limit of ${Math.round(limits.memoryBytes / MiB)} MiB` };
+  if (!exit.usage) return { status: 'internal_error', message: 'the compiler’s supervisor ended without its report' };
+  if (exit.signal === 'SIGXCPU' || exit.usage.cpuMs > limits.cpuMs) return { status: 'compile_error', message: `the compiler passed its CPU time limit of ${limits.cpuMs / 1000} s` };
+  if (exit.signal) return { status: 'compile_error', message: `the compiler was killed by ${exit.signal}` };
+  if (exit.exitCode !== 0) return { status: 'compile_error', message: `the compiler exited with code ${exit.exitCode}` };
+  return null;
+}

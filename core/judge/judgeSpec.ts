@@ -1,0 +1,25 @@
+/**
+ * What a judge-mode manifest carries beside the code (docs/protocol.md, *Judge mode*): the tests, the extra files
+ * and whether the request gave a list of tests (the answer then has `tests`). Its presence is what makes a run a
+ * judge run; the limits are the manifest's own, applied afresh to each test.
+ */
+
+export interface JudgeTest {
+  /** Written to the program's stdin, which is then closed. */
+  stdin: string;
+  /** When given, the test is `accepted` or `wrong_answer` (core/judge/outputsMatch.ts); else `ok`. */
+  expectedOutput?: string;
+}
+
+/** An extra file written beside the program's own, e.g. `{ name: 'lib/util.py', content }`. */
+export interface JudgeFile {
+  name: string;
+  content: string;
+}
+
+export interface JudgeSpec {
+  tests: JudgeTest[];
+  files: JudgeFile[];
+  /** The request named `tests` (the answer lists them) rather than one `stdin`/`expectedOutput`. */
+  batch: boolean;
+}
