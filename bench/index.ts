@@ -3,6 +3,9 @@
  * - first output: from the request to the first byte a client sees, against spawning the interpreter directly
  *   (target: within 40 ms of the bare start);
  * - input echo: from `POST /input` to the echo in the output, against a local terminal's echo (target: 30 ms).
+ * - judge hello world (`POST /api/execute`) in Python and in C, against running the interpreter directly and against
+ *   compiling with gcc and running the binary directly (target: within 30 ms of the bare figure);
+ * - judge throughput with 8 concurrent clients against the bare spawn rate with 8 at once (target: 70 %).
  * Medians over several rounds; nothing is asserted here (benchmarks, not tests).
  */
 import { spawn } from 'child_process';
@@ -15,6 +18,56 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 const PYTHON = '/usr/bin/python3';
 const FIRST_OUTPUT_TARGET_MS = 40;
 const ECHO_TARGET_MS = 30;
+const JUDGE_TARGET_MS = 30;
+const THROUGHPUT_TARGET = 0.7;
+const CLIENTS = 8;
+const THROUGHPUT_REQUESTS = Number(process.env.BENCH_THROUGHPUT_REQUESTS ?? 48);
+const GCC = '/usr/bin/gcc';
+const C_HELLO = '#include <stdio.h>\nint main(void) { puts("hi"); return 0; }\n';
+const PY_HELLO = "print('hi')";
+
+function exited(file: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { stdio: 'ignore' });
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${file} exited ${code}`))));
+  });
+}
+
+async function barePython(): Promise<number> {
+  const started = now();
+  await exited(PYTHON, ['-I', '-c', PY_HELLO]);
+  return now() - started;
+}
+
+/** gcc then the binary, as a judge without a sandbox would do it. */
+async function bareC(dir: string): Promise<number> {
+  const source = path.join(dir, 'hello.c');
+  fs.writeFileSync(source, C_HELLO);
+  const started = now();
+  await exited(GCC, ['-O2', '-o', path.join(dir, 'hello'), source]);
+  await exited(path.join(dir, 'hello'), []);
+  return now() - started;
+}
+
+async function judge(base: string, language: string, code: string): Promise<number> {
+  const started = now();
+  const answer = await json(`${base}/api/execute`, { method: 'POST', body: JSON.stringify({ language, code }) });
+  if (answer.status !== 'ok') throw new Error(`judge ${language}: ${JSON.stringify(answer).slice(0, 300)}`);
+  return now() - started;
+}
+
+/** Completed per second with `CLIENTS` callers at once, `THROUGHPUT_REQUESTS` in all. */
+async function rate(one: () => Promise<unknown>): Promise<number> {
+  let left = THROUGHPUT_REQUESTS;
+  const started = now();
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      while (left-- > 0) await one();
+    }),
+  );
+  return (THROUGHPUT_REQUESTS / (now() - started)) * 1000;
+}
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const now = () => Number(process.hrtime.bigint()) / 1e6;
@@ -103,7 +156,23 @@ async function main(): Promise<void> {
     }
     rows.push(['first output (ms)', median(bare), median(first), FIRST_OUTPUT_TARGET_MS]);
     rows.push(['input echo (ms)', median(termEcho), median(echo), ECHO_TARGET_MS]);
-    console.log(`pocketrun bench: ${ROUNDS} rounds, medians, isolation ${platform.isolation}, ${os.cpus().length} cores`);
+    const barePy: number[] = [];
+    const judgePy: number[] = [];
+    const bareCs: number[] = [];
+    const judgeC: number[] = [];
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'pocketrun-bench-c-'));
+    for (let i = 0; i < ROUNDS; i++) {
+      barePy.push(await barePython());
+      judgePy.push(await judge(platform.url, 'python', PY_HELLO));
+      bareCs.push(await bareC(scratch));
+      judgeC.push(await judge(platform.url, 'c', C_HELLO));
+    }
+    fs.rmSync(scratch, { recursive: true, force: true });
+    rows.push(['judge python (ms)', median(barePy), median(judgePy), JUDGE_TARGET_MS]);
+    rows.push(['judge c (ms)', median(bareCs), median(judgeC), JUDGE_TARGET_MS]);
+    const bareRate = await rate(barePython);
+    const judgeRate = await rate(() => judge(platform.url, 'python', PY_HELLO));
+    console.log(`pocketrun bench: ${new Date().toISOString().slice(0, 10)}, ${ROUNDS} rounds, medians, isolation ${platform.isolation}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'cpu'}), ${platform.instances.length} executors`);
     console.log('measure               bare    pocketrun   ratio   overhead   target overhead');
     for (const [name, b, p, target] of rows) {
       const over = p - b;
@@ -111,6 +180,10 @@ async function main(): Promise<void> {
         `${name.padEnd(20)} ${b.toFixed(1).padStart(6)} ${p.toFixed(1).padStart(10)} ${(p / b).toFixed(2).padStart(7)}x ${over.toFixed(1).padStart(9)}   <= ${target} ${over <= target ? 'met' : 'NOT MET'}`,
       );
     }
+    const share = judgeRate / bareRate;
+    console.log(
+      `${'throughput (/s, 8 at once)'.padEnd(20)} ${bareRate.toFixed(1).padStart(6)} ${judgeRate.toFixed(1).padStart(10)} ${share.toFixed(2).padStart(7)}x              >= ${THROUGHPUT_TARGET} ${share >= THROUGHPUT_TARGET ? 'met' : 'NOT MET'}`,
+    );
   } finally {
     await platform.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
