@@ -21,6 +21,8 @@ export const FC_LIMITS = {
   gbPerCpu: { min: 1, max: 4 },
   timeoutSeconds: { min: 1, max: 86400 },
   instanceConcurrency: { max: 200 },
+  /** Layers one function may have. */
+  layers: { max: 5 },
 } as const;
 
 export interface StackConfig {
@@ -38,6 +40,8 @@ export interface StackConfig {
     timeoutSeconds: number;
     /** Reserved concurrency: how many runs may execute at once (one run per instance). */
     concurrency: number;
+    /** FC layer version ARNs, in the order given (FC unpacks them under /opt, a later one over an earlier one). */
+    layers: string[];
   };
   api: {
     memoryMb: number;
@@ -140,6 +144,9 @@ export const CONFIG_KEYS = {
   executorCpu: 'Executor vCPUs: a multiple of 0.05, memory GB per vCPU between 1 and 4. Default 1.',
   executorTimeoutSeconds: 'Executor function timeout; at least runTimeoutMaxSeconds + 30. Default runTimeoutMaxSeconds + 60.',
   executorConcurrency: 'Runs that may execute at once (reserved concurrency of the executor). Default 10.',
+  executorLayers:
+    'FC layers for the executor (toolchains under /opt/<layer>/bin), at most 5 layer version ARNs acs:fc:<region>:<account or official>:layers/<name>/versions/<n>: ' +
+    'a list (pulumi config set --path \'executorLayers[0]\' <arn>) or one comma-separated string. Default none.',
   apiMemoryMb: 'API memory, MB (multiple of 64). Default 512.',
   apiCpu: 'API vCPUs. Default 0.5.',
   apiTimeoutSeconds: 'API function timeout; above the longest output long poll and the longest blocking execution (55 s). Default 60.',
@@ -163,7 +170,7 @@ export const CONFIG_KEYS = {
 export type ConfigKey = keyof typeof CONFIG_KEYS;
 
 /** Raw values as Pulumi hands them over (strings), or typed values from tests. */
-export type RawStackConfig = Partial<Record<string, string | number | boolean | undefined>>;
+export type RawStackConfig = Partial<Record<string, string | number | boolean | readonly string[] | undefined>>;
 
 export interface ParseContext {
   /** The stack name: the default name prefix is `pocketrun-<stack>`. */
@@ -183,16 +190,52 @@ class Reader {
     return this.present(key) !== undefined;
   }
 
-  private present(key: ConfigKey): string | number | boolean | undefined {
+  private present(key: ConfigKey): string | number | boolean | readonly string[] | undefined {
     const value = this.raw[key];
     if (value === undefined || value === null) return undefined;
     if (typeof value === 'string' && value.trim() === '') return undefined;
     return value;
   }
 
+  /**
+   * A list of strings, as Pulumi hands one over (a structured value set with `--path` arrives as its JSON text), as
+   * a YAML list, or as one comma-separated string. Entries are trimmed; empty ones are refused.
+   */
+  list(key: ConfigKey): string[] {
+    const value = this.present(key);
+    if (value === undefined) return [];
+    let items: unknown[];
+    if (Array.isArray(value)) items = value;
+    else if (typeof value === 'string' && value.trim().startsWith('[')) {
+      try {
+        const parsed: unknown = JSON.parse(value);
+        if (!Array.isArray(parsed)) throw new Error('not an array');
+        items = parsed;
+      } catch {
+        this.fail(key, `expected a JSON array of strings or a comma-separated list, got ${JSON.stringify(value)}`);
+        return [];
+      }
+    } else if (typeof value === 'string') items = value.split(',');
+    else {
+      this.fail(key, `expected a list of strings, got ${JSON.stringify(value)}`);
+      return [];
+    }
+    const out: string[] = [];
+    items.forEach((item, i) => {
+      if (typeof item !== 'string') this.fail(key, `entry ${i + 1}: expected a string, got ${JSON.stringify(item)}`);
+      else if (item.trim() === '') this.fail(key, `entry ${i + 1} is empty (a stray comma?)`);
+      else out.push(item.trim());
+    });
+    return out;
+  }
+
   string(key: ConfigKey): string | undefined {
     const value = this.present(key);
     if (value === undefined) return undefined;
+    if (Array.isArray(value)) {
+      this.fail(key, `expected a string, got a list`);
+      return undefined;
+    }
     if (typeof value !== 'string') {
       this.fail(key, `expected a string, got ${JSON.stringify(value)}`);
       return undefined;
@@ -243,6 +286,11 @@ function isMultipleOf(value: number, step: number): boolean {
 }
 
 const REGION_PATTERN = /^[a-z]{2,}(-[a-z0-9]+)+$/;
+/**
+ * An FC layer version: `acs:fc:<region>:<account id>:layers/<name>/versions/<n>`, or `official` for the account of
+ * FC's official layers. Names: letters, digits, `_` and `-`, not starting with a digit or `-`, at most 64.
+ */
+export const LAYER_ARN_PATTERN = /^acs:fc:([a-z]{2,}(?:-[a-z0-9]+)+):(\d{1,20}|official):layers\/([A-Za-z_][A-Za-z0-9_-]{0,63})\/versions\/([1-9]\d{0,9})$/;
 /** Lowercase letters, digits and hyphens; 3..32 characters, so `<prefix>-deploy-<16-digit account id>` fits OSS's 63. */
 const NAME_PREFIX_PATTERN = /^[a-z][a-z0-9-]{1,30}[a-z0-9]$/;
 const ORIGIN_PATTERN = /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/;
@@ -335,6 +383,7 @@ export function parseStackConfig(raw: RawStackConfig, context: ParseContext): St
     );
   }
   const executorConcurrency = r.int('executorConcurrency', 10, 1, 1000);
+  const executorLayers = readLayers(r, region);
 
   // The API function.
   const apiMemoryMb = r.number('apiMemoryMb', 512, memoryRule);
@@ -373,7 +422,7 @@ export function parseStackConfig(raw: RawStackConfig, context: ParseContext): St
     namePrefix,
     runsLifecycleDays,
     codeLifecycleDays,
-    executor: { memoryMb: executorMemoryMb, cpu: executorCpu, timeoutSeconds: executorTimeoutSeconds, concurrency: executorConcurrency },
+    executor: { memoryMb: executorMemoryMb, cpu: executorCpu, timeoutSeconds: executorTimeoutSeconds, concurrency: executorConcurrency, layers: executorLayers },
     api: { memoryMb: apiMemoryMb, cpu: apiCpu, timeoutSeconds: apiTimeoutSeconds, instanceConcurrency: apiInstanceConcurrency },
     runLimits,
     apiToken,
@@ -446,6 +495,38 @@ function readCustomDomain(r: Reader): CustomDomainConfig | undefined {
   if (certificate !== undefined && privateKey !== undefined) return { name, tls: { certificate, privateKey } };
   if (certificateId !== undefined) return { name, tls: { certificateId } };
   return { name };
+}
+
+/**
+ * The executor's layers: well-formed version ARNs, at most FC's five, each layer once (two versions of one layer
+ * would unpack over each other), and in the stack's region unless official (FC attaches a region's own layers).
+ */
+function readLayers(r: Reader, region: string | undefined): string[] {
+  const arns = r.list('executorLayers');
+  if (arns.length > FC_LIMITS.layers.max) {
+    r.fail('executorLayers', `at most ${FC_LIMITS.layers.max} layers per function (FC's limit), got ${arns.length}: merge some into one layer`);
+  }
+  const seen = new Map<string, number>();
+  arns.forEach((arn, i) => {
+    const match = LAYER_ARN_PATTERN.exec(arn);
+    if (!match) {
+      r.fail(
+        'executorLayers',
+        `entry ${i + 1}: expected a layer version ARN like acs:fc:${region ?? 'cn-hangzhou'}:<account id>:layers/gcc/versions/1 ` +
+          `(the console's layer version ARN), got ${JSON.stringify(arn)}`,
+      );
+      return;
+    }
+    const [, layerRegion, owner, name] = match;
+    if (owner !== 'official' && region !== undefined && layerRegion !== region) {
+      r.fail('executorLayers', `entry ${i + 1}: the layer is in ${layerRegion}, the stack in ${region}: publish the layer in ${region}`);
+    }
+    const id = `${owner}/${name}`;
+    const first = seen.get(id);
+    if (first !== undefined) r.fail('executorLayers', `entry ${i + 1}: layer ${name} is already entry ${first + 1}: give each layer once, in one version`);
+    else seen.set(id, i);
+  });
+  return arns;
 }
 
 /** PEM text as FC takes it: Unix line breaks, no surrounding blank space. */

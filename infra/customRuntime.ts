@@ -87,6 +87,8 @@ export function customRuntimeFunctionArgs(
     internetAccess: boolean;
     environmentVariables: Record<string, pulumi.Input<string>>;
     instanceMetrics: boolean;
+    /** FC layer version ARNs; none: no `layers` input at all, so stacks without layers do not change. */
+    layers?: string[];
   },
 ): alicloud.fc.V3FunctionArgs {
   return {
@@ -113,6 +115,7 @@ export function customRuntimeFunctionArgs(
           enableInstanceMetrics: own.instanceMetrics,
         }
       : undefined,
+    ...(own.layers && own.layers.length > 0 ? { layers: [...own.layers] } : {}),
     tags: { app: 'pocketrun', role: own.role },
   };
 }

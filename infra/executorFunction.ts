@@ -15,6 +15,7 @@ import * as alicloud from '@pulumi/alicloud';
 import * as pulumi from '@pulumi/pulumi';
 import { ENV } from '../core/config';
 import { ASYNC_INVOKE_ATTEMPTS } from '../local/settings';
+import { FC_LIMITS, LAYER_ARN_PATTERN } from './config';
 import { checkEnvironment, customRuntimeFunctionArgs, storageEnvironment, type CustomRuntimeFunctionArgs } from './customRuntime';
 
 /** Retries after the first attempt: ASYNC_INVOKE_ATTEMPTS in all, as the local platform does. */
@@ -27,6 +28,14 @@ export interface ExecutorFunctionArgs extends CustomRuntimeFunctionArgs {
   concurrency: number;
   /** Whether user programs may reach the network: `ALLOW_NETWORK` and the function's internet access agree. */
   allowNetwork: boolean;
+  /**
+   * FC layer version ARNs (the stack's `executorLayers`). FC unpacks them under /opt, where the language registry
+   * already looks (`/opt/<layer>/bin/<tool>`, then `/opt/bin/<tool>`: core/languages/candidates.ts), so they need no
+   * variable: the tools are found by path, and a program's environment is the sandbox's own (PATH, HOME, LANG, TERM
+   * and its language's), never the function's, so an `LD_LIBRARY_PATH` here would not reach it anyway. A layer's
+   * tools find their own libraries (relocatable builds, wrappers, `$ORIGIN` rpaths): README, *Languages*.
+   */
+  layers?: string[];
 }
 
 /** The executor's environment: exactly these keys, none of them a credential. */
@@ -61,6 +70,11 @@ export class ExecutorFunction extends pulumi.ComponentResource {
       throw new Error(`${where}: network.internetAccess (${args.network.internetAccess}) and allowNetwork (${args.allowNetwork}) must agree`);
     }
     if (!Number.isInteger(args.concurrency) || args.concurrency < 1) throw new Error(`${where}: concurrency: expected a whole number >= 1, got ${args.concurrency}`);
+    const layers = args.layers ?? [];
+    if (layers.length > FC_LIMITS.layers.max) throw new Error(`${where}: layers: at most ${FC_LIMITS.layers.max} (FC's limit), got ${layers.length}`);
+    for (const arn of layers) {
+      if (!LAYER_ARN_PATTERN.test(arn)) throw new Error(`${where}: layers: expected layer version ARNs (acs:fc:<region>:<account>:layers/<name>/versions/<n>), got ${JSON.stringify(arn)}`);
+    }
 
     this.fn = new alicloud.fc.V3Function(
       name,
@@ -72,6 +86,7 @@ export class ExecutorFunction extends pulumi.ComponentResource {
         internetAccess: args.network.internetAccess,
         environmentVariables: executorEnvironment(args),
         instanceMetrics: true,
+        layers,
       }),
       { parent: this, dependsOn: args.dependsOn },
     );

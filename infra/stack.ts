@@ -167,6 +167,8 @@ export function pocketrunStack(config: StackConfig, options: StackOptions): Stac
       network: functionNetwork({ region: config.region, internet: config.allowNetwork }),
       runLimits: config.runLimits,
       allowNetwork: config.allowNetwork,
+      // Toolchains beyond custom.debian10's Node and Python: FC unpacks them under /opt, where the registry looks.
+      layers: config.executor.layers,
       logs,
     },
     opts,

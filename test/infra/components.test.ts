@@ -67,6 +67,8 @@ test.each<[string, () => unknown, RegExp]>([
   ['executor memory not above the largest run', () => new ExecutorFunction('e2', { ...executorArgs, memoryMb: 1024 }), /memoryMb: 1024 MB must be above/],
   ['executor network and ALLOW_NETWORK disagree', () => new ExecutorFunction('e3', { ...executorArgs, allowNetwork: true }), /network.internetAccess \(false\) and allowNetwork \(true\) must agree/],
   ['executor concurrency zero', () => new ExecutorFunction('e4', { ...executorArgs, concurrency: 0 }), /concurrency: expected a whole number >= 1/],
+  ['executor with six layers', () => new ExecutorFunction('e5', { ...executorArgs, layers: [1, 2, 3, 4, 5, 6].map((n) => `acs:fc:cn-hangzhou:1234567890123456:layers/l${n}/versions/1`) }), /layers: at most 5/],
+  ['executor with a layer name for an ARN', () => new ExecutorFunction('e6', { ...executorArgs, layers: ['gcc'] }), /layers: expected layer version ARNs/],
   ['api serving one request per instance', () => new ApiFunction('a1', { ...apiArgs, instanceConcurrency: 1 }), /instanceConcurrency: expected 2..200/],
   ['api timeout inside a long poll', () => new ApiFunction('a2', { ...apiArgs, timeoutSeconds: 20 }), /timeoutSeconds: 20 s must be above the longest output long poll/],
   ['api with internet', () => new ApiFunction('a3', { ...apiArgs, network: functionNetwork({ region: 'cn-hangzhou', internet: true }) }), /network.internetAccess: the API needs no internet/],

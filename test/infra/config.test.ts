@@ -47,7 +47,7 @@ describe('parseStackConfig defaults', () => {
       namePrefix: 'pocketrun-dev',
       runsLifecycleDays: 1,
       codeLifecycleDays: 7,
-      executor: { memoryMb: 2048, cpu: 1, timeoutSeconds: RUN_LIMITS.timeoutMs.max / 1000 + 60, concurrency: 10 },
+      executor: { memoryMb: 2048, cpu: 1, timeoutSeconds: RUN_LIMITS.timeoutMs.max / 1000 + 60, concurrency: 10, layers: [] },
       api: { memoryMb: 512, cpu: 0.5, timeoutSeconds: 60, instanceConcurrency: 20 },
       runLimits: {
         timeoutDefaultMs: RUN_LIMITS.timeoutMs.default,
@@ -89,7 +89,7 @@ describe('parseStackConfig defaults', () => {
       memoryDefaultBytes: 64 * 1024 * 1024,
       memoryMaxBytes: 128 * 1024 * 1024,
     });
-    expect(config.executor).toEqual({ memoryMb: 512, cpu: 0.25, timeoutSeconds: 50, concurrency: 10 });
+    expect(config.executor).toEqual({ memoryMb: 512, cpu: 0.25, timeoutSeconds: 50, concurrency: 10, layers: [] });
     expect(config.allowNetwork).toBe(true);
     expect(config.logging).toBe(false);
   });
@@ -268,6 +268,56 @@ describe('custom domain and its certificate', () => {
     const error = issuesOf({ customDomain: 'https://run.example.org', customDomainPrivateKey: `${KEY}\nnot pem`, customDomainCertificateId: '12345678' });
     expect(error.keys).toEqual(expect.arrayContaining(['customDomain', 'customDomainPrivateKey', 'customDomainCertificate', 'customDomainCertificateId']));
     expect(error.message).not.toContain(KEY_SECRET);
+  });
+});
+
+const LAYER = (name: string, version = 1, region = 'cn-hangzhou', owner = '1234567890123456') => `acs:fc:${region}:${owner}:layers/${name}/versions/${version}`;
+
+describe('executorLayers', () => {
+  test('unset or empty: no layers', () => {
+    expect(parse({}).executor.layers).toEqual([]);
+    expect(parse({ executorLayers: '' }).executor.layers).toEqual([]);
+    expect(parse({ executorLayers: '[]' }).executor.layers).toEqual([]);
+  });
+
+  test.each<[string, RawStackConfig['executorLayers'], string[]]>([
+    // pulumi config set --path 'executorLayers[0]' …: Pulumi hands the program the list as its JSON text.
+    ['a JSON array (pulumi config set --path)', JSON.stringify([LAYER('gcc'), LAYER('jdk', 3)]), [LAYER('gcc'), LAYER('jdk', 3)]],
+    ['a YAML list', [LAYER('gcc'), LAYER('jdk', 3)], [LAYER('gcc'), LAYER('jdk', 3)]],
+    ['a comma-separated string, spaces trimmed', ` ${LAYER('gcc')} , ${LAYER('go', 12)} `, [LAYER('gcc'), LAYER('go', 12)]],
+    ['one ARN', LAYER('rust'), [LAYER('rust')]],
+    ['an official layer, any region', LAYER('Python39-Aliyun-SDK', 3, 'cn-shanghai', 'official'), [LAYER('Python39-Aliyun-SDK', 3, 'cn-shanghai', 'official')]],
+    ['five layers, order kept', ['e', 'd', 'c', 'b', 'a'].map((n) => LAYER(n)), ['e', 'd', 'c', 'b', 'a'].map((n) => LAYER(n))],
+    ['names with _ and -', LAYER('_jdk-17_x64'), [LAYER('_jdk-17_x64')]],
+  ])('%s', (_label, value, expected) => {
+    expect(parse({ executorLayers: value }).executor.layers).toEqual(expected);
+  });
+
+  test.each<[string, RawStackConfig['executorLayers'], RegExp]>([
+    ['six layers', [1, 2, 3, 4, 5, 6].map((n) => LAYER(`l${n}`)), /at most 5 layers per function .*got 6/],
+    ['a layer name, not an ARN', 'gcc', /entry 1: expected a layer version ARN like acs:fc:cn-hangzhou:<account id>:layers\/gcc\/versions\/1.*"gcc"/],
+    ['a layer ARN without its version', `${LAYER('gcc')},acs:fc:cn-hangzhou:1234567890123456:layers/jdk`, /entry 2: expected a layer version ARN/],
+    ['version zero', LAYER('gcc', 0), /expected a layer version ARN/],
+    ['a function ARN', 'acs:fc:cn-hangzhou:1234567890123456:functions/x', /expected a layer version ARN/],
+    ['a name starting with a digit', LAYER('9gcc'), /expected a layer version ARN/],
+    ['an account that is not a number', LAYER('gcc', 1, 'cn-hangzhou', 'me'), /expected a layer version ARN/],
+    ['another region', LAYER('gcc', 1, 'cn-shanghai'), /entry 1: the layer is in cn-shanghai, the stack in cn-hangzhou/],
+    ['one layer twice', [LAYER('gcc', 1), LAYER('jdk'), LAYER('gcc', 2)], /entry 3: layer gcc is already entry 1/],
+    ['a stray comma', `${LAYER('gcc')},`, /entry 2 is empty/],
+    ['broken JSON', '["acs:fc:', /expected a JSON array of strings or a comma-separated list/],
+    ['JSON with a number', '[1]', /entry 1: expected a string, got 1/],
+    ['a number', 5, /expected a list of strings, got 5/],
+  ])('%s: refused, naming the key', (_label, value, message) => {
+    const error = issuesOf({ executorLayers: value });
+    expect(error.keys).toEqual(['executorLayers']);
+    expect(error.issues[0].message).toMatch(message);
+    expect(error.message).toContain('pocketrun:executorLayers');
+  });
+
+  test('every bad entry is reported at once', () => {
+    const error = issuesOf({ executorLayers: ['gcc', LAYER('jdk', 1, 'eu-central-1'), 'go'] });
+    expect(error.keys).toEqual(['executorLayers', 'executorLayers', 'executorLayers']);
+    expect(error.issues.map((i) => i.message.slice(0, 7))).toEqual(['entry 1', 'entry 2', 'entry 3']);
   });
 });
 

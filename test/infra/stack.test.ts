@@ -528,6 +528,23 @@ describe('switches', () => {
     expect(executor.environmentVariables.ALLOW_NETWORK).toBe('1');
     expect(fnNamed(run, 'pocketrun-dev-api').inputs.internetAccess).toBe(false);
   });
+
+  test('no executorLayers: neither function has a layers input', async () => {
+    const run = await runProgram({});
+    for (const fn of ofType(run, T.fn)) expect(Object.keys(fn.inputs)).not.toContain('layers');
+  });
+
+  test('executorLayers: the executor gets exactly those layers, in order; the API none; environments unchanged', async () => {
+    const layers = [`acs:fc:${REGION}:${ACCOUNT}:layers/gcc/versions/2`, `acs:fc:${REGION}:official:layers/Java17/versions/1`, `acs:fc:${REGION}:${ACCOUNT}:layers/jdk/versions/7`];
+    const run = await runProgram({ executorLayers: JSON.stringify(layers) });
+    expect(fnNamed(run, 'pocketrun-dev-executor').inputs.layers).toEqual(layers);
+    expect(Object.keys(fnNamed(run, 'pocketrun-dev-api').inputs)).not.toContain('layers');
+    // FC unpacks layers under /opt, where the registry looks by path: no variable is needed for them.
+    const plain = await runProgram({});
+    for (const name of ['pocketrun-dev-executor', 'pocketrun-dev-api']) {
+      expect(fnNamed(run, name).inputs.environmentVariables).toEqual(fnNamed(plain, name).inputs.environmentVariables);
+    }
+  });
 });
 
 const CERT = `-----BEGIN CERTIFICATE-----\nMIIB${'C'.repeat(60)}\n${'c'.repeat(40)}==\n-----END CERTIFICATE-----`;
