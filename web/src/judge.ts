@@ -55,9 +55,10 @@ export function mountJudgePanel(parent: HTMLElement, options: JudgePanelOptions)
   const table = el('table', { className: 'judge-table', id: 'judgeTable' });
   // The table scrolls sideways inside its own box, never the page (a long status or big figures at 360 px).
   const tableBox = el('div', { className: 'judge-table-box', hidden: true }, table);
+  const body = el('div', { className: 'judge-body' }, list, summary, compile, tableBox);
   parent.replaceChildren(
     el('div', { className: 'judge-head' }, el('strong', {}, 'Tests'), el('span', { className: 'spacer' }), addButton, judgeButton),
-    el('div', { className: 'judge-body' }, list, summary, compile, tableBox),
+    body,
   );
 
   function renumber(): void {
@@ -144,6 +145,9 @@ export function mountJudgePanel(parent: HTMLElement, options: JudgePanelOptions)
     });
     table.replaceChildren(head, ...bodies);
     tableBox.hidden = false;
+    // The verdict is what was asked for: bring it into view below the tests. The panel's body is scrolled itself
+    // (scrollIntoView would also scroll the page's overflow-hidden boxes, shifting the whole layout).
+    body.scrollTop = summary.offsetTop - body.offsetTop - 4;
   }
 
   let busy = false;
