@@ -166,9 +166,17 @@ async function exec(api: ApiClient, file: string, lang: string | undefined, stdi
   if (stdinFile) body.stdin = readSource(stdinFile);
   if (expectFile) body.expectedOutput = readSource(expectFile);
   const result = await api.execute(body);
-  if (typeof result.compileOutput === 'string' && result.compileOutput) process.stderr.write(result.compileOutput);
+  // The verdict line starts a line of its own, whatever the compiler's or the program's stderr ended with.
+  let errEnd = '\n';
+  const toStderr = (text: unknown) => {
+    if (typeof text !== 'string' || text === '') return;
+    process.stderr.write(text);
+    errEnd = text.slice(-1);
+  };
+  toStderr(result.compileOutput);
   if (typeof result.stdout === 'string') process.stdout.write(result.stdout);
-  if (typeof result.stderr === 'string') process.stderr.write(result.stderr);
+  toStderr(result.stderr);
+  if (errEnd !== '\n') process.stderr.write('\n');
   const figures = [
     typeof result.wallMs === 'number' ? `${result.wallMs} ms wall` : null,
     typeof result.cpuMs === 'number' ? `${result.cpuMs} ms cpu` : null,

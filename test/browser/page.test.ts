@@ -523,3 +523,114 @@ describe('with an API token', () => {
     await context.close();
   });
 });
+
+describe('the judge panel', () => {
+  const field = (test: number, name: 'stdin' | 'expected') => `#judge .judge-tests > li:nth-child(${test}) textarea[data-field="${name}"]`;
+  /** Each row of the verdict table: its number, status, and figures as shown. */
+  const rows = (page: Page) =>
+    page.$$eval('#judgeTable .judge-row', (trs) => trs.map((tr) => ({ status: (tr as HTMLElement).dataset.status, cells: Array.from(tr.querySelectorAll("td")).map((td) => td.textContent) })));
+
+  test('on a phone: two tests of a Python program, one accepted and one wrong, each with its figures; a C compile error shows the compiler', async () => {
+    // The picker offers C once the executors have said what they run (GET /api/runtimes).
+    await waitForRuntimes();
+    const { context, page, problems } = await open('phone');
+    await setCode(page, 'n = int(input())\nprint(n * n)\n');
+    await page.click('#judgeToggle');
+    await page.waitForSelector('#judgeRun');
+    // The panel takes the terminal's place.
+    expect(await page.isVisible('#judge')).toBe(true);
+    expect(await page.isVisible('#terminal')).toBe(false);
+    expect(await page.isVisible('#inputLine')).toBe(false);
+    await page.fill(field(1, 'stdin'), '3\n');
+    await page.fill(field(1, 'expected'), '9\n');
+    await page.click('#judgeAdd');
+    await page.fill(field(2, 'stdin'), '4\n');
+    await page.fill(field(2, 'expected'), '15\n');
+    const request = page.waitForRequest((req) => req.url().endsWith('/api/execute'));
+    await page.click('#judgeRun');
+    expect((await request).postDataJSON()).toEqual({ language: 'python', code: 'n = int(input())\nprint(n * n)\n', tests: [{ stdin: '3\n', expectedOutput: '9\n' }, { stdin: '4\n', expectedOutput: '15\n' }] });
+    await page.waitForFunction(() => document.querySelectorAll('#judgeTable .judge-row').length === 2, undefined, { timeout: 30_000 });
+    const shown = await rows(page);
+    expect(shown.map((r) => r.status)).toEqual(['accepted', 'wrong_answer']);
+    for (const [i, row] of shown.entries()) {
+      const [n, verdict, wall, cpu, memory] = row.cells;
+      expect({ n, verdict }).toEqual({ n: String(i + 1), verdict: i === 0 ? 'accepted' : 'wrong answer' });
+      // Figures are the program's own: a Python start takes some milliseconds and a few MiB.
+      expect(Number(wall)).toBeGreaterThan(0);
+      expect(Number(cpu)).toBeGreaterThanOrEqual(0);
+      expect(Number(memory)).toBeGreaterThan(1);
+    }
+    expect(await page.textContent('#judgeSummary')).toBe('wrong answer · 1/2 passed');
+    // The wrong answer's output, one tap away.
+    await page.click('#judgeTable tbody:nth-of-type(2) summary');
+    expect(await page.textContent('#judgeTable tbody:nth-of-type(2) pre[data-stream="stdout"]')).toBe('16\n');
+    await expectNoSideScroll(page);
+    await shot(page, 'phone-judge');
+
+    // C: the compiler's message above the table; one test is the single form of the request.
+    await page.selectOption('#language', 'c');
+    await setCode(page, '#include <stdio.h>\nint main(void) { printf("%d\\n", nope); return 0; }\n');
+    await page.click('#judge .judge-tests > li:nth-child(2) .judge-remove');
+    const single = page.waitForRequest((req) => req.url().endsWith('/api/execute'));
+    await page.click('#judgeRun');
+    expect(Object.keys((await single).postDataJSON()).sort()).toEqual(['code', 'expectedOutput', 'language', 'stdin']);
+    await page.waitForFunction(() => document.querySelector('#judgeSummary')?.getAttribute('data-status') === 'compile_error', undefined, { timeout: 40_000 });
+    expect(await page.isVisible('#judgeCompile')).toBe(true);
+    expect(await page.textContent('#judgeCompile')).toMatch(/nope.*undeclared|undeclared.*nope/);
+    expect((await rows(page)).map((r) => r.status)).toEqual(['compile_error']);
+    await expectNoSideScroll(page);
+    await shot(page, 'phone-judge-compile-error');
+
+    // Run goes back to the terminal; the tests stay.
+    await page.selectOption('#language', 'python');
+    await page.click('#run');
+    expect(await page.isVisible('#terminal')).toBe(true);
+    expect(await page.getAttribute('#judgeToggle', 'aria-pressed')).toBe('false');
+    await waitForStatus(page, 'running');
+    await page.fill('#stdin', '5');
+    await page.press('#stdin', 'Enter');
+    await waitForStatus(page, 'ok');
+    expect(await screen(page)).toEqual(['5', '25']);
+    await page.click('#judgeToggle');
+    expect(await page.inputValue(field(1, 'stdin'))).toBe('3\n');
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  test("on a desktop: beside the code, Ctrl-Enter judges, a refusal shows the API's message", async () => {
+    const { context, page, problems } = await open('desktop', { allow: [/status of 413/, /\/api\/execute$/] });
+    await setCode(page, "print('hi')\n");
+    await page.click('#judgeToggle');
+    await page.waitForSelector('#judgeRun');
+    const code = (await page.locator('#editorPane').boundingBox())!;
+    const panel = (await page.locator('#judge').boundingBox())!;
+    expect(panel.x).toBeGreaterThanOrEqual(code.x + code.width - 1);
+    await page.fill(field(1, 'expected'), 'hi');
+    await page.click('.cm-content');
+    await page.keyboard.press('Control+Enter');
+    await page.waitForFunction(() => document.querySelector('#judgeSummary')?.getAttribute('data-status') === 'accepted', undefined, { timeout: 30_000 });
+    expect(await page.textContent('#judgeSummary')).toBe('accepted');
+    expect((await rows(page)).map((r) => r.status)).toEqual(['accepted']);
+    // Ctrl-Enter judged: it neither ran the program nor added a line to the code.
+    expect(await page.evaluate(() => window.pocketrun!.runId())).toBeNull();
+    expect(await page.evaluate(() => window.pocketrun!.code())).toBe("print('hi')\n");
+    await shot(page, 'desktop-judge');
+
+    await setCode(page, '#' + 'x'.repeat(70_000));
+    await page.click('#judgeRun');
+    await page.waitForFunction(() => document.querySelector('#judgeSummary')?.getAttribute('data-status') === 'error');
+    expect(await page.textContent('#judgeSummary')).toBe('code: larger than 65536 bytes');
+    expect(await page.isVisible('#judgeTable')).toBe(false);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+});
+
+/** Until an executor has reported its toolchains, GET /api/runtimes answers 503 and the picker has three languages. */
+async function waitForRuntimes(): Promise<void> {
+  for (const until = Date.now() + 20_000; Date.now() < until; await new Promise((r) => setTimeout(r, 200))) {
+    const res = await fetch(`${t.platform.url}/api/runtimes`);
+    if (res.ok && ((await res.json()) as { language: string }[]).some((r) => r.language === 'c')) return;
+  }
+  throw new Error('GET /api/runtimes never listed c');
+}

@@ -106,3 +106,47 @@ test('runtimes and --help answer; an unreachable platform says so', async () => 
   expect(await new Promise((resolve) => down.on('exit', resolve))).toBe(2);
   expect(err).toContain('cannot reach http://127.0.0.1:1');
 });
+
+/** The CLI with pipes for all three streams: what it wrote to each, and its exit status. */
+async function piped(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  const child = spawnChild(process.execPath, [BIN, ...args, '--url', t.platform.url], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (err += d));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  return { code, out, err };
+}
+
+test('exec with --stdin and --expect: accepted exits 0, the program’s stdout on stdout, the verdict and figures on stderr', async () => {
+  const file = program('square.py', "import sys\nn = int(input())\nprint(n * n)\nprint('note', n, file=sys.stderr)\n");
+  const stdin = program('in.txt', '12\n');
+  const expected = program('out.txt', '144\n');
+  const { code, out, err } = await piped(['exec', file, '--stdin', stdin, '--expect', expected]);
+  expect(out).toBe('144\n');
+  // The program's stderr first, then one verdict line: status, wall and CPU time, memory (README, *Command line*).
+  expect(err).toMatch(/^note 12\naccepted · \d+ ms wall · \d+ ms cpu · \d+\.\d MiB\n$/);
+  expect(code).toBe(0);
+});
+
+test('exec: a wrong answer exits 1 and says so; a compile error shows the compiler’s message', async () => {
+  const file = program('off.py', 'print(int(input()) + 1)\n');
+  const stdin = program('in2.txt', '1\n');
+  const expected = program('out2.txt', '3\n');
+  const wrong = await piped(['exec', file, '--stdin', stdin, '--expect', expected]);
+  expect(wrong.out).toBe('2\n');
+  expect(wrong.err).toMatch(/^wrong_answer · \d+ ms wall · \d+ ms cpu · \d+\.\d MiB\n$/);
+  expect(wrong.code).toBe(1);
+
+  // stderr without a final newline: the verdict still has its own line.
+  const noNewline = await piped(['exec', program('tail.py', "import sys\nsys.stderr.write('partial')\n")]);
+  expect(noNewline.err).toMatch(/^partial\nok · \d+ ms wall/);
+  expect(noNewline.code).toBe(0);
+
+  const broken = program('broken.c', 'int main(void) { return nope; }\n');
+  const compile = await piped(['exec', broken]);
+  expect(compile.out).toBe('');
+  expect(compile.err).toMatch(/‘nope’ undeclared|'nope' undeclared/);
+  expect(compile.err).toMatch(/\ncompile_error \(the compiler exited with code 1\) · /);
+  expect(compile.code).toBe(1);
+});

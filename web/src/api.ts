@@ -40,6 +40,29 @@ export interface RunResult {
   message?: string;
 }
 
+/** One test's figures and streams in an answer of `POST /api/execute` (README, *Blocking execution*). */
+export interface TestVerdict {
+  status: string;
+  stdout: string;
+  stderr: string;
+  exitCode: number | null;
+  signal: string | null;
+  wallMs: number;
+  cpuMs: number;
+  /** Peak memory of the program's tree, KiB. */
+  memoryKb: number;
+  message?: string;
+  outputTruncated?: boolean;
+}
+
+/** The answer of `POST /api/execute`: the deciding test's fields, `tests` when the request had them. */
+export interface ExecuteResult extends TestVerdict {
+  compileOutput?: string;
+  tests?: TestVerdict[];
+}
+
+export type ExecuteRequest = { language: string; code: string } & ({ stdin?: string; expectedOutput?: string } | { tests: { stdin: string; expectedOutput?: string }[] });
+
 export interface Runtime {
   language: string;
   version?: string;
@@ -160,6 +183,14 @@ export class Api {
 
   resize(id: string, cols: number, rows: number): Promise<unknown> {
     return this.request('POST', `/api/runs/${encodeURIComponent(id)}/resize`, { body: { cols, rows } });
+  }
+
+  /**
+   * Judge mode: one blocking request. The API holds it for the request's own budget (at most 40 s) plus 15 s before
+   * answering 504, so the page waits a little longer than that.
+   */
+  execute(body: ExecuteRequest): Promise<ExecuteResult> {
+    return this.request('POST', '/api/execute', { body, timeoutMs: 70_000 });
   }
 
   /** The languages the server runs, or null when it does not say (no `GET /api/runtimes` yet: 404). */

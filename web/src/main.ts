@@ -9,6 +9,7 @@ import { Api, ApiRefusal, type RunResult, type Runtime } from './api';
 import { CodeEditor } from './editor';
 import { examplesFor, SEED_EXAMPLES } from './examples';
 import { mountKeyRow, type KeyAction } from './keys';
+import type { JudgePanel } from './judge';
 import { FALLBACK_RUNTIMES, languageList, languageSupport, type LanguageInfo } from './languages';
 import { RunSession } from './run';
 import { decodeShare, encodeShare } from './share';
@@ -257,6 +258,8 @@ let stopOnStart = false;
 async function run(): Promise<void> {
   if (runButton.dataset.mode !== 'run') return;
   stopOnStart = false;
+  // A run talks through the terminal: leave the judge panel (its tests stay as they are).
+  if (judgeOpen()) await showJudge(false);
   const language = editor.currentLanguage;
   const code = editor.code;
   setMode('starting');
@@ -328,7 +331,9 @@ window.addEventListener(
     if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && !e.altKey) {
       e.preventDefault();
       e.stopPropagation();
-      void run();
+      // With the judge panel open, Ctrl-Enter judges: the panel is what the person is looking at.
+      if (judgeOpen()) void judgePanel?.then((panel) => panel.judge());
+      else void run();
     }
   },
   true,
@@ -495,9 +500,41 @@ $('copy').addEventListener('click', () => {
 
 /* ---------- the judge panel ---------- */
 
-// Judge mode (test cases with expected output, verdicts) does not exist in the API yet. When it does, the
-// server will say so (GET /api/runtimes or /api/health) and its panel is mounted into #judge (index.html), between
-// the code and the terminal, here: mountJudgePanel($('judge'), api, editor).
+// Judge mode (POST /api/execute): the panel takes the terminal's place while the toggle is pressed. Its code is a
+// chunk of its own, imported the first time it is opened, so a first visit does not download it.
+const judgeToggle = $<HTMLButtonElement>('judgeToggle');
+let judgePanel: Promise<JudgePanel> | null = null;
+const judgeOpen = () => judgeToggle.getAttribute('aria-pressed') === 'true';
+
+function loadJudgePanel(): Promise<JudgePanel> {
+  judgePanel ??= import('./judge').then(
+    ({ mountJudgePanel }) => mountJudgePanel($('judge'), { api, program: () => ({ language: editor.currentLanguage, code: editor.code }) }),
+    (err: unknown) => {
+      // A dropped network while the chunk loads: the next press tries again.
+      judgePanel = null;
+      throw err;
+    },
+  );
+  return judgePanel;
+}
+
+async function showJudge(open: boolean): Promise<void> {
+  if (open) {
+    try {
+      await loadJudgePanel();
+    } catch (err) {
+      toast(`the judge panel did not load: ${messageOf(err)}`);
+      return;
+    }
+  }
+  judgeToggle.setAttribute('aria-pressed', String(open));
+  $('judge').hidden = !open;
+  $('termPane').hidden = open;
+  app.classList.toggle('judging', open);
+  // Back to the terminal: it was hidden (no size), fit it to its box again.
+  if (!open) terminal.refit();
+}
+judgeToggle.addEventListener('click', () => void showJudge(!judgeOpen()));
 
 /* ---------- start ---------- */
 
