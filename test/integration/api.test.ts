@@ -124,7 +124,10 @@ describe('the page', () => {
     // The page's code is a hashed asset beside it; that is what talks to the API.
     const script = /<script[^>]+src="([^"]+)"/.exec(html)?.[1];
     expect(script).toMatch(/^\/assets\//);
+    // It is split into chunks (the judge panel loads later): the main script and the chunks it imports.
     const code = await (await fetch(t.client.baseUrl + script)).text();
-    expect(code).toContain('/api/runs');
+    const chunks = [...code.matchAll(/from"\.\/(chunk-[\w-]+\.js)"/g)].map((m) => m[1]);
+    const all = [code, ...(await Promise.all(chunks.map(async (c) => (await fetch(`${t.client.baseUrl}/assets/${c}`)).text())))].join('\n');
+    expect(all).toContain('/api/runs');
   });
 });
