@@ -19,6 +19,8 @@ import { bucketsFromEnv, type Buckets } from './stores';
 import { servePage } from '../web/serve';
 import * as judge0 from './judge0/judge0Api';
 import { JUDGE0_ERRORS } from './judge0/judge0Errors';
+import { pistonExecute, pistonRuntimes } from './piston/pistonApi';
+import { PISTON_ERRORS } from './piston/pistonErrors';
 
 export interface ApiServerOptions {
   service: RunService;
@@ -206,6 +208,16 @@ function createApiServer(options: ApiServerOptions): http.Server {
     }),
     // Judge0 CE's API (handlers/judge0): its routes at its own paths, its error shape, its X-Auth-Token.
     ...judge0Routes(service),
+    // Piston v2 (handlers/piston), also at emkc.org's paths, which piston-client uses for its default server.
+    route({
+      method: 'POST',
+      path: ['/api/v2/execute', '/api/v2/piston/execute'],
+      name: 'piston.execute',
+      token: true,
+      errors: PISTON_ERRORS,
+      handle: (ctx) => pistonExecute(ctx, service),
+    }),
+    route({ method: 'GET', path: ['/api/v2/runtimes', '/api/v2/piston/runtimes'], name: 'piston.runtimes', token: false, errors: PISTON_ERRORS, handle: (ctx) => pistonRuntimes(ctx, service) }),
     route({ method: 'POST', path: '/', name: 'seed', token: true, errors: SEED_ERRORS, handle: (ctx) => seedProtocol(ctx, service) }),
   ]);
 

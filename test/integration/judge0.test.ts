@@ -4,6 +4,7 @@
  * field types and status ids, batch, languages and statuses, and the bad requests Judge0 answers with 422 / 400.
  */
 import { startTestPlatform, type TestPlatform } from '../support/platform';
+import { waitForRuntimes } from '../support/waitForRuntimes';
 
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
 const unb64 = (s: string | null) => (s === null ? null : Buffer.from(s, 'base64').toString('utf8'));
@@ -13,6 +14,7 @@ const wrapped = (s: string) => b64(s).replace(/(.{60})/g, '$1\n') + '\n';
 let t: TestPlatform;
 beforeAll(async () => {
   t = await startTestPlatform({ executors: 2 });
+  await waitForRuntimes(t.client);
 });
 afterAll(() => t?.stop());
 
