@@ -3,7 +3,9 @@
  * language name or alias and a semver selector (`3.11.2`, `3.x`, `^3`, `*`). Names are Piston's where they differ
  * from the registry's ids (`c++`, not `cpp`); every registry id and alias is an alias, so either works.
  */
-import * as semver from 'semver';
+// The two functions alone, not the whole package: the api bundle has a size budget (test/integration/bundleSize).
+import coerce = require('semver/functions/coerce');
+import satisfies = require('semver/functions/satisfies');
 import type { RuntimeInfo } from '../../core/protocol';
 
 export interface PistonRuntime {
@@ -19,7 +21,7 @@ const PISTON_RUNTIMES: Record<string, string> = { javascript: 'node', typescript
 
 /** A version semver can compare: `1.85.0`, `17.0.6`; a toolchain's `21` or `5.3` padded to three parts. */
 export function semverOf(version: string): string {
-  return semver.coerce(version)?.version ?? '0.0.0';
+  return coerce(version)?.version ?? '0.0.0';
 }
 
 export function pistonRuntime(info: RuntimeInfo): PistonRuntime {
@@ -39,6 +41,6 @@ export function resolvePistonRuntime(runtimes: readonly RuntimeInfo[], language:
   return runtimes.find((info) => {
     const r = pistonRuntime(info);
     if (r.language !== name && !r.aliases.some((a) => a.toLowerCase() === name)) return false;
-    return version === '*' || semver.satisfies(r.version, version);
+    return version === '*' || satisfies(r.version, version);
   });
 }
