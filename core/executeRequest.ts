@@ -24,6 +24,8 @@ export interface ExecuteRequest {
   tests: JudgeTest[];
   /** The request gave `tests`: the answer lists each one. */
   batch: boolean;
+  /** Recorded in the manifest as `client` (see Manifest): set by the compatibility APIs only. */
+  client?: Record<string, unknown>;
 }
 
 type Json = Record<string, unknown>;

@@ -67,6 +67,11 @@ export interface Manifest {
   createdAt: string;
   /** Present for judge mode (`POST /api/execute`): the tests and extra files; the program runs on pipes. */
   judge?: JudgeSpec;
+  /**
+   * What a compatibility API (handlers/judge0, handlers/piston) noted about the request to answer it later from any
+   * instance, e.g. the Judge0 language id it was sent with. Opaque to the executor, which ignores it.
+   */
+  client?: Record<string, unknown>;
 }
 
 export type RunState = 'queued' | 'running' | 'finished';

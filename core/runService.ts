@@ -13,7 +13,7 @@ import { readJson } from './storeJson';
 import { completeUtf8Length } from './utf8';
 import type { CreateRunRequest } from './validate';
 import type { ExecuteRequest } from './executeRequest';
-import { executeAndWait } from './judge/executeAndWait';
+import { answerFromStatus, executeAndWait, startExecution } from './judge/executeAndWait';
 import type { ExecuteResult } from './judge/executeResult';
 
 export interface RunServiceDeps {
@@ -42,6 +42,15 @@ export interface RunInfo {
   result?: RunResult;
   /** The isolation the executor ran the program under (`bwrap` or `uid`), once it started. */
   isolation?: string;
+}
+
+/** What `judgeOutcome` reads. */
+export interface JudgeOutcome {
+  manifest: Manifest;
+  state: RunState;
+  /** Present once finished: the executor's answer, or one made from the final status when it put none. */
+  result?: ExecuteResult;
+  finishedAt?: string;
 }
 
 /** Most runs remembered as recently active (created or fed here); the oldest are forgotten first. */
@@ -93,6 +102,27 @@ export class RunService {
   /** `POST /api/execute` (core/judge/executeAndWait.ts): a judge-mode run, and the wait for its whole answer. */
   execute(request: ExecuteRequest): Promise<{ id: string; result: ExecuteResult }> {
     return executeAndWait(this.deps, request, (id) => this.touch(id));
+  }
+
+  /** A judge-mode run started without waiting for it (Judge0's `wait=false`); its answer is read by `judgeOutcome`. */
+  async submit(request: ExecuteRequest): Promise<string> {
+    const id = await startExecution(this.deps, request);
+    this.touch(id);
+    return id;
+  }
+
+  /**
+   * Where a judge run is, from storage alone (so any API instance answers it): its manifest, its state, and its
+   * answer once finished. 404 for an unknown id or a run that is not a judge run.
+   */
+  async judgeOutcome(id: string): Promise<JudgeOutcome> {
+    const manifest = await this.manifest(id);
+    if (!manifest.judge) throw notFound('run');
+    const status = await this.status(id);
+    const view = viewOf(status, this.deps.clock.now());
+    if (view.state !== 'finished') return { manifest, state: view.state };
+    const answer = await readJson<ExecuteResult>(this.deps.runs, keys.result(id));
+    return { manifest, state: 'finished', result: answer ?? answerFromStatus(view.result!, manifest.judge), ...(status?.finishedAt ? { finishedAt: status.finishedAt } : {}) };
   }
 
   /** The newest executor instance's sandbox report (see keys.executorReport), or null before any has started. */

@@ -17,6 +17,10 @@ import { answerClientErrors, clipped, header, logLine, parseTarget, readBody, re
 import { Router, type Params, type RoutePattern } from './router';
 import { bucketsFromEnv, type Buckets } from './stores';
 import { servePage } from '../web/serve';
+import * as judge0 from './judge0/judge0Api';
+import { JUDGE0_ERRORS } from './judge0/judge0Errors';
+import { pistonExecute, pistonRuntimes } from './piston/pistonApi';
+import { PISTON_ERRORS } from './piston/pistonErrors';
 
 export interface ApiServerOptions {
   service: RunService;
@@ -60,6 +64,8 @@ interface ApiRoute extends RoutePattern {
   readonly token: boolean;
   /** The shape of its errors; default API_ERRORS. */
   readonly errors?: ErrorShape;
+  /** A header that may carry the token as it is, beside `Authorization: Bearer` (Judge0's `X-Auth-Token`). */
+  readonly tokenHeader?: string;
   handle(ctx: Ctx, params: Record<string, string>): Promise<void>;
 }
 
@@ -77,11 +83,12 @@ interface Ctx {
   runId?: string;
 }
 
-function tokenMatches(req: http.IncomingMessage, expectedSha256: string): boolean {
+function tokenMatches(req: http.IncomingMessage, expectedSha256: string, tokenHeader?: string): boolean {
   const auth = header(req, 'authorization') ?? '';
   const match = /^Bearer\s+(\S+)$/i.exec(auth);
-  if (!match) return false;
-  const got = createHash('sha256').update(match[1]).digest();
+  const token = match?.[1] ?? (tokenHeader ? header(req, tokenHeader) : undefined);
+  if (!token) return false;
+  const got = createHash('sha256').update(token).digest();
   const want = Buffer.from(expectedSha256, 'hex');
   return want.length === got.length && timingSafeEqual(got, want);
 }
@@ -199,6 +206,18 @@ function createApiServer(options: ApiServerOptions): http.Server {
         ctx.reply(202, { accepted: true });
       },
     }),
+    // Judge0 CE's API (handlers/judge0): its routes at its own paths, its error shape, its X-Auth-Token.
+    ...judge0Routes(service),
+    // Piston v2 (handlers/piston), also at emkc.org's paths, which piston-client uses for its default server.
+    route({
+      method: 'POST',
+      path: ['/api/v2/execute', '/api/v2/piston/execute'],
+      name: 'piston.execute',
+      token: true,
+      errors: PISTON_ERRORS,
+      handle: (ctx) => pistonExecute(ctx, service),
+    }),
+    route({ method: 'GET', path: ['/api/v2/runtimes', '/api/v2/piston/runtimes'], name: 'piston.runtimes', token: false, errors: PISTON_ERRORS, handle: (ctx) => pistonRuntimes(ctx, service) }),
     route({ method: 'POST', path: '/', name: 'seed', token: true, errors: SEED_ERRORS, handle: (ctx) => seedProtocol(ctx, service) }),
   ]);
 
@@ -243,7 +262,7 @@ function createApiServer(options: ApiServerOptions): http.Server {
       const { route, params } = router.match(String(req.method), url.pathname);
       routeName = route.name;
       errors = route.errors ?? API_ERRORS;
-      if (route.token && options.tokenSha256 && !tokenMatches(req, options.tokenSha256)) {
+      if (route.token && options.tokenSha256 && !tokenMatches(req, options.tokenSha256, route.tokenHeader)) {
         throw new ApiError(401, 'unauthorized', 'authorization: a valid bearer token is required');
       }
       ctx.runId = params.id;
@@ -269,6 +288,32 @@ function createApiServer(options: ApiServerOptions): http.Server {
   });
   answerClientErrors(server);
   return server;
+}
+
+/** Judge0's routes; `batch` before `:token`, which would take it (the router tries routes in order). */
+function judge0Routes(service: RunService): ApiRoute[] {
+  const j = { errors: JUDGE0_ERRORS, tokenHeader: 'x-auth-token' };
+  return [
+    route({ method: 'POST', path: '/submissions', name: 'judge0.create', token: true, ...j, handle: (ctx) => judge0.createSubmission(ctx, service) }),
+    route({ method: 'POST', path: '/submissions/batch', name: 'judge0.createBatch', token: true, ...j, handle: (ctx) => judge0.createBatch(ctx, service) }),
+    route({ method: 'GET', path: '/submissions/batch', name: 'judge0.getBatch', token: true, ...j, handle: (ctx) => judge0.getBatch(ctx, service) }),
+    route({
+      method: 'GET',
+      path: '/submissions/:token',
+      name: 'judge0.get',
+      token: true,
+      ...j,
+      handle: (ctx, { token }) => {
+        ctx.runId = token;
+        return judge0.getSubmission(ctx, service, token);
+      },
+    }),
+    // Public like /api/runtimes.
+    route({ method: 'GET', path: '/languages', name: 'judge0.languages', token: false, ...j, handle: (ctx) => judge0.listLanguages(ctx, service) }),
+    route({ method: 'GET', path: '/languages/:id', name: 'judge0.language', token: false, ...j, handle: (ctx, { id }) => judge0.getLanguage(ctx, service, id) }),
+    route({ method: 'GET', path: '/statuses', name: 'judge0.statuses', token: false, ...j, handle: (ctx) => judge0.listStatuses(ctx) }),
+    route({ method: 'GET', path: '/about', name: 'judge0.about', token: false, ...j, handle: (ctx) => judge0.about(ctx) }),
+  ];
 }
 
 /**

@@ -65,13 +65,14 @@ export async function startExecution(deps: ExecuteDeps, request: ExecuteRequest)
     rows: L.DEFAULT_ROWS,
     createdAt: new Date(deps.clock.now()).toISOString(),
     judge: { tests: request.tests, files: request.files, batch: request.batch },
+    ...(request.client ? { client: request.client } : {}),
   };
   await deps.code.put(keys.manifest(id), JSON.stringify(manifest), { ifNotExists: true, contentType: 'application/json' });
   return id;
 }
 
 /** The answer of a judge run that ended without putting one (it never started, or its executor was lost). */
-function answerFromStatus(result: RunResult, request: ExecuteRequest): ExecuteResult {
+export function answerFromStatus(result: RunResult, request: Pick<ExecuteRequest, 'batch' | 'tests'>): ExecuteResult {
   const status: JudgeStatus = result.status === 'killed' ? 'internal_error' : (result.status as JudgeStatus);
   const message = result.message ?? (result.status === 'killed' ? 'the run was killed before it finished' : 'the run ended without an answer');
   const top: ExecuteResult = { status, stdout: '', stderr: '', exitCode: result.exitCode, signal: result.signal, wallMs: result.wallMs, cpuMs: 0, memoryKb: 0, message };

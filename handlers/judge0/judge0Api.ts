@@ -1,0 +1,145 @@
+/**
+ * Judge0 CE's HTTP API (the subset its clients use) over the run path: a submission is a judge run, the same
+ * manifest `POST /api/execute` writes, and its token is the run id, so `GET /submissions/{token}` reads the run from
+ * storage like any other request and works from any API instance. The routes are registered in handlers/api.ts.
+ */
+import { ApiError, notFound } from '../../core/apiError';
+import { findLanguage } from '../../core/languages';
+import type { RuntimeInfo } from '../../core/protocol';
+import type { RunService } from '../../core/runService';
+import { invalid } from './judge0Errors';
+import { findJudge0Language, judge0LanguageName, JUDGE0_LANGUAGES } from './judge0Languages';
+import { judge0Response, parseFields } from './judge0Response';
+import { JUDGE0_STATUSES } from './judge0Statuses';
+import { parseJudge0Submission } from './judge0Submission';
+
+/** What a handler here needs of the API's request context. */
+export interface Judge0Ctx {
+  url: URL;
+  reply(status: number, body: unknown): void;
+  json(): Promise<unknown>;
+  runId?: string;
+}
+
+/** Judge0's limit on a batch, both ways. */
+export const MAX_BATCH = 20;
+
+/** Judge0's booleans in the query: `true`/`false` (and 1/0); absent is false. */
+function flag(url: URL, name: string): boolean {
+  const value = url.searchParams.get(name);
+  if (value === null || value === '' || value === 'false' || value === '0') return false;
+  if (value === 'true' || value === '1') return true;
+  throw new ApiError(400, 'invalid_request', `${name}: expected true or false`);
+}
+
+async function runtimes(service: RunService): Promise<RuntimeInfo[] | null> {
+  return (await service.runtimes())?.runtimes ?? null;
+}
+
+async function answer(service: RunService, token: string, url: URL): Promise<Record<string, unknown>> {
+  const fields = parseFields(url.searchParams.get('fields'));
+  const outcome = await service.judgeOutcome(token);
+  return judge0Response(token, outcome, { fields, base64: flag(url, 'base64_encoded'), runtimes: await runtimes(service) });
+}
+
+/** `POST /submissions`: 201 `{token}`, or with `wait=true` the finished submission (still 201, as Judge0). */
+export async function createSubmission(ctx: Judge0Ctx, service: RunService): Promise<void> {
+  const base64 = flag(ctx.url, 'base64_encoded');
+  const wait = flag(ctx.url, 'wait');
+  const fields = parseFields(ctx.url.searchParams.get('fields'));
+  const request = parseJudge0Submission(await ctx.json(), base64, service.policy);
+  if (!wait) {
+    ctx.runId = await service.submit(request);
+    ctx.reply(201, { token: ctx.runId });
+    return;
+  }
+  const { id } = await service.execute(request);
+  ctx.runId = id;
+  ctx.reply(201, judge0Response(id, await service.judgeOutcome(id), { fields, base64, runtimes: await runtimes(service) }));
+}
+
+/** `GET /submissions/{token}`: 404 `{error}` for a token that names no submission. */
+export async function getSubmission(ctx: Judge0Ctx, service: RunService, token: string): Promise<void> {
+  ctx.reply(200, await answer(service, token, ctx.url));
+}
+
+/** `POST /submissions/batch` `{submissions: [...]}`: 201, one `{token}` or one error hash per submission, in order. */
+export async function createBatch(ctx: Judge0Ctx, service: RunService): Promise<void> {
+  const base64 = flag(ctx.url, 'base64_encoded');
+  const body = await ctx.json();
+  const list = typeof body === 'object' && body !== null ? (body as Record<string, unknown>).submissions : undefined;
+  if (!Array.isArray(list) || list.length === 0) throw invalid('submissions', "can't be blank");
+  if (list.length > MAX_BATCH) throw invalid('submissions', `number of submissions in a batch should be less than or equal to ${MAX_BATCH}`);
+  const results = await Promise.all(
+    list.map(async (item) => {
+      try {
+        return { token: await service.submit(parseJudge0Submission(item, base64, service.policy)) };
+      } catch (err) {
+        if (err instanceof ApiError && err.status < 500) {
+          const at = err.message.indexOf(': ');
+          return at > 0 ? { [err.message.slice(0, at)]: [err.message.slice(at + 2)] } : { error: err.message };
+        }
+        throw err;
+      }
+    }),
+  );
+  ctx.reply(201, results);
+}
+
+/** `GET /submissions/batch?tokens=a,b`: `{submissions: [...]}`, null where a token names nothing. */
+export async function getBatch(ctx: Judge0Ctx, service: RunService): Promise<void> {
+  const tokens = (ctx.url.searchParams.get('tokens') ?? '').split(',').map((t) => t.trim()).filter((t) => t !== '');
+  if (tokens.length === 0) throw invalid('tokens', "can't be blank");
+  if (tokens.length > MAX_BATCH) throw invalid('tokens', `number of tokens should be less than or equal to ${MAX_BATCH}`);
+  const submissions = await Promise.all(
+    tokens.map((token) =>
+      answer(service, token, ctx.url).catch((err: unknown) => {
+        if (err instanceof ApiError && err.status === 404) return null;
+        throw err;
+      }),
+    ),
+  );
+  ctx.reply(200, { submissions });
+}
+
+/** `GET /languages`: `[{id, name}]`, the ids of the languages the executors can run, named with their versions. */
+export async function listLanguages(ctx: Judge0Ctx, service: RunService): Promise<void> {
+  const known = await runtimes(service);
+  if (!known) throw new ApiError(503, 'unavailable', 'no executor instance has reported what it can run yet');
+  const list = JUDGE0_LANGUAGES.flatMap((l) => {
+    const runtime = known.find((r) => r.language === l.language);
+    return runtime ? [{ id: l.id, name: judge0LanguageName(l, runtime) }] : [];
+  });
+  ctx.reply(200, list.sort((a, b) => a.id - b.id));
+}
+
+/** `GET /languages/{id}`: `{id, name, is_archived, source_file, compile_cmd, run_cmd}`. */
+export async function getLanguage(ctx: Judge0Ctx, service: RunService, rawId: string): Promise<void> {
+  const lang = /^\d+$/.test(rawId) ? findJudge0Language(Number(rawId)) : undefined;
+  const runtime = lang && (await runtimes(service))?.find((r) => r.language === lang.language);
+  if (!lang || !runtime) throw notFound(`language ${rawId}`);
+  const registry = findLanguage(lang.language)!;
+  ctx.reply(200, {
+    id: lang.id,
+    name: judge0LanguageName(lang, runtime),
+    is_archived: false,
+    source_file: registry.source(registry.helloWorld).fileName,
+    // The commands are the registry's, resolved by each executor: they are not one string here.
+    compile_cmd: null,
+    run_cmd: null,
+  });
+}
+
+export async function listStatuses(ctx: Judge0Ctx): Promise<void> {
+  ctx.reply(200, JUDGE0_STATUSES);
+}
+
+/** `GET /about`: Judge0's shape, saying what answers it. */
+export async function about(ctx: Judge0Ctx): Promise<void> {
+  ctx.reply(200, {
+    version: '1.13.1',
+    homepage: 'https://github.com/judge0/judge0 (API compatible subset served by pocketrun)',
+    source_code: 'pocketrun',
+    maintainer: 'pocketrun',
+  });
+}

@@ -1,0 +1,108 @@
+/**
+ * A judge run as Judge0 shows a submission: its field names and types (times as strings of seconds, memory in KB,
+ * the exit signal as a number, empty streams as null), only the fields asked for (`fields=a,b`, `*` for all, else
+ * Judge0's defaults), the texts base64-encoded when asked.
+ */
+import { constants } from 'os';
+import { ApiError } from '../../core/apiError';
+import type { JudgeOutcome } from '../../core/runService';
+import type { RuntimeInfo } from '../../core/protocol';
+import { findJudge0Language, judge0LanguageName, primaryJudge0Id } from './judge0Languages';
+import { judge0StatusOf, status } from './judge0Statuses';
+import type { Judge0Note } from './judge0Submission';
+
+/** What Judge0 answers without `fields`. */
+export const DEFAULT_FIELDS = ['token', 'stdout', 'stderr', 'compile_output', 'message', 'status', 'time', 'memory'];
+
+export const ALL_FIELDS = [
+  'source_code', 'language_id', 'stdin', 'expected_output', 'stdout', 'status_id', 'created_at', 'finished_at', 'time',
+  'memory', 'stderr', 'token', 'number_of_runs', 'cpu_time_limit', 'cpu_extra_time', 'wall_time_limit', 'memory_limit',
+  'stack_limit', 'max_processes_and_or_threads', 'enable_per_process_and_thread_time_limit',
+  'enable_per_process_and_thread_memory_limit', 'max_file_size', 'compile_output', 'exit_code', 'exit_signal',
+  'message', 'wall_time', 'compiler_options', 'command_line_arguments', 'redirect_stderr_to_stdout', 'callback_url',
+  'additional_files', 'enable_network', 'status', 'language',
+];
+
+/** The texts Judge0 encodes with `base64_encoded=true`. */
+const TEXT_FIELDS = new Set(['source_code', 'stdin', 'expected_output', 'stdout', 'stderr', 'compile_output', 'message']);
+
+/** `fields=` → the list; 400 naming the unknown ones, as Judge0 does. */
+export function parseFields(value: string | null): string[] {
+  if (value === null || value.trim() === '') return DEFAULT_FIELDS;
+  const asked = value.split(',').map((f) => f.trim()).filter((f) => f !== '');
+  if (asked.includes('*')) return ALL_FIELDS;
+  const unknown = asked.filter((f) => !ALL_FIELDS.includes(f));
+  if (unknown.length > 0) throw new ApiError(400, 'invalid_request', `invalid fields: [${unknown.join(', ')}]`);
+  return asked;
+}
+
+const seconds = (ms: number) => String(Number((ms / 1000).toFixed(3)));
+const orNull = (s: string | undefined | null) => (s === undefined || s === null || s === '' ? null : s);
+
+export interface ResponseOptions {
+  fields: string[];
+  base64: boolean;
+  /** The executors' runtimes, for the language's name (`fields=language`); null before any has reported. */
+  runtimes: RuntimeInfo[] | null;
+}
+
+export function judge0Response(token: string, outcome: JudgeOutcome, options: ResponseOptions): Record<string, unknown> {
+  const { manifest, result } = outcome;
+  const note = (manifest.client?.api === 'judge0' ? manifest.client : {}) as Partial<Judge0Note>;
+  const languageId = note.languageId ?? primaryJudge0Id(manifest.language) ?? null;
+  const test = manifest.judge?.tests[0];
+  const st = result ? judge0StatusOf(result) : status(outcome.state === 'queued' ? 1 : 2);
+  let stdout = result ? orNull(result.stdout) : null;
+  let stderr = result ? orNull(result.stderr) : null;
+  if (result && note.redirectStderrToStdout) {
+    // The streams are kept apart by the run; merged here, stdout first (their interleaving is not recorded).
+    stdout = orNull((result.stdout ?? '') + (result.stderr ?? ''));
+    stderr = null;
+  }
+  const signal = result?.signal ? ((constants.signals as Record<string, number>)[result.signal] ?? null) : null;
+  const lang = languageId === null ? undefined : findJudge0Language(languageId);
+  const runtime = lang && options.runtimes?.find((r) => r.language === lang.language);
+  const all: Record<string, unknown> = {
+    source_code: manifest.code,
+    language_id: languageId,
+    stdin: orNull(test?.stdin),
+    expected_output: test?.expectedOutput ?? null,
+    stdout,
+    status_id: st.id,
+    created_at: manifest.createdAt,
+    finished_at: outcome.finishedAt ?? null,
+    time: result ? seconds(result.cpuMs) : null,
+    memory: result ? result.memoryKb : null,
+    stderr,
+    token,
+    number_of_runs: 1,
+    cpu_time_limit: seconds(manifest.limits.cpuMs),
+    cpu_extra_time: '0',
+    wall_time_limit: seconds(manifest.limits.timeoutMs),
+    memory_limit: Math.round(manifest.limits.memoryBytes / 1024),
+    stack_limit: null,
+    max_processes_and_or_threads: manifest.limits.processes,
+    enable_per_process_and_thread_time_limit: false,
+    enable_per_process_and_thread_memory_limit: false,
+    max_file_size: Math.round(manifest.limits.fileBytes / 1024),
+    compile_output: result ? orNull(result.compileOutput) : null,
+    exit_code: result ? result.exitCode : null,
+    exit_signal: signal,
+    message: result ? orNull(result.message) : null,
+    wall_time: result ? seconds(result.wallMs) : null,
+    compiler_options: null,
+    command_line_arguments: note.commandLineArguments ?? null,
+    redirect_stderr_to_stdout: note.redirectStderrToStdout ?? false,
+    callback_url: null,
+    additional_files: null,
+    enable_network: false,
+    status: st,
+    language: lang ? { id: lang.id, name: runtime ? judge0LanguageName(lang, runtime) : lang.label.replace(/ \(.*$/, '') } : null,
+  };
+  const out: Record<string, unknown> = {};
+  for (const field of options.fields) {
+    const value = all[field];
+    out[field] = options.base64 && TEXT_FIELDS.has(field) && typeof value === 'string' ? Buffer.from(value, 'utf8').toString('base64') : value;
+  }
+  return out;
+}

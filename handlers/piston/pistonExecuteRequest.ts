@@ -1,0 +1,113 @@
+/**
+ * Piston v2's `POST /api/v2/execute` body → pocketrun's judge request (the one `POST /api/execute` makes), with
+ * Piston's defaults (run: 3 s wall, 3 s CPU; memory -1: the platform's default) and its messages for what is wrong.
+ * The first file is the program; the others are written beside it. Compile timeouts and memory are checked like
+ * Piston checks them but not applied: every compile step here has pocketrun's own budget (README, *Languages*).
+ */
+import type { ExecuteRequest } from '../../core/executeRequest';
+import { fileNameProblem, parseJudgeLimits } from '../../core/executeRequest';
+import { findLanguage } from '../../core/languages';
+import type { LimitPolicy } from '../../core/limitPolicy';
+import * as L from '../../core/limits';
+import type { RuntimeInfo } from '../../core/protocol';
+import { RUN_LIMITS } from '../../core/runLimits';
+import { isObject } from '../../core/validate';
+import { pistonError } from './pistonErrors';
+import { resolvePistonRuntime } from './pistonRuntimes';
+
+export const PISTON_DEFAULTS = { compile_timeout: 10_000, run_timeout: 3_000, compile_cpu_time: 10_000, run_cpu_time: 3_000 };
+
+export interface PistonRequest {
+  runtime: RuntimeInfo;
+  request: ExecuteRequest;
+}
+
+/** A file's content in its encoding; Piston's three. */
+function decode(content: string, encoding: unknown, index: number): string {
+  switch (encoding ?? 'utf8') {
+    case 'utf8':
+      return content;
+    case 'base64':
+      return Buffer.from(content.replace(/\s+/g, ''), 'base64').toString('utf8');
+    case 'hex':
+      if (!/^([0-9a-fA-F]{2})*$/.test(content)) throw pistonError(`files[${index}].content is not valid hex`);
+      return Buffer.from(content, 'hex').toString('utf8');
+    default:
+      throw pistonError(`files[${index}].encoding must be one of utf8, base64, hex`);
+  }
+}
+
+/** A time or memory field: an integer, `-1` (or absent) for the default, at most `max`. */
+function number(body: Record<string, unknown>, field: string, max: number): number | undefined {
+  const value = body[field];
+  if (value === undefined || value === null || value === -1) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw pistonError(`${field} must be a number`);
+  if (value < 0) throw pistonError(`${field} must be a positive number`);
+  if (value > max) throw pistonError(`${field} cannot exceed the configured limit of ${max}`);
+  return Math.round(value);
+}
+
+export function parsePistonExecute(body: unknown, runtimes: readonly RuntimeInfo[], policy: LimitPolicy): PistonRequest {
+  if (!isObject(body)) throw pistonError('body must be a JSON object');
+  const { language, version, files } = body;
+  if (typeof language !== 'string') throw pistonError('language is required as a string');
+  if (typeof version !== 'string') throw pistonError('version is required as a string');
+  if (!Array.isArray(files)) throw pistonError('files is required as an array');
+  if (files.length === 0) throw pistonError('files must contain at least one file');
+  if (files.length > L.JUDGE_MAX_FILES + 1) throw pistonError(`files must contain at most ${L.JUDGE_MAX_FILES + 1} files`);
+  const decoded = files.map((file, i) => {
+    if (!isObject(file)) throw pistonError(`files[${i}] must be an object`);
+    if (typeof file.content !== 'string') throw pistonError(`files[${i}].content is required as a string`);
+    if (file.name !== undefined && file.name !== null && typeof file.name !== 'string') throw pistonError(`files[${i}].name must be a string`);
+    return { name: typeof file.name === 'string' ? file.name : undefined, content: decode(file.content, file.encoding, i) };
+  });
+  const runtime = resolvePistonRuntime(runtimes, language, version);
+  if (!runtime) throw pistonError(`${language}-${version} runtime is unknown`);
+  const lang = findLanguage(runtime.language)!;
+
+  const code = decoded[0].content;
+  if (Buffer.byteLength(code) > L.MAX_CODE_BYTES) throw pistonError(`files[0].content is larger than ${L.MAX_CODE_BYTES} bytes`, 413);
+  const programFile = lang.source(code).fileName;
+  const extra = decoded.slice(1).map((file, n) => {
+    const i = n + 1;
+    // Piston names unnamed files file0.code, file1.code, …
+    const name = file.name ?? `file${i}.code`;
+    const problem = fileNameProblem(name);
+    if (problem) throw pistonError(`files[${i}].name ${problem}`);
+    if (name === programFile) throw pistonError(`files[${i}].name ${JSON.stringify(name)} is the program's own file`);
+    return { name, content: file.content };
+  });
+  if (new Set(extra.map((f) => f.name)).size !== extra.length) throw pistonError('files must have distinct names');
+  if (Buffer.byteLength(code) + extra.reduce((n, f) => n + Buffer.byteLength(f.content), 0) > L.MAX_CODE_BYTES) {
+    throw pistonError(`the files together are larger than ${L.MAX_CODE_BYTES} bytes`, 413);
+  }
+
+  const stdin = body.stdin ?? '';
+  if (typeof stdin !== 'string') throw pistonError('stdin must be a string');
+  if (Buffer.byteLength(stdin) > L.JUDGE_MAX_TEST_FIELD_BYTES) throw pistonError(`stdin is larger than ${L.JUDGE_MAX_TEST_FIELD_BYTES} bytes`, 413);
+  const args = body.args ?? [];
+  if (!Array.isArray(args) || args.some((a) => typeof a !== 'string')) throw pistonError('args must be an array of strings');
+  if (args.length > L.MAX_ARGS) throw pistonError(`args must contain at most ${L.MAX_ARGS} arguments`);
+
+  const maxWall = Math.min(L.JUDGE_MAX_TIMEOUT_MS, policy.timeoutMs.max);
+  const maxCpu = Math.min(L.JUDGE_MAX_CPU_MS, policy.cpuMs.max);
+  const maxMemory = Math.min(L.JUDGE_MAX_MEMORY_MB * 1024 * 1024, policy.memoryBytes.max);
+  number(body, 'compile_timeout', L.COMPILE_TIMEOUT_MS);
+  number(body, 'compile_cpu_time', L.COMPILE_CPU_MS);
+  number(body, 'compile_memory_limit', L.COMPILE_MEMORY_BYTES);
+  const wall = number(body, 'run_timeout', maxWall) ?? PISTON_DEFAULTS.run_timeout;
+  const cpu = number(body, 'run_cpu_time', maxCpu) ?? PISTON_DEFAULTS.run_cpu_time;
+  const memory = number(body, 'run_memory_limit', maxMemory);
+  const limits = parseJudgeLimits(
+    {
+      timeoutMs: Math.max(wall, RUN_LIMITS.timeoutMs.min),
+      cpuMs: Math.max(cpu, L.JUDGE_MIN_CPU_MS),
+      memoryMb: memory === undefined ? undefined : Math.max(L.JUDGE_MIN_MEMORY_MB, Math.ceil(memory / (1024 * 1024))),
+    },
+    policy,
+  );
+  return {
+    runtime,
+    request: { language: runtime.language, code, args: args as string[], files: extra, limits, tests: [{ stdin }], batch: false, client: { api: 'piston' } },
+  };
+}

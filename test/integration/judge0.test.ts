@@ -1,0 +1,155 @@
+/**
+ * The Judge0 CE compatibility API (handlers/judge0) over HTTP on the real local platform: the Judge0 IDE's request
+ * pattern (POST `base64_encoded=true&wait=false`, then polling every 100 ms while the status is 1 or 2), `wait=true`,
+ * field types and status ids, batch, languages and statuses, and the bad requests Judge0 answers with 422 / 400.
+ */
+import { startTestPlatform, type TestPlatform } from '../support/platform';
+import { waitForRuntimes } from '../support/waitForRuntimes';
+
+const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
+const unb64 = (s: string | null) => (s === null ? null : Buffer.from(s, 'base64').toString('utf8'));
+/** As Ruby's Base64.encode64: a newline every 60 characters. */
+const wrapped = (s: string) => b64(s).replace(/(.{60})/g, '$1\n') + '\n';
+
+let t: TestPlatform;
+beforeAll(async () => {
+  t = await startTestPlatform({ executors: 2 });
+  await waitForRuntimes(t.client);
+});
+afterAll(() => t?.stop());
+
+/** The Judge0 IDE's way: submit without waiting, poll every 100 ms while In Queue or Processing. */
+async function ideRun(submission: Record<string, unknown>): Promise<{ result: any; seen: number[] }> {
+  const created = await t.client.request('POST', '/submissions?base64_encoded=true&wait=false', submission);
+  expect(created.status).toBe(201);
+  expect(Object.keys(created.json)).toEqual(['token']);
+  const token = created.json.token as string;
+  const seen: number[] = [];
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const got = await t.client.request('GET', `/submissions/${token}?base64_encoded=true&fields=*`);
+    expect(got.status).toBe(200);
+    seen.push(got.json.status.id);
+    if (got.json.status.id > 2) return { result: got.json, seen };
+    if (Date.now() > deadline) throw new Error('never finished');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+test('the IDE pattern: base64 in and out, states 1/2 then Accepted with Judge0 field types', async () => {
+  const { result, seen } = await ideRun({ source_code: wrapped('name = input()\nprint(f"héllo {name}")\n'), language_id: 71, stdin: b64('wörld\n') });
+  expect(seen.slice(0, -1).every((id) => id === 1 || id === 2)).toBe(true);
+  expect(result.status).toEqual({ id: 3, description: 'Accepted' });
+  expect(result.status_id).toBe(3);
+  expect(unb64(result.stdout)).toBe('héllo wörld\n');
+  expect(result.stderr).toBeNull();
+  expect(result.compile_output).toBeNull();
+  expect(typeof result.time).toBe('string');
+  expect(Number(result.time)).toBeGreaterThanOrEqual(0);
+  expect(typeof result.wall_time).toBe('string');
+  expect(Number.isInteger(result.memory)).toBe(true);
+  expect(result.memory).toBeGreaterThan(0);
+  expect(result.exit_code).toBe(0);
+  expect(result.exit_signal).toBeNull();
+  expect(result.language_id).toBe(71);
+  expect(result.language.name).toMatch(/^Python \(\d+\.\d+/);
+  expect(unb64(result.source_code)).toContain('input()');
+  expect(unb64(result.stdin)).toBe('wörld\n');
+});
+
+test('wait=true: the default fields, and each status id', async () => {
+  const run = async (s: Record<string, unknown>) => {
+    const r = await t.client.request('POST', '/submissions?wait=true', s);
+    expect(r.status).toBe(201);
+    return r.json;
+  };
+  const ok = await run({ source_code: 'print(6*7)', language_id: 92, expected_output: '42' });
+  expect(Object.keys(ok).sort()).toEqual(['compile_output', 'memory', 'message', 'status', 'stderr', 'stdout', 'time', 'token']);
+  expect(ok.status.id).toBe(3);
+  expect(ok.stdout).toBe('42\n');
+  expect((await run({ source_code: 'print(41)', language_id: 71, expected_output: '42' })).status.id).toBe(4);
+  expect((await run({ source_code: 'while True: pass', language_id: 71, cpu_time_limit: 0.5 })).status.id).toBe(5);
+  const ce = await run({ source_code: 'int main( { return 0; }', language_id: 50 });
+  expect(ce.status).toEqual({ id: 6, description: 'Compilation Error' });
+  expect(ce.compile_output).toMatch(/error/);
+  expect((await run({ source_code: 'import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)', language_id: 71 })).status.id).toBe(7);
+  expect((await run({ source_code: 'import os\nos.abort()', language_id: 71 })).status.id).toBe(10);
+  const nzec = await run({ source_code: 'exit 3', language_id: 46, fields: undefined });
+  expect(nzec.status.id).toBe(11);
+  const all = await t.client.request('GET', `/submissions/${nzec.token}?fields=exit_code,exit_signal,status_id`);
+  expect(all.json).toEqual({ exit_code: 3, exit_signal: null, status_id: 11 });
+});
+
+test('arguments, stderr into stdout, JavaScript by its newer id, fields chosen', async () => {
+  const r = await t.client.request('POST', '/submissions?wait=true&fields=stdout,stderr,exit_code', {
+    source_code: 'console.log(process.argv.slice(2).join("|")); console.error("err")',
+    language_id: 102,
+    command_line_arguments: `a "b c" 'd'`,
+    redirect_stderr_to_stdout: true,
+  });
+  expect(r.json).toEqual({ stdout: 'a|b c|d\nerr\n', stderr: null, exit_code: 0 });
+});
+
+test('batch: create and read, an invalid item answered in place', async () => {
+  const created = await t.client.request('POST', '/submissions/batch?base64_encoded=true', {
+    submissions: [
+      { source_code: b64('print(1)'), language_id: 71 },
+      { source_code: b64('puts 2'), language_id: 72 },
+      { source_code: b64('x'), language_id: 9999 },
+    ],
+  });
+  expect(created.status).toBe(201);
+  expect(created.json[0].token).toEqual(expect.any(String));
+  expect(created.json[1].token).toEqual(expect.any(String));
+  expect(created.json[2]).toEqual({ language_id: [expect.stringContaining("doesn't exist")] });
+  const tokens = `${created.json[0].token},${created.json[1].token},${'A'.repeat(24)}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const got = await t.client.request('GET', `/submissions/batch?tokens=${tokens}&fields=token,stdout,status`);
+    expect(got.status).toBe(200);
+    const [a, b, missing] = got.json.submissions;
+    expect(missing).toBeNull();
+    if (a.status.id > 2 && b.status.id > 2) {
+      expect(a).toMatchObject({ stdout: '1\n', status: { id: 3 } });
+      expect(b).toMatchObject({ stdout: '2\n', status: { id: 3 } });
+      break;
+    }
+    if (Date.now() > deadline) throw new Error('batch never finished');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const tooMany = await t.client.request('POST', '/submissions/batch', { submissions: Array(21).fill({ source_code: 'x', language_id: 71 }) });
+  expect(tooMany.status).toBe(422);
+});
+
+test('languages, one language, statuses, about', async () => {
+  const langs = await t.client.request('GET', '/languages');
+  expect(langs.status).toBe(200);
+  const ids = langs.json.map((l: any) => l.id);
+  for (const id of [71, 63, 74, 50, 54, 62, 46, 60, 73, 72, 68, 64, 85, 92, 100, 93, 102, 94, 101, 103, 105, 91, 95]) expect(ids).toContain(id);
+  const { json: runtimes } = await t.client.request('GET', '/api/runtimes');
+  const python = runtimes.find((r: any) => r.language === 'python');
+  expect(langs.json.find((l: any) => l.id === 71).name).toBe(`Python (${python.version})`);
+  const one = await t.client.request('GET', '/languages/62');
+  expect(one.json).toMatchObject({ id: 62, is_archived: false, source_file: 'Main.java' });
+  expect((await t.client.request('GET', '/languages/9999')).status).toBe(404);
+  const statuses = await t.client.request('GET', '/statuses');
+  expect(statuses.json).toHaveLength(14);
+  expect(statuses.json[13]).toEqual({ id: 14, description: 'Exec Format Error' });
+  expect((await t.client.request('GET', '/about')).json.version).toEqual(expect.any(String));
+});
+
+test('bad requests as Judge0 answers them', async () => {
+  const post = (body: unknown, q = '') => t.client.request('POST', `/submissions${q}`, body);
+  expect(await post({ language_id: 71 })).toMatchObject({ status: 422, json: { source_code: ["can't be blank"] } });
+  expect(await post({ source_code: 'x' })).toMatchObject({ status: 422, json: { language_id: ["can't be blank"] } });
+  expect(await post({ source_code: 'x', language_id: 1 })).toMatchObject({ status: 422, json: { language_id: [expect.any(String)] } });
+  expect(await post({ source_code: 'x', language_id: 71, cpu_time_limit: 999 })).toMatchObject({ status: 422, json: { cpu_time_limit: [expect.stringMatching(/less than or equal/)] } });
+  expect(await post({ source_code: 'x', language_id: 71, memory_limit: -5 })).toMatchObject({ status: 422, json: { memory_limit: [expect.any(String)] } });
+  expect(await post({ source_code: 'x', language_id: 71, callback_url: 'http://x' })).toMatchObject({ status: 422, json: { callback_url: [expect.any(String)] } });
+  expect(await post({ source_code: '%%%', language_id: 71 }, '?base64_encoded=true')).toMatchObject({ status: 400, json: { error: expect.any(String) } });
+  expect(await post({ source_code: 'x', language_id: 71 }, '?fields=nope')).toMatchObject({ status: 400, json: { error: expect.stringContaining('nope') } });
+  expect(await post('not json')).toMatchObject({ status: 400, json: { error: expect.any(String) } });
+  expect(await t.client.request('GET', `/submissions/${'B'.repeat(24)}`)).toMatchObject({ status: 404, json: { error: expect.any(String) } });
+  // Unknown fields are dropped, as Rails' strong parameters do.
+  expect((await post({ source_code: 'print(1)', language_id: 71, stack_limit: 64000, whatever: 1 })).status).toBe(201);
+});
