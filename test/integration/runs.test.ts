@@ -142,3 +142,13 @@ test('bash runs', async () => {
   expect(output).toContain('hi sh');
   expect(result.status).toBe('ok');
 });
+
+test('Ctrl-D sent as input at the start of a line ends the program’s stdin, as in a local terminal', async () => {
+  const id = await t.client.start("import sys\nprint('ready', flush=True)\ndata = sys.stdin.read()\nprint('READ', len(data))");
+  await t.client.readUntil(id, (s) => s.includes('ready'));
+  await t.client.input(id, 'abc\n');
+  await t.client.input(id, '\x04');
+  const { output, result } = await t.client.finish(id);
+  expect(output).toContain('READ 4');
+  expect(result.status).toBe('ok');
+});
