@@ -3,6 +3,8 @@
  * request may set are rows of `RUN_LIMITS` (core/runLimits.ts); the local platform's settings are in local/.
  */
 
+import { RUN_LIMITS } from './runLimits';
+
 const KiB = 1024;
 const MiB = 1024 * KiB;
 
@@ -77,23 +79,23 @@ export const DEFAULT_ROWS = 24;
 export const KILL_SWEEP_ROUNDS = 50;
 
 // ---------------------------------------------------------------- judge (POST /api/execute)
-// Kept together here until the limits table (core/runLimits.ts) takes them in; only core/executeRequest.ts and
-// core/judge/ read them. The compile step's budget is the one every run's compile step has (COMPILE_* above).
+// The per-test limits are the `judge` column of the run limits table (core/runLimits.ts), named here for
+// core/executeRequest.ts and core/judge/. The compile step's budget is every run's (COMPILE_* above).
 
 /** Per test: CPU time of the program's whole process tree, default and maximum. */
-export const JUDGE_DEFAULT_CPU_MS = 5_000;
-export const JUDGE_MAX_CPU_MS = 20_000;
-export const JUDGE_MIN_CPU_MS = 100;
+export const JUDGE_DEFAULT_CPU_MS = RUN_LIMITS.cpuMs.judge.default;
+export const JUDGE_MAX_CPU_MS = RUN_LIMITS.cpuMs.judge.max;
+export const JUDGE_MIN_CPU_MS = RUN_LIMITS.cpuMs.min;
 /** Per test: wall time, default and maximum. */
-export const JUDGE_DEFAULT_TIMEOUT_MS = 10_000;
-export const JUDGE_MAX_TIMEOUT_MS = 30_000;
+export const JUDGE_DEFAULT_TIMEOUT_MS = RUN_LIMITS.timeoutMs.judge.default;
+export const JUDGE_MAX_TIMEOUT_MS = RUN_LIMITS.timeoutMs.judge.max;
 /** Per test: memory the program's tree uses (not address space it reserves), in MiB as the request gives it. */
-export const JUDGE_DEFAULT_MEMORY_MB = 256;
-export const JUDGE_MAX_MEMORY_MB = 1024;
-export const JUDGE_MIN_MEMORY_MB = 16;
+export const JUDGE_DEFAULT_MEMORY_MB = RUN_LIMITS.memoryBytes.judge.default / MiB;
+export const JUDGE_MAX_MEMORY_MB = RUN_LIMITS.memoryBytes.judge.max / MiB;
+export const JUDGE_MIN_MEMORY_MB = RUN_LIMITS.memoryBytes.min / MiB;
 /** Per test and per stream (stdout and stderr each). */
-export const JUDGE_DEFAULT_OUTPUT_BYTES = 1 * MiB;
-export const JUDGE_MAX_OUTPUT_BYTES = 4 * MiB;
+export const JUDGE_DEFAULT_OUTPUT_BYTES = RUN_LIMITS.outputBytes.judge.default;
+export const JUDGE_MAX_OUTPUT_BYTES = RUN_LIMITS.outputBytes.judge.max;
 /** Most tests in one request, and most extra files beside the code. */
 export const JUDGE_MAX_TESTS = 50;
 export const JUDGE_MAX_FILES = 20;

@@ -28,6 +28,11 @@ export interface RunLimitSpec {
   /** One line for the README's table. */
   meaning: string;
   /**
+   * Judge mode (`POST /api/execute`), per test: its own default and maximum, smaller than an interactive run's (a
+   * judged program reads no person's input), with the same minimum. Absent: judge mode does not take this limit.
+   */
+  judge?: { default: number; max: number };
+  /**
    * Present when a deployment may change the default and the maximum: the local platform's (and the functions')
    * environment variables, and the stack config keys the functions' variables are derived from. Absent: the
    * built-in values hold everywhere (a request can still ask for less).
@@ -61,6 +66,7 @@ export const RUN_LIMITS = {
     min: 100,
     default: 60_000,
     max: 300_000,
+    judge: { default: 10_000, max: 30_000 },
     meaning: 'Wall time from the start of the program; then it is killed (`timeout`).',
     configurable: {
       env: { default: 'RUN_TIMEOUT_DEFAULT_MS', max: 'RUN_TIMEOUT_MAX_MS' },
@@ -72,6 +78,7 @@ export const RUN_LIMITS = {
     min: 1,
     default: 1 * MiB,
     max: 8 * MiB,
+    judge: { default: 1 * MiB, max: 4 * MiB },
     meaning: 'Terminal output kept; the program is killed once it printed more (`output_limit`).',
     configurable: {
       env: { default: 'RUN_OUTPUT_DEFAULT_BYTES', max: 'RUN_OUTPUT_MAX_BYTES' },
@@ -83,6 +90,7 @@ export const RUN_LIMITS = {
     min: 16 * MiB,
     default: 256 * MiB,
     max: 1024 * MiB,
+    judge: { default: 256 * MiB, max: 1024 * MiB },
     meaning: 'Address space per process (`RLIMIT_AS`; `memory_limit`); for JavaScript V8\'s reservations are added and its heap is capped at the limit.',
     configurable: {
       env: { default: 'RUN_MEMORY_DEFAULT_BYTES', max: 'RUN_MEMORY_MAX_BYTES' },
@@ -94,6 +102,7 @@ export const RUN_LIMITS = {
     min: 100,
     default: 60_000,
     max: 300_000,
+    judge: { default: 5_000, max: 20_000 },
     meaning: 'CPU time per process (`RLIMIT_CPU`, in whole seconds; `SIGXCPU` is reported as `timeout`).',
     configurable: {
       env: { default: 'RUN_CPU_DEFAULT_MS', max: 'RUN_CPU_MAX_MS' },

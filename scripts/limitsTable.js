@@ -38,8 +38,8 @@ function renderLimitsTable({ RUN_LIMITS, STACK_UNITS }) {
   /** @type {Record<string, import('../core/runLimits').RunLimitSpec>} */
   const table = RUN_LIMITS;
   const rows = [
-    '| limit | unit | min | default | max | variables (default / max) | stack keys (default / max) | meaning |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| limit | unit | min | default | max | judge default / max | variables (default / max) | stack keys (default / max) | meaning |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const [name, spec] of Object.entries(table)) {
     const c = spec.configurable;
@@ -47,7 +47,8 @@ function renderLimitsTable({ RUN_LIMITS, STACK_UNITS }) {
     const stack = c
       ? `\`${c.stack.default}\` / \`${c.stack.max}\` (${STACK_UNITS[c.stack.unit].symbol}, at most ${c.stack.ceiling}${c.stack.written === 'whenSet' ? '; unset: built-in' : ''})`
       : 'fixed';
-    const cells = [`\`${name}\``, spec.unit, human(spec.min, spec.unit), human(spec.default, spec.unit), human(spec.max, spec.unit), variables, stack, spec.meaning];
+    const judge = spec.judge ? `${human(spec.judge.default, spec.unit)} / ${human(spec.judge.max, spec.unit)}` : '—';
+    const cells = [`\`${name}\``, spec.unit, human(spec.min, spec.unit), human(spec.default, spec.unit), human(spec.max, spec.unit), judge, variables, stack, spec.meaning];
     rows.push(`| ${cells.map((cell) => cell.replace(/\|/g, '\\|')).join(' | ')} |`);
   }
   return rows.join('\n');
