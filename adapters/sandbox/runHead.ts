@@ -99,6 +99,6 @@ export const RUN_HEAD = [
   '  syswrite($report, sprintf("usage %d %d %d %d\\n", $r[0] * 1000000 + $r[1], $r[2] * 1000000 + $r[3], $r[4], $wall)); close($report); }',
   'my $sig = $status & 127; my $code = $status >> 8;',
   'if ($convert && !$sig && $code > 128 && $fatal{$code - 128}) { $sig = $code - 128; }',
-  'if ($sig && $fatal{$sig}) { $SIG{$_} = "DEFAULT" for qw(INT QUIT TSTP TTIN TTOU USR1 TERM HUP); kill $sig, $$; select(undef, undef, undef, 0.1); exit(128 + $sig); }',
+  'if ($sig && $fatal{$sig}) { $SIG{$_} = "DEFAULT" for qw(INT QUIT TSTP TTIN TTOU USR1 TERM HUP FPE); kill $sig, $$; select(undef, undef, undef, 0.1); exit(128 + $sig); }',
   'exit $code;',
 ].join(' ');

@@ -152,3 +152,8 @@ test('Ctrl-D sent as input at the start of a line ends the program’s stdin, as
   expect(output).toContain('READ 4');
   expect(result.status).toBe('ok');
 });
+
+test('a program killed by SIGFPE is reported as SIGFPE (perl, the run head, ignores FPE unless told)', async () => {
+  const { result } = await t.client.run('import os, signal\nos.kill(os.getpid(), signal.SIGFPE)');
+  expect(result).toMatchObject({ status: 'runtime_error', signal: 'SIGFPE', exitCode: null });
+});
