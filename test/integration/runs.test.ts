@@ -157,3 +157,13 @@ test('a program killed by SIGFPE is reported as SIGFPE (perl, the run head, igno
   const { result } = await t.client.run('import os, signal\nos.kill(os.getpid(), signal.SIGFPE)');
   expect(result).toMatchObject({ status: 'runtime_error', signal: 'SIGFPE', exitCode: null });
 });
+
+test('a multi-file Python program imports its own module from beside main.py', async () => {
+  const { status, json } = await t.client.request('POST', '/api/execute', {
+    language: 'python',
+    code: 'import helper\nprint(helper.greet("files"))',
+    files: [{ name: 'helper.py', content: 'def greet(who):\n    return "hello " + who\n' }],
+  });
+  expect(status).toBe(200);
+  expect(json).toMatchObject({ status: 'ok', stdout: 'hello files\n' });
+});
