@@ -15,6 +15,7 @@ import type { CreateRunRequest } from './validate';
 import type { ExecuteRequest } from './executeRequest';
 import { answerFromStatus, executeAndWait, startExecution } from './judge/executeAndWait';
 import type { ExecuteResult } from './judge/executeResult';
+import { writeManifest } from './writeManifest';
 
 export interface RunServiceDeps {
   code: ObjectStore;
@@ -82,19 +83,11 @@ export class RunService {
   async create(request: CreateRunRequest, interactive = true): Promise<string> {
     const id = newRunId(this.deps.randomBytes);
     if (request.stdin.length > 0) await appendControl(this.deps.runs, id, { t: 'in', d: request.stdin }, 0);
-    const manifest: Manifest = {
-      version: 1,
-      id,
-      language: request.language,
-      code: request.code,
-      args: request.args,
-      limits: request.limits,
-      interactive,
-      cols: request.cols,
-      rows: request.rows,
-      createdAt: new Date(this.deps.clock.now()).toISOString(),
-    };
-    await this.deps.code.put(keys.manifest(id), JSON.stringify(manifest), { ifNotExists: true, contentType: 'application/json' });
+    await writeManifest(
+      this.deps.code,
+      { id, language: request.language, code: request.code, args: request.args, limits: request.limits, interactive, cols: request.cols, rows: request.rows },
+      this.deps.clock.now(),
+    );
     this.touch(id);
     return id;
   }

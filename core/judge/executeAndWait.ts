@@ -18,6 +18,7 @@ import type { ExecuteRequest } from '../executeRequest';
 import type { ExecuteResult, JudgeStatus } from './executeResult';
 import { hasCompileStep } from './judgeCommands';
 import { STOP_GRACE_MS } from './runStep';
+import { writeManifest } from '../writeManifest';
 
 export interface ExecuteDeps {
   code: ObjectStore;
@@ -53,21 +54,22 @@ export function executeWaitMs(request: ExecuteRequest): number {
 /** Writes the judge-mode manifest (which fires the executor); returns the run id. */
 export async function startExecution(deps: ExecuteDeps, request: ExecuteRequest): Promise<string> {
   const id = newRunId(deps.randomBytes);
-  const manifest: Manifest = {
-    version: 1,
-    id,
-    language: request.language,
-    code: request.code,
-    args: request.args,
-    limits: judgeRunLimits(request, deps.policy),
-    interactive: false,
-    cols: L.DEFAULT_COLS,
-    rows: L.DEFAULT_ROWS,
-    createdAt: new Date(deps.clock.now()).toISOString(),
-    judge: { tests: request.tests, files: request.files, batch: request.batch },
-    ...(request.client ? { client: request.client } : {}),
-  };
-  await deps.code.put(keys.manifest(id), JSON.stringify(manifest), { ifNotExists: true, contentType: 'application/json' });
+  await writeManifest(
+    deps.code,
+    {
+      id,
+      language: request.language,
+      code: request.code,
+      args: request.args,
+      limits: judgeRunLimits(request, deps.policy),
+      interactive: false,
+      cols: L.DEFAULT_COLS,
+      rows: L.DEFAULT_ROWS,
+      judge: { tests: request.tests, files: request.files, batch: request.batch },
+      ...(request.client ? { client: request.client } : {}),
+    },
+    deps.clock.now(),
+  );
   return id;
 }
 
