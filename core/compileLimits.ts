@@ -10,6 +10,8 @@ import type { RunLimits } from './protocol';
 export function compileLimits(step: CompileStep, run: RunLimits): RunLimits {
   return {
     timeoutMs: L.COMPILE_TIMEOUT_MS,
+    // The compiler reads no input: its wall time is all busy.
+    busyTimeoutMs: L.COMPILE_TIMEOUT_MS,
     outputBytes: Math.min(L.COMPILE_OUTPUT_BYTES, run.outputBytes),
     memoryBytes: step.limits?.memoryBytes ?? L.COMPILE_MEMORY_BYTES,
     cpuMs: step.limits?.cpuMs ?? L.COMPILE_CPU_MS,

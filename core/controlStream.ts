@@ -1,10 +1,11 @@
 /**
- * The control stream: one appendable object per run holding newline-delimited JSON records (stdin, kill,
+ * The control stream: one appendable object per run holding newline-delimited JSON records (stdin, kill, signal,
  * resize). Appends carry their exact position, so records from concurrent API instances are serialised by
  * storage itself and nothing is lost or reordered (the seed's single overwritten `-input` object lost input).
  */
 import { isStoreError, type ObjectStore } from './ports';
 import { keys, type ControlRecord } from './protocol';
+import { isSignalName } from './signals';
 
 const MAX_APPEND_ATTEMPTS = 20;
 
@@ -70,6 +71,7 @@ function parseRecord(line: string): ControlRecord | null {
     const value = JSON.parse(line) as ControlRecord;
     if (value.t === 'in' && typeof value.d === 'string') return value;
     if (value.t === 'kill') return value;
+    if (value.t === 'signal' && isSignalName(value.name)) return value;
     if (value.t === 'resize' && Number.isInteger(value.cols) && Number.isInteger(value.rows)) return value;
   } catch {
     // Only the API writes this object; a bad line is a bug there, not a reason to stop the run.

@@ -46,6 +46,12 @@ export const OUTPUT_FLUSH_BYTES = 64 * KiB;
 /** Quiet time after output before the executor checks whether the program now waits for input. */
 export const INPUT_WAIT_PROBE_MS = 8;
 
+/**
+ * How often a run with a busy-time limit (`limits.busyTimeoutMs`) asks whether its program waits for input: the
+ * limit is kept to within this (core/busyClock.ts). A probe is a few /proc reads, no exec.
+ */
+export const BUSY_SAMPLE_MS = 50;
+
 /** Control stream (stdin, kill, resize) poll period while the program is blocked reading its terminal. */
 export const CONTROL_POLL_WAITING_MS = 25;
 /** Control stream poll period while the program computes or sleeps: a few requests a second, not a hundred. */
@@ -115,3 +121,8 @@ export const JUDGE_WAIT_MARGIN_MS = 15_000;
 export const JUDGE_MAX_RESULT_OUTPUT_BYTES = 8 * MiB;
 /** Without a memory cgroup, how often the RSS of a program's tree is summed to hold it to its memory limit. */
 export const MEMORY_WATCH_INTERVAL_MS = 50;
+
+/** Piston's WebSocket (`GET /api/v2/connect`): a socket that has sent no `init` this long after it opened is closed (4001), as Piston does. */
+export const PISTON_INIT_TIMEOUT_MS = 1_000;
+/** One WebSocket message from a client (an `init` with its files, a chunk of stdin): the request body's cap. */
+export const PISTON_MAX_MESSAGE_BYTES = MAX_REQUEST_BODY_BYTES;

@@ -139,7 +139,12 @@ export interface SpawnedProcess {
   resize(cols: number, rows: number): void;
   /** Signals the whole process group. */
   kill(signal?: NodeJS.Signals): void;
-  /** Whether a process of the run is blocked reading its terminal right now (best effort: false when unknown). */
+  /**
+   * Delivers `name` (core/signals.ts) to the program and its descendants, not to the sandbox's wrappers (which
+   * would die of it, or kill the run), where the spawner can.
+   */
+  signal?(name: string): void;
+  /** Whether a process of the run is blocked reading its terminal (or its stdin pipe) right now (best effort: false when unknown). */
   isWaitingForInput(): boolean;
 }
 

@@ -3,7 +3,7 @@
  * version of this file; keep them together.
  */
 
-import type { JudgeSpec } from './judge/judgeSpec';
+import type { JudgeFile, JudgeSpec } from './judge/judgeSpec';
 import type { RunLimits } from './runLimits';
 
 /** The manifest's `limits`: one number per row of the run limits table. */
@@ -28,9 +28,12 @@ export const keys = {
   /** Written once, with overwrite forbidden: whoever creates it owns the run. */
   claim: (id: string) => `${RUNS_PREFIX}${id}/claim`,
   status: (id: string) => `${RUNS_PREFIX}${id}/status.json`,
-  /** Appendable: the program's terminal output, raw bytes. */
+  /**
+   * Appendable: the program's terminal output, raw bytes; for a run with `streams: 'split'`, frames (core/outputFrames.ts)
+   * keeping stdout and stderr apart, so one read still serves both.
+   */
   output: (id: string) => `${RUNS_PREFIX}${id}/output`,
-  /** Appendable: newline-delimited JSON control records (stdin, kill, resize), in the order the API accepted them. */
+  /** Appendable: newline-delimited JSON control records (stdin, kill, signal, resize), in the order the API accepted them. */
   control: (id: string) => `${RUNS_PREFIX}${id}/control`,
   /** Judge mode: the whole answer (core/judge/executeResult.ts), put once, before the final status. */
   result: (id: string) => `${RUNS_PREFIX}${id}/result.json`,
@@ -67,6 +70,14 @@ export interface Manifest {
   createdAt: string;
   /** Present for judge mode (`POST /api/execute`): the tests and extra files; the program runs on pipes. */
   judge?: JudgeSpec;
+  /**
+   * Interactive runs only. `split`: the program runs on pipes, not a terminal (no echo, `\n` stays `\n`), its stdin
+   * open to the control stream as on a terminal, and its output object holds frames that keep stdout and stderr
+   * apart and mark where the program starts after a compile step (core/outputFrames.ts). Absent: the terminal.
+   */
+  streams?: 'split';
+  /** Interactive runs: extra files written beside the program (judge runs carry theirs in `judge`). */
+  files?: JudgeFile[];
   /**
    * What a compatibility API (handlers/judge0, handlers/piston) noted about the request to answer it later from any
    * instance, e.g. the Judge0 language id it was sent with. Opaque to the executor, which ignores it.
@@ -152,6 +163,8 @@ export interface ClaimDoc {
 export type ControlRecord =
   | { t: 'in'; d: string }
   | { t: 'kill' }
+  /** A signal for the program's processes (not the sandbox's wrappers), one of SIGNAL_NAMES (core/signals.ts). */
+  | { t: 'signal'; name: string }
   | { t: 'resize'; cols: number; rows: number };
 
 /** The OSS event the trigger delivers (the fields the executor reads). */

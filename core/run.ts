@@ -4,6 +4,7 @@
  * The claim (an object created with overwrite forbidden) makes a redelivered or retried OSS event a no-op; the
  * status object carries a heartbeat so a dead executor is noticed; cleanup is in `finally`.
  */
+import { BusyClock } from './busyClock';
 import { clampLimits } from './clampLimits';
 import { compileLimits } from './compileLimits';
 import { ControlReader } from './controlStream';
@@ -17,6 +18,7 @@ import { findLanguage, type CommandContext, type Language, type SourceTransform,
 import type { LimitPolicy } from './limitPolicy';
 import * as L from './limits';
 import { OutputSink } from './outputSink';
+import { sinkCapFor, SplitOutput, type RunOutput } from './splitOutput';
 import { isStoreError, type Clock, type ExitInfo, type ObjectStore, type PreparedSandbox, type ProcessSpawner, type Sandbox, type SpawnedProcess, type Timer } from './ports';
 import { keys, type ClaimDoc, type ControlRecord, type Manifest, type RunLimits, type RunResult, type RunStatus, type StatusDoc } from './protocol';
 import { RunPhase } from './runPhase';
@@ -31,7 +33,13 @@ export interface ExecutorDeps {
    * A terminal for interactive runs, pipes for blocking ones (stdin given up front, no echo), and for judge mode
    * pipes with stderr apart and the run head's usage report (`pipes` when not given).
    */
-  spawners: { pty: ProcessSpawner; pipes: ProcessSpawner; judge?: ProcessSpawner };
+  spawners: {
+    pty: ProcessSpawner;
+    pipes: ProcessSpawner;
+    judge?: ProcessSpawner;
+    /** `streams: 'split'` runs: pipes with stderr apart and no usage report (`judge`, else `pipes`, when not given). */
+    split?: ProcessSpawner;
+  };
   sandbox: Sandbox;
   clock: Clock;
   policy: LimitPolicy;
@@ -157,7 +165,7 @@ class ExecutorRun {
     this.startedAt = deps.clock.now();
     this.startedIso = new Date(this.startedAt).toISOString();
     let prepared: PreparedSandbox | null = null;
-    let sink: OutputSink | null = null;
+    let sink: RunOutput | null = null;
     let outputClosing = false;
     let result: RunResult | null = null;
     let language = 'unknown';
@@ -188,7 +196,12 @@ class ExecutorRun {
       const interactive = manifest.interactive !== false;
       const { fileName, entry } = lang.source(manifest.code);
       const ctx: CommandContext = { tools: runtime.tools, fileName, entry, userArgs: Array.isArray(manifest.args) ? manifest.args : [], memoryBytes: limits.memoryBytes };
-      if (!manifest.judge) sink = new OutputSink(deps.runs, keys.output(this.id), limits.outputBytes, deps.clock);
+      const split = interactive && manifest.streams === 'split';
+      if (!manifest.judge) {
+        sink = split
+          ? new SplitOutput(new OutputSink(deps.runs, keys.output(this.id), sinkCapFor(limits.outputBytes), deps.clock), limits.outputBytes)
+          : new OutputSink(deps.runs, keys.output(this.id), limits.outputBytes, deps.clock);
+      }
       let content = manifest.code;
       if (lang.transform) {
         const transform = deps.transforms?.[lang.transform];
@@ -200,7 +213,7 @@ class ExecutorRun {
             return;
           }
           const report = Buffer.from(transformed.error);
-          sink!.push(interactive ? crlfConverter()(report) : report);
+          sink!.push(interactive && !split ? crlfConverter()(report) : report, 'stderr');
           result = { status: 'compile_error', exitCode: null, signal: null, wallMs: 0, compileMs: 0 };
           return;
         }
@@ -215,7 +228,7 @@ class ExecutorRun {
       if (!sink) throw new Error('unreachable: a run that is not judged has its output sink');
       prepared = await deps.sandbox.prepare({
         runId: this.id,
-        files: [{ path: fileName, content }],
+        files: [{ path: fileName, content }, ...(manifest.files ?? []).map((f) => ({ path: f.name, content: f.content }))],
         command: lang.run(ctx),
         env: lang.env(ctx),
         limits: { ...limits, memoryBytes: limits.memoryBytes + lang.addressSpaceOverheadBytes },
@@ -225,14 +238,14 @@ class ExecutorRun {
       });
       let compileMs: number | undefined;
       if (lang.compile) {
-        const compiled = await this.compile(prepared, sink, lang.compile.command(ctx), compileLimits(lang.compile, limits), early, interactive);
+        const compiled = await this.compile(prepared, sink, lang.compile.command(ctx), compileLimits(lang.compile, limits), early, interactive && !split);
         if (compiled.result) {
           result = compiled.result;
           return;
         }
         compileMs = compiled.wallMs;
       }
-      const exit = await this.supervise(prepared, sink, limits, early, interactive);
+      const exit = await this.supervise(prepared, sink, limits, early, interactive, split);
       outputClosing = true;
       await sink.close();
       result = { ...this.classify(exit, sink.tail, lang), ...(compileMs === undefined ? {} : { compileMs }) };
@@ -282,18 +295,18 @@ class ExecutorRun {
    */
   private compile(
     prepared: PreparedSandbox,
-    sink: OutputSink,
+    sink: RunOutput,
     command: string[],
     limits: RunLimits,
     early: ControlRecord[],
-    interactive: boolean,
+    asTerminalOutput: boolean,
   ): Promise<{ wallMs: number; result?: RunResult }> {
     const { deps } = this;
     const proc = deps.spawners.pipes.spawn(prepared.spawnFor(command, limits));
     this.proc = proc;
     this.startHeartbeat();
     const spawnedAt = deps.clock.now();
-    const asTerminal = interactive ? crlfConverter() : (chunk: Buffer) => chunk;
+    const asTerminal = asTerminalOutput ? crlfConverter() : (chunk: Buffer) => chunk;
     let exited = false;
     let stopped: { status: RunStatus; message?: string } | null = null;
     let printed = 0;
@@ -307,7 +320,8 @@ class ExecutorRun {
       const chunk = asTerminal(raw);
       const taken = chunk.subarray(0, Math.max(0, limits.outputBytes - printed));
       printed += taken.length;
-      if (!sink.push(taken)) stop('output_limit');
+      // One stream (stdout and stderr merged): on split output it is the compiler's messages, stderr.
+      if (!sink.push(taken, 'stderr')) stop('output_limit');
       else if (taken.length < chunk.length) stop('compile_error', `the compiler printed more than ${limits.outputBytes} bytes`);
     });
     const timeout = deps.clock.setTimeout(() => stop('compile_error', `the compile step took longer than ${limits.timeoutMs / 1000} s`), limits.timeoutMs);
@@ -322,6 +336,8 @@ class ExecutorRun {
         try {
           for (const record of await this.control.poll()) {
             if (record.t === 'kill') stop('killed');
+            // A signal goes to the stage that runs, as in Piston: here the compiler.
+            else if (record.t === 'signal') proc.signal?.(record.name);
             else early.push(record);
           }
         } catch (err) {
@@ -377,14 +393,17 @@ class ExecutorRun {
   /** Spawns the program and drives it until it exits: output, input, kill, resize, timeout, heartbeat. */
   private supervise(
     prepared: PreparedSandbox,
-    sink: OutputSink,
+    sink: RunOutput,
     limits: RunLimits,
     early: ControlRecord[],
     interactive: boolean,
+    split = false,
   ): Promise<ExitInfo & { wallMs: number }> {
     const { deps } = this;
     return new Promise((resolve, reject) => {
-      const proc = (interactive ? deps.spawners.pty : deps.spawners.pipes).spawn(prepared.spawn);
+      if (sink instanceof SplitOutput) sink.markRun();
+      const spawner = split ? (deps.spawners.split ?? deps.spawners.judge ?? deps.spawners.pipes) : interactive ? deps.spawners.pty : deps.spawners.pipes;
+      const proc = spawner.spawn(prepared.spawn);
       this.proc = proc;
       this.phase.to('running');
       const spawnedAt = deps.clock.now();
@@ -414,14 +433,19 @@ class ExecutorRun {
         proc.kill('SIGKILL');
       };
 
-      proc.onData((chunk) => {
+      const onOutput = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
         if (!this.phase.is('running')) return;
-        if (!sink.push(chunk)) stop('output_limit');
+        if (!sink.push(chunk, stream)) stop('output_limit');
         lastDataAt = deps.clock.now();
         quietTimer ??= deps.clock.setTimeout(onQuiet, L.INPUT_WAIT_PROBE_MS);
-      });
+      };
+      proc.onData(onOutput('stdout'));
+      if (split) proc.onStderr?.(onOutput('stderr'));
 
       const timeout = deps.clock.setTimeout(() => stop('timeout'), limits.timeoutMs);
+      // Only a run that asks for a busy limit below its wall limit samples its program's state.
+      const busy = limits.busyTimeoutMs < limits.timeoutMs ? new BusyClock(deps.clock, () => proc.isWaitingForInput(), limits.busyTimeoutMs, () => stop('timeout', `the program computed for more than ${limits.busyTimeoutMs / 1000} s (time waiting for input not counted)`)) : null;
+      busy?.start();
       const diskWatch = prepared.onLimit((status, message) => stop(status, message));
       // The instance is being stopped (Ctrl-C locally): the run ends as killed rather than vanishing.
       const onShutdown = () => stop('killed');
@@ -433,6 +457,7 @@ class ExecutorRun {
         exited = true;
         quietTimer?.cancel();
         timeout.cancel();
+        busy?.stop();
         diskWatch.dispose();
         this.heartbeat?.cancel();
         this.shutdown?.removeEventListener('abort', onShutdown);
@@ -445,6 +470,7 @@ class ExecutorRun {
           if (exited) return;
           if (record.t === 'in') proc.write(record.d);
           else if (record.t === 'kill') stop('killed');
+          else if (record.t === 'signal') proc.signal?.(record.name);
           else if (record.t === 'resize') proc.resize(record.cols, record.rows);
         }
       };

@@ -59,6 +59,7 @@ export interface RunLimitSpec {
  * Configurable: the wall time, the output, the memory, the CPU time and the disk, the limits a contest tunes.
  * Fixed: processes, file size and open files, which bound what one program does to its host rather than how much
  * work it may do; their built-in maxima are far above what a program needs, and a request may still ask for less.
+ * Also fixed: the busy time, which is off unless a run asks for it (its default is its maximum).
  */
 export const RUN_LIMITS = {
   timeoutMs: {
@@ -72,6 +73,16 @@ export const RUN_LIMITS = {
       env: { default: 'RUN_TIMEOUT_DEFAULT_MS', max: 'RUN_TIMEOUT_MAX_MS' },
       stack: { default: 'runTimeoutDefaultSeconds', max: 'runTimeoutMaxSeconds', unit: 'Seconds', ceiling: 3600, written: 'always' },
     },
+  },
+  busyTimeoutMs: {
+    unit: 'ms',
+    min: 100,
+    // No limit of its own by default: the largest wall time a stack may configure (`timeoutMs`'s ceiling), so a run
+    // that does not ask for it is bounded by `timeoutMs` alone.
+    default: 3_600_000,
+    max: 3_600_000,
+    meaning:
+      'Wall time from the start of the program not spent blocked waiting for its input (the terminal or stdin); then it is killed (`timeout`). `timeoutMs` still bounds the whole run. Piston\'s `run_timeout` on the WebSocket.',
   },
   outputBytes: {
     unit: 'bytes',

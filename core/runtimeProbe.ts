@@ -106,7 +106,7 @@ export class RuntimeProbe {
         files: [],
         command: ['/bin/true'],
         env: {},
-        limits: { ...PROBE_LIMITS, timeoutMs: PROBE_TIMEOUT_MS, outputBytes: PROBE_OUTPUT_BYTES, diskBytes: MiB },
+        limits: { ...PROBE_LIMITS, timeoutMs: PROBE_TIMEOUT_MS, busyTimeoutMs: PROBE_TIMEOUT_MS, outputBytes: PROBE_OUTPUT_BYTES, diskBytes: MiB },
         allowNetwork: false,
         cols: L.DEFAULT_COLS,
         rows: L.DEFAULT_ROWS,

@@ -32,6 +32,7 @@ export interface ExecuteDeps {
 export function judgeRunLimits(request: ExecuteRequest, policy: LimitPolicy): RunLimits {
   return {
     timeoutMs: request.limits.timeoutMs,
+    busyTimeoutMs: policy.busyTimeoutMs.default,
     outputBytes: request.limits.outputBytes,
     memoryBytes: request.limits.memoryBytes,
     cpuMs: request.limits.cpuMs,

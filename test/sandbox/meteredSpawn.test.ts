@@ -20,6 +20,7 @@ const spawner = new PipeSpawner({ stderr: 'separate' });
 
 const LIMITS: RunLimits = {
   timeoutMs: 20_000,
+  busyTimeoutMs: 20_000,
   outputBytes: MiB,
   memoryBytes: 256 * MiB,
   cpuMs: 10_000,

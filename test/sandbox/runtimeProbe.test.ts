@@ -90,7 +90,7 @@ describe.each(['uid', 'bwrap'] as const)('%s isolation', (mode) => {
       files: [{ path: 'main.c', content: '#include <stdio.h>\nint main(void) { puts("built and ran"); return 0; }\n' }],
       command: ['./main'],
       env: { CACHE: '${TMPDIR}/cache', WHERE: '${HOME}' },
-      limits: { timeoutMs: 10_000, outputBytes: 1 << 20, memoryBytes: 64 << 20, cpuMs: 5_000, processes: 8, fileBytes: 1 << 20, openFiles: 64, diskBytes: 64 << 20 },
+      limits: { timeoutMs: 10_000, busyTimeoutMs: 10_000, outputBytes: 1 << 20, memoryBytes: 64 << 20, cpuMs: 5_000, processes: 8, fileBytes: 1 << 20, openFiles: 64, diskBytes: 64 << 20 },
       allowNetwork: false,
       cols: 80,
       rows: 24,

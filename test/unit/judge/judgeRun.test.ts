@@ -257,7 +257,7 @@ describe('several tests in one request', () => {
 });
 
 describe('the compile hook (runJudge with a compiled language’s commands)', () => {
-  const limits: RunLimits = { timeoutMs: 5_000, outputBytes: MiB, memoryBytes: 256 * MiB, cpuMs: 5_000, processes: 64, fileBytes: 10 * MiB, openFiles: 256, diskBytes: 64 * MiB };
+  const limits: RunLimits = { timeoutMs: 5_000, busyTimeoutMs: 5_000, outputBytes: MiB, memoryBytes: 256 * MiB, cpuMs: 5_000, processes: 64, fileBytes: 10 * MiB, openFiles: 256, diskBytes: 64 * MiB };
   const commands: JudgeCommands = {
     compile: { command: ['/usr/bin/gcc', '-o', 'main', 'main.c'], limits: { ...limits, timeoutMs: L.COMPILE_TIMEOUT_MS, memoryBytes: L.COMPILE_MEMORY_BYTES, outputBytes: 100 } },
     run: ['./main'],
