@@ -205,7 +205,7 @@ export async function createExecutorDeps(settings: ExecutorSettings, buckets: Bu
   return {
     code: buckets.code,
     runs: buckets.runs,
-    spawners: { pty: new PtySpawner(), pipes, judge: new PipeSpawner({ stderr: 'separate' }) },
+    spawners: { pty: new PtySpawner(), pipes, judge: new PipeSpawner({ stderr: 'separate' }), split: new PipeSpawner({ stderr: 'separate', usage: false }) },
     sandbox,
     clock: systemClock,
     policy,

@@ -13,7 +13,9 @@
  *   (`/proc/<pid>/fdinfo/<epfd>`): node's `readline` and other event loops. Weaker: an event loop that has the
  *   terminal registered but is really waiting for a timer counts as waiting.
  * A file descriptor "is this terminal" when `stat(/proc/<pid>/fd/<n>).rdev` is the PTY's device (also through
- * `/dev/console` under bwrap) or `/dev/tty` while the process's controlling terminal is the PTY.
+ * `/dev/console` under bwrap) or `/dev/tty` while the process's controlling terminal is the PTY. For a program on
+ * pipes (PipeSpawner) the input is its stdin instead, a socket or pipe named by its device and inode: the same
+ * object through every wrapper, since each passes its descriptor 0 on.
  *
  * Measured on Linux 6.x / x86_64: python3 `input()` blocks in `read(0, …)` (wchan `wait_woken`), `time.sleep`
  * in `clock_nanosleep`; both are told apart exactly. `/proc/<pid>/syscall` needs ptrace access to the process:
@@ -53,21 +55,41 @@ const MAX_PROCESSES = 64;
 const MAX_THREADS = 64;
 const MAX_FDS_CHECKED = 64;
 
+/** What the program reads its input from: a terminal (`rdev` of the PTY's slave side) or its stdin's object. */
+export type InputSource = { rdev: number } | { dev: number; ino: number };
+
+/** The object a process's descriptor is, for InputSource matching (null when it is gone). */
+export function inputSourceOf(path: string): { dev: number; ino: number } | null {
+  try {
+    const st = fs.statSync(path);
+    return { dev: st.dev, ino: st.ino };
+  } catch {
+    return null;
+  }
+}
+
 export class InputWaitProbe {
   private readonly table: SyscallTable | undefined = TABLES[process.arch];
 
+  private readonly ttyRdev: number;
+  private readonly object: { dev: number; ino: number } | null;
+
   /**
-   * @param rootPid the PTY's first process (host pid)
-   * @param ttyRdev `stat(ptsName).rdev` of the PTY's slave side
+   * @param rootPid the spawned first process (host pid)
+   * @param source `stat(ptsName).rdev` of the PTY's slave side (a number), or the stdin object of a program on pipes
    */
   constructor(
     private readonly rootPid: number,
-    private readonly ttyRdev: number,
-  ) {}
+    source: number | InputSource,
+  ) {
+    const s: InputSource = typeof source === 'number' ? { rdev: source } : source;
+    this.ttyRdev = 'rdev' in s ? s.rdev : 0;
+    this.object = 'ino' in s ? s : null;
+  }
 
   /** Best effort; false when unknown (unsupported architecture, no ptrace access, the process is gone). */
   isWaiting(): boolean {
-    if (!this.table || this.ttyRdev === 0) return false;
+    if (!this.table || (this.ttyRdev === 0 && !this.object)) return false;
     try {
       for (const { pid, tids } of this.processes()) {
         for (const tid of tids) {
@@ -121,12 +143,14 @@ export class InputWaitProbe {
 
   private isTerminalFd(pid: number, fd: number): boolean {
     if (!Number.isInteger(fd) || fd < 0) return false;
-    let rdev: number;
+    let st: fs.Stats;
     try {
-      rdev = fs.statSync(`/proc/${pid}/fd/${fd}`).rdev;
+      st = fs.statSync(`/proc/${pid}/fd/${fd}`);
     } catch {
       return false;
     }
+    if (this.object) return st.dev === this.object.dev && st.ino === this.object.ino;
+    const rdev = st.rdev;
     if (rdev === this.ttyRdev) return true;
     if (rdev === DEV_TTY) return readStat(pid)?.ttyNr === this.ttyRdev;
     return false;

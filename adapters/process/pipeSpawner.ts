@@ -7,10 +7,16 @@
  * - `separate` (judge mode): stderr comes apart through `onStderr`, and descriptor 3 is a report pipe the prelude
  *   leaves open for the run head, which writes the program's own figures there once it has reaped its whole tree
  *   (sandbox/runHead.ts `--usage-fd`); they arrive as `ExitInfo.usage`. The program itself never holds it.
+ *   `usage: false` leaves the report pipe out (split interactive runs: the command chain passes no `--usage-fd`,
+ *   so the run head would not close it for the program).
+ * Whether the program waits for input is told by the input-wait probe on its stdin's object (interactive runs on
+ * pipes, `streams: 'split'`); a blocking run's stdin is at end of file, so it never waits.
  */
 import { spawn, type ChildProcess } from 'child_process';
 import type { Disposable, ExitInfo, ProcessSpawner, SpawnedProcess, SpawnRequest, TreeUsage } from '../../core/ports';
 import { Emitter } from './emitter';
+import { InputWaitProbe, inputSourceOf } from './inputWaitProbe';
+import { signalProgram } from './signalProgram';
 import { requestedIdentity, withSpawnPrelude } from './spawnPrelude';
 import { canonicalSignalName } from './signalNames';
 import { systemTool } from './systemTools';
@@ -35,9 +41,13 @@ class PipeProcess implements SpawnedProcess {
   private readonly stderr = new Emitter<Buffer>();
   private readonly exit = new Emitter<ExitInfo>();
   private exitInfo: ExitInfo | null = null;
+  private probe: InputWaitProbe | null = null;
 
   constructor(private readonly child: ChildProcess) {
     this.pid = child.pid ?? -1;
+    // Spawned (exec'd) by now, its descriptor 0 in place: one stat, no exec.
+    const stdin = this.pid > 0 ? inputSourceOf(`/proc/${this.pid}/fd/0`) : null;
+    this.probe = stdin ? new InputWaitProbe(this.pid, stdin) : null;
     child.stdout!.on('data', (chunk: Buffer) => {
       if (!this.exitInfo) this.data.emit(chunk);
     });
@@ -59,6 +69,7 @@ class PipeProcess implements SpawnedProcess {
       const { code, signal } = exited;
       const usage = usagePipe ? parseUsageReport(Buffer.concat(report).toString('latin1')) : undefined;
       this.exitInfo = { exitCode: signal ? null : code, signal: canonicalSignalName(signal), ...(usage ? { usage } : {}) };
+      this.probe = null;
       this.exit.emit(this.exitInfo);
     };
     for (const stream of streams) {
@@ -109,21 +120,27 @@ class PipeProcess implements SpawnedProcess {
     }
   }
 
+  signal(name: string): void {
+    if (!this.exitInfo) signalProgram(this.pid, name as NodeJS.Signals);
+  }
+
   isWaitingForInput(): boolean {
-    // All input of a non-interactive run is delivered up front: there is nothing to wait for.
-    return false;
+    return this.exitInfo === null && this.probe !== null && this.probe.isWaiting();
   }
 }
 
 export interface PipeSpawnerOptions {
   /** `merged` (default): stderr into stdout's pipe; `separate`: stderr apart and the run head's usage report. */
   stderr?: 'merged' | 'separate';
+  /** With `separate`: whether the run head's report pipe is there (default true). */
+  usage?: boolean;
 }
 
 export class PipeSpawner implements ProcessSpawner {
   private readonly perl: string;
   private readonly setpriv: string | null;
   private readonly separate: boolean;
+  private readonly usage: boolean;
 
   constructor(options: PipeSpawnerOptions = {}) {
     const perl = systemTool('perl');
@@ -131,6 +148,7 @@ export class PipeSpawner implements ProcessSpawner {
     this.perl = perl;
     this.setpriv = systemTool('setpriv');
     this.separate = options.stderr === 'separate';
+    this.usage = this.separate && options.usage !== false;
   }
 
   spawn(request: SpawnRequest): SpawnedProcess {
@@ -141,12 +159,12 @@ export class PipeSpawner implements ProcessSpawner {
       privateProc: request.privateProc,
       cgroupProcs: request.cgroup,
       mergeStderr: !this.separate,
-      keepFds: this.separate ? [USAGE_FD] : [],
+      keepFds: this.usage ? [USAGE_FD] : [],
     });
     const child = spawn(file, args, {
       cwd: request.cwd,
       env: { ...request.env },
-      stdio: this.separate ? ['pipe', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'ignore'],
+      stdio: this.usage ? ['pipe', 'pipe', 'pipe', 'pipe'] : this.separate ? ['pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'ignore'],
       // A session and process group of its own, so the whole group can be signalled.
       detached: true,
     });

@@ -17,6 +17,7 @@ import { Emitter } from './emitter';
 import { requestedIdentity, withSpawnPrelude } from './spawnPrelude';
 import { systemTool } from './systemTools';
 import { InputWaitProbe } from './inputWaitProbe';
+import { signalProgram } from './signalProgram';
 import { readStat } from './procfs';
 import { signalName } from './signalNames';
 
@@ -156,6 +157,10 @@ class PtyProcess implements SpawnedProcess {
     } else {
       signalGroup(this.pid);
     }
+  }
+
+  signal(name: string): void {
+    if (!this.exitInfo) signalProgram(this.pid, name as NodeJS.Signals);
   }
 
   isWaitingForInput(): boolean {
