@@ -10,6 +10,7 @@ import { isStoreError, type Clock, type ObjectStore } from './ports';
 import { isRunId, keys, newRunId, type Manifest, type RunResult, type RunState, type RuntimesDoc, type StatusDoc } from './protocol';
 import { viewOf, type RunView } from './runState';
 import { readJson } from './storeJson';
+import type { SignalName } from './signals';
 import { completeUtf8Length } from './utf8';
 import type { CreateRunRequest } from './validate';
 import type { ExecuteRequest } from './executeRequest';
@@ -79,13 +80,16 @@ export class RunService {
     return this.deps.policy;
   }
 
-  /** Writes the manifest (which fires the executor) after any initial stdin, so the program finds it at start. */
-  async create(request: CreateRunRequest, interactive = true): Promise<string> {
+  /**
+   * Writes the manifest (which fires the executor) after any initial stdin, so the program finds it at start.
+   * `extra`: the manifest's optional fields for an interactive run (split output, extra files, a client's note).
+   */
+  async create(request: CreateRunRequest, interactive = true, extra: Pick<Manifest, 'streams' | 'files' | 'client'> = {}): Promise<string> {
     const id = newRunId(this.deps.randomBytes);
     if (request.stdin.length > 0) await appendControl(this.deps.runs, id, { t: 'in', d: request.stdin }, 0);
     await writeManifest(
       this.deps.code,
-      { id, language: request.language, code: request.code, args: request.args, limits: request.limits, interactive, cols: request.cols, rows: request.rows },
+      { id, language: request.language, code: request.code, args: request.args, limits: request.limits, interactive, cols: request.cols, rows: request.rows, ...extra },
       this.deps.clock.now(),
     );
     this.touch(id);
@@ -171,6 +175,11 @@ export class RunService {
 
   kill(id: string): Promise<void> {
     return this.appendToLiveRun(id, { t: 'kill' });
+  }
+
+  /** A signal for the program (`name` one of core/signals.ts's; the caller has checked it). */
+  signal(id: string, name: SignalName): Promise<void> {
+    return this.appendToLiveRun(id, { t: 'signal', name });
   }
 
   resize(id: string, cols: number, rows: number): Promise<void> {

@@ -4,6 +4,8 @@
  */
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'crypto';
 import * as http from 'http';
+import type { Duplex } from 'stream';
+import type { WebSocketServer } from 'ws';
 import { ApiError, notFound } from '../core/apiError';
 import { VARIABLES } from '../core/config';
 import { ConfigReader } from '../core/configReader';
@@ -13,14 +15,15 @@ import { systemClock } from '../core/ports';
 import { parseExecuteRequest } from '../core/executeRequest';
 import { RunService } from '../core/runService';
 import { parseCreateRun, parseInput, parseJsonBody, parseOutputQuery, parseResize, parseSeedRequest } from '../core/validate';
-import { answerClientErrors, clipped, header, logLine, parseTarget, readBody, requireHost, sendJson, SERVER_OPTIONS } from './http';
+import { answerClientErrors, clipped, endWithJson, header, logLine, parseTarget, readBody, requireHost, sendJson, SERVER_OPTIONS } from './http';
 import { Router, type Params, type RoutePattern } from './router';
 import { bucketsFromEnv, type Buckets } from './stores';
 import { servePage } from '../web/serve';
 import * as judge0 from './judge0/judge0Api';
 import { JUDGE0_ERRORS } from './judge0/judge0Errors';
 import { pistonExecute, pistonRuntimes } from './piston/pistonApi';
-import { PISTON_ERRORS } from './piston/pistonErrors';
+import { PISTON_ERRORS, pistonError } from './piston/pistonErrors';
+import { PistonSocket } from './piston/pistonSocket';
 
 export interface ApiServerOptions {
   service: RunService;
@@ -92,6 +95,9 @@ function tokenMatches(req: http.IncomingMessage, expectedSha256: string, tokenHe
   const want = Buffer.from(expectedSha256, 'hex');
   return want.length === got.length && timingSafeEqual(got, want);
 }
+
+/** Piston's WebSocket, also at emkc.org's path like its REST routes. */
+const PISTON_CONNECT_PATHS = ['/api/v2/connect', '/api/v2/piston/connect'];
 
 /** Where the page's files are: the page itself, its hashed assets, and what a phone asks for to install it. */
 const PAGE_PATHS = ['/', '/index.html', '/manifest.webmanifest', '/favicon.ico', '/assets/:file'];
@@ -218,6 +224,17 @@ function createApiServer(options: ApiServerOptions): http.Server {
       handle: (ctx) => pistonExecute(ctx, service),
     }),
     route({ method: 'GET', path: ['/api/v2/runtimes', '/api/v2/piston/runtimes'], name: 'piston.runtimes', token: false, errors: PISTON_ERRORS, handle: (ctx) => pistonRuntimes(ctx, service) }),
+    // A plain GET of the socket's path (the upgrade itself never reaches the router: see `upgrade` below).
+    route({
+      method: 'GET',
+      path: PISTON_CONNECT_PATHS,
+      name: 'piston.connect',
+      token: true,
+      errors: PISTON_ERRORS,
+      handle: async () => {
+        throw new ApiError(426, 'invalid_request', 'connect is a WebSocket: send an upgrade request', { upgrade: 'websocket' });
+      },
+    }),
     route({ method: 'POST', path: '/', name: 'seed', token: true, errors: SEED_ERRORS, handle: (ctx) => seedProtocol(ctx, service) }),
   ]);
 
@@ -287,6 +304,47 @@ function createApiServer(options: ApiServerOptions): http.Server {
     });
   });
   answerClientErrors(server);
+
+  // Piston's WebSocket (handlers/piston/pistonSocket.ts): the upgrade is checked like a request of the Piston
+  // routes (path, token), refusals answered in Piston's error shape.
+  // `ws` is loaded at the first upgrade, not with the function (scripts/bundles.js ships it beside index.js): a cold
+  // start that serves no socket does not parse it.
+  let sockets: WebSocketServer | null = null;
+  const socketServer = (): WebSocketServer => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    sockets ??= new (require('ws') as typeof import('ws')).WebSocketServer({ noServer: true, maxPayload: L.PISTON_MAX_MESSAGE_BYTES });
+    return sockets;
+  };
+  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    const started = Date.now();
+    let status = 101;
+    let errors = API_ERRORS;
+    socket.on('error', () => socket.destroy());
+    try {
+      requireHost(req);
+      const { pathname } = parseTarget(req.url);
+      if (!PISTON_CONNECT_PATHS.includes(pathname)) throw notFound(`route ${clipped(pathname)}`);
+      errors = PISTON_ERRORS;
+      if (req.method !== 'GET') throw pistonError('connect: a WebSocket upgrade is a GET', 405);
+      if (options.tokenSha256 && !tokenMatches(req, options.tokenSha256)) throw new ApiError(401, 'unauthorized', 'authorization: a valid bearer token is required');
+      socketServer().handleUpgrade(req, socket, head, (ws) => new PistonSocket(ws, service, log));
+    } catch (err) {
+      const known = err instanceof ApiError ? err : null;
+      status = known?.status ?? 500;
+      const requestId = header(req, 'x-fc-request-id') ?? randomUUID();
+      if (!known) log({ event: 'error', requestId, route: 'piston.connect', error: err instanceof Error ? err.message : String(err) });
+      endWithJson(socket, status, http.STATUS_CODES[status] ?? 'Error', known ? errors.client(known) : errors.internal(requestId), known?.headers ?? {});
+    } finally {
+      log({ event: 'request', route: 'piston.connect', method: req.method, status, ms: Date.now() - started });
+    }
+  });
+  // An open socket is a connection the HTTP server no longer tracks: closing "all connections" (the local platform's
+  // stop) must end those too.
+  const closeAllConnections = server.closeAllConnections.bind(server);
+  server.closeAllConnections = () => {
+    for (const ws of sockets?.clients ?? []) ws.terminate();
+    closeAllConnections();
+  };
   return server;
 }
 

@@ -125,14 +125,22 @@ export function answerClientErrors(server: Server, extraHeaders: Record<string, 
 }
 
 function answerClientError(err: NodeJS.ErrnoException, socket: Duplex, extraHeaders: Record<string, string>): void {
+  const [status, reason] = CLIENT_ERROR_STATUS[err.code ?? ''] ?? [400, 'Bad Request'];
+  const code = status === 400 ? 'invalid_request' : status === 408 ? 'timeout' : 'payload_too_large';
+  const message = status === 431 ? 'request: the request line and headers are larger than the server accepts' : `request: not a well-formed HTTP/1.1 request (${err.code ?? 'parse error'})`;
+  endWithJson(socket, status, reason, { error: { code, message } }, extraHeaders);
+}
+
+/**
+ * Answers on a bare socket (one the HTTP server no longer answers for: a parse error, a refused WebSocket upgrade)
+ * with a JSON body, then closes it.
+ */
+export function endWithJson(socket: Duplex, status: number, reason: string, value: unknown, extraHeaders: Record<string, string> = {}): void {
   if (!socket.writable) {
     socket.destroy();
     return;
   }
-  const [status, reason] = CLIENT_ERROR_STATUS[err.code ?? ''] ?? [400, 'Bad Request'];
-  const code = status === 400 ? 'invalid_request' : status === 408 ? 'timeout' : 'payload_too_large';
-  const message = status === 431 ? 'request: the request line and headers are larger than the server accepts' : `request: not a well-formed HTTP/1.1 request (${err.code ?? 'parse error'})`;
-  const body = JSON.stringify({ error: { code, message } });
+  const body = JSON.stringify(value);
   const headers = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...extraHeaders, connection: 'close', 'content-length': String(Buffer.byteLength(body)) };
   socket.end(`HTTP/1.1 ${status} ${reason}\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n${body}`);
 }

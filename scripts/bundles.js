@@ -20,7 +20,8 @@ const BUNDLED_BWRAP = 'bin/bwrap';
 /** name → entry point; `functions` are deployed to FC, the rest run on a developer's machine. */
 const ENTRIES = {
   // `page`: serves the page (handlers/api.ts → web/serve.ts), so carries the built page module beside index.js.
-  api: { entry: 'handlers/apiMain.ts', function: true, page: true },
+  // `ws` (Piston's WebSocket, handlers/piston/pistonSocket.ts) beside it: loaded at the first upgrade, not at every cold start.
+  api: { entry: 'handlers/apiMain.ts', function: true, page: true, sideDeps: ['ws'] },
   // `bwrap`: carries BWRAP_BINARY at BUNDLED_BWRAP when it was built (adapters/sandbox/bwrapBinary.ts looks there first);
   // every bundle that runs sandboxes, so the local platform's probe decides with the binary its executors use.
   // `sideDeps`: packages bundled on their own beside index.js (node_modules/<name>/index.js), loaded when first

@@ -1,17 +1,21 @@
 /**
- * Piston v2's `POST /api/v2/execute` body → pocketrun's judge request (the one `POST /api/execute` makes), with
- * Piston's defaults (run: 3 s wall, 3 s CPU; memory -1: the platform's default) and its messages for what is wrong.
- * The first file is the program; the others are written beside it. Compile timeouts and memory are checked like
- * Piston checks them but not applied: every compile step here has pocketrun's own budget (README, *Languages*).
+ * Piston v2's job (the body of `POST /api/v2/execute`, and the `init` message of its WebSocket) → pocketrun's
+ * requests, with Piston's defaults (run: 3 s wall, 3 s CPU; memory -1: the platform's default) and its messages for
+ * what is wrong. The first file is the program; the others are written beside it. `parsePistonJob` reads what both
+ * share; `parsePistonExecute` makes the judge request `POST /api/execute` makes, `pistonSocketRun` the interactive
+ * run of the socket. Compile timeouts and memory are checked like Piston checks them but not applied: every compile
+ * step here has pocketrun's own budget (README, *Languages*).
  */
 import type { ExecuteRequest } from '../../core/executeRequest';
+import type { JudgeFile } from '../../core/judge/judgeSpec';
 import { fileNameProblem, parseJudgeLimits } from '../../core/executeRequest';
 import { findLanguage } from '../../core/languages';
 import type { LimitPolicy } from '../../core/limitPolicy';
 import * as L from '../../core/limits';
 import type { RuntimeInfo } from '../../core/protocol';
 import { RUN_LIMITS } from '../../core/runLimits';
-import { isObject } from '../../core/validate';
+import { clampLimits } from '../../core/clampLimits';
+import { isObject, type CreateRunRequest } from '../../core/validate';
 import { pistonError } from './pistonErrors';
 import { resolvePistonRuntime } from './pistonRuntimes';
 
@@ -20,6 +24,24 @@ export const PISTON_DEFAULTS = { compile_timeout: 10_000, run_timeout: 3_000, co
 export interface PistonRequest {
   runtime: RuntimeInfo;
   request: ExecuteRequest;
+}
+
+/** What a Piston job asks for, checked; a time or memory left out (or `-1`) is undefined. */
+export interface PistonJob {
+  runtime: RuntimeInfo;
+  code: string;
+  /** The files after the first, written beside the program. */
+  files: JudgeFile[];
+  stdin: string;
+  args: string[];
+  run: { timeoutMs?: number; cpuMs?: number; memoryBytes?: number };
+}
+
+/** The most each `run_*` field may ask for: the REST form's are judge mode's, the socket's an interactive run's. */
+export interface PistonMaxima {
+  timeoutMs: number;
+  cpuMs: number;
+  memoryBytes: number;
 }
 
 /** A file's content in its encoding; Piston's three. */
@@ -47,7 +69,7 @@ function number(body: Record<string, unknown>, field: string, max: number): numb
   return Math.round(value);
 }
 
-export function parsePistonExecute(body: unknown, runtimes: readonly RuntimeInfo[], policy: LimitPolicy): PistonRequest {
+export function parsePistonJob(body: unknown, runtimes: readonly RuntimeInfo[], maxima: PistonMaxima): PistonJob {
   if (!isObject(body)) throw pistonError('body must be a JSON object');
   const { language, version, files } = body;
   if (typeof language !== 'string') throw pistonError('language is required as a string');
@@ -89,15 +111,33 @@ export function parsePistonExecute(body: unknown, runtimes: readonly RuntimeInfo
   if (!Array.isArray(args) || args.some((a) => typeof a !== 'string')) throw pistonError('args must be an array of strings');
   if (args.length > L.MAX_ARGS) throw pistonError(`args must contain at most ${L.MAX_ARGS} arguments`);
 
-  const maxWall = Math.min(L.JUDGE_MAX_TIMEOUT_MS, policy.timeoutMs.max);
-  const maxCpu = Math.min(L.JUDGE_MAX_CPU_MS, policy.cpuMs.max);
-  const maxMemory = Math.min(L.JUDGE_MAX_MEMORY_MB * 1024 * 1024, policy.memoryBytes.max);
   number(body, 'compile_timeout', L.COMPILE_TIMEOUT_MS);
   number(body, 'compile_cpu_time', L.COMPILE_CPU_MS);
   number(body, 'compile_memory_limit', L.COMPILE_MEMORY_BYTES);
-  const wall = number(body, 'run_timeout', maxWall) ?? PISTON_DEFAULTS.run_timeout;
-  const cpu = number(body, 'run_cpu_time', maxCpu) ?? PISTON_DEFAULTS.run_cpu_time;
-  const memory = number(body, 'run_memory_limit', maxMemory);
+  return {
+    runtime,
+    code,
+    files: extra,
+    stdin,
+    args: args as string[],
+    run: {
+      timeoutMs: number(body, 'run_timeout', maxima.timeoutMs),
+      cpuMs: number(body, 'run_cpu_time', maxima.cpuMs),
+      memoryBytes: number(body, 'run_memory_limit', maxima.memoryBytes),
+    },
+  };
+}
+
+/** `POST /api/v2/execute`: a judge run with one test, the job's stdin. */
+export function parsePistonExecute(body: unknown, runtimes: readonly RuntimeInfo[], policy: LimitPolicy): PistonRequest {
+  const job = parsePistonJob(body, runtimes, {
+    timeoutMs: Math.min(L.JUDGE_MAX_TIMEOUT_MS, policy.timeoutMs.max),
+    cpuMs: Math.min(L.JUDGE_MAX_CPU_MS, policy.cpuMs.max),
+    memoryBytes: Math.min(L.JUDGE_MAX_MEMORY_MB * 1024 * 1024, policy.memoryBytes.max),
+  });
+  const wall = job.run.timeoutMs ?? PISTON_DEFAULTS.run_timeout;
+  const cpu = job.run.cpuMs ?? PISTON_DEFAULTS.run_cpu_time;
+  const memory = job.run.memoryBytes;
   const limits = parseJudgeLimits(
     {
       timeoutMs: Math.max(wall, RUN_LIMITS.timeoutMs.min),
@@ -107,7 +147,39 @@ export function parsePistonExecute(body: unknown, runtimes: readonly RuntimeInfo
     policy,
   );
   return {
-    runtime,
-    request: { language: runtime.language, code, args: args as string[], files: extra, limits, tests: [{ stdin }], batch: false, client: { api: 'piston' } },
+    runtime: job.runtime,
+    request: { language: job.runtime.language, code: job.code, args: job.args, files: job.files, limits, tests: [{ stdin: job.stdin }], batch: false, client: { api: 'piston' } },
+  };
+}
+
+/** The socket's `init` (handlers/piston/pistonSocket.ts): the job and the interactive run it becomes. */
+export interface PistonSocketRun {
+  job: PistonJob;
+  request: CreateRunRequest;
+}
+
+/**
+ * The socket's interactive run: `run_timeout` is its busy time (time blocked on stdin is not counted), the run's
+ * interactive wall limit (the policy's default, or `run_timeout` when longer) bounds the session; `run_cpu_time` and
+ * `run_memory_limit` as in the REST form. The job's `stdin` is written before the program starts (Piston's socket
+ * drops it).
+ */
+export function pistonSocketRun(body: unknown, runtimes: readonly RuntimeInfo[], policy: LimitPolicy): PistonSocketRun {
+  const job = parsePistonJob(body, runtimes, { timeoutMs: policy.timeoutMs.max, cpuMs: policy.cpuMs.max, memoryBytes: policy.memoryBytes.max });
+  const busy = Math.max(job.run.timeoutMs ?? PISTON_DEFAULTS.run_timeout, RUN_LIMITS.busyTimeoutMs.min);
+  const limits = clampLimits(
+    {
+      busyTimeoutMs: busy,
+      timeoutMs: Math.max(policy.timeoutMs.default, busy),
+      cpuMs: job.run.cpuMs ?? PISTON_DEFAULTS.run_cpu_time,
+      ...(job.run.memoryBytes === undefined ? {} : { memoryBytes: job.run.memoryBytes }),
+    },
+    policy,
+    // Raised to a minimum rather than refused, as the REST form does: Piston takes any positive number.
+    { onInvalid: 'repair' },
+  );
+  return {
+    job,
+    request: { language: job.runtime.language, code: job.code, args: job.args, stdin: job.stdin, limits, tty: false, cols: L.DEFAULT_COLS, rows: L.DEFAULT_ROWS },
   };
 }

@@ -9,8 +9,12 @@ import * as os from 'os';
 import * as path from 'path';
 import { ROOT } from '../support/platform';
 
-/** A little above their minified sizes when the budget was set (api 462 KB, executor 482 KB): +15%. */
-const BUDGET_BYTES: Record<string, number> = { api: 530_000, executor: 555_000 };
+/**
+ * A little above their minified sizes when the budget was set (api 462 KB, executor 482 KB): +15%. The api's was
+ * raised by 15 KB for Piston's WebSocket (its handler, ~5 KB, and the frames reader; the `ws` library itself is
+ * shipped beside index.js, scripts/bundles.js).
+ */
+const BUDGET_BYTES: Record<string, number> = { api: 545_000, executor: 555_000 };
 /** NOT_BUNDLED, and what only they pull in. */
 const LEFT_OUT = /node_modules\/(iconv-lite|safer-buffer|mz|mkdirp|graceful-fs|thenify|thenify-all)\//;
 
