@@ -124,5 +124,10 @@ export const MEMORY_WATCH_INTERVAL_MS = 50;
 
 /** Piston's WebSocket (`GET /api/v2/connect`): a socket that has sent no `init` this long after it opened is closed (4001), as Piston does. */
 export const PISTON_INIT_TIMEOUT_MS = 1_000;
+/**
+ * How long one output read of a socket's run is held (the long poll); a socket that went away is noticed by then. The
+ * storage polls inside are paced by LONG_POLL_INTERVAL_MS whatever this is, so a shorter hold costs no requests.
+ */
+export const PISTON_OUTPUT_WAIT_MS = 1_000;
 /** One WebSocket message from a client (an `init` with its files, a chunk of stdin): the request body's cap. */
 export const PISTON_MAX_MESSAGE_BYTES = MAX_REQUEST_BODY_BYTES;

@@ -201,7 +201,7 @@ export class PistonSocket {
     const sendText = (stream: OutputStream, data: string) => data && this.send({ type: 'data', stream, data });
     const flushText = () => (['stdout', 'stderr'] as const).forEach((s) => sendText(s, text[s].end()));
     while (this.state === 'running') {
-      const chunk = await this.service.output(id, offset, L.MAX_LONG_POLL_MS, 'base64');
+      const chunk = await this.service.output(id, offset, L.PISTON_OUTPUT_WAIT_MS, 'base64');
       offset = chunk.offset;
       for (const frame of frames.push(Buffer.from(chunk.data, 'base64'))) {
         if (frame.kind === 'run') {
