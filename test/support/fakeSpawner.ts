@@ -116,6 +116,11 @@ export class FakeProcess implements SpawnedProcess {
     this.resizes.push([cols, rows]);
   }
 
+  /** The `signal` control record's delivery: the program dies of it, as one without a handler does. */
+  signal(name: string): void {
+    this.kill(name as NodeJS.Signals);
+  }
+
   kill(signal: NodeJS.Signals = 'SIGTERM'): void {
     this.signals.push(signal);
     this.die({ exitCode: null, signal });

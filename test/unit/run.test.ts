@@ -11,6 +11,7 @@ import { handleRunEvent, type ExecutorDeps, type InvokeOutcome } from '../../cor
 import { EXECUTOR_LOST } from '../../core/runState';
 import { RunService } from '../../core/runService';
 import { readJson } from '../../core/storeJson';
+import { FrameReader } from '../../core/outputFrames';
 import { transpileTypeScript } from '../../core/transpileTypeScript';
 import { parseCreateRun } from '../../core/validate';
 import { FAKE_EPOCH, FakeClock } from '../support/fakeClock';
@@ -134,6 +135,8 @@ interface OutcomeCase {
   result: Partial<RunResult>;
   output?: string;
   check?: (h: Harness) => void;
+  /** The result's wallMs within [low, high] (virtual time, where sampling makes an exact figure arbitrary). */
+  wallMs?: [number, number];
 }
 
 const outcomes: Array<[string, OutcomeCase]> = [
@@ -218,6 +221,44 @@ const outcomes: Array<[string, OutcomeCase]> = [
     result: { status: 'ok' },
     check: (h) => expect(h.spawned()[0].resizes).toEqual([[100, 30], [40, 12]]),
   }],
+  ['with a busy limit, time waiting for input is not counted: an answer typed after 5 s is read', {
+    program: async (io) => {
+      io.print('name? ');
+      const name = await io.readLine();
+      await io.compute(1_000);
+      io.print(`hi ${name}\n`);
+    },
+    create: { limits: { busyTimeoutMs: 3_000, timeoutMs: 60_000 } },
+    meanwhile: async (h, id) => {
+      await h.clock.sleep(5_000);
+      await h.service.input(id, 'Ada\n');
+    },
+    result: { status: 'ok', exitCode: 0 },
+    output: 'name? hi Ada\n',
+  }],
+  ['with a busy limit, computing past it after the answer is a timeout, well before the wall limit', {
+    program: async (io) => {
+      await io.readLine();
+      await io.compute(FOREVER);
+    },
+    create: { limits: { busyTimeoutMs: 3_000, timeoutMs: 60_000 } },
+    meanwhile: async (h, id) => {
+      await h.clock.sleep(5_000);
+      await h.service.input(id, 'go\n');
+    },
+    result: { status: 'timeout', signal: 'SIGKILL', message: 'the program computed for more than 3 s (time waiting for input not counted)' },
+    // The 3 s start once the answer came (5 s in), give or take a sample: far from the 60 s of wall time.
+    check: (h) => expect(h.spawned()[0].exit).toMatchObject({ signal: 'SIGKILL' }),
+    wallMs: [8_000 - 100, 8_000 + 100],
+  }],
+  ['a signal record reaches the program (here it dies of it)', {
+    program: sleepForever,
+    meanwhile: async (h, id) => {
+      await h.clock.sleep(700);
+      await h.service.signal(id, 'SIGTERM');
+    },
+    result: { status: 'runtime_error', exitCode: null, signal: 'SIGTERM' },
+  }],
   ['a blocking run reads its stdin to end of file', {
     program: async (io) => {
       const lines: string[] = [];
@@ -238,6 +279,8 @@ test.each(outcomes)('%s', async (_name, c) => {
   expect(h.spawned()).toHaveLength(1);
   expect(await expectCleanFinish(h, id)).toMatchObject(c.result);
   if (c.output !== undefined) expect(await h.output(id)).toBe(c.output);
+  const { wallMs } = (await h.status(id))!.result!;
+  if (c.wallMs) expect([wallMs >= c.wallMs[0], wallMs <= c.wallMs[1], wallMs]).toEqual([true, true, wallMs]);
   c.check?.(h);
 });
 
@@ -247,6 +290,33 @@ test('an interactive run gets the terminal, a blocking one the pipes with stdin 
   await h.invoke(await h.create({ interactive: false }));
   expect(h.pty.spawned.map((p) => p.inputEnded)).toEqual([false]);
   expect(h.pipes.spawned.map((p) => p.inputEnded)).toEqual([true]);
+});
+
+test('a split run (Piston\'s socket): pipes with stdin open, stdout and stderr framed apart after the run mark, the cap on what the program printed', async () => {
+  const program: Program = async (io) => {
+    io.print('out 1\n');
+    io.printErr('err 1\n');
+    io.print(`got ${await io.readLine()}\n`);
+    io.printErr('x'.repeat(100));
+  };
+  const h = harness(program);
+  const split = new FakeSpawner(h.clock, program, { separate: true });
+  const deps: ExecutorDeps = { ...h.deps, spawners: { ...h.deps.spawners, split } };
+  const request = parseCreateRun({ code: 'scripted', limits: { outputBytes: 30 } }, policy);
+  const id = await h.service.create(request, true, { streams: 'split' });
+  await Promise.all([
+    h.invoke(id, deps),
+    (async () => {
+      await h.clock.sleep(1_000);
+      await h.service.input(id, 'line\n');
+    })(),
+  ]);
+  const result = await expectCleanFinish(h, id);
+  expect(split.spawned.map((p) => p.inputEnded)).toEqual([false]);
+  expect(h.pty.spawned).toHaveLength(0);
+  expect(result).toMatchObject({ status: 'output_limit' });
+  const frames = new FrameReader().push((await h.runs.get(keys.output(id))).data);
+  expect(frames.map((f) => (f.kind === 'run' ? 'run' : `${f.kind}:${f.data.toString()}`))).toEqual(['run', 'stdout:out 1\n', 'stderr:err 1\n', 'stdout:got line\n', `stderr:${'x'.repeat(30 - 21)}`]);
 });
 
 test('the executor shutting down ends the run as killed, and says so', async () => {

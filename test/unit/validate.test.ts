@@ -29,6 +29,7 @@ test('defaults: python, no args, default limits, 80x24', () => {
     tty: true,
     limits: {
       timeoutMs: RUN_LIMITS.timeoutMs.default,
+      busyTimeoutMs: RUN_LIMITS.busyTimeoutMs.default,
       outputBytes: RUN_LIMITS.outputBytes.default,
       memoryBytes: RUN_LIMITS.memoryBytes.default,
       cpuMs: RUN_LIMITS.cpuMs.default,
