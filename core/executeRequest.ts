@@ -8,6 +8,7 @@ import type { JudgeFile, JudgeTest } from './judge/judgeSpec';
 import { findLanguage, LANGUAGES } from './languages';
 import * as L from './limits';
 import type { RunLimits } from './protocol';
+import type { CompileBudget } from './compileLimits';
 import { RUN_LIMITS } from './runLimits';
 import { isObject, parseArgs, parseCode } from './validate';
 
@@ -26,6 +27,8 @@ export interface ExecuteRequest {
   batch: boolean;
   /** Recorded in the manifest as `client` (see Manifest): set by the compatibility APIs only. */
   client?: Record<string, unknown>;
+  /** A lower compile budget (the manifest's `compileLimits`): set by the compatibility APIs only. */
+  compileLimits?: CompileBudget;
 }
 
 type Json = Record<string, unknown>;

@@ -3,6 +3,7 @@
  * version of this file; keep them together.
  */
 
+import type { CompileBudget } from './compileLimits';
 import type { JudgeFile, JudgeSpec } from './judge/judgeSpec';
 import type { RunLimits } from './runLimits';
 
@@ -78,6 +79,8 @@ export interface Manifest {
   streams?: 'split';
   /** Interactive runs: extra files written beside the program (judge runs carry theirs in `judge`). */
   files?: JudgeFile[];
+  /** A lower compile budget than the built-in one (Piston's `compile_*`; core/compileLimits.ts): never raises it. */
+  compileLimits?: CompileBudget;
   /**
    * What a compatibility API (handlers/judge0, handlers/piston) noted about the request to answer it later from any
    * instance, e.g. the Judge0 language id it was sent with. Opaque to the executor, which ignores it.

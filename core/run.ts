@@ -220,7 +220,7 @@ class ExecutorRun {
         content = transformed.code;
       }
       if (manifest.judge) {
-        const commands = judgeCommandsOf(lang, ctx, limits);
+        const commands = judgeCommandsOf(lang, ctx, limits, manifest.compileLimits);
         prepared = await deps.sandbox.prepare(judgeCellRequest(this.id, { fileName, content }, manifest.judge, commands, lang.env(ctx), limits, deps.allowNetwork));
         result = await this.judge(prepared, manifest.judge, commands, limits);
         return;
@@ -238,7 +238,7 @@ class ExecutorRun {
       });
       let compileMs: number | undefined;
       if (lang.compile) {
-        const compiled = await this.compile(prepared, sink, lang.compile.command(ctx), compileLimits(lang.compile, limits), early, interactive && !split);
+        const compiled = await this.compile(prepared, sink, lang.compile.command(ctx), compileLimits(lang.compile, limits, manifest.compileLimits), early, interactive && !split);
         if (compiled.result) {
           result = compiled.result;
           return;

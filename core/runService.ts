@@ -82,9 +82,10 @@ export class RunService {
 
   /**
    * Writes the manifest (which fires the executor) after any initial stdin, so the program finds it at start.
-   * `extra`: the manifest's optional fields for an interactive run (split output, extra files, a client's note).
+   * `extra`: the manifest's optional fields for an interactive run (split output, extra files, a client's note, a
+   * lower compile budget).
    */
-  async create(request: CreateRunRequest, interactive = true, extra: Pick<Manifest, 'streams' | 'files' | 'client'> = {}): Promise<string> {
+  async create(request: CreateRunRequest, interactive = true, extra: Pick<Manifest, 'streams' | 'files' | 'client' | 'compileLimits'> = {}): Promise<string> {
     const id = newRunId(this.deps.randomBytes);
     if (request.stdin.length > 0) await appendControl(this.deps.runs, id, { t: 'in', d: request.stdin }, 0);
     await writeManifest(

@@ -68,6 +68,7 @@ export async function startExecution(deps: ExecuteDeps, request: ExecuteRequest)
       rows: L.DEFAULT_ROWS,
       judge: { tests: request.tests, files: request.files, batch: request.batch },
       ...(request.client ? { client: request.client } : {}),
+      ...(request.compileLimits ? { compileLimits: request.compileLimits } : {}),
     },
     deps.clock.now(),
   );

@@ -4,7 +4,7 @@
  * language is compiled once, before the first test, in the same cell, under the compile budget every compile step
  * has (core/compileLimits.ts); the others run at once.
  */
-import { compileLimits } from '../compileLimits';
+import { compileLimits, type CompileBudget } from '../compileLimits';
 import type { CommandContext, Language } from '../languages';
 import type { RunLimits } from '../protocol';
 
@@ -26,9 +26,9 @@ export function hasCompileStep(lang: Language): boolean {
   return lang.compile !== undefined;
 }
 
-export function judgeCommandsOf(lang: Language, ctx: CommandContext, limits: RunLimits): JudgeCommands {
+export function judgeCommandsOf(lang: Language, ctx: CommandContext, limits: RunLimits, compileBudget?: CompileBudget): JudgeCommands {
   return {
-    compile: lang.compile ? { command: lang.compile.command(ctx), limits: compileLimits(lang.compile, limits) } : null,
+    compile: lang.compile ? { command: lang.compile.command(ctx), limits: compileLimits(lang.compile, limits, compileBudget) } : null,
     run: lang.run(ctx),
     addressSpaceOverheadBytes: lang.addressSpaceOverheadBytes,
     memoryErrorPatterns: lang.memoryErrorPatterns,

@@ -3,11 +3,13 @@
  * requests, with Piston's defaults (run: 3 s wall, 3 s CPU; memory -1: the platform's default) and its messages for
  * what is wrong. The first file is the program; the others are written beside it. `parsePistonJob` reads what both
  * share; `parsePistonExecute` makes the judge request `POST /api/execute` makes, `pistonSocketRun` the interactive
- * run of the socket. Compile timeouts and memory are checked like Piston checks them but not applied: every compile
- * step here has pocketrun's own budget (README, *Languages*).
+ * run of the socket. `compile_timeout`, `compile_cpu_time` and `compile_memory_limit` lower the compile budget
+ * (core/compileLimits.ts; above it is refused, as Piston refuses more than its configured limit); left out, the
+ * compile step has pocketrun's own budget (README, *Languages*), not Piston's 10 s.
  */
 import type { ExecuteRequest } from '../../core/executeRequest';
 import type { JudgeFile } from '../../core/judge/judgeSpec';
+import type { CompileBudget } from '../../core/compileLimits';
 import { fileNameProblem, parseJudgeLimits } from '../../core/executeRequest';
 import { findLanguage } from '../../core/languages';
 import type { LimitPolicy } from '../../core/limitPolicy';
@@ -35,6 +37,8 @@ export interface PistonJob {
   stdin: string;
   args: string[];
   run: { timeoutMs?: number; cpuMs?: number; memoryBytes?: number };
+  /** `compile_*`: lower the compile budget (core/compileLimits.ts); undefined when none was asked. */
+  compile?: CompileBudget;
 }
 
 /** The most each `run_*` field may ask for: the REST form's are judge mode's, the socket's an interactive run's. */
@@ -111,10 +115,14 @@ export function parsePistonJob(body: unknown, runtimes: readonly RuntimeInfo[], 
   if (!Array.isArray(args) || args.some((a) => typeof a !== 'string')) throw pistonError('args must be an array of strings');
   if (args.length > L.MAX_ARGS) throw pistonError(`args must contain at most ${L.MAX_ARGS} arguments`);
 
-  number(body, 'compile_timeout', L.COMPILE_TIMEOUT_MS);
-  number(body, 'compile_cpu_time', L.COMPILE_CPU_MS);
-  number(body, 'compile_memory_limit', L.COMPILE_MEMORY_BYTES);
+  const compile = {
+    timeoutMs: number(body, 'compile_timeout', L.COMPILE_TIMEOUT_MS),
+    cpuMs: number(body, 'compile_cpu_time', L.COMPILE_CPU_MS),
+    memoryBytes: number(body, 'compile_memory_limit', L.COMPILE_MEMORY_BYTES),
+  };
+  const asked = Object.fromEntries(Object.entries(compile).filter(([, v]) => v !== undefined)) as CompileBudget;
   return {
+    ...(Object.keys(asked).length ? { compile: asked } : {}),
     runtime,
     code,
     files: extra,
@@ -148,7 +156,17 @@ export function parsePistonExecute(body: unknown, runtimes: readonly RuntimeInfo
   );
   return {
     runtime: job.runtime,
-    request: { language: job.runtime.language, code: job.code, args: job.args, files: job.files, limits, tests: [{ stdin: job.stdin }], batch: false, client: { api: 'piston' } },
+    request: {
+      language: job.runtime.language,
+      code: job.code,
+      args: job.args,
+      files: job.files,
+      limits,
+      tests: [{ stdin: job.stdin }],
+      batch: false,
+      client: { api: 'piston' },
+      ...(job.compile ? { compileLimits: job.compile } : {}),
+    },
   };
 }
 

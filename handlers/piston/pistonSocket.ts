@@ -173,7 +173,12 @@ export class PistonSocket {
       if (!doc) throw pistonError('no executor instance has reported what it can run yet', 503);
       const { job, request } = pistonSocketRun(init, doc.runtimes, this.service.policy);
       if (this.state !== 'starting') return;
-      this.runId = await this.service.create(request, true, { streams: 'split', ...(job.files.length ? { files: job.files } : {}), client: { api: 'piston-ws' } });
+      this.runId = await this.service.create(request, true, {
+        streams: 'split',
+        ...(job.files.length ? { files: job.files } : {}),
+        ...(job.compile ? { compileLimits: job.compile } : {}),
+        client: { api: 'piston-ws' },
+      });
       if (this.state !== 'starting') {
         void this.service.kill(this.runId).catch(() => undefined);
         return;

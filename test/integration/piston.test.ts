@@ -92,3 +92,18 @@ test('errors as Piston gives them', async () => {
   expect(await execute({ language: 'python', version: '*', files: [{ content: 'x' }], run_timeout: 10_000_000 })).toMatchObject({ status: 400, json: { message: expect.stringContaining('run_timeout cannot exceed') } });
   expect(await execute('{')).toMatchObject({ status: 400, json: { message: expect.any(String) } });
 });
+
+const compileLimitCases: Array<[string, Record<string, unknown>, Record<string, unknown>, RegExp]> = [
+  ['compile_timeout', { language: 'rust', version: '*', files: [{ content: 'fn main() { println!("never"); }' }], compile_timeout: 100 }, { status: 'RE' }, /0\.1 s/],
+  // javac's JVM needs far more than the 16 MiB asked (a C hello world compiles within it under a memory cgroup).
+  ['compile_memory_limit', { language: 'java', version: '*', files: [{ content: 'public class Main { public static void main(String[] a) { System.out.println("never"); } }' }], compile_memory_limit: 16 * 1024 * 1024 }, { status: 'RE' }, /memory limit of 16 MiB|out of memory/],
+];
+
+test.each(compileLimitCases)('%s is applied to the compile step: below what the compiler needs, the compile fails and nothing runs', async (_field, body, stage, text) => {
+  const r = await execute(body);
+  expect(r.status).toBe(200);
+  expect(r.json.compile).toMatchObject(stage);
+  expect(r.json.compile.code).not.toBe(0);
+  expect(`${r.json.compile.message ?? ''}${r.json.compile.stderr}`).toMatch(text);
+  expect(r.json.run).toBeUndefined();
+});

@@ -175,6 +175,14 @@ test('a compiled language: compile stage, its exit, then the run stage; a compil
   expect(broken.messages.some((m) => m.type === 'stage' && m.stage === 'run')).toBe(false);
 }, 60_000);
 
+test('compile_timeout of init is applied to the compile step: the compile stage ends with its message, no run stage', async () => {
+  const s = await connect();
+  s.send({ type: 'init', language: 'rust', version: '*', files: [{ content: 'fn main() { println!("never"); }' }], compile_timeout: 100 });
+  expect((await s.closed).code).toBe(4999);
+  expect(s.messages.find((m) => m.type === 'exit')).toMatchObject({ stage: 'compile', message: expect.stringMatching(/0\.1 s/) });
+  expect(s.messages.some((m) => m.type === 'stage' && m.stage === 'run')).toBe(false);
+}, 30_000);
+
 const closeCodes: Array<[string, number, string, (s: Session) => Promise<void>]> = [
   ['data before init', 4003, 'Not yet initialized', async (s) => s.send({ type: 'data', stream: 'stdin', data: 'x\n' })],
   ['a signal before init', 4003, 'Not yet initialized', async (s) => s.send({ type: 'signal', signal: 'SIGINT' })],
