@@ -9,6 +9,7 @@ import { MemoryStore } from '../../adapters/storage/memoryStore';
 import type { ByteRange, GetResult } from '../../core/ports';
 import { keys, type StatusDoc } from '../../core/protocol';
 import { apiTokenSha256, createApi, type Api } from '../../handlers/api';
+import WebSocket from 'ws';
 import { ApiClient } from '../support/client';
 
 /** A bucket whose reads fail as a storage outage would (a plain Error, not a StoreError). */
@@ -149,5 +150,30 @@ describe('the /api routes: every error in the /api shape', () => {
   test('a path with no route, or a method the path does not take, is /api-shaped even at /', async () => {
     expectApiError(await open.client.request('PUT', '/', { type: 'run', code: '1' }), 405, 'method_not_allowed', /^method: PUT/);
     expectApiError(await open.client.request('POST', '/seed', { type: 'run', code: '1' }), 404, 'not_found', /^route \/seed not found/);
+  });
+});
+
+describe("Piston's WebSocket upgrade (handlers/piston/pistonSocket.ts) is guarded like the Piston routes", () => {
+  const upgrade = (s: Server, headers: Record<string, string> = {}) => {
+    const { port } = s.api.server.address() as AddressInfo;
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/api/v2/connect`, { headers });
+    return new Promise<{ status: number; body: string } | { opened: true; close: number }>((resolve) => {
+      ws.on('unexpected-response', (_req, res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      ws.on('open', () => ws.on('close', (code) => resolve({ opened: true, close: code })));
+    });
+  };
+
+  test('without the token: 401 in Piston\'s shape, before any socket exists', async () => {
+    const r = await upgrade(guarded);
+    expect(r).toEqual({ status: 401, body: expect.any(String) });
+    expect(JSON.parse((r as { body: string }).body)).toEqual({ message: expect.stringMatching(/^authorization: /) });
+  });
+
+  test('with it: the socket opens (and, sent no init, is closed 4001 as Piston does)', async () => {
+    expect(await upgrade(guarded, { authorization: `Bearer ${TOKEN}` })).toEqual({ opened: true, close: 4001 });
   });
 });
