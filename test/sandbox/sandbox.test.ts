@@ -11,6 +11,7 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import type { ExitInfo, PreparedSandbox, Sandbox, SandboxRequest, SpawnedProcess } from '../../core/ports';
+import { PipeSpawner } from '../../adapters/process/pipeSpawner';
 import { PtySpawner } from '../../adapters/process/ptySpawner';
 import { checkedFilePaths, createSandbox, SANDBOX_DENY_GID } from '../../adapters/sandbox/sandbox';
 import { resolveInterpreter } from '../../adapters/sandbox/resolveInterpreter';
@@ -23,6 +24,8 @@ import { watchOutput } from '../support/watchOutput';
 const PY = '/usr/bin/python3';
 const SECRET = `TEST-SECRET-${process.pid}-${Date.now()}`;
 const spawner = new PtySpawner();
+/** As the executor's `split` spawner: pipes, stderr apart, no usage report. */
+const pipes = new PipeSpawner({ stderr: 'separate', usage: false });
 
 const LIMITS = SANDBOX_TEST_LIMITS;
 
@@ -409,6 +412,33 @@ print("after")
     run.proc.write('bob\r');
     await run.waitFor('again bob');
     expect(await run.exit).toEqual({ exitCode: 0, signal: null });
+  });
+
+  maybe('on pipes (a split run): isWaitingForInput sees input() on stdin, and a signal reaches the program, not the wrappers', async () => {
+    const code = [
+      'import time',
+      'name = input("name? ")',
+      'print("hello " + name, flush=True)',
+      'try:',
+      '    time.sleep(30)',
+      'except KeyboardInterrupt:',
+      '    print("interrupted", flush=True)',
+      '    raise SystemExit(3)',
+    ].join('\n');
+    const prep = await sandbox.prepare({ runId: 'r', files: [{ path: 'main.py', content: code }], command: [PY, 'main.py'], env: {}, limits: LIMITS, allowNetwork: false, cols: 80, rows: 24 });
+    const run = track({ prep, proc: pipes.spawn(prep.spawn) });
+    const { waitFor, exit } = watchOutput(run.proc, 15_000);
+    await waitFor('name? ');
+    const end = Date.now() + 3_000;
+    while (!run.proc.isWaitingForInput() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    expect(run.proc.isWaitingForInput()).toBe(true);
+    run.proc.write('ada\n');
+    await waitFor('hello ada');
+    // Sleeping is not waiting for input.
+    for (let i = 0; i < 5; i++) expect(run.proc.isWaitingForInput()).toBe(false);
+    run.proc.signal!('SIGINT');
+    await waitFor('interrupted');
+    expect(await exit.then(({ exitCode, signal }) => ({ exitCode, signal }))).toEqual({ exitCode: 3, signal: null });
   });
 
   if (mode === 'bwrap') {
