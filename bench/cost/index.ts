@@ -1,0 +1,166 @@
+/**
+ * `npm run cost [-- --measured=<bench.json>] [-- --stack=<name>]`: what runs cost in the cloud, in ¥ per 1000 runs at
+ * Alibaba Cloud's list prices (prices.ts), for an interactive session and a judge run, next to the seed's design on
+ * the same session. Counts come from the model (interactiveUsage.ts, judgeUsage.ts, seedUsage.ts) or, with
+ * `--measured`, from the bench's figures (measuredRequests.ts documents the file); sizes from the Pulumi program's
+ * defaults or from Pulumi.<stack>.yaml.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { costOf, type RunCost } from './costOf';
+import { interactiveRequestRates, interactiveUsage, sessionPhases } from './interactiveUsage';
+import { judgeUsage } from './judgeUsage';
+import { MeasuredError, parseMeasuredRequests, withMeasuredInteractive, withMeasuredJudge, type MeasuredRequests } from './measuredRequests';
+import { PRICES, type Price } from './prices';
+import { OSS_BILLED_ANSWERS_SOURCE, requestTotals, type RunUsage } from './runUsage';
+import { JUDGE_HELLO, TYPICAL_SESSION } from './scenarios';
+import { seedIdleRequestsPerSecond, seedUsage } from './seedUsage';
+import { parseStackFile, stackSizing, type StackSizing } from './stackSizing';
+
+/** Round trips the seed's loop rate is shown at: about a local one, and the bench's simulated cloud default. */
+const SEED_ROUND_TRIPS_MS = [0.5, TYPICAL_SESSION.storageRoundTripMs];
+
+function fail(message: string): never {
+  console.error(`npm run cost: ${message}`);
+  process.exit(2);
+}
+
+function readArgs(argv: string[]): { measured?: string; stack?: string } {
+  const out: { measured?: string; stack?: string } = {};
+  for (const arg of argv) {
+    const match = /^--(measured|stack)=(.+)$/.exec(arg);
+    if (!match) fail(`${arg}: unknown argument (known: --measured=<bench.json>, --stack=<name of a Pulumi.<name>.yaml>)`);
+    out[match[1] as 'measured' | 'stack'] = match[2];
+  }
+  return out;
+}
+
+function loadSizing(stack: string | undefined): StackSizing {
+  if (!stack) return stackSizing();
+  const file = path.resolve(`Pulumi.${stack}.yaml`);
+  if (!fs.existsSync(file)) fail(`--stack=${stack}: no ${file}`);
+  try {
+    return stackSizing(stack, parseStackFile(fs.readFileSync(file, 'utf8')));
+  } catch (err) {
+    return fail(`--stack=${stack}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+function loadMeasured(file: string | undefined): MeasuredRequests | undefined {
+  if (!file) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    return fail(`--measured=${file}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  try {
+    return parseMeasuredRequests(json);
+  } catch (err) {
+    if (err instanceof MeasuredError) fail(`--measured=${file}: ${err.message}`);
+    throw err;
+  }
+}
+
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
+const dec = (n: number, digits = 1) => n.toFixed(digits);
+const yuan = (n: number) => (n === 0 ? '0' : n >= 1 ? n.toFixed(2) : n.toPrecision(2));
+/** Counts as whole numbers, measures (GB-months, GB-seconds) to three significant digits. */
+const quantity = (n: number, unit: string) => (['requests', 'invocations', 'events'].includes(unit) ? int(n) : Number(n.toPrecision(3)).toString());
+
+/** A Markdown table (pasteable into the README): the first `textColumns` left-aligned, figures right-aligned. */
+function table(header: string[], rows: string[][], textColumns = 1): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const left = (i: number) => i < textColumns;
+  const line = (cells: string[]) => `| ${cells.map((c, i) => (left(i) ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
+  const rule = `|${widths.map((w, i) => `${'-'.repeat(w + 1)}${left(i) ? '-' : ':'}`).join('|')}|`;
+  return [line(header), rule, ...rows.map(line)].join('\n');
+}
+
+function main(): void {
+  const args = readArgs(process.argv.slice(2));
+  const sizing = loadSizing(args.stack);
+  const measured = loadMeasured(args.measured);
+  const lifecycle = sizing;
+
+  const session = TYPICAL_SESSION;
+  const phases = sessionPhases(session);
+  const interactive = (apiSharing: number, label: string): RunUsage => {
+    const usage = interactiveUsage({ ...session, apiSharing, label }, lifecycle);
+    return measured ? withMeasuredInteractive(usage, measured, phases) : usage;
+  };
+  const judge = measured ? withMeasuredJudge(judgeUsage(JUDGE_HELLO, lifecycle), measured) : judgeUsage(JUDGE_HELLO, lifecycle);
+  const runs: RunUsage[] = [
+    interactive(1, `pocketrun: ${session.label}, alone on its API instance`),
+    interactive(sizing.api.instanceConcurrency, `pocketrun: ${session.label}, API instance shared by ${sizing.api.instanceConcurrency}`),
+    { ...seedUsage(session, lifecycle), label: `seed: ${session.label}` },
+    { ...judge, label: `pocketrun: ${JUDGE_HELLO.label}` },
+  ];
+  const costs: Array<[RunUsage, RunCost]> = runs.map((usage) => [usage, costOf(usage, sizing, PRICES)]);
+
+  console.log(`pocketrun: what runs cost in the cloud (${sizing.region}, list prices read ${PRICES.fcCu.read})`);
+  console.log(
+    `sizes (${args.stack ? `Pulumi.${args.stack}.yaml` : 'infra/config.ts defaults'}): API ${sizing.api.memoryMb} MB, ${sizing.api.cpu} vCPU, ` +
+      `${sizing.api.instanceConcurrency} requests per instance; executor ${sizing.executor.memoryMb} MB, ${sizing.executor.cpu} vCPU; ` +
+      `disk ${sizing.api.diskMb} MB; run data expires after ${sizing.runsLifecycleDays} day(s), code after ${sizing.codeLifecycleDays}`,
+  );
+  console.log(`requests: ${measured ? `measured where the file has them (${args.measured}), modelled elsewhere` : 'modelled from core/limits.ts'}\n`);
+
+  const fn = (usage: RunUsage, name: 'api' | 'executor') => usage.functions.find((f) => f.fn === name)!;
+  console.log('Per run (OSS requests billed, of sent; FC active time) and ¥ per 1000 runs:\n');
+  console.log(
+    table(
+      ['run', 'OSS PUT', 'OSS GET', 'API inv.', 'API GB-s', 'exec. GB-s', 'exec. vCPU-s', '¥ OSS', '¥ FC', '¥ / 1000 runs'],
+      costs.map(([usage, cost]) => {
+        const put = requestTotals(usage, 'put');
+        const get = requestTotals(usage, 'get');
+        const api = fn(usage, 'api');
+        const exec = fn(usage, 'executor');
+        return [
+          usage.label,
+          `${int(put.billed)} of ${int(put.sent)}`,
+          `${int(get.billed)} of ${int(get.sent)}`,
+          int(api.invocations),
+          dec(api.activeSeconds * (sizing.api.memoryMb / 1024), 2),
+          dec(exec.activeSeconds * (sizing.executor.memoryMb / 1024), 2),
+          dec(exec.activeSeconds * sizing.executor.cpu, 2),
+          yuan(1000 * (cost.parts.ossRequests + cost.parts.ossStorage + cost.parts.ossEvents)),
+          yuan(1000 * cost.parts.fc),
+          yuan(1000 * cost.total),
+        ];
+      }),
+    ),
+  );
+
+  const rates = interactiveRequestRates();
+  console.log('\nStorage requests per second, one client watching (sent; billed):');
+  console.log(`  pocketrun, program waiting for input: ${dec(rates.waiting.sent)}; ${dec(rates.waiting.billed)}`);
+  console.log(`  pocketrun, program sleeping or computing without output: ${dec(rates.sleeping.sent)}; ${dec(rates.sleeping.billed)}`);
+  for (const rtt of SEED_ROUND_TRIPS_MS) {
+    console.log(`  seed, program printing nothing, ${rtt} ms per request: ${dec(seedIdleRequestsPerSecond(rtt))}; 0 until input is typed (404s are free)`);
+  }
+
+  for (const [usage, cost] of costs) {
+    console.log(`\n${usage.label}`);
+    console.log(
+      table(
+        ['who', 'what', 'operation', 'sent', 'billed'],
+        usage.requests.map((r) => [r.who, r.what, r.op, int(r.sent), int(r.billed)]),
+        3,
+      ),
+    );
+    console.log(`  stored until expiry: ${usage.stored.map((o) => `${o.what} ${int(o.bytes)} B × ${o.days} d`).join(', ')}`);
+    console.log(`  ${cost.lines.filter((l) => l.yuan > 0 || l.quantity > 0).map((l) => `${l.item}: ${quantity(l.quantity, l.unit)} ${l.unit} = ¥${yuan(l.yuan)}`).join('\n  ')}`);
+    console.log(`  ¥${yuan(cost.total)} per run; ¥${yuan(1000 * cost.total)} per 1000 runs`);
+    for (const note of usage.notes) console.log(`  note: ${note}`);
+  }
+
+  console.log('\nPrices:');
+  for (const price of Object.values(PRICES) as Price[]) {
+    console.log(`  ${price.value} ${price.unit}: ${price.source}, read ${price.read}${price.assumption ? `\n    ASSUMPTION: ${price.assumption}` : ''}`);
+  }
+  console.log(`  OSS bills only answers 2xx and 3xx (a 404 or a 416 is free): ${OSS_BILLED_ANSWERS_SOURCE}`);
+  console.log('  Not counted: free quotas and trial credit, internal traffic (OSS over its internal endpoint), logging (SLS), cold starts.');
+}
+
+main();
