@@ -44,8 +44,15 @@ function functionDiskMb(): number {
   return Number(args.diskSize);
 }
 
+/**
+ * A stack that requires a token keeps it as a secret outside its file; whether one is required changes nothing a run
+ * costs, so it is not asked for here.
+ */
+const NOT_PRICED = ['requireApiToken'];
+
 export function stackSizing(stack = 'defaults', raw: RawStackConfig = { region: DEFAULT_REGION }): StackSizing {
-  const config = parseStackConfig(raw, { stack });
+  const priced = Object.fromEntries(Object.entries(raw).filter(([key]) => !NOT_PRICED.includes(key)));
+  const config = parseStackConfig(priced, { stack });
   const diskMb = functionDiskMb();
   return {
     stack,
