@@ -7,13 +7,13 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { costOf, type RunCost } from './costOf';
-import { interactiveRequestRates, interactiveUsage, sessionPhases } from './interactiveUsage';
-import { judgeUsage } from './judgeUsage';
-import { MeasuredError, parseMeasuredRequests, withMeasuredInteractive, withMeasuredJudge, type MeasuredRequests } from './measuredRequests';
+import { costReport, summaryTable } from './costReport';
+import { interactiveRequestRates } from './interactiveUsage';
+import { dec, int, markdownTable, yuan } from './markdownTable';
+import { MeasuredError, parseMeasuredRequests, type MeasuredRequests } from './measuredRequests';
 import { PRICES, type Price } from './prices';
-import { OSS_BILLED_ANSWERS_SOURCE, requestTotals, type RunUsage } from './runUsage';
-import { JUDGE_HELLO, TYPICAL_SESSION } from './scenarios';
+import { OSS_BILLED_ANSWERS_SOURCE } from './runUsage';
+import { TYPICAL_SESSION } from './scenarios';
 import { seedIdleRequestsPerSecond, seedUsage } from './seedUsage';
 import { parseStackFile, stackSizing, type StackSizing } from './stackSizing';
 
@@ -62,41 +62,14 @@ function loadMeasured(file: string | undefined): MeasuredRequests | undefined {
   }
 }
 
-const int = (n: number) => Math.round(n).toLocaleString('en-US');
-const dec = (n: number, digits = 1) => n.toFixed(digits);
-const yuan = (n: number) => (n === 0 ? '0' : n >= 1 ? n.toFixed(2) : n.toPrecision(2));
 /** Counts as whole numbers, measures (GB-months, GB-seconds) to three significant digits. */
 const quantity = (n: number, unit: string) => (['requests', 'invocations', 'events'].includes(unit) ? int(n) : Number(n.toPrecision(3)).toString());
-
-/** A Markdown table (pasteable into the README): the first `textColumns` left-aligned, figures right-aligned. */
-function table(header: string[], rows: string[][], textColumns = 1): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const left = (i: number) => i < textColumns;
-  const line = (cells: string[]) => `| ${cells.map((c, i) => (left(i) ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
-  const rule = `|${widths.map((w, i) => `${'-'.repeat(w + 1)}${left(i) ? '-' : ':'}`).join('|')}|`;
-  return [line(header), rule, ...rows.map(line)].join('\n');
-}
 
 function main(): void {
   const args = readArgs(process.argv.slice(2));
   const sizing = loadSizing(args.stack);
   const measured = loadMeasured(args.measured);
-  const lifecycle = sizing;
-
-  const session = TYPICAL_SESSION;
-  const phases = sessionPhases(session);
-  const interactive = (apiSharing: number, label: string): RunUsage => {
-    const usage = interactiveUsage({ ...session, apiSharing, label }, lifecycle);
-    return measured ? withMeasuredInteractive(usage, measured, phases) : usage;
-  };
-  const judge = measured ? withMeasuredJudge(judgeUsage(JUDGE_HELLO, lifecycle), measured) : judgeUsage(JUDGE_HELLO, lifecycle);
-  const runs: RunUsage[] = [
-    interactive(1, `pocketrun: ${session.label}, alone on its API instance`),
-    interactive(sizing.api.instanceConcurrency, `pocketrun: ${session.label}, API instance shared by ${sizing.api.instanceConcurrency}`),
-    { ...seedUsage(session, lifecycle), label: `seed: ${session.label}` },
-    { ...judge, label: `pocketrun: ${JUDGE_HELLO.label}` },
-  ];
-  const costs: Array<[RunUsage, RunCost]> = runs.map((usage) => [usage, costOf(usage, sizing, PRICES)]);
+  const costs = costReport(sizing, measured);
 
   console.log(`pocketrun: what runs cost in the cloud (${sizing.region}, list prices read ${PRICES.fcCu.read})`);
   console.log(
@@ -106,31 +79,8 @@ function main(): void {
   );
   console.log(`requests: ${measured ? `measured where the file has them (${args.measured}), modelled elsewhere` : 'modelled from core/limits.ts'}\n`);
 
-  const fn = (usage: RunUsage, name: 'api' | 'executor') => usage.functions.find((f) => f.fn === name)!;
   console.log('Per run (OSS requests billed, of sent; FC active time) and ¥ per 1000 runs:\n');
-  console.log(
-    table(
-      ['run', 'OSS PUT', 'OSS GET', 'API inv.', 'API GB-s', 'exec. GB-s', 'exec. vCPU-s', '¥ OSS', '¥ FC', '¥ / 1000 runs'],
-      costs.map(([usage, cost]) => {
-        const put = requestTotals(usage, 'put');
-        const get = requestTotals(usage, 'get');
-        const api = fn(usage, 'api');
-        const exec = fn(usage, 'executor');
-        return [
-          usage.label,
-          `${int(put.billed)} of ${int(put.sent)}`,
-          `${int(get.billed)} of ${int(get.sent)}`,
-          int(api.invocations),
-          dec(api.activeSeconds * (sizing.api.memoryMb / 1024), 2),
-          dec(exec.activeSeconds * (sizing.executor.memoryMb / 1024), 2),
-          dec(exec.activeSeconds * sizing.executor.cpu, 2),
-          yuan(1000 * (cost.parts.ossRequests + cost.parts.ossStorage + cost.parts.ossEvents)),
-          yuan(1000 * cost.parts.fc),
-          yuan(1000 * cost.total),
-        ];
-      }),
-    ),
-  );
+  console.log(summaryTable(costs, sizing));
 
   const rates = interactiveRequestRates();
   console.log('\nStorage requests per second, one client watching (sent; billed):');
@@ -140,10 +90,10 @@ function main(): void {
     console.log(`  seed, program printing nothing, ${rtt} ms per request: ${dec(seedIdleRequestsPerSecond(rtt))}; 0 until input is typed (404s are free)`);
   }
 
-  for (const [usage, cost] of costs) {
+  for (const { usage, cost } of costs) {
     console.log(`\n${usage.label}`);
     console.log(
-      table(
+      markdownTable(
         ['who', 'what', 'operation', 'sent', 'billed'],
         usage.requests.map((r) => [r.who, r.what, r.op, int(r.sent), int(r.billed)]),
         3,

@@ -7,6 +7,7 @@ import * as path from 'path';
 import * as L from '../../core/limits';
 import { parseStackConfig } from '../../infra/config';
 import { costOf } from '../../bench/cost/costOf';
+import { costReport, summaryTable } from '../../bench/cost/costReport';
 import { interactiveRequestRates, interactiveUsage, sessionOutputBytes, sessionPhases } from '../../bench/cost/interactiveUsage';
 import { judgeUsage } from '../../bench/cost/judgeUsage';
 import { PRICES, type Prices } from '../../bench/cost/prices';
@@ -226,5 +227,14 @@ describe('stack sizing', () => {
     // The file's own value, as written.
     const written = /pocketrun:apiMemoryMb: "(\d+)"/.exec(text)![1];
     expect(sizing.api.memoryMb).toBe(Number(written));
+  });
+});
+
+describe('the README', () => {
+  test('shows the table npm run cost prints with the defaults (re-run it and paste when a constant or price changes)', () => {
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const sizing = stackSizing();
+    const section = readme.slice(readme.indexOf('### Cost in the cloud'));
+    expect(section).toContain(summaryTable(costReport(sizing), sizing));
   });
 });
