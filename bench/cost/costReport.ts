@@ -39,7 +39,7 @@ export function costReport(sizing: StackSizing, measured?: MeasuredRequests, pri
 export function summaryTable(runs: PricedRun[], sizing: StackSizing): string {
   const fn = (usage: RunUsage, name: 'api' | 'executor') => usage.functions.find((f) => f.fn === name)!;
   return markdownTable(
-    ['run', 'OSS PUT', 'OSS GET', 'API inv.', 'API GB-s', 'exec. GB-s', 'exec. vCPU-s', '¥ OSS', '¥ FC', '¥ / 1000 runs'],
+    ['run', 'OSS PUT', 'OSS GET', 'API inv.', 'API vCPU-s', 'API GB-s', 'exec. vCPU-s', 'exec. GB-s', '¥ OSS', '¥ FC', '¥ / 1000 runs'],
     runs.map(({ usage, cost }) => {
       const put = requestTotals(usage, 'put');
       const get = requestTotals(usage, 'get');
@@ -50,9 +50,10 @@ export function summaryTable(runs: PricedRun[], sizing: StackSizing): string {
         `${int(put.billed)} of ${int(put.sent)}`,
         `${int(get.billed)} of ${int(get.sent)}`,
         int(api.invocations),
+        dec(api.activeSeconds * sizing.api.cpu, 2),
         dec(api.activeSeconds * (sizing.api.memoryMb / 1024), 2),
-        dec(exec.activeSeconds * (sizing.executor.memoryMb / 1024), 2),
         dec(exec.activeSeconds * sizing.executor.cpu, 2),
+        dec(exec.activeSeconds * (sizing.executor.memoryMb / 1024), 2),
         yuan(1000 * (cost.parts.ossRequests + cost.parts.ossStorage + cost.parts.ossEvents)),
         yuan(1000 * cost.parts.fc),
         yuan(1000 * cost.total),

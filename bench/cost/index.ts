@@ -37,7 +37,8 @@ function readArgs(argv: string[]): { measured?: string; stack?: string } {
 
 function loadSizing(stack: string | undefined): StackSizing {
   if (!stack) return stackSizing();
-  const file = path.resolve(`Pulumi.${stack}.yaml`);
+  // The stack files sit at the repository's root, two folders above this bundle (dist/cost/).
+  const file = path.resolve(__dirname, '../..', `Pulumi.${stack}.yaml`);
   if (!fs.existsSync(file)) fail(`--stack=${stack}: no ${file}`);
   try {
     return stackSizing(stack, parseStackFile(fs.readFileSync(file, 'utf8')));
@@ -50,7 +51,8 @@ function loadMeasured(file: string | undefined): MeasuredRequests | undefined {
   if (!file) return undefined;
   let json: unknown;
   try {
-    json = JSON.parse(fs.readFileSync(file, 'utf8'));
+    // npm runs scripts from the package's root; a relative path means the caller's folder (npm's INIT_CWD).
+    json = JSON.parse(fs.readFileSync(path.resolve(process.env.INIT_CWD ?? process.cwd(), file), 'utf8'));
   } catch (err) {
     return fail(`--measured=${file}: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -110,7 +112,8 @@ function main(): void {
     console.log(`  ${price.value} ${price.unit}: ${price.source}, read ${price.read}${price.assumption ? `\n    ASSUMPTION: ${price.assumption}` : ''}`);
   }
   console.log(`  OSS bills only answers 2xx and 3xx (a 404 or a 416 is free): ${OSS_BILLED_ANSWERS_SOURCE}`);
-  console.log('  Not counted: free quotas and trial credit, internal traffic (OSS over its internal endpoint), logging (SLS), cold starts.');
+  console.log('  Not counted: free quotas and trial credit, internal traffic (OSS over its internal endpoint), logging (SLS), cold starts and');
+  console.log('  what each instance writes once at its start (runs/_executor/runtimes.json).');
 }
 
 main();
