@@ -1,5 +1,5 @@
 /**
- * `npm run cost [-- --measured=<bench.json>] [-- --stack=<name>]`: what runs cost in the cloud, in ¥ per 1000 runs at
+ * `npm run cost [-- --measured=<bench.json> [--column=<label>]] [--stack=<name>]`: what runs cost in the cloud, in ¥ per 1000 runs at
  * Alibaba Cloud's list prices (prices.ts), for an interactive session and a judge run, next to the seed's design on
  * the same session. Counts come from the model (interactiveUsage.ts, judgeUsage.ts, seedUsage.ts) or, with
  * `--measured`, from the bench's figures (measuredRequests.ts documents the file); sizes from the Pulumi program's
@@ -10,6 +10,7 @@ import * as path from 'path';
 import { costReport, summaryTable } from './costReport';
 import { interactiveRequestRates } from './interactiveUsage';
 import { dec, int, markdownTable, yuan } from './markdownTable';
+import { isBenchReport, measuredFromBenchReport } from './benchReport';
 import { MeasuredError, parseMeasuredRequests, type MeasuredRequests } from './measuredRequests';
 import { PRICES, type Price } from './prices';
 import { OSS_BILLED_ANSWERS_SOURCE } from './runUsage';
@@ -25,13 +26,16 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-function readArgs(argv: string[]): { measured?: string; stack?: string } {
-  const out: { measured?: string; stack?: string } = {};
+type Args = { measured?: string; column?: string; stack?: string };
+
+function readArgs(argv: string[]): Args {
+  const out: Args = {};
   for (const arg of argv) {
-    const match = /^--(measured|stack)=(.+)$/.exec(arg);
-    if (!match) fail(`${arg}: unknown argument (known: --measured=<bench.json>, --stack=<name of a Pulumi.<name>.yaml>)`);
-    out[match[1] as 'measured' | 'stack'] = match[2];
+    const match = /^--(measured|column|stack)=(.+)$/.exec(arg);
+    if (!match) fail(`${arg}: unknown argument (known: --measured=<bench.json>, --column=<bench column, e.g. local>, --stack=<name of a Pulumi.<name>.yaml>)`);
+    out[match[1] as keyof Args] = match[2];
   }
+  if (out.column && !out.measured) fail('--column: only with --measured');
   return out;
 }
 
@@ -47,7 +51,7 @@ function loadSizing(stack: string | undefined): StackSizing {
   }
 }
 
-function loadMeasured(file: string | undefined): MeasuredRequests | undefined {
+function loadMeasured(file: string | undefined, column: string | undefined): MeasuredRequests | undefined {
   if (!file) return undefined;
   let json: unknown;
   try {
@@ -57,7 +61,7 @@ function loadMeasured(file: string | undefined): MeasuredRequests | undefined {
     return fail(`--measured=${file}: ${err instanceof Error ? err.message : String(err)}`);
   }
   try {
-    return parseMeasuredRequests(json);
+    return isBenchReport(json) ? measuredFromBenchReport(json, column) : parseMeasuredRequests(json);
   } catch (err) {
     if (err instanceof MeasuredError) fail(`--measured=${file}: ${err.message}`);
     throw err;
@@ -70,7 +74,7 @@ const quantity = (n: number, unit: string) => (['requests', 'invocations', 'even
 function main(): void {
   const args = readArgs(process.argv.slice(2));
   const sizing = loadSizing(args.stack);
-  const measured = loadMeasured(args.measured);
+  const measured = loadMeasured(args.measured, args.column);
   const costs = costReport(sizing, measured);
 
   console.log(`pocketrun: what runs cost in the cloud (${sizing.region}, list prices read ${PRICES.fcCu.read})`);
@@ -79,7 +83,7 @@ function main(): void {
       `${sizing.api.instanceConcurrency} requests per instance; executor ${sizing.executor.memoryMb} MB, ${sizing.executor.cpu} vCPU; ` +
       `disk ${sizing.api.diskMb} MB; run data expires after ${sizing.runsLifecycleDays} day(s), code after ${sizing.codeLifecycleDays}`,
   );
-  console.log(`requests: ${measured ? `measured where the file has them (${args.measured}), modelled elsewhere` : 'modelled from core/limits.ts'}\n`);
+  console.log(`requests: ${measured ? `measured where the file has them (${measured.source ?? args.measured}), modelled elsewhere` : 'modelled from core/limits.ts'}\n`);
 
   console.log('Per run (OSS requests billed, of sent; FC active time) and ¥ per 1000 runs:\n');
   console.log(summaryTable(costs, sizing));

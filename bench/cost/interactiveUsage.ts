@@ -21,12 +21,13 @@ import type { RunUsage } from './runUsage';
 import type { InteractiveSession } from './scenarios';
 import type { StackSizing } from './stackSizing';
 
-/** The session's phases: how long the program waits for its user, and how long it computes. */
-export function sessionPhases(s: InteractiveSession): { waitingMs: number; busyMs: number } {
-  const waitingMs = s.inputs.length * s.thinkMs;
+/** The session's phases: each wait for its user (one per input), their sum, and how long the program computes. */
+export function sessionPhases(s: InteractiveSession): { waits: number[]; waitingMs: number; busyMs: number } {
+  const waits = s.inputs.map(() => s.thinkMs);
+  const waitingMs = waits.reduce((sum, ms) => sum + ms, 0);
   const busyMs = s.durationMs - waitingMs;
   if (busyMs < 0) throw new Error(`${s.label}: ${s.inputs.length} inputs after ${s.thinkMs} ms each do not fit in ${s.durationMs} ms`);
-  return { waitingMs, busyMs };
+  return { waits, waitingMs, busyMs };
 }
 
 /** Terminal bytes the session prints: its lines, its prompts, and the echo of what is typed (\n becomes \r\n). */

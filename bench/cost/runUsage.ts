@@ -13,6 +13,8 @@ export const OSS_REQUEST_CLASS = {
   PutObject: 'put',
   AppendObject: 'put',
   DeleteObject: 'put',
+  // Listing is PUT-class at OSS (GetBucket/ListObjects); pocketrun lists only in the local platform's lifecycle sweep.
+  ListObjects: 'put',
   GetObject: 'get',
   HeadObject: 'get',
 } as const;

@@ -9,7 +9,8 @@ import * as path from 'path';
 import { promisify } from 'util';
 import { interactiveUsage, sessionPhases } from '../../bench/cost/interactiveUsage';
 import { judgeUsage } from '../../bench/cost/judgeUsage';
-import { parseMeasuredRequests, withMeasuredInteractive, withMeasuredJudge } from '../../bench/cost/measuredRequests';
+import { isBenchReport, measuredFromBenchReport } from '../../bench/cost/benchReport';
+import { parseMeasuredRequests, requestsOverWait, withMeasuredInteractive, withMeasuredJudge } from '../../bench/cost/measuredRequests';
 import { requestTotals } from '../../bench/cost/runUsage';
 import { JUDGE_HELLO, TYPICAL_SESSION } from '../../bench/cost/scenarios';
 
@@ -28,7 +29,7 @@ describe('parseMeasuredRequests', () => {
     expect(measured).toEqual({
       source: 'bench',
       perRun: { judge: { PutObject: { sent: 5, billed: 5 }, GetObject: { sent: 21, billed: 13 } } },
-      perSecond: { waiting: { HeadObject: { sent: 0.5, billed: 0.5 } } },
+      waiting: [[{ fromMs: 0, ops: { HeadObject: { sent: 0.5, billed: 0.5 } } }]],
     });
   });
 
@@ -44,6 +45,74 @@ describe('parseMeasuredRequests', () => {
     [{ source: 1 }, 'source: expected a string'],
   ])('%j is refused naming the field', (json, message) => {
     expect(() => parseMeasuredRequests(json)).toThrow(message);
+  });
+});
+
+/** The bench's JSON as `npm run bench -- --json=<file>` writes it (bench/report.ts, bench/storage.ts). */
+function benchReport(column: string, executorWaits: Array<[string, number]>) {
+  const figure = (name: string, unit: string, value: number | string) => ({ section: 'storage', name, unit, column, value });
+  return {
+    date: '2026-12-01T12:00:00.000Z',
+    machine: '2 cores',
+    figures: [
+      { section: 'latency', name: 'first output', unit: 'ms', column, median: 40, p95: 50, samples: 10 },
+      figure('judge hello world: API', 'requests', 'GET 7, PUT 1'),
+      figure('judge hello world: executor', 'requests', 'GET 2, PUT 4'),
+      figure('input session (3 lines): API', 'requests', 'GET 40, APPEND 3, PUT 1'),
+      figure('input session (3 lines): executor', 'requests', 'GET 30, PUT 3, APPEND 4'),
+      figure('while it sleeps: executor', 'requests/s', 1.9),
+      figure('while it sleeps: API, one watching client', 'requests/s', 25),
+      figure('while it computes: executor', 'requests/s', 1.8),
+      figure('while it computes: API, one watching client', 'requests/s', 24),
+      ...executorWaits.map(([window, r]) => figure(`while it waits for input, ${window}: executor`, 'requests/s', r)),
+      figure('while it waits for input: API, one watching client', 'requests/s', 25),
+    ],
+    targets: [],
+  };
+}
+
+describe('the bench’s JSON', () => {
+  const waits: Array<[string, number]> = [
+    ['0.5–3 s', 50],
+    ['3.5–10 s', 20],
+    ['10.5–13 s', 5],
+  ];
+
+  test('per-run counts by kind, rates while computing, and the wait’s rates step by step', () => {
+    const json = { ...benchReport('local', waits), figures: [...benchReport('local', waits).figures, ...benchReport('cloud 5 ms', [['0.5–3 s', 40]]).figures] };
+    expect(isBenchReport(json)).toBe(true);
+    const measured = measuredFromBenchReport(json);
+    expect(measured.source).toBe('npm run bench, cloud 5 ms, 2026-12-01T12:00:00.000Z, 2 cores');
+    expect(measured.perRun.judge).toEqual({ GetObject: { sent: 9, billed: 9 }, PutObject: { sent: 5, billed: 5 } });
+    expect(measured.perRun.interactive).toEqual({ GetObject: { sent: 70, billed: 70 }, AppendObject: { sent: 7, billed: 7 }, PutObject: { sent: 4, billed: 4 } });
+    expect(measured.sleeping).toEqual({ GetObject: { sent: 1.8 + 24, billed: 1.8 + 24 } });
+    const local = measuredFromBenchReport(json, 'local');
+    // A 15 s wait: the executor's steps (the first from the wait's start), the API's rate throughout.
+    expect(requestsOverWait(local.waiting!, 15_000).GetObject!.sent).toBeCloseTo(50 * 3.5 + 20 * 7 + 5 * 4.5 + 25 * 15);
+  });
+
+  test.each([
+    [{ figures: [] }, undefined, 'figures: no storage figures'],
+    [benchReport('local', waits), 'cloud 15 ms', 'column "cloud 15 ms": not in the file (it has local)'],
+    [{ figures: [{ section: 'storage', column: 'local', name: 'judge hello world: API', value: 'GOT 3' }, { section: 'storage', column: 'local', name: 'judge hello world: executor', value: 'none' }] }, undefined, 'judge hello world: API]: cannot read "GOT 3"'],
+    [{ figures: [{ section: 'storage', column: 'local', name: 'while it sleeps: executor', value: 'fast' }, { section: 'storage', column: 'local', name: 'while it sleeps: API, one watching client', value: 1 }] }, undefined, 'while it sleeps: executor]: expected requests a second'],
+  ])('%j (column %s) is refused naming the figure', (json, column, message) => {
+    expect(() => measuredFromBenchReport(json as { figures: unknown[] }, column)).toThrow(message);
+  });
+});
+
+describe('stepped rates over a wait', () => {
+  const steps = [
+    { fromMs: 0, ops: { GetObject: { sent: 50, billed: 0 } } },
+    { fromMs: 3_000, ops: { GetObject: { sent: 20, billed: 0 } } },
+    { fromMs: 10_000, ops: { GetObject: { sent: 5, billed: 0 } } },
+  ];
+  test.each([
+    [2_000, 100],
+    [3_000, 150],
+    [15_000, 50 * 3 + 20 * 7 + 5 * 5],
+  ])('a %d ms wait sends %d', (waitMs, requests) => {
+    expect(requestsOverWait([steps], waitMs).GetObject!.sent).toBeCloseTo(requests);
   });
 });
 
@@ -93,7 +162,16 @@ describe('npm run cost (the built script)', () => {
     expect(stdout).toMatch(/\| pocketrun: judge[^\n]*\| +9 of 9 \|/);
   });
 
+  test('reads the bench’s own JSON', async () => {
+    const file = path.join(dir, 'bench-report.json');
+    fs.writeFileSync(file, JSON.stringify(benchReport('local', [['0.5–3 s', 50]])));
+    const { stdout } = await run('node', [SCRIPT, `--measured=${file}`, '--column=local'], { cwd: ROOT });
+    expect(stdout).toContain('npm run bench, local, 2026-12-01T12:00:00.000Z, 2 cores');
+    expect(stdout).toMatch(/\| pocketrun: judge[^\n]*\| +5 of 5 \| +9 of 9 \|/);
+  });
+
   test.each([
+    [['--column=local'], '--column: only with --measured'],
     [['--measured=/nonexistent/bench.json'], '--measured=/nonexistent/bench.json: ENOENT'],
     [['--stack=nope'], '--stack=nope: no '],
     [['--frobnicate'], '--frobnicate: unknown argument'],
