@@ -1,9 +1,9 @@
 /**
- * `npm run cost [-- --measured=<bench.json> [--column=<label>]] [--stack=<name>]`: what runs cost in the cloud, in ¥ per 1000 runs at
- * Alibaba Cloud's list prices (prices.ts), for an interactive session and a judge run, next to the seed's design on
- * the same session. Counts come from the model (interactiveUsage.ts, judgeUsage.ts, seedUsage.ts) or, with
- * `--measured`, from the bench's figures (measuredRequests.ts documents the file); sizes from the Pulumi program's
- * defaults or from Pulumi.<stack>.yaml.
+ * `npm run cost [-- --measured=<bench.json> [--column=<label>]] [--stack=<name>]`: what runs cost in the cloud, in ¥
+ * per 1000 runs at Alibaba Cloud's list prices (prices.ts), for an interactive session and a judge run, next to the
+ * seed's design on the same session. Counts come from the model (interactiveUsage.ts, judgeUsage.ts, seedUsage.ts)
+ * or, with `--measured`, from the bench's figures (benchReport.ts, measuredRequests.ts); sizes from the Pulumi
+ * program's defaults or from Pulumi.<stack>.yaml. Bad arguments exit 2 naming what is wrong.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -15,7 +15,7 @@ import { MeasuredError, parseMeasuredRequests, type MeasuredRequests } from './m
 import { PRICES, type Price } from './prices';
 import { OSS_BILLED_ANSWERS_SOURCE } from './runUsage';
 import { TYPICAL_SESSION } from './scenarios';
-import { seedIdleRequestsPerSecond, seedUsage } from './seedUsage';
+import { seedIdleRequestsPerSecond } from './seedUsage';
 import { parseStackFile, stackSizing, type StackSizing } from './stackSizing';
 
 /** Round trips the seed's loop rate is shown at: about a local one, and the bench's simulated cloud default. */

@@ -26,7 +26,7 @@ export const PRICES = {
     source: 'https://www.aliyun.com/price/product#/oss/detail (OSS price page, not retrievable here)',
     read: READ,
     assumption:
-      'the mainland list price the README used before; a third-party copy of the price page (kandaoni.com/news/26917.html) shows the same ¥0.01 for PUT and GET of Standard storage',
+      'the mainland list price the README used before; a third-party summary of OSS prices (kandaoni.com/news/26917.html) shows the same ¥0.01 for PUT and GET of Standard storage',
   },
   ossGetPer10k: {
     value: 0.01,
