@@ -10,7 +10,8 @@ import { withMeasuredInteractive, withMeasuredJudge, type MeasuredRequests } fro
 import { PRICES, type Prices } from './prices';
 import { requestTotals, type RunUsage } from './runUsage';
 import { JUDGE_HELLO, TYPICAL_SESSION } from './scenarios';
-import { seedUsage } from './seedUsage';
+import { PROTOCOL_TIMINGS } from './protocolTimings';
+import { SEED_LOOP, seedUsage } from './seedUsage';
 import type { StackSizing } from './stackSizing';
 
 export interface PricedRun {
@@ -29,7 +30,12 @@ export function costReport(sizing: StackSizing, measured?: MeasuredRequests, pri
   const runs: RunUsage[] = [
     interactive(1, `pocketrun: ${session.label}, alone on its API instance`),
     interactive(sizing.api.instanceConcurrency, `pocketrun: ${session.label}, API instance shared by ${sizing.api.instanceConcurrency}`),
-    { ...seedUsage(session, sizing), label: `seed: ${session.label}` },
+    { ...seedUsage(session, sizing), label: `seed: ${session.label}, client asking every ${SEED_LOOP.clientPollMs} ms` },
+    // The seed at pocketrun's latency: its client asking as often as a held long poll looks at storage.
+    {
+      ...seedUsage(session, sizing, { ...SEED_LOOP, clientPollMs: PROTOCOL_TIMINGS.longPollIntervalMs }),
+      label: `seed: ${session.label}, client asking every ${PROTOCOL_TIMINGS.longPollIntervalMs} ms`,
+    },
     { ...(measured ? withMeasuredJudge(judge, measured) : judge), label: `pocketrun: ${JUDGE_HELLO.label}` },
   ];
   return runs.map((usage) => ({ usage, cost: costOf(usage, sizing, prices) }));
