@@ -13,7 +13,7 @@ import { dec, int, markdownTable, yuan } from './markdownTable';
 import { isBenchReport, measuredFromBenchReport } from './benchReport';
 import { MeasuredError, parseMeasuredRequests, type MeasuredRequests } from './measuredRequests';
 import { PRICES, type Price } from './prices';
-import { OSS_BILLED_ANSWERS_SOURCE } from './runUsage';
+import { FC_INSTANCE_CONCURRENCY_SOURCE, OSS_BILLED_ANSWERS_SOURCE } from './runUsage';
 import { TYPICAL_SESSION } from './scenarios';
 import { seedIdleRequestsPerSecond } from './seedUsage';
 import { parseStackFile, stackSizing, type StackSizing } from './stackSizing';
@@ -116,6 +116,7 @@ function main(): void {
     console.log(`  ${price.value} ${price.unit}: ${price.source}, read ${price.read}${price.assumption ? `\n    ASSUMPTION: ${price.assumption}` : ''}`);
   }
   console.log(`  OSS bills only answers 2xx and 3xx (a 404 or a 416 is free): ${OSS_BILLED_ANSWERS_SOURCE}`);
+  console.log(`  FC bills requests an instance serves at once as that instance's time, once: ${FC_INSTANCE_CONCURRENCY_SOURCE}`);
   console.log('  Not counted: free quotas and trial credit, internal traffic (OSS over its internal endpoint), logging (SLS), cold starts and');
   console.log('  what each instance writes once at its start (runs/_executor/runtimes.json).');
 }

@@ -8,6 +8,9 @@
 /** Where OSS says it bills only answers 2xx and 3xx (4xx and 5xx are free). */
 export const OSS_BILLED_ANSWERS_SOURCE = 'https://help.aliyun.com/en/oss/api-operation-calling-fees';
 
+/** Where FC says requests served at once by one instance are billed as that instance's time, once. */
+export const FC_INSTANCE_CONCURRENCY_SOURCE = 'https://www.alibabacloud.com/help/en/functioncompute/fc/configure-the-concurrency-of-a-single-instance';
+
 /** The OSS API operations pocketrun and the seed call, with the request class OSS bills each under. */
 export const OSS_REQUEST_CLASS = {
   PutObject: 'put',
