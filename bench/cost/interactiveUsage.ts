@@ -3,19 +3,20 @@
  * protocolTimings.ts) and the code's order of requests (core/run.ts for the executor, core/runService.ts for the API):
  *
  * - executor: claim; a status put at start, every heartbeat and at the end; the manifest; the control stream read at
- *   start, then every `controlPollWaitingMs` while the program waits for input and every `controlPollBusyMs`
+ *   start, then at each step's period of `controlPollWaitingSteps` while the program waits for input and every `controlPollBusyMs`
  *   otherwise; an output append per flush (at most every `outputFlushIntervalMs` while output flows, at once when
  *   the program blocks on a prompt, and at exit).
- * - API (one watching client, its long poll always held): each look at storage reads the status, then the output
- *   from the client's offset; looks come every `longPollIntervalMs`, every `longPollFastIntervalMs` for
- *   `longPollFastWindowMs` after the create and each input, and once at the start of each poll request. While the
+ * - API (one watching client, its long poll always held): each look at storage reads the output from the client's
+ *   offset and the status (outside the fast window at most every `longPollStatusIntervalMs`); looks come every
+ *   `longPollIntervalMs`, every `longPollFastIntervalMs` for `longPollFastWindowMs` after the create and each input,
+ *   and once at the start of each poll request (which always reads the status). While the
  *   run is queued the status is missing and the manifest is HEADed instead. An input reads the status, HEADs the
  *   control stream and appends to it.
  *
  * Billed: every answer but a 404 (a missing object: the control stream before the first input, the status while
  * queued) and a 416 (a read at an object's end: a poll that finds nothing new).
  */
-import { PROTOCOL_TIMINGS, type ProtocolTimings } from './protocolTimings';
+import { controlPollsOverWait, PROTOCOL_TIMINGS, type ProtocolTimings } from './protocolTimings';
 import { runObjects } from './runObjects';
 import type { RunUsage } from './runUsage';
 import type { InteractiveSession } from './scenarios';
@@ -39,10 +40,12 @@ export function sessionOutputBytes(s: InteractiveSession): number {
 
 /** Storage requests per second with one client watching, while the program waits for input and while it sleeps. */
 export function interactiveRequestRates(t: ProtocolTimings = PROTOCOL_TIMINGS): Record<'waiting' | 'sleeping', { sent: number; billed: number }> {
-  // Each look of the held long poll: status (billed) + output (416 when nothing is new: free).
-  const api = { sent: 2 * (1000 / t.longPollIntervalMs), billed: 1000 / t.longPollIntervalMs };
+  // The held long poll: status reads (billed) and output reads (416 when nothing is new: free).
+  const status = 1000 / Math.max(t.longPollIntervalMs, t.longPollStatusIntervalMs);
+  const api = { sent: status + 1000 / t.longPollIntervalMs, billed: status };
+  // While waiting: the first (fastest) step's rate, which holds at the start of every wait.
   return {
-    waiting: { sent: api.sent + 1000 / t.controlPollWaitingMs, billed: api.billed },
+    waiting: { sent: api.sent + 1000 / t.controlPollWaitingSteps[0].everyMs, billed: api.billed },
     sleeping: { sent: api.sent + 1000 / t.controlPollBusyMs, billed: api.billed },
   };
 }
@@ -53,7 +56,7 @@ export function interactiveUsage(s: InteractiveSession, sizing: Pick<StackSizing
 
   // Executor.
   const heartbeats = Math.floor(s.durationMs / t.heartbeatIntervalMs);
-  const controlWaiting = Math.floor(waitingMs / t.controlPollWaitingMs);
+  const controlWaiting = sessionPhases(s).waits.reduce((sum, waitMs) => sum + controlPollsOverWait(t, waitMs), 0);
   const controlBusy = Math.floor(busyMs / t.controlPollBusyMs);
   // While output flows, one append per flush interval (or per line when lines are rarer); one per prompt; one at exit.
   const appends = Math.floor(busyMs / Math.max(t.outputFlushIntervalMs, s.printIntervalMs)) + n + 1;
@@ -65,8 +68,12 @@ export function interactiveUsage(s: InteractiveSession, sizing: Pick<StackSizing
   const pollRequests = outputAnswers + emptyAnswers + 1;
   const heldMs = s.queuedMs + s.durationMs;
   const fastMs = Math.min(heldMs, (1 + n) * t.longPollFastWindowMs);
-  const looks = Math.floor(fastMs / t.longPollFastIntervalMs) + Math.floor((heldMs - fastMs) / t.longPollIntervalMs) + pollRequests;
-  const queuedLooks = Math.min(looks, Math.ceil(s.queuedMs / t.longPollFastIntervalMs));
+  // Output is read at every look; the status at every look of the fast window and of a new poll request, and
+  // otherwise at most every longPollStatusIntervalMs.
+  const fastLooks = Math.floor(fastMs / t.longPollFastIntervalMs);
+  const looks = fastLooks + Math.floor((heldMs - fastMs) / t.longPollIntervalMs) + pollRequests;
+  const statusLooks = fastLooks + Math.floor((heldMs - fastMs) / Math.max(t.longPollIntervalMs, t.longPollStatusIntervalMs)) + pollRequests;
+  const queuedLooks = Math.min(statusLooks, Math.ceil(s.queuedMs / t.longPollFastIntervalMs));
 
   return {
     label: s.label,
@@ -81,7 +88,7 @@ export function interactiveUsage(s: InteractiveSession, sizing: Pick<StackSizing
       { who: 'api', what: 'manifest', op: 'PutObject', sent: 1, billed: 1 },
       { who: 'api', what: 'long poll: status while queued (404)', op: 'GetObject', sent: queuedLooks, billed: 0 },
       { who: 'api', what: 'long poll: manifest while queued', op: 'HeadObject', sent: queuedLooks, billed: queuedLooks },
-      { who: 'api', what: 'long poll: status', op: 'GetObject', sent: looks - queuedLooks, billed: looks - queuedLooks },
+      { who: 'api', what: 'long poll: status', op: 'GetObject', sent: statusLooks - queuedLooks, billed: statusLooks - queuedLooks },
       { who: 'api', what: 'long poll: output (416 when nothing new)', op: 'GetObject', sent: looks, billed: outputAnswers },
       { who: 'api', what: 'input: status', op: 'GetObject', sent: n, billed: n },
       { who: 'api', what: 'input: control size (first: 404)', op: 'HeadObject', sent: n, billed: Math.max(0, n - 1) },

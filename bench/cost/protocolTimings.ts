@@ -12,8 +12,13 @@ export interface ProtocolTimings {
   longPollFastWindowMs: number;
   /** Longest a long poll is held before it answers empty. */
   maxLongPollMs: number;
-  /** The executor reads the control stream this often while the program waits for input... */
-  controlPollWaitingMs: number;
+  /** A held long poll reads the status (beside the output) at most this often outside the fast window. */
+  longPollStatusIntervalMs: number;
+  /**
+   * The executor reads the control stream this often while the program waits for input: each step holds from the
+   * previous one's `untilMs` (the first from the wait's start) to its own...
+   */
+  controlPollWaitingSteps: ReadonlyArray<{ untilMs: number; everyMs: number }>;
   /** ...and this often while it computes or sleeps (and during a judge run, for a kill). */
   controlPollBusyMs: number;
   /** The executor rewrites the status this often while the run is alive. */
@@ -22,12 +27,28 @@ export interface ProtocolTimings {
   outputFlushIntervalMs: number;
 }
 
+/** Control polls during a wait of `waitMs` from its start: whole periods of each step. */
+export function controlPollsOverWait(t: Pick<ProtocolTimings, 'controlPollWaitingSteps'>, waitMs: number): number {
+  let from = 0;
+  let polls = 0;
+  for (const step of t.controlPollWaitingSteps) {
+    const to = Math.min(step.untilMs, waitMs);
+    if (to > from) polls += Math.floor((to - from) / step.everyMs);
+    from = step.untilMs;
+    if (from >= waitMs) break;
+  }
+  return polls;
+}
+
 export const PROTOCOL_TIMINGS: ProtocolTimings = {
   longPollIntervalMs: L.LONG_POLL_INTERVAL_MS,
   longPollFastIntervalMs: L.LONG_POLL_FAST_INTERVAL_MS,
   longPollFastWindowMs: L.LONG_POLL_FAST_WINDOW_MS,
   maxLongPollMs: L.MAX_LONG_POLL_MS,
-  controlPollWaitingMs: L.CONTROL_POLL_WAITING_MS,
+  // Each look of a held long poll reads the status, then the output (core/runService.ts).
+  longPollStatusIntervalMs: L.LONG_POLL_INTERVAL_MS,
+  // One period for the whole wait (core/run.ts).
+  controlPollWaitingSteps: [{ untilMs: Infinity, everyMs: L.CONTROL_POLL_WAITING_MS }],
   controlPollBusyMs: L.CONTROL_POLL_BUSY_MS,
   heartbeatIntervalMs: L.HEARTBEAT_INTERVAL_MS,
   outputFlushIntervalMs: L.OUTPUT_FLUSH_INTERVAL_MS,

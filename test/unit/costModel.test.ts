@@ -11,7 +11,7 @@ import { costReport, summaryTable } from '../../bench/cost/costReport';
 import { interactiveRequestRates, interactiveUsage, sessionOutputBytes, sessionPhases } from '../../bench/cost/interactiveUsage';
 import { judgeUsage } from '../../bench/cost/judgeUsage';
 import { PRICES, type Prices } from '../../bench/cost/prices';
-import { PROTOCOL_TIMINGS, type ProtocolTimings } from '../../bench/cost/protocolTimings';
+import { controlPollsOverWait, PROTOCOL_TIMINGS, type ProtocolTimings } from '../../bench/cost/protocolTimings';
 import { requestTotals, type RunUsage } from '../../bench/cost/runUsage';
 import { JUDGE_HELLO, TYPICAL_SESSION, type InteractiveSession } from '../../bench/cost/scenarios';
 import { SEED_LOOP, seedIdleRequestsPerSecond, seedLoopPeriodMs, seedUsage } from '../../bench/cost/seedUsage';
@@ -28,22 +28,36 @@ const sent = (usage: RunUsage, what: string) => {
 
 describe('protocol timings', () => {
   test('are core/limits.ts constants, not copies', () => {
-    expect(PROTOCOL_TIMINGS).toEqual({
+    expect(PROTOCOL_TIMINGS).toMatchObject({
       longPollIntervalMs: L.LONG_POLL_INTERVAL_MS,
       longPollFastIntervalMs: L.LONG_POLL_FAST_INTERVAL_MS,
       longPollFastWindowMs: L.LONG_POLL_FAST_WINDOW_MS,
       maxLongPollMs: L.MAX_LONG_POLL_MS,
-      controlPollWaitingMs: L.CONTROL_POLL_WAITING_MS,
       controlPollBusyMs: L.CONTROL_POLL_BUSY_MS,
       heartbeatIntervalMs: L.HEARTBEAT_INTERVAL_MS,
       outputFlushIntervalMs: L.OUTPUT_FLUSH_INTERVAL_MS,
     });
+    // A wait starts at the fastest control poll, and its last step lasts to the end of any wait.
+    expect(PROTOCOL_TIMINGS.controlPollWaitingSteps[0].everyMs).toBe(L.CONTROL_POLL_WAITING_MS);
+    expect(PROTOCOL_TIMINGS.controlPollWaitingSteps.at(-1)!.untilMs).toBe(Infinity);
+    expect(PROTOCOL_TIMINGS.longPollStatusIntervalMs).toBeGreaterThanOrEqual(L.LONG_POLL_INTERVAL_MS);
+  });
+
+  test.each([
+    [2_000, 100],
+    [3_000, 150],
+    [15_000, 150 + 140 + 25],
+    [0, 0],
+  ])('stepped control polls: a %d ms wait makes %d', (waitMs, polls) => {
+    const t = { controlPollWaitingSteps: [{ untilMs: 3_000, everyMs: 20 }, { untilMs: 10_000, everyMs: 50 }, { untilMs: Infinity, everyMs: 200 }] };
+    expect(controlPollsOverWait(t, waitMs)).toBe(polls);
   });
 
   test('the typical session polls the control stream at the constants’ rates', () => {
     const usage = interactiveUsage(TYPICAL_SESSION, LIFECYCLE);
     const { waitingMs, busyMs } = sessionPhases(TYPICAL_SESSION);
-    expect(sent(usage, 'control polls while waiting for input')).toBe(Math.floor(waitingMs / L.CONTROL_POLL_WAITING_MS));
+    expect(sent(usage, 'control polls while waiting for input')).toBe(TYPICAL_SESSION.inputs.length * controlPollsOverWait(PROTOCOL_TIMINGS, TYPICAL_SESSION.thinkMs));
+    expect(sent(usage, 'control polls while waiting for input')).toBeLessThanOrEqual(waitingMs / L.CONTROL_POLL_WAITING_MS);
     expect(sent(usage, 'control polls while computing')).toBe(Math.floor(busyMs / L.CONTROL_POLL_BUSY_MS));
     expect(sent(usage, 'status: start, heartbeats, end')).toBe(2 + Math.floor(TYPICAL_SESSION.durationMs / L.HEARTBEAT_INTERVAL_MS));
   });
@@ -52,27 +66,38 @@ describe('protocol timings', () => {
 describe('halving a period doubles the requests it paces', () => {
   // A session that isolates each pace: no fast window after inputs, lines rarer than nothing (no output at all).
   const base: ProtocolTimings = { ...PROTOCOL_TIMINGS, longPollFastWindowMs: 0 };
+  type Paced = keyof ProtocolTimings;
+  /** `t` with one pace halved (every step of a stepped one). */
+  const halved = (t: ProtocolTimings, key: Paced): ProtocolTimings =>
+    key === 'controlPollWaitingSteps'
+      ? { ...t, controlPollWaitingSteps: t.controlPollWaitingSteps.map((step) => ({ ...step, everyMs: step.everyMs / 2 })) }
+      : { ...t, [key]: (t[key] as number) / 2 };
+  const apiPolls = (u: RunUsage) => u.functions.find((f) => f.fn === 'api')!.invocations - 1 - TYPICAL_SESSION.inputs.length;
   const printing: InteractiveSession = { ...TYPICAL_SESSION, printIntervalMs: 1 };
-  const cases: Array<{ timing: keyof ProtocolTimings; what: string; session?: InteractiveSession; usage?: 'interactive' | 'judge'; fixed: (u: RunUsage) => number }> = [
-    { timing: 'controlPollWaitingMs', what: 'control polls while waiting for input', fixed: () => 0 },
+  const cases: Array<{ timing: Paced; what: string; session?: InteractiveSession; usage?: 'interactive' | 'judge'; fixed: (u: RunUsage) => number; t?: ProtocolTimings }> = [
+    { timing: 'controlPollWaitingSteps', what: 'control polls while waiting for input', fixed: () => 0 },
     { timing: 'controlPollBusyMs', what: 'control polls while computing', fixed: () => 0 },
     // Start and end are written once whatever the heartbeat.
     { timing: 'heartbeatIntervalMs', what: 'status: start, heartbeats, end', fixed: () => 2 },
     // One append per prompt and one at exit do not depend on the flush period.
     { timing: 'outputFlushIntervalMs', what: 'output appends', session: printing, fixed: () => TYPICAL_SESSION.inputs.length + 1 },
     // Each poll request looks once before it sleeps, whatever the period; while queued it HEADs instead.
+    { timing: 'longPollIntervalMs', what: 'long poll: output (416 when nothing new)', fixed: apiPolls },
+    // A status read less often than the output: each poll request still reads it first (the queued ones 404).
     {
-      timing: 'longPollIntervalMs',
-      what: 'long poll: output (416 when nothing new)',
-      fixed: (u) => u.functions.find((f) => f.fn === 'api')!.invocations - 1 - TYPICAL_SESSION.inputs.length,
+      timing: 'longPollStatusIntervalMs',
+      what: 'long poll: status',
+      t: { ...base, longPollStatusIntervalMs: 4 * base.longPollIntervalMs },
+      fixed: (u) => apiPolls(u) - sent(u, 'long poll: status while queued (404)'),
     },
     { timing: 'controlPollBusyMs', what: 'control at start and kill watch (404)', usage: 'judge', fixed: () => 1 },
   ];
-  test.each(cases)('$timing → $what', ({ timing, what, session, usage, fixed }) => {
-    const half: ProtocolTimings = { ...base, [timing]: base[timing] / 2 };
+  test.each(cases)('$timing → $what', ({ timing, what, session, usage, fixed, t }) => {
+    const start = t ?? base;
+    const half = halved(start, timing);
     const judge = { ...JUDGE_HELLO, executorMs: 10 * L.CONTROL_POLL_BUSY_MS };
     const run = (t: ProtocolTimings) => (usage === 'judge' ? judgeUsage(judge, LIFECYCLE, t) : interactiveUsage(session ?? TYPICAL_SESSION, LIFECYCLE, t));
-    const before = run(base);
+    const before = run(start);
     const after = run(half);
     const paced = (u: RunUsage) => sent(u, what) - fixed(u);
     expect(paced(before)).toBeGreaterThan(0);
@@ -82,11 +107,13 @@ describe('halving a period doubles the requests it paces', () => {
 
   test('the request rates follow the poll periods', () => {
     const rates = interactiveRequestRates(base);
-    const faster = interactiveRequestRates({ ...base, longPollIntervalMs: base.longPollIntervalMs / 2, controlPollWaitingMs: base.controlPollWaitingMs / 2, controlPollBusyMs: base.controlPollBusyMs / 2 });
+    const faster = interactiveRequestRates(
+      (['longPollIntervalMs', 'longPollStatusIntervalMs', 'controlPollWaitingSteps', 'controlPollBusyMs'] as const).reduce(halved, base),
+    );
     expect(faster.waiting.sent).toBeCloseTo(2 * rates.waiting.sent);
     expect(faster.sleeping.sent).toBeCloseTo(2 * rates.sleeping.sent);
     // Billed: the status reads only (empty output and control reads are 416/404).
-    expect(rates.waiting.billed).toBeCloseTo(1000 / base.longPollIntervalMs);
+    expect(rates.waiting.billed).toBeCloseTo(1000 / Math.max(base.longPollIntervalMs, base.longPollStatusIntervalMs));
   });
 });
 
