@@ -90,7 +90,9 @@ function main(): void {
 
   const rates = interactiveRequestRates();
   console.log('\nStorage requests per second, one client watching (sent; billed):');
-  console.log(`  pocketrun, program waiting for input: ${dec(rates.waiting.sent)}; ${dec(rates.waiting.billed)}`);
+  for (const step of rates.waiting) {
+    console.log(`  pocketrun, program waiting for input${rates.waiting.length > 1 ? `, from ${step.fromMs / 1000} s into the wait` : ''}: ${dec(step.sent)}; ${dec(step.billed)}`);
+  }
   console.log(`  pocketrun, program sleeping or computing without output: ${dec(rates.sleeping.sent)}; ${dec(rates.sleeping.billed)}`);
   for (const rtt of SEED_ROUND_TRIPS_MS) {
     console.log(`  seed, program printing nothing, ${rtt} ms per request: ${dec(seedIdleRequestsPerSecond(rtt))}; 0 until input is typed (404s are free)`);

@@ -16,7 +16,7 @@
  * Billed: every answer but a 404 (a missing object: the control stream before the first input, the status while
  * queued) and a 416 (a read at an object's end: a poll that finds nothing new).
  */
-import { controlPollsOverWait, PROTOCOL_TIMINGS, type ProtocolTimings } from './protocolTimings';
+import { controlPollPeriodMs, controlPollsOverWait, PROTOCOL_TIMINGS, type ProtocolTimings } from './protocolTimings';
 import { runObjects } from './runObjects';
 import type { RunUsage } from './runUsage';
 import type { InteractiveSession } from './scenarios';
@@ -38,15 +38,23 @@ export function sessionOutputBytes(s: InteractiveSession): number {
   return Math.floor(busyMs / s.printIntervalMs) * s.lineBytes + s.inputs.length * s.promptBytes + echo;
 }
 
-/** Storage requests per second with one client watching, while the program waits for input and while it sleeps. */
-export function interactiveRequestRates(t: ProtocolTimings = PROTOCOL_TIMINGS): Record<'waiting' | 'sleeping', { sent: number; billed: number }> {
+export interface RequestRate {
+  sent: number;
+  billed: number;
+}
+
+/**
+ * Storage requests per second with one client watching: while the program waits for input, step by step of the
+ * wait (`fromMs` after it began), and while it sleeps or computes without printing.
+ */
+export function interactiveRequestRates(t: ProtocolTimings = PROTOCOL_TIMINGS): { waiting: Array<RequestRate & { fromMs: number }>; sleeping: RequestRate } {
   // The held long poll: status reads (billed) and output reads (416 when nothing is new: free).
   const status = 1000 / Math.max(t.longPollIntervalMs, t.longPollStatusIntervalMs);
   const api = { sent: status + 1000 / t.longPollIntervalMs, billed: status };
-  // While waiting: the first (fastest) step's rate, which holds at the start of every wait.
+  const froms = [0, ...t.controlPollWaitingSteps.map((step) => step.untilMs)];
   return {
-    waiting: { sent: api.sent + 1000 / t.controlPollWaitingSteps[0].everyMs, billed: api.billed },
-    sleeping: { sent: api.sent + 1000 / t.controlPollBusyMs, billed: api.billed },
+    waiting: t.controlPollWaitingSteps.map((step, i) => ({ fromMs: froms[i], sent: api.sent + 1000 / controlPollPeriodMs(t, step.everyMs), billed: api.billed })),
+    sleeping: { sent: api.sent + 1000 / controlPollPeriodMs(t, t.controlPollBusyMs), billed: api.billed },
   };
 }
 
@@ -57,7 +65,7 @@ export function interactiveUsage(s: InteractiveSession, sizing: Pick<StackSizing
   // Executor.
   const heartbeats = Math.floor(s.durationMs / t.heartbeatIntervalMs);
   const controlWaiting = sessionPhases(s).waits.reduce((sum, waitMs) => sum + controlPollsOverWait(t, waitMs), 0);
-  const controlBusy = Math.floor(busyMs / t.controlPollBusyMs);
+  const controlBusy = Math.floor(busyMs / controlPollPeriodMs(t, t.controlPollBusyMs));
   // While output flows, one append per flush interval (or per line when lines are rarer); one per prompt; one at exit.
   const appends = Math.floor(busyMs / Math.max(t.outputFlushIntervalMs, s.printIntervalMs)) + n + 1;
 
@@ -69,10 +77,17 @@ export function interactiveUsage(s: InteractiveSession, sizing: Pick<StackSizing
   const heldMs = s.queuedMs + s.durationMs;
   const fastMs = Math.min(heldMs, (1 + n) * t.longPollFastWindowMs);
   // Output is read at every look; the status at every look of the fast window and of a new poll request, and
-  // otherwise at most every longPollStatusIntervalMs.
+  // otherwise at most every longPollStatusIntervalMs: while output flows, a request lasts one answer interval, so it
+  // reads the status as many times as that interval holds status intervals. The fast windows start at the create
+  // (during the first wait) and at each input (when the program computes).
   const fastLooks = Math.floor(fastMs / t.longPollFastIntervalMs);
   const looks = fastLooks + Math.floor((heldMs - fastMs) / t.longPollIntervalMs) + pollRequests;
-  const statusLooks = fastLooks + Math.floor((heldMs - fastMs) / Math.max(t.longPollIntervalMs, t.longPollStatusIntervalMs)) + pollRequests;
+  const statusEveryMs = Math.max(t.longPollIntervalMs, t.longPollStatusIntervalMs);
+  const answerEveryMs = Math.max(t.outputFlushIntervalMs, s.printIntervalMs, t.longPollIntervalMs);
+  const busySlowMs = Math.max(0, busyMs - n * t.longPollFastWindowMs);
+  const waitSlowMs = Math.max(0, heldMs - fastMs - busySlowMs);
+  const statusLooks =
+    fastLooks + Math.floor(waitSlowMs / statusEveryMs) + Math.floor((busySlowMs / answerEveryMs) * Math.floor(answerEveryMs / statusEveryMs)) + pollRequests;
   const queuedLooks = Math.min(statusLooks, Math.ceil(s.queuedMs / t.longPollFastIntervalMs));
 
   return {
@@ -87,11 +102,11 @@ export function interactiveUsage(s: InteractiveSession, sizing: Pick<StackSizing
       { who: 'executor', what: 'output appends', op: 'AppendObject', sent: appends, billed: appends },
       { who: 'api', what: 'manifest', op: 'PutObject', sent: 1, billed: 1 },
       { who: 'api', what: 'long poll: status while queued (404)', op: 'GetObject', sent: queuedLooks, billed: 0 },
-      { who: 'api', what: 'long poll: manifest while queued', op: 'HeadObject', sent: queuedLooks, billed: queuedLooks },
+      ...(t.apiHeadsKnownRuns ? [{ who: 'api' as const, what: 'long poll: manifest while queued', op: 'HeadObject' as const, sent: queuedLooks, billed: queuedLooks }] : []),
       { who: 'api', what: 'long poll: status', op: 'GetObject', sent: statusLooks - queuedLooks, billed: statusLooks - queuedLooks },
       { who: 'api', what: 'long poll: output (416 when nothing new)', op: 'GetObject', sent: looks, billed: outputAnswers },
       { who: 'api', what: 'input: status', op: 'GetObject', sent: n, billed: n },
-      { who: 'api', what: 'input: control size (first: 404)', op: 'HeadObject', sent: n, billed: Math.max(0, n - 1) },
+      ...(t.apiHeadsKnownRuns ? [{ who: 'api' as const, what: 'input: control size (first: 404)', op: 'HeadObject' as const, sent: n, billed: Math.max(0, n - 1) }] : []),
       { who: 'api', what: 'input: control append', op: 'AppendObject', sent: n, billed: n },
     ],
     stored: runObjects({ language: s.language, code: s.code, outputBytes: sessionOutputBytes(s), inputs: s.inputs }, sizing),

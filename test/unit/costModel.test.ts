@@ -11,7 +11,7 @@ import { costReport, summaryTable } from '../../bench/cost/costReport';
 import { interactiveRequestRates, interactiveUsage, sessionOutputBytes, sessionPhases } from '../../bench/cost/interactiveUsage';
 import { judgeUsage } from '../../bench/cost/judgeUsage';
 import { PRICES, type Prices } from '../../bench/cost/prices';
-import { controlPollsOverWait, PROTOCOL_TIMINGS, type ProtocolTimings } from '../../bench/cost/protocolTimings';
+import { controlPollPeriodMs, controlPollsOverWait, PROTOCOL_TIMINGS, type ProtocolTimings } from '../../bench/cost/protocolTimings';
 import { requestTotals, type RunUsage } from '../../bench/cost/runUsage';
 import { JUDGE_HELLO, TYPICAL_SESSION, type InteractiveSession } from '../../bench/cost/scenarios';
 import { SEED_LOOP, seedIdleRequestsPerSecond, seedLoopPeriodMs, seedUsage } from '../../bench/cost/seedUsage';
@@ -34,9 +34,11 @@ describe('protocol timings', () => {
       longPollFastWindowMs: L.LONG_POLL_FAST_WINDOW_MS,
       maxLongPollMs: L.MAX_LONG_POLL_MS,
       controlPollBusyMs: L.CONTROL_POLL_BUSY_MS,
+      controlLoopTickMs: L.CONTROL_POLL_WAITING_MS,
       heartbeatIntervalMs: L.HEARTBEAT_INTERVAL_MS,
       outputFlushIntervalMs: L.OUTPUT_FLUSH_INTERVAL_MS,
     });
+    // (apiHeadsKnownRuns is the code's shape, held to the code by costAgainstCode.test.ts.)
     // A wait starts at the fastest control poll, and its last step lasts to the end of any wait.
     expect(PROTOCOL_TIMINGS.controlPollWaitingSteps[0].everyMs).toBe(L.CONTROL_POLL_WAITING_MS);
     expect(PROTOCOL_TIMINGS.controlPollWaitingSteps.at(-1)!.untilMs).toBe(Infinity);
@@ -49,8 +51,17 @@ describe('protocol timings', () => {
     [15_000, 150 + 140 + 25],
     [0, 0],
   ])('stepped control polls: a %d ms wait makes %d', (waitMs, polls) => {
-    const t = { controlPollWaitingSteps: [{ untilMs: 3_000, everyMs: 20 }, { untilMs: 10_000, everyMs: 50 }, { untilMs: Infinity, everyMs: 200 }] };
+    const t = { controlLoopTickMs: 10, controlPollWaitingSteps: [{ untilMs: 3_000, everyMs: 20 }, { untilMs: 10_000, everyMs: 50 }, { untilMs: Infinity, everyMs: 200 }] };
     expect(controlPollsOverWait(t, waitMs)).toBe(polls);
+  });
+
+  test.each([
+    [20, 50, 60],
+    [20, 40, 40],
+    [25, 500, 500],
+    [10, 25, 30],
+  ])('a loop waking every %d ms keeps a %d ms period as %d ms', (tick, everyMs, period) => {
+    expect(controlPollPeriodMs({ controlLoopTickMs: tick }, everyMs)).toBe(period);
   });
 
   test('the typical session polls the control stream at the constants’ rates', () => {
@@ -70,12 +81,14 @@ describe('halving a period doubles the requests it paces', () => {
   /** `t` with one pace halved (every step of a stepped one). */
   const halved = (t: ProtocolTimings, key: Paced): ProtocolTimings =>
     key === 'controlPollWaitingSteps'
-      ? { ...t, controlPollWaitingSteps: t.controlPollWaitingSteps.map((step) => ({ ...step, everyMs: step.everyMs / 2 })) }
+      ? // The loop's tick is the fastest waiting period: it halves with it.
+        { ...t, controlLoopTickMs: t.controlLoopTickMs / 2, controlPollWaitingSteps: t.controlPollWaitingSteps.map((step) => ({ ...step, everyMs: step.everyMs / 2 })) }
       : { ...t, [key]: (t[key] as number) / 2 };
   const apiPolls = (u: RunUsage) => u.functions.find((f) => f.fn === 'api')!.invocations - 1 - TYPICAL_SESSION.inputs.length;
   const printing: InteractiveSession = { ...TYPICAL_SESSION, printIntervalMs: 1 };
-  const cases: Array<{ timing: Paced; what: string; session?: InteractiveSession; usage?: 'interactive' | 'judge'; fixed: (u: RunUsage) => number; t?: ProtocolTimings }> = [
-    { timing: 'controlPollWaitingSteps', what: 'control polls while waiting for input', fixed: () => 0 },
+  const cases: Array<{ timing: Paced; what: string; session?: InteractiveSession; usage?: 'interactive' | 'judge'; fixed: (u: RunUsage) => number; t?: ProtocolTimings; slack?: number }> = [
+    // A remainder per step of each wait.
+    { timing: 'controlPollWaitingSteps', what: 'control polls while waiting for input', fixed: () => 0, slack: TYPICAL_SESSION.inputs.length * PROTOCOL_TIMINGS.controlPollWaitingSteps.length },
     { timing: 'controlPollBusyMs', what: 'control polls while computing', fixed: () => 0 },
     // Start and end are written once whatever the heartbeat.
     { timing: 'heartbeatIntervalMs', what: 'status: start, heartbeats, end', fixed: () => 2 },
@@ -83,16 +96,18 @@ describe('halving a period doubles the requests it paces', () => {
     { timing: 'outputFlushIntervalMs', what: 'output appends', session: printing, fixed: () => TYPICAL_SESSION.inputs.length + 1 },
     // Each poll request looks once before it sleeps, whatever the period; while queued it HEADs instead.
     { timing: 'longPollIntervalMs', what: 'long poll: output (416 when nothing new)', fixed: apiPolls },
-    // A status read less often than the output: each poll request still reads it first (the queued ones 404).
+    // A status read less often than the output, on a run that prints nothing while it computes: each poll request
+    // still reads it first (the queued ones 404).
     {
       timing: 'longPollStatusIntervalMs',
       what: 'long poll: status',
+      session: { ...TYPICAL_SESSION, printIntervalMs: TYPICAL_SESSION.durationMs },
       t: { ...base, longPollStatusIntervalMs: 4 * base.longPollIntervalMs },
       fixed: (u) => apiPolls(u) - sent(u, 'long poll: status while queued (404)'),
     },
     { timing: 'controlPollBusyMs', what: 'control at start and kill watch (404)', usage: 'judge', fixed: () => 1 },
   ];
-  test.each(cases)('$timing → $what', ({ timing, what, session, usage, fixed, t }) => {
+  test.each(cases)('$timing → $what', ({ timing, what, session, usage, fixed, t, slack = 1 }) => {
     const start = t ?? base;
     const half = halved(start, timing);
     const judge = { ...JUDGE_HELLO, executorMs: 10 * L.CONTROL_POLL_BUSY_MS };
@@ -102,7 +117,7 @@ describe('halving a period doubles the requests it paces', () => {
     const paced = (u: RunUsage) => sent(u, what) - fixed(u);
     expect(paced(before)).toBeGreaterThan(0);
     // Whole periods only: a remainder may add one.
-    expect(Math.abs(paced(after) - 2 * paced(before))).toBeLessThanOrEqual(1);
+    expect(Math.abs(paced(after) - 2 * paced(before))).toBeLessThanOrEqual(slack);
   });
 
   test('the request rates follow the poll periods', () => {
@@ -110,10 +125,10 @@ describe('halving a period doubles the requests it paces', () => {
     const faster = interactiveRequestRates(
       (['longPollIntervalMs', 'longPollStatusIntervalMs', 'controlPollWaitingSteps', 'controlPollBusyMs'] as const).reduce(halved, base),
     );
-    expect(faster.waiting.sent).toBeCloseTo(2 * rates.waiting.sent);
+    rates.waiting.forEach((step, i) => expect(faster.waiting[i].sent).toBeCloseTo(2 * step.sent));
     expect(faster.sleeping.sent).toBeCloseTo(2 * rates.sleeping.sent);
     // Billed: the status reads only (empty output and control reads are 416/404).
-    expect(rates.waiting.billed).toBeCloseTo(1000 / Math.max(base.longPollIntervalMs, base.longPollStatusIntervalMs));
+    expect(rates.waiting[0].billed).toBeCloseTo(1000 / Math.max(base.longPollIntervalMs, base.longPollStatusIntervalMs));
   });
 });
 
