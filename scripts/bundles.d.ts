@@ -1,5 +1,5 @@
 export declare const ROOT: string;
-export declare const ENTRIES: Record<string, { entry: string; function: boolean; optional?: boolean; page?: boolean; bwrap?: boolean; nativeDeps?: string[] }>;
+export declare const ENTRIES: Record<string, { entry: string; function: boolean; optional?: boolean; page?: boolean; bwrap?: boolean; nativeDeps?: string[]; external?: string[] }>;
 /** Absolute path of the static bwrap scripts/build-bwrap.sh builds (may not exist). */
 export declare const BWRAP_BINARY: string;
 /** Where a bundle with `bwrap` carries it, relative to the bundle folder. */

@@ -32,6 +32,8 @@ const ENTRIES = {
   // `pocketrun` (bin/pocketrun.js runs it, building it first in a fresh clone).
   cli: { entry: 'cli/pocketrun.ts', function: false, optional: true },
   bench: { entry: 'bench/index.ts', function: false, optional: true, page: true, bwrap: true, nativeDeps: ['@lydell/node-pty', '@lydell/node-pty-linux-x64'] },
+  // `npm run cost`: the cost model (bench/cost/), pure arithmetic over core/ and infra/config.ts.
+  cost: { entry: 'bench/cost/index.ts', function: false, optional: true, external: ['@pulumi/pulumi'] },
 };
 
 function copyDir(from, to) {
@@ -129,7 +131,9 @@ function buildBundles(options = {}) {
       // urllib (under ali-oss) lazily requires proxy-agent, which is never used here.
       // The page (scripts/page.js): web/serve.ts requires it on the first page request, by the same relative path
       // in the repository and in the bundle, where it is copied below; kept out of index.js, loaded at every cold start.
-      external: [...(spec.nativeDeps ?? []), ...(spec.sideDeps ?? []), 'proxy-agent', `./${PAGE_MODULE}`],
+      // `external`: packages a bundle names but never loads (the cost model reads infra/config.ts, whose Pulumi require is
+      // only in readStackConfig).
+      external: [...(spec.nativeDeps ?? []), ...(spec.sideDeps ?? []), ...(spec.external ?? []), 'proxy-agent', `./${PAGE_MODULE}`],
       // ali-oss pulls optional modules it never uses on Node.
       define: { 'process.env.NODE_ENV': '"production"' },
       absWorkingDir: ROOT,
