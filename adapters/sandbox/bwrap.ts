@@ -1,5 +1,5 @@
 /**
- * bubblewrap, run unprivileged as the sandbox uid (inside the command chain, after prlimit and the run head: see
+ * bubblewrap, run unprivileged as the sandbox uid (inside the command chain, after the run head: see
  * commandChain.ts): new user, pid, ipc, uts and (unless the run may use it) network namespaces; a root of its own
  * with the system folders read-only, a private /tmp and /dev/shm, a fresh /proc and /dev, and the run's folder
  * read-write at `/home/run`.
@@ -174,7 +174,7 @@ const PROBE_RLIMITS: Rlimits = {
  * runtimes), and so on.
  */
 export function probeBwrap(
-  tools: Pick<Tools, 'perl' | 'setpriv' | 'prlimit'>,
+  tools: Pick<Tools, 'perl'>,
   profile: BwrapProfile,
   uid: number,
   scratchFolder: string,

@@ -38,7 +38,7 @@ function killIfOwnedBy(pid: number, uid: number, signal: NodeJS.Signals = 'SIGKI
 
 /** Kills every process of every uid in `uids` (gid = uid). */
 export async function killProcessesOf(
-  tools: Pick<Tools, 'perl' | 'setpriv' | 'bash'>,
+  tools: Pick<Tools, 'perl' | 'bash'>,
   uids: Iterable<number>,
   rounds = KILL_SWEEP_ROUNDS,
 ): Promise<SweepOutcome> {

@@ -7,8 +7,8 @@
  *    and a slot `<workRoot>/<uid>` (root:uid 0710, so no other uid can enter it whatever the program does to
  *    its own folders) holding `home` (working folder), `tmp` (TMPDIR) and `shm`, on a size-capped tmpfs of its
  *    own where the host allows mounts (see slotCleaner.ts);
- * 3. rlimits (util-linux prlimit): CPU seconds, address space, processes (per uid, hence distinct uids),
- *    file size, open files, no core dumps;
+ * 3. rlimits (set by the run head): CPU seconds, address space, processes (per uid, hence distinct uids),
+ *    file size, open files, no core dumps, no POSIX message queues;
  * 4. on dispose, nothing left: every process of the uid killed (processSweeper), then, as the uid itself, its
  *    keyrings, System V IPC objects, slot and files in the shared folders removed (slotCleaner.ts); what cannot
  *    be removed is moved aside, a uid something of which may still live is retired, and a sandbox with no uid
@@ -17,7 +17,7 @@
  *    slot's folders at /home/run, /tmp and /dev/shm, private /proc, /dev, and no network unless the run allows it;
  * 6. a total disk cap: the slot's tmpfs size, and a watch of its usage that ends the run as `disk_limit`.
  *
- * The prepared command is the command chain (commandChain.ts: prlimit, run head, bwrap, foreground helper) with
+ * The prepared command is the command chain (commandChain.ts: run head, bwrap, foreground helper) with
  * `spawn.uid/gid/groups` set, which the port's type requires: the spawner switches identity as root, in its
  * prelude, and hands the terminal to the uid.
  */
@@ -79,7 +79,7 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
   const log = options.log ?? (() => {});
   if (process.getuid?.() !== 0) throw new Error('sandbox: the executor must run as root to switch to sandbox uids');
   const tools = systemTools();
-  if (!tools) throw new Error('sandbox: needs util-linux setpriv and prlimit, perl and bash in /usr/bin or /bin');
+  if (!tools) throw new Error('sandbox: needs perl and bash in /usr/bin or /bin');
   const pool = new UidPool(options.uidBase, options.uidCount);
   if (pool.count < 2) log('sandbox: only one sandbox uid: consecutive runs share it (give at least 2 so the next run never gets the previous one)');
   const workRoot = ensureWorkRoot(options.workRoot);
@@ -221,7 +221,7 @@ export function checkedFilePaths(files: SandboxRequest['files']): string[] {
   });
 }
 
-/** A request's limits as prlimit takes them; throws on a limit that is not a positive number. */
+/** A request's limits as the run head takes them; throws on a limit that is not a positive number. */
 function rlimitsOf(limits: Pick<SandboxRequest['limits'], 'cpuMs' | 'memoryBytes' | 'processes' | 'fileBytes' | 'openFiles'>): Rlimits {
   return {
     cpuSeconds: positiveInt('cpuMs', limits.cpuMs / 1000),
