@@ -287,6 +287,7 @@ class ProcessSandbox implements Sandbox {
   async close(): Promise<void> {
     // A clean-up still under way (a run disposed as the instance stops) would mount its slot again after this.
     await Promise.all([...this.cleanUps]);
+    this.memory.cgroups?.dropSpare();
     if (!this.cleaner.tmpfs) return;
     const uids = this.pool.all();
     await killProcessesOf(this.tools, uids);
@@ -362,11 +363,15 @@ class ProcessSandbox implements Sandbox {
       watchers.add(watch);
       return { dispose: () => (watch.dispose(), watchers.delete(watch)) };
     };
-    const spawnMetered = (metered: MeteredSpawnRequest): MeteredSpawn => this.spawnMetered(metered, spawn, bwrap, uid);
+    // Emptied cgroups are removed behind the commands that used them, not on their way to their results (an emptied
+    // cgroup may take a few ms to let go); the cell's dispose waits for them.
+    const removals = new Set<Promise<void>>();
+    const spawnMetered = (metered: MeteredSpawnRequest): MeteredSpawn => this.spawnMetered(metered, spawn, bwrap, uid, removals);
     let disposing: Promise<void> | null = null;
     const dispose = () =>
       (disposing ??= (async () => {
         for (const w of watchers) w.dispose();
+        await Promise.all([...removals]);
         await this.cleanUp(slot);
       })());
     return { spawn, spawnFor, onLimit, spawnMetered, dispose };
@@ -376,7 +381,7 @@ class ProcessSandbox implements Sandbox {
    * A further command in a prepared cell (its `base` spawn: identity, folder, environment), with rlimits of its own,
    * the run head's usage report, and either a memory cgroup of its own or RLIMIT_AS plus the RSS watch.
    */
-  private spawnMetered(request: MeteredSpawnRequest, base: SandboxedSpawnRequest, bwrap: string[] | null, uid: number): MeteredSpawn {
+  private spawnMetered(request: MeteredSpawnRequest, base: SandboxedSpawnRequest, bwrap: string[] | null, uid: number, removals: Set<Promise<void>>): MeteredSpawn {
     if (request.command.length === 0) throw new Error('sandbox: empty command');
     const { limits } = request;
     const memoryBytes = positiveInt('memoryBytes', limits.memoryBytes);
@@ -408,7 +413,11 @@ class ProcessSandbox implements Sandbox {
         if (!cgroup) return { peakKb: watch ? Math.round(watch.peakBytes() / 1024) : null, oomKilled: false };
         const peak = cgroup.peakBytes();
         const oomKilled = cgroup.oomKilled();
-        if (!(await cgroup.remove())) this.log(`sandbox: cgroup ${cgroup.dir} could not be removed (members: ${cgroup.members().join(',') || 'none'})`);
+        const removal = cgroup.remove().then((removed) => {
+          if (!removed) this.log(`sandbox: cgroup ${cgroup.dir} could not be removed (members: ${cgroup.members().join(',') || 'none'})`);
+          removals.delete(removal);
+        });
+        removals.add(removal);
         return { peakKb: peak === null ? null : Math.round(peak / 1024), oomKilled };
       },
     };
