@@ -131,16 +131,16 @@ export class BwrapProfile {
 }
 
 /** The host's /etc entries the sandbox shows (ETC_ENTRIES and ETC_PREFIXES that exist), sorted. */
-function etcEntries(): string[] {
+function etcEntries(etc: string): string[] {
   let names: string[] = [];
   try {
-    names = fs.readdirSync('/etc');
+    names = fs.readdirSync(etc);
   } catch {
     // no /etc
   }
-  const etc = new Set(ETC_ENTRIES.filter((name) => names.includes(name)));
-  for (const name of names) if (ETC_PREFIXES.some((prefix) => name.startsWith(prefix))) etc.add(name);
-  return [...etc].sort();
+  const shown = new Set(ETC_ENTRIES.filter((name) => names.includes(name)));
+  for (const name of names) if (ETC_PREFIXES.some((prefix) => name.startsWith(prefix))) shown.add(name);
+  return [...shown].sort();
 }
 
 /**
@@ -171,17 +171,17 @@ function copyReadable(from: string, to: string, st: fs.Stats): void {
  * /etc shows at the next instance start), the top-level symlinks followed as a bind mount followed them, and the
  * synthetic passwd/group (writeSyntheticEtc).
  */
-export function writeEtcView(folder: string, uids: number[]): void {
+export function writeEtcView(folder: string, uids: number[], etc = '/etc'): void {
   fs.rmSync(folder, { recursive: true, force: true });
   fs.mkdirSync(folder, { recursive: true, mode: 0o755 });
-  for (const name of etcEntries()) {
+  for (const name of etcEntries(etc)) {
     let st: fs.Stats;
     try {
-      st = fs.statSync(`/etc/${name}`);
+      st = fs.statSync(path.join(etc, name));
     } catch {
       continue; // a dangling symlink: absent, as under --ro-bind-try
     }
-    copyReadable(`/etc/${name}`, path.join(folder, name), st);
+    copyReadable(path.join(etc, name), path.join(folder, name), st);
   }
   writeSyntheticEtc(folder, uids);
 }
