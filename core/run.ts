@@ -266,24 +266,30 @@ class ExecutorRun {
       if (sink && !outputClosing) {
         await sink.close().catch((err: unknown) => deps.log({ event: 'output_flush_failed', runId: this.id, error: err instanceof Error ? err.message : String(err) }));
       }
-      // The uid sweep and file wipe run before the status says finished: the next run on this instance may start
-      // the moment it does.
-      await prepared?.dispose().catch((err: unknown) => deps.log({ event: 'dispose_failed', runId: this.id, error: String(err) }));
       const final = result ?? { status: 'internal_error', exitCode: null, signal: null, wallMs: deps.clock.now() - this.startedAt };
-      await this.writeStatus({ state: 'finished', result: final, finishedAt: new Date(deps.clock.now()).toISOString() });
-      this.phase.to('finished');
-      deps.log({
-        event: 'run',
-        runId: this.id,
-        requestId: this.requestId,
-        language,
-        status: final.status,
-        exitCode: final.exitCode,
-        signal: final.signal,
-        wallMs: final.wallMs,
-        outputBytes: sink?.accepted ?? 0,
-        isolation: deps.sandbox.isolation,
-      });
+      try {
+        // The final status (and a judge run's answer, put before it) comes first: the user waits for it, not for the
+        // clean-up. The uid sweep and file wipe follow, and `execute` resolves only once they are done: the
+        // invocation is answered after it (handlers/executor.ts), and an instance takes its next event only once it
+        // has answered the last (FC: instanceConcurrency 1; locally local/asyncInvoker.ts), so the next run on this
+        // instance still never meets anything of this one.
+        await this.writeStatus({ state: 'finished', result: final, finishedAt: new Date(deps.clock.now()).toISOString() });
+        this.phase.to('finished');
+        deps.log({
+          event: 'run',
+          runId: this.id,
+          requestId: this.requestId,
+          language,
+          status: final.status,
+          exitCode: final.exitCode,
+          signal: final.signal,
+          wallMs: final.wallMs,
+          outputBytes: sink?.accepted ?? 0,
+          isolation: deps.sandbox.isolation,
+        });
+      } finally {
+        await prepared?.dispose().catch((err: unknown) => deps.log({ event: 'dispose_failed', runId: this.id, error: String(err) }));
+      }
     }
   }
 

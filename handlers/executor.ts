@@ -123,6 +123,9 @@ export function createExecutorServer(options: ExecutorServerOptions): http.Serve
         return;
       }
       const outcomes: Array<{ runId: string; outcome: InvokeOutcome }> = [];
+      // Answered only once every run is over AND its cell cleaned up (handleRunEvent resolves after the dispose that
+      // follows the final status, core/run.ts): the answer is what frees this instance for its next event (FC's
+      // instanceConcurrency 1; local/asyncInvoker.ts), so the next run never starts beside this one's clean-up.
       for (const runId of manifestRunIds(body)) {
         outcomes.push({ runId, outcome: await handleRunEvent(deps, runId, requestId, options.shutdown) });
       }

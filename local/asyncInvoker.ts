@@ -50,6 +50,7 @@ export class AsyncInvoker {
       const [pending] = this.queue.splice(index, 1);
       instance.busy = true;
       const task = this.deliver(instance, pending).finally(() => {
+        // Idle once its /invoke has been answered, which the executor does only after the run's clean-up.
         instance.busy = false;
         this.inFlight.delete(task);
         this.pump();

@@ -1,7 +1,7 @@
 /**
  * `ProcessSpawner` over plain pipes, for non-interactive runs: stdin is a pipe the executor fills and then closes,
  * nothing is echoed and `\n` stays `\n`. Same prelude and identity switch as PtySpawner (descriptors closed,
- * setpriv), same raw-bytes contract. Two modes:
+ * identity switched), same raw-bytes contract. Two modes:
  * - `merged` (the default; the blocking form of `POST /`): stdout and stderr share one pipe, as the seed's
  *   `stderr=subprocess.STDOUT`;
  * - `separate` (judge mode): stderr comes apart through `onStderr`, and descriptor 3 is a report pipe the prelude
@@ -138,7 +138,6 @@ export interface PipeSpawnerOptions {
 
 export class PipeSpawner implements ProcessSpawner {
   private readonly perl: string;
-  private readonly setpriv: string | null;
   private readonly separate: boolean;
   private readonly usage: boolean;
 
@@ -146,15 +145,13 @@ export class PipeSpawner implements ProcessSpawner {
     const perl = systemTool('perl');
     if (!perl) throw new Error('PipeSpawner: perl (perl-base) is needed for the spawn prelude');
     this.perl = perl;
-    this.setpriv = systemTool('setpriv');
     this.separate = options.stderr === 'separate';
     this.usage = this.separate && options.usage !== false;
   }
 
   spawn(request: SpawnRequest): SpawnedProcess {
     const identity = requestedIdentity(request, 'PipeSpawner');
-    if (identity && !this.setpriv) throw new Error('PipeSpawner: util-linux setpriv is required to run as another user');
-    const [file, ...args] = withSpawnPrelude({ perl: this.perl, setpriv: this.setpriv }, [request.file, ...request.args], {
+    const [file, ...args] = withSpawnPrelude({ perl: this.perl }, [request.file, ...request.args], {
       identity,
       privateProc: request.privateProc,
       cgroupProcs: request.cgroup,

@@ -6,9 +6,9 @@
  *
  * Every child starts through the root prelude of spawnPrelude.ts, which closes inherited descriptors:
  * node-pty's masters are not close-on-exec, so a program would otherwise hold every other run's terminal.
- * With `request.uid`/`gid` the prelude then execs `setpriv` to switch identity with supplementary groups
- * cleared (node-pty's own `uid`/`gid` options keep root's groups), and the terminal is handed to that identity
- * (mode 0600) so `/dev/stdin` and `/dev/tty` open as on a local machine.
+ * With `request.uid`/`gid` the prelude then switches identity itself with exactly the groups asked for (node-pty's
+ * own `uid`/`gid` options keep root's groups), and the terminal is handed to that identity (mode 0600) so
+ * `/dev/stdin` and `/dev/tty` open as on a local machine.
  */
 import * as fs from 'fs';
 import type { IPty } from '@lydell/node-pty';
@@ -40,8 +40,6 @@ export interface PtySpawnerOptions {
    * none. `null` skips the prelude: every child then inherits the executor's descriptors, PTY masters included.
    */
   perl?: string | null;
-  /** util-linux setpriv, needed only for requests with `uid`/`gid`. */
-  setpriv?: string;
 }
 
 class PtyProcess implements SpawnedProcess {
@@ -170,22 +168,19 @@ class PtyProcess implements SpawnedProcess {
 
 export class PtySpawner implements ProcessSpawner {
   private readonly perl: string | null;
-  private readonly setpriv: string | null;
 
   constructor(options: PtySpawnerOptions = {}) {
     this.perl = options.perl === undefined ? systemTool('perl') : options.perl;
     if (this.perl === null && options.perl === undefined) {
       throw new Error('PtySpawner: perl (perl-base) is needed to close inherited descriptors in children; pass perl: null to run without');
     }
-    this.setpriv = options.setpriv ?? systemTool('setpriv');
   }
 
   spawn(request: SpawnRequest): SpawnedProcess {
     const identity = requestedIdentity(request, 'PtySpawner');
-    if (identity && !this.setpriv) throw new Error('PtySpawner: util-linux setpriv is required to run as another user');
     if (identity && !this.perl) throw new Error('PtySpawner: perl is required to run as another user');
     const argv = [request.file, ...request.args];
-    const [file, ...args] = this.perl ? withSpawnPrelude({ perl: this.perl, setpriv: this.setpriv }, argv, { identity, privateProc: request.privateProc, cgroupProcs: request.cgroup }) : argv;
+    const [file, ...args] = this.perl ? withSpawnPrelude({ perl: this.perl }, argv, { identity, privateProc: request.privateProc, cgroupProcs: request.cgroup }) : argv;
     const term = pty().spawn(file, args, {
       name: request.env.TERM || 'xterm-256color',
       cols: request.cols,

@@ -1,18 +1,42 @@
 /**
  * The prelude every spawned process starts through, as root, before anything else of it runs: it closes the
- * descriptors the executor would otherwise hand down, optionally gives the process a /proc of its own, and then
- * execs the identity switch (`setpriv` with dropPrivilegeArgs) or the command itself.
+ * descriptors the executor would otherwise hand down, optionally gives the process a /proc of its own and a memory
+ * cgroup, switches identity itself (IDENTITY_SWITCH, no setpriv), and then hands over to the command.
  *
  * The prelude and the sandbox's wrappers are perl one-liners because perl-base is Essential on Debian (present on
  * FC's debian10 image and on any Debian/Ubuntu host), starts in a few milliseconds, changes nothing in the
- * environment (bash would add `SHLVL`/`PWD`) and can make raw system calls (close, prctl, ioctl, mount). The
- * prelude ends in `exec` and costs no process.
+ * environment (bash would add `SHLVL`/`PWD`) and can make raw system calls (close, prctl, ioctl, mount, setresuid).
+ * Each exec costs 7-9 ms on FC-sized machines, so the wrappers are *links* (chainLink): a link ends in HAND_OVER,
+ * which runs the next command in the same process when that command is itself a link of this perl (`perl -e <link>
+ * -- args…`: the link's code is evaluated with @ARGV = args, what the exec would have run, minus the exec), and
+ * execs it otherwise. The prelude, the identity switch, the run head and (without bwrap) the foreground helper are
+ * thus one process and one exec; after it only bwrap and the program are exec'd.
  */
 import type { SpawnRequest } from '../../core/ports';
 import { syscallNumber } from './syscallNumbers';
 
-/** How every perl wrapper ends: it becomes `@ARGV`, or says why not and exits as a shell would (127). */
+/** How the last wrapper ends: it becomes `@ARGV`, or says why not and exits as a shell would (127). */
 export const EXEC_ARGV = 'exec { $ARGV[0] } @ARGV; print STDERR "pocketrun: cannot run $ARGV[0]: $!\\n"; exit 127;';
+
+/** The first line of every link's code, which HAND_OVER looks for (a comment to perl). */
+const LINK_MARK = '#pocketrun-link';
+
+/** A wrapper's perl code as a link of a chain (see the file comment). */
+export function chainLink(code: string): string {
+  return `${LINK_MARK}\n${code}`;
+}
+
+/**
+ * How a link ends when what follows may be another link: `perl -e <link> -- args…` of this very perl (`$^X`) is
+ * evaluated here, in this process; anything else is exec'd (EXEC_ARGV). A link never returns: it execs or exits; one
+ * that dies says why and exits 126.
+ */
+export const HAND_OVER = [
+  `if (@ARGV >= 3 && $ARGV[0] eq $^X && $ARGV[1] eq "-e" && index($ARGV[2], "${LINK_MARK}\\n") == 0) {`,
+  '  my $link = $ARGV[2]; splice(@ARGV, 0, 3); shift @ARGV if @ARGV && $ARGV[0] eq "--";',
+  '  eval $link; print STDERR "pocketrun: $@"; exit 126; }',
+  EXEC_ARGV,
+].join(' ');
 
 /**
  * The prelude's first arguments naming descriptors it must leave open (`--keep-fd=3`): the pipe spawner's usage
@@ -31,11 +55,11 @@ const JOIN_CGROUP = [
   '  open(my $g, ">", $procs) or die "pocketrun: cgroup: $!\\n"; print $g "$$\\n"; close($g) or die "pocketrun: cgroup: $!\\n"; }',
 ].join(' ');
 
-/** The prelude's first argument asking for PRIVATE_PROC (see there). */
+/** The prelude's argument asking for PRIVATE_PROC (see there). */
 const PRIVATE_PROC_FLAG = '--private-proc';
 
 /**
- * With PRIVATE_PROC_FLAG first: a mount namespace of its own (as root, before the identity switch) whose /proc is a
+ * With PRIVATE_PROC_FLAG: a mount namespace of its own (as root, before the identity switch) whose /proc is a
  * fresh instance with `hidepid=2`, so the program sees no process, command line or status of any other uid: the
  * other runs of the host. `/` becomes a slave first, so the new /proc never propagates back to the host. Needs
  * CAP_SYS_ADMIN and a kernel with per-mount proc options (5.8+; probed once by the sandbox): where the host does
@@ -51,12 +75,41 @@ const PRIVATE_PROC = [
 ].join(' ');
 
 /**
- * Closes every file descriptor above 2 (but those named by KEEP_FD_FLAG), then execs `@ARGV`. node-pty's master descriptors are not
- * close-on-exec, so without this every program would inherit the PTY masters of every other live run (and
- * whatever the host runtime leaked into the executor), and could read or type into other users' terminals.
- * Takes PRIVATE_PROC_FLAG first (see PRIVATE_PROC).
+ * `--as=<uid>:<gid>:<group,…>` (the last of the prelude's flags): the identity switch, in the prelude itself rather
+ * than an exec of setpriv, one set of steps for every process that leaves root (programs, probes, sweeps):
+ * - exactly the groups given as supplementary groups (none, or the sandbox's deny group, see
+ *   sandbox/sharedFolderGuard.ts): root's own would otherwise come along (node-pty's `uid`/`gid` options keep them);
+ * - real, effective and saved gid, then uid (setresgid, setresuid): there is no way back to root, and the kernel
+ *   clears the permitted, effective and ambient capabilities with it;
+ * - the inheritable capabilities cleared too (capset), so none survives into the command;
+ * - no_new_privs: setuid binaries and file capabilities grant nothing, and it is what lets the run head install
+ *   its seccomp filter without privilege;
+ * - every id read back (getresuid, getresgid, the groups): failing closed, the command never runs otherwise.
  */
-const CLOSE_FDS_AND_EXEC = [
+const AS_FLAG = '--as';
+const IDENTITY_SWITCH = [
+  `if (@ARGV && $ARGV[0] =~ /^${AS_FLAG}=(\\d+):(\\d+):([\\d,]*)$/) { my ($u, $g, $list) = ($1 + 0, $2 + 0, $3); shift @ARGV;`,
+  '  my @groups = map { $_ + 0 } grep { length } split(/,/, $list); my $packed = pack("L*", @groups);',
+  `  syscall(${syscallNumber('setgroups')}, scalar(@groups), @groups ? $packed : 0) == 0 or die "pocketrun: setgroups: $!\\n";`,
+  `  syscall(${syscallNumber('setresgid')}, $g, $g, $g) == 0 or die "pocketrun: setresgid: $!\\n";`,
+  `  syscall(${syscallNumber('setresuid')}, $u, $u, $u) == 0 or die "pocketrun: setresuid: $!\\n";`,
+  // struct __user_cap_header_struct {u32 version (_LINUX_CAPABILITY_VERSION_3); int pid}, then two all-zero data structs.
+  `  my ($header, $caps) = (pack("Li", 0x20080522, 0), "\\0" x 24); syscall(${syscallNumber('capset')}, $header, $caps) == 0 or die "pocketrun: capset: $!\\n";`,
+  `  syscall(${syscallNumber('prctl')}, 38, 1, 0, 0, 0) == 0 or die "pocketrun: no_new_privs: $!\\n";`,
+  '  my @ids = map { "\\0" x 4 } 1 .. 6;',
+  `  (syscall(${syscallNumber('getresuid')}, $ids[0], $ids[1], $ids[2]) == 0 && syscall(${syscallNumber('getresgid')}, $ids[3], $ids[4], $ids[5]) == 0) or die "pocketrun: getresuid: $!\\n";`,
+  // `$)` is the effective gid, then getgroups(2).
+  '  my (undef, @have) = split(/ /, $)); my %seen; my $have = join(" ", sort { $a <=> $b } grep { !$seen{$_}++ } @have); my $want = join(" ", sort { $a <=> $b } @groups);',
+  '  die "pocketrun: the identity switch did not hold\\n" if (grep { unpack("L", $ids[$_]) != ($_ < 3 ? $u : $g) } 0 .. 5) || $have ne $want; }',
+].join(' ');
+
+/**
+ * Closes every file descriptor above 2 (but those named by KEEP_FD_FLAG), switches identity, then hands over to
+ * `@ARGV`. node-pty's master descriptors are not close-on-exec, so without this every program would inherit the PTY
+ * masters of every other live run (and whatever the host runtime leaked into the executor), and could read or type
+ * into other users' terminals.
+ */
+const PRELUDE = [
   `my %keep; while (@ARGV && $ARGV[0] =~ /^${KEEP_FD_FLAG}=(\\d+)$/) { $keep{$1} = 1; shift @ARGV; }`,
   JOIN_CGROUP,
   PRIVATE_PROC,
@@ -64,7 +117,8 @@ const CLOSE_FDS_AND_EXEC = [
   'my @fds = grep { /^\\d+$/ && $_ > 2 && !$keep{$_} } readdir($d);',
   'closedir($d);',
   `syscall(${syscallNumber('close')}, $_ + 0) for @fds;`,
-  EXEC_ARGV,
+  IDENTITY_SWITCH,
+  HAND_OVER,
 ].join(' ');
 
 /** Who a spawned process becomes: gid with exactly `groups` as supplementary groups (none by default). */
@@ -74,18 +128,10 @@ export interface Identity {
   groups?: number[];
 }
 
-/**
- * The identity switch, one set of flags for every process that leaves root (programs, probes, sweeps):
- * - `--reuid`/`--regid`: real, effective and saved ids alike, so there is no way back to root;
- * - `--clear-groups` or exactly `groups` (the sandbox's deny group, see sandbox/sharedFolderGuard.ts): root's own
- *   supplementary groups would otherwise come along (node-pty's `uid`/`gid` options keep them);
- * - `--inh-caps=-all`: no capability survives into the command, not even as an inheritable one;
- * - `--no-new-privs`: setuid binaries and file capabilities grant nothing, and it is what lets the run head install
- *   its seccomp filter without privilege.
- */
-export function dropPrivilegeArgs({ uid, gid, groups = [] }: Identity): string[] {
-  const groupArgs = groups.length > 0 ? [`--groups=${groups.join(',')}`] : ['--clear-groups'];
-  return [`--reuid=${uid}`, `--regid=${gid}`, ...groupArgs, '--inh-caps=-all', '--no-new-privs'];
+/** The prelude's flag for `identity` (IDENTITY_SWITCH). */
+function identityFlag({ uid, gid, groups = [] }: Identity): string {
+  for (const id of [uid, gid, ...groups]) if (!Number.isInteger(id) || id < 0) throw new Error(`spawn prelude: bad id ${id}`);
+  return `${AS_FLAG}=${uid}:${gid}:${groups.join(',')}`;
 }
 
 /** The identity `request` asks for, or undefined for the spawner's own; `spawner` names the caller in errors. */
@@ -99,7 +145,7 @@ export function requestedIdentity(request: SpawnRequest, spawner: string): Ident
 const MERGE_STDERR = 'open(STDERR, ">&", \\*STDOUT) or die "pocketrun: stderr: $!\\n";';
 
 export interface PreludeOptions {
-  /** Switch to this identity (setpriv with dropPrivilegeArgs) once the prelude is done. */
+  /** Switch to this identity (IDENTITY_SWITCH) once the prelude is done. */
   identity?: Identity;
   /** A /proc of its own (see PRIVATE_PROC); only where the sandbox's probe found that it works. */
   privateProc?: boolean;
@@ -112,17 +158,14 @@ export interface PreludeOptions {
 }
 
 /**
- * `argv` as a root process starts it: `perl -e CLOSE_FDS_AND_EXEC -- [--private-proc] [setpriv … --] argv…`.
- * The one place the prelude and the identity switch are put in front of a command.
+ * `argv` as a root process starts it: `perl -e PRELUDE -- [--keep-fd=N…] [--cgroup=…] [--private-proc] [--as=…]
+ * argv…`. The one place the prelude and the identity switch are put in front of a command; when `argv` is a link
+ * (the sandbox's command chain) it runs on in the prelude's own process.
  */
-export function withSpawnPrelude(tools: { perl: string; setpriv: string | null }, argv: string[], options: PreludeOptions = {}): string[] {
-  let command = argv;
-  if (options.identity) {
-    if (!tools.setpriv) throw new Error('util-linux setpriv is required to run as another user');
-    command = [tools.setpriv, ...dropPrivilegeArgs(options.identity), '--', ...command];
-  }
-  const script = options.mergeStderr ? `${MERGE_STDERR} ${CLOSE_FDS_AND_EXEC}` : CLOSE_FDS_AND_EXEC;
+export function withSpawnPrelude(tools: { perl: string }, argv: string[], options: PreludeOptions = {}): string[] {
+  const script = options.mergeStderr ? `${MERGE_STDERR} ${PRELUDE}` : PRELUDE;
   const keep = (options.keepFds ?? []).map((fd) => `${KEEP_FD_FLAG}=${fd}`);
   const cgroup = options.cgroupProcs ? [`${CGROUP_FLAG}=${options.cgroupProcs}`] : [];
-  return [tools.perl, '-e', script, '--', ...keep, ...cgroup, ...(options.privateProc ? [PRIVATE_PROC_FLAG] : []), ...command];
+  const identity = options.identity ? [identityFlag(options.identity)] : [];
+  return [tools.perl, '-e', script, '--', ...keep, ...cgroup, ...(options.privateProc ? [PRIVATE_PROC_FLAG] : []), ...identity, ...argv];
 }

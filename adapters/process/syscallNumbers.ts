@@ -15,7 +15,19 @@ const TABLE = {
   request_key: { x64: 249, arm64: 218, ia32: 287, arm: 310 },
   getrusage: { x64: 98, arm64: 165, ia32: 77, arm: 77 },
   clock_gettime: { x64: 228, arm64: 113, ia32: 265, arm: 263 },
+  // The identity switch (spawnPrelude.ts) and the run head's rlimits (sandbox/runHead.ts); the 32-bit ids' calls on ia32/arm.
+  setgroups: { x64: 116, arm64: 159, ia32: 206, arm: 206 },
+  setresuid: { x64: 117, arm64: 147, ia32: 208, arm: 208 },
+  getresuid: { x64: 118, arm64: 148, ia32: 209, arm: 209 },
+  setresgid: { x64: 119, arm64: 149, ia32: 210, arm: 210 },
+  getresgid: { x64: 120, arm64: 150, ia32: 211, arm: 211 },
+  capset: { x64: 126, arm64: 91, ia32: 185, arm: 185 },
+  prlimit64: { x64: 302, arm64: 261, ia32: 340, arm: 369 },
+  exit_group: { x64: 231, arm64: 94, ia32: 252, arm: 248 },
 } as const;
+
+/** Linux's resource numbers for setrlimit/prlimit64 (the same on every architecture in TABLE). */
+export const RLIMIT = { cpu: 0, fsize: 1, core: 4, nproc: 6, nofile: 7, as: 9, msgqueue: 12 } as const;
 
 /** `AUDIT_ARCH_*` of the architecture, as seccomp reports it in `seccomp_data.arch`. */
 export const AUDIT_ARCH: number = ({ x64: 0xc000003e, arm64: 0xc00000b7, ia32: 0x40000003, arm: 0x40000028 } as Record<string, number>)[process.arch] ?? 0xc000003e;

@@ -1,14 +1,12 @@
 /**
- * The one lookup of the system tools the spawners and the sandbox exec: util-linux's setpriv and prlimit,
- * perl-base, bash. Absolute paths only, never PATH: the executor's PATH is whatever the host runtime set, and a
+ * The one lookup of the system tools the spawners and the sandbox exec: perl-base (the prelude, the identity switch,
+ * the run head and the other helpers: process/spawnPrelude.ts) and bash. Absolute paths only, never PATH: the executor's PATH is whatever the host runtime set, and a
  * tool found through it would be whatever that folder holds.
  */
 import * as fs from 'fs';
 
 const CANDIDATES = {
   perl: ['/usr/bin/perl', '/bin/perl'],
-  setpriv: ['/usr/bin/setpriv', '/bin/setpriv'],
-  prlimit: ['/usr/bin/prlimit', '/bin/prlimit'],
   bash: ['/bin/bash', '/usr/bin/bash'],
 } as const;
 

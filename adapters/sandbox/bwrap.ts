@@ -1,12 +1,14 @@
 /**
- * bubblewrap, run unprivileged as the sandbox uid (inside the command chain, after prlimit and the run head: see
+ * bubblewrap, run unprivileged as the sandbox uid (inside the command chain, after the run head: see
  * commandChain.ts): new user, pid, ipc, uts and (unless the run may use it) network namespaces; a root of its own
  * with the system folders read-only, a private /tmp and /dev/shm, a fresh /proc and /dev, and the run's folder
  * read-write at `/home/run`.
  *
  * What is mounted: /usr, /bin, /sbin, /lib* (as the host has them: folders or merged-usr symlinks), the
  * pieces of /etc programs need (dynamic linker cache, alternatives, time zone, name service, TLS roots,
- * python/perl configuration; not the host's passwd/group: a synthetic one names the sandbox uid `run`),
+ * python/perl configuration; not the host's passwd/group: a synthetic one names the sandbox uid `run`) as one
+ * read-only folder, the sandbox's /etc view (writeEtcView: copied once per instance, since a bind mount per entry
+ * cost each run about 10 ms),
  * /var/fc/lang when present (FC's runtimes), /opt when present (where FC unpacks layers: toolchains such as gcc or
  * a JDK, see core/languages/candidates.ts), and `extraReadOnlyPaths`. Not /root, /home, /code, /var, /run.
  */
@@ -89,7 +91,7 @@ export class BwrapProfile {
   constructor(
     readonly bwrap: string,
     readonly features: BwrapFeatures,
-    /** Root-owned folder holding the synthetic `passwd` and `group`. */
+    /** Root-owned folder holding the sandbox's /etc (writeEtcView: the synthetic `passwd` and `group` among them). */
     etcFolder: string,
     extraReadOnlyPaths: string[],
   ) {
@@ -107,17 +109,7 @@ export class BwrapProfile {
       if (st.isSymbolicLink()) a.push('--symlink', fs.readlinkSync(folder), folder);
       else if (st.isDirectory()) a.push('--ro-bind', folder, folder);
     }
-    let etcNames: string[] = [];
-    try {
-      etcNames = fs.readdirSync('/etc');
-    } catch {
-      // no /etc
-    }
-    const etc = new Set(ETC_ENTRIES.filter((name) => etcNames.includes(name)));
-    for (const name of etcNames) if (ETC_PREFIXES.some((prefix) => name.startsWith(prefix))) etc.add(name);
-    for (const name of [...etc].sort()) a.push('--ro-bind-try', `/etc/${name}`, `/etc/${name}`);
-    a.push('--ro-bind', path.join(etcFolder, 'passwd'), '/etc/passwd');
-    a.push('--ro-bind', path.join(etcFolder, 'group'), '/etc/group');
+    a.push('--ro-bind', etcFolder, '/etc');
     if (fs.existsSync(FC_LANG)) a.push('--ro-bind', FC_LANG, FC_LANG);
     if (fs.existsSync(LAYERS)) a.push('--ro-bind', LAYERS, LAYERS);
     for (const extra of extraReadOnlyPaths) a.push('--ro-bind-try', extra, extra);
@@ -136,6 +128,62 @@ export class BwrapProfile {
     a.push('--');
     return a;
   }
+}
+
+/** The host's /etc entries the sandbox shows (ETC_ENTRIES and ETC_PREFIXES that exist), sorted. */
+function etcEntries(etc: string): string[] {
+  let names: string[] = [];
+  try {
+    names = fs.readdirSync(etc);
+  } catch {
+    // no /etc
+  }
+  const shown = new Set(ETC_ENTRIES.filter((name) => names.includes(name)));
+  for (const name of names) if (ETC_PREFIXES.some((prefix) => name.startsWith(prefix))) shown.add(name);
+  return [...shown].sort();
+}
+
+/**
+ * Copies `from` to `to` as a sandbox uid would see it through a bind mount: folders and symlinks as they are (a
+ * symlink is resolved inside the sandbox, as it was under a bind), files that others may read with their content
+ * and mode, and nothing that others may not read or that is not a file, folder or symlink (sockets, devices).
+ * Owned by root whoever owned the original: the view is read-only anyway.
+ */
+function copyReadable(from: string, to: string, st: fs.Stats): void {
+  if (st.isSymbolicLink()) {
+    fs.symlinkSync(fs.readlinkSync(from), to);
+  } else if (st.isDirectory()) {
+    fs.mkdirSync(to, { mode: 0o700 });
+    // A folder others cannot list and enter stays empty: what is below it was out of reach.
+    if ((st.mode & 0o005) === 0o005) {
+      for (const name of fs.readdirSync(from)) copyReadable(path.join(from, name), path.join(to, name), fs.lstatSync(path.join(from, name)));
+    }
+    fs.chmodSync(to, st.mode & 0o1755);
+  } else if (st.isFile() && (st.mode & 0o004) !== 0) {
+    fs.copyFileSync(from, to);
+    fs.chmodSync(to, st.mode & 0o755);
+  }
+}
+
+/**
+ * Writes the sandbox's /etc view into `folder` (root-owned, 0755), replacing what an earlier start left there: the
+ * host's entries of etcEntries() as they are now (a snapshot: an instance is short-lived, and a change to the host's
+ * /etc shows at the next instance start), the top-level symlinks followed as a bind mount followed them, and the
+ * synthetic passwd/group (writeSyntheticEtc).
+ */
+export function writeEtcView(folder: string, uids: number[], etc = '/etc'): void {
+  fs.rmSync(folder, { recursive: true, force: true });
+  fs.mkdirSync(folder, { recursive: true, mode: 0o755 });
+  for (const name of etcEntries(etc)) {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(path.join(etc, name));
+    } catch {
+      continue; // a dangling symlink: absent, as under --ro-bind-try
+    }
+    copyReadable(path.join(etc, name), path.join(folder, name), st);
+  }
+  writeSyntheticEtc(folder, uids);
 }
 
 /** Writes the synthetic passwd/group naming each sandbox uid `run` (root-owned, 0644, in a 0755 folder). */
@@ -174,7 +222,7 @@ const PROBE_RLIMITS: Rlimits = {
  * runtimes), and so on.
  */
 export function probeBwrap(
-  tools: Pick<Tools, 'perl' | 'setpriv' | 'prlimit'>,
+  tools: Pick<Tools, 'perl'>,
   profile: BwrapProfile,
   uid: number,
   scratchFolder: string,

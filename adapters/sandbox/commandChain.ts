@@ -1,17 +1,20 @@
 /**
  * The one builder of a sandboxed command line, for runs and for the start-up probe alike:
  *
- *   prlimit … -- perl RUN_HEAD -- [--usage-fd=N] <0|1> [bwrap … --] perl FOREGROUND_AND_EXEC -- command…
+ *   perl -e RUN_HEAD -- [--usage-fd=N] --rlimits=… <0|1> [bwrap … --] perl -e FOREGROUND_AND_EXEC -- command…
  *
  * It starts as the run's uid: the spawner's prelude (process/spawnPrelude.ts) switches identity as root and then
- * execs it, so the chain holds no identity switch of its own, and the run head refuses to go on as root should
- * that switch ever be missing.
+ * hands over, so the chain holds no identity switch of its own, and the run head refuses to go on as root should
+ * that switch ever be missing. Every perl step is a link (spawnPrelude.ts chainLink): the prelude, the run head and,
+ * without bwrap, the foreground helper run in one process, so a program costs the executor one exec of perl
+ * before its own (and under bwrap, bwrap's and the foreground helper's). The rlimits are the run head's to set.
  */
 import type { Tools } from '../process/systemTools';
+import { RLIMIT } from '../process/syscallNumbers';
 import { FOREGROUND_AND_EXEC } from './foregroundAndExec';
 import { RUN_HEAD } from './runHead';
 
-/** What prlimit sets, as whole positive numbers; `processes` counts the program's own (the chain adds its wrappers). */
+/** What the run head sets, as whole positive numbers; `processes` counts the program's own (the chain adds its wrappers). */
 export interface Rlimits {
   cpuSeconds: number;
   /** RLIMIT_AS; `Infinity` for none (a memory cgroup holds the program to its limit instead). */
@@ -22,7 +25,7 @@ export interface Rlimits {
 }
 
 export interface CommandChainOptions {
-  tools: Pick<Tools, 'perl' | 'prlimit'>;
+  tools: Pick<Tools, 'perl'>;
   rlimits: Rlimits;
   /** bwrap and its arguments up to `--` (BwrapProfile.argv), or null for uid isolation. */
   bwrap: string[] | null;
@@ -38,25 +41,34 @@ export interface CommandChainOptions {
  */
 const WRAPPER_PROCESSES = { uid: 1, bwrap: 3 } as const;
 
-export function commandChain({ tools, rlimits, bwrap, command, usageFd }: CommandChainOptions): string[] {
-  const processes = rlimits.processes + WRAPPER_PROCESSES[bwrap ? 'bwrap' : 'uid'];
-  return [
-    tools.prlimit,
-    `--cpu=${rlimits.cpuSeconds}:${rlimits.cpuSeconds + 1}`,
+/** The run head's `--rlimits=` argument: `resource:soft:hard`, comma-separated, `inf` for none. */
+export function rlimitsArgument(rlimits: Rlimits, bwrapped: boolean): string {
+  const processes = rlimits.processes + WRAPPER_PROCESSES[bwrapped ? 'bwrap' : 'uid'];
+  const memory = Number.isFinite(rlimits.memoryBytes) ? String(rlimits.memoryBytes) : 'inf';
+  const set: Array<[number, string | number, string | number]> = [
+    // SIGXCPU at the soft limit, SIGKILL a second later.
+    [RLIMIT.cpu, rlimits.cpuSeconds, rlimits.cpuSeconds + 1],
     // Unlimited only where a memory cgroup holds the program to its limit instead (sandbox.ts spawnMetered).
-    `--as=${Number.isFinite(rlimits.memoryBytes) ? rlimits.memoryBytes : 'unlimited'}`,
-    `--nproc=${processes}`,
-    `--fsize=${rlimits.fileBytes}`,
-    `--nofile=${rlimits.openFiles}`,
-    '--core=0',
+    [RLIMIT.as, memory, memory],
+    [RLIMIT.nproc, processes, processes],
+    [RLIMIT.fsize, rlimits.fileBytes, rlimits.fileBytes],
+    [RLIMIT.nofile, rlimits.openFiles, rlimits.openFiles],
+    [RLIMIT.core, 0, 0],
     // No POSIX message queue at all: they outlive the run, and without /dev/mqueue mounted nothing could sweep them.
-    '--msgqueue=0',
-    '--',
+    [RLIMIT.msgqueue, 0, 0],
+  ];
+  for (const [, soft] of set) if (soft !== 'inf' && !(Number.isInteger(Number(soft)) && Number(soft) >= 0)) throw new Error(`commandChain: bad rlimit ${soft}`);
+  return `--rlimits=${set.map((r) => r.join(':')).join(',')}`;
+}
+
+export function commandChain({ tools, rlimits, bwrap, command, usageFd }: CommandChainOptions): string[] {
+  return [
     tools.perl,
     '-e',
     RUN_HEAD,
     '--',
     ...(usageFd === undefined ? [] : [`--usage-fd=${usageFd}`]),
+    rlimitsArgument(rlimits, bwrap !== null),
     bwrap ? '1' : '0',
     ...(bwrap ?? []),
     tools.perl,

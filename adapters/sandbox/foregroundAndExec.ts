@@ -1,7 +1,8 @@
-import { EXEC_ARGV } from '../process/spawnPrelude';
+import { chainLink, EXEC_ARGV } from '../process/spawnPrelude';
 
 /**
- * The last wrapper before a sandboxed program (a perl one-liner, for the reasons given in process/spawnPrelude.ts).
+ * The last wrapper before a sandboxed program (a perl link, for the reasons given in process/spawnPrelude.ts: without
+ * bwrap it runs in the run head's child; under bwrap, which must exec something, it is the one exec before the program).
  * Makes the program the terminal's foreground process group, then execs `@ARGV`. The wrappers above it (the
  * run head; bwrap's monitor) stay in the first group, so Ctrl-C and Ctrl-\ reach the program alone, as in a
  * local terminal; otherwise bwrap's monitor would die of SIGINT and take a program that handles it along
@@ -10,7 +11,7 @@ import { EXEC_ARGV } from '../process/spawnPrelude';
  * Ctrl-Z is ignored (SIGTSTP set to ignore; a program may still handle it): there is no shell to resume a
  * stopped program, which would otherwise hang until the run's timeout. The umask is 077.
  */
-export const FOREGROUND_AND_EXEC = [
+export const FOREGROUND_AND_EXEC = chainLink([
   '$SIG{TTOU} = "IGNORE";',
   'if (-t STDIN) { setpgrp(0, 0); ioctl(STDIN, 0x5410, pack("i", getpgrp())); }',
   '$SIG{TTOU} = "DEFAULT";',
@@ -18,4 +19,4 @@ export const FOREGROUND_AND_EXEC = [
   // Files the program creates are private to its uid: without bwrap /tmp is shared with concurrent runs.
   'umask 077;',
   EXEC_ARGV,
-].join(' ');
+].join(' '));

@@ -12,6 +12,10 @@ import { KILL_SWEEP_ROUNDS } from '../../core/limits';
 import { systemTools, type Tools } from '../process/systemTools';
 import { identitiesOfUids, processesOfUids, readIdentity, type ProcIdentity } from '../process/procfs';
 import { runAsUid } from './runAsUid';
+import { chainLink } from '../process/spawnPrelude';
+
+/** `kill -9 -1` as the uid: every process it may signal, in one pass under the tasklist lock. */
+const KILL_ALL_OF_UID = chainLink('kill 9, -1; exit 0;');
 
 /** After a round that had to kill, how long the uid must stay empty before it counts as gone. */
 const CONFIRM_EMPTY_MS = 20;
@@ -38,7 +42,7 @@ function killIfOwnedBy(pid: number, uid: number, signal: NodeJS.Signals = 'SIGKI
 
 /** Kills every process of every uid in `uids` (gid = uid). */
 export async function killProcessesOf(
-  tools: Pick<Tools, 'perl' | 'setpriv' | 'bash'>,
+  tools: Pick<Tools, 'perl'>,
   uids: Iterable<number>,
   rounds = KILL_SWEEP_ROUNDS,
 ): Promise<SweepOutcome> {
@@ -51,8 +55,12 @@ export async function killProcessesOf(
     [(id: ProcIdentity) => id.ppid === process.pid, 'SIGUSR1'],
     [(id: ProcIdentity) => id.namespaceInit, 'SIGKILL'],
   ] as const;
+  // The usual case (the run head ended its run): one scan of /proc, and nothing more to do.
+  let live: ProcIdentity[] | null = identitiesOfUids(targets);
+  if (live.length === 0) return { survivors: new Map(), rounds: 0 };
   for (const [select, signal] of steps) {
-    const group = identitiesOfUids(targets).filter(select);
+    const group = (live ?? identitiesOfUids(targets)).filter(select);
+    live = null;
     if (group.length === 0) continue;
     for (const { pid, uids: [uid] } of group) killIfOwnedBy(pid, uid, signal);
     const until = Date.now() + UNWIND_MS;
@@ -66,7 +74,8 @@ export async function killProcessesOf(
       // From root, pid by pid, each re-checked just before (a pid freed since the scan may be reused)...
       for (const pid of pids) killIfOwnedBy(pid, uid);
       // ...then as the uid itself, which cannot reach anything else and cannot be outrun by forks.
-      runAsUid(tools, uid, uid, [tools.bash, '-c', 'kill -9 -1'], { timeoutMs: 5_000 });
+      // A link (process/spawnPrelude.ts): the prelude runs it in its own process once it is the uid, no further exec.
+      runAsUid(tools, uid, uid, [tools.perl, '-e', KILL_ALL_OF_UID], { timeoutMs: 5_000 });
     }
     // Dying takes a moment (the kernel frees memory, parents reap); back off a little each round.
     await sleep(Math.min(2 + round * 2, 25));

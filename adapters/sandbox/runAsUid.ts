@@ -26,7 +26,7 @@ export interface RunAsOptions {
   privateProc?: boolean;
 }
 
-export function runAsUid(tools: Pick<Tools, 'perl' | 'setpriv'>, uid: number, gid: number, argv: string[], options: RunAsOptions = {}): RunAsResult {
+export function runAsUid(tools: Pick<Tools, 'perl'>, uid: number, gid: number, argv: string[], options: RunAsOptions = {}): RunAsResult {
   const [file, ...args] = withSpawnPrelude(tools, argv, { identity: { uid, gid, groups: options.groups }, privateProc: options.privateProc });
   const result = spawnSync(file, args, {
     cwd: options.cwd ?? '/',

@@ -1,9 +1,9 @@
 /**
  * The run head: the first wrapper of a sandboxed run that runs as the run's uid, and the last of them to end (a perl
- * one-liner, for the reasons given in process/spawnPrelude.ts).
+ * link, for the reasons given in process/spawnPrelude.ts: it runs in the spawn prelude's own process).
  */
 import * as os from 'os';
-import { EXEC_ARGV } from '../process/spawnPrelude';
+import { chainLink, HAND_OVER } from '../process/spawnPrelude';
 import { AUDIT_ARCH, syscallNumber } from '../process/syscallNumbers';
 
 /** Signals whose default action ends the process (not the ignored or stopping ones). */
@@ -47,7 +47,11 @@ const SECCOMP_FILTER = ((): string => {
 })();
 
 /**
- * The head of a sandboxed run (runs as the run's uid, after setpriv and prlimit): `perl -e RUN_HEAD -- <0|1> argv…`.
+ * The head of a sandboxed run (runs as the run's uid, in the spawn prelude's process once it switched identity):
+ * `perl -e RUN_HEAD -- [--usage-fd=N] --rlimits=<resource>:<soft>:<hard>,… <0|1> argv…`.
+ * - It sets the rlimits first (prlimit64 on itself, each a resource number of process/syscallNumbers.ts RLIMIT,
+ *   `inf` for none), failing closed: they hold for it and everything it starts (what util-linux prlimit did, minus
+ *   an exec).
  * - A child subreaper: it runs `argv` as its child, and every process of the run orphaned on the way (double
  *   forks; bwrap's pid-1 reaper, which bwrap's monitor leaves behind) is re-parented to it instead of the host's
  *   init, which may reap late (this test VM: ~2 s) or never. Until reaped, zombies count against the uid's
@@ -69,15 +73,20 @@ const SECCOMP_FILTER = ((): string => {
  *   `SIGSEGV`, `SIGKILL` as without bwrap. A program that itself exits with 128 + N is then reported as killed
  *   by N, as a shell would.
  */
-export const RUN_HEAD = [
+export const RUN_HEAD = chainLink([
   'if ($< == 0 || $> == 0) { print STDERR "pocketrun: the run head never runs as root\\n"; exit 126; }',
+  'my $usage = -1; if (@ARGV && $ARGV[0] =~ /^--usage-fd=(\\d+)$/) { $usage = $1; shift @ARGV; }',
+  'my $limits = (@ARGV && $ARGV[0] =~ /^--rlimits=([\\d:,inf]*)$/) ? $1 : undef; shift @ARGV if defined $limits;',
+  'if (!defined $limits) { print STDERR "pocketrun: the run head needs its rlimits\\n"; exit 126; }',
+  // struct rlimit64 {u64 rlim_cur; u64 rlim_max}; RLIM64_INFINITY is all ones.
+  `for (grep { length } split(/,/, $limits)) { my ($r, $soft, $hard) = split(/:/); my $new = pack("Q2", map { $_ eq "inf" ? ~0 : $_ } ($soft, $hard));`,
+  `  if (syscall(${syscallNumber('prlimit64')}, 0, $r + 0, $new, 0) != 0) { print STDERR "pocketrun: rlimit $r: $!\\n"; exit 126; } }`,
   // PR_SET_SECCOMP (22), SECCOMP_MODE_FILTER (2), with `struct sock_fprog` {u16 len; pointer}; no_new_privs is set
-  // (setpriv), so no privilege is needed. Failing closed: a run without it would leave the keyrings open.
+  // (the prelude's identity switch), so no privilege is needed. Failing closed: a run without it would leave the keyrings open.
   `{ my @f = (${SECCOMP_FILTER}); my $filter = join("", map { pack("SCCL", @$_) } @f); my $prog = pack("S x6 P", scalar(@f), $filter);`,
   `  if (syscall(${syscallNumber('prctl')}, 22, 2, $prog, 0, 0) != 0) { print STDERR "pocketrun: seccomp: $!\\n"; exit 126; } }`,
   `syscall(${syscallNumber('prctl')}, 36, 1, 0, 0, 0);`,
   `syscall(${syscallNumber('prctl')}, 4, 0, 0, 0, 0);`,
-  'my $usage = -1; if (@ARGV && $ARGV[0] =~ /^--usage-fd=(\\d+)$/) { $usage = $1; shift @ARGV; }',
   'my $report; if ($usage >= 0 && !open($report, ">&=", $usage)) { $report = undef; }',
   'my $convert = shift(@ARGV) eq "1";',
   `sub mono_us { my $t = "\\0" x 32; syscall(${syscallNumber('clock_gettime')}, 1, $t); my ($s, $n) = unpack("l!2", $t); return $s * 1000000 + int($n / 1000); }`,
@@ -85,7 +94,8 @@ export const RUN_HEAD = [
   `my %fatal = map { $_ => 1 } (${FATAL_SIGNALS.join(', ')});`,
   'my $pid = fork();',
   'if (!defined $pid) { print STDERR "pocketrun: fork: $!\\n"; exit 126; }',
-  `if ($pid == 0) { syscall(${syscallNumber('close')}, $usage + 0) if $usage >= 0; ${EXEC_ARGV} }`,
+  // The child hands over: to bwrap, or (uid isolation) to the foreground helper in this same process.
+  `if ($pid == 0) { syscall(${syscallNumber('close')}, $usage + 0) if $usage >= 0; ${HAND_OVER} }`,
   '$SIG{$_} = "IGNORE" for qw(INT QUIT TSTP TTIN TTOU);',
   '$SIG{$_} = sub { kill 9, -1; } for qw(USR1 TERM HUP);',
   'my $status = 9;',
@@ -101,4 +111,4 @@ export const RUN_HEAD = [
   'if ($convert && !$sig && $code > 128 && $fatal{$code - 128}) { $sig = $code - 128; }',
   'if ($sig && $fatal{$sig}) { $SIG{$_} = "DEFAULT" for qw(INT QUIT TSTP TTIN TTOU USR1 TERM HUP FPE); kill $sig, $$; select(undef, undef, undef, 0.1); exit(128 + $sig); }',
   'exit $code;',
-].join(' ');
+].join(' '));

@@ -7,8 +7,8 @@
  *    and a slot `<workRoot>/<uid>` (root:uid 0710, so no other uid can enter it whatever the program does to
  *    its own folders) holding `home` (working folder), `tmp` (TMPDIR) and `shm`, on a size-capped tmpfs of its
  *    own where the host allows mounts (see slotCleaner.ts);
- * 3. rlimits (util-linux prlimit): CPU seconds, address space, processes (per uid, hence distinct uids),
- *    file size, open files, no core dumps;
+ * 3. rlimits (set by the run head): CPU seconds, address space, processes (per uid, hence distinct uids),
+ *    file size, open files, no core dumps, no POSIX message queues;
  * 4. on dispose, nothing left: every process of the uid killed (processSweeper), then, as the uid itself, its
  *    keyrings, System V IPC objects, slot and files in the shared folders removed (slotCleaner.ts); what cannot
  *    be removed is moved aside, a uid something of which may still live is retired, and a sandbox with no uid
@@ -17,7 +17,7 @@
  *    slot's folders at /home/run, /tmp and /dev/shm, private /proc, /dev, and no network unless the run allows it;
  * 6. a total disk cap: the slot's tmpfs size, and a watch of its usage that ends the run as `disk_limit`.
  *
- * The prepared command is the command chain (commandChain.ts: prlimit, run head, bwrap, foreground helper) with
+ * The prepared command is the command chain (commandChain.ts: run head, bwrap, foreground helper) with
  * `spawn.uid/gid/groups` set, which the port's type requires: the spawner switches identity as root, in its
  * prelude, and hands the terminal to the uid.
  */
@@ -30,7 +30,7 @@ import type { Disposable, Isolation, MeteredSpawn, MeteredSpawnRequest, Prepared
 import { RUN_LIMITS } from '../../core/runLimits';
 import { USAGE_FD } from '../process/pipeSpawner';
 import { findTool, systemTools, type Tools } from '../process/systemTools';
-import { BwrapProfile, bwrapFeatures, probeBwrap, SANDBOX_HOME, writeSyntheticEtc } from './bwrap';
+import { BwrapProfile, bwrapFeatures, probeBwrap, SANDBOX_HOME, writeEtcView } from './bwrap';
 import { bwrapCandidates } from './bwrapBinary';
 import { commandChain, type Rlimits } from './commandChain';
 import { watchDisk } from './diskWatch';
@@ -79,7 +79,7 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
   const log = options.log ?? (() => {});
   if (process.getuid?.() !== 0) throw new Error('sandbox: the executor must run as root to switch to sandbox uids');
   const tools = systemTools();
-  if (!tools) throw new Error('sandbox: needs util-linux setpriv and prlimit, perl and bash in /usr/bin or /bin');
+  if (!tools) throw new Error('sandbox: needs perl and bash in /usr/bin or /bin');
   const pool = new UidPool(options.uidBase, options.uidCount);
   if (pool.count < 2) log('sandbox: only one sandbox uid: consecutive runs share it (give at least 2 so the next run never gets the previous one)');
   const workRoot = ensureWorkRoot(options.workRoot);
@@ -162,7 +162,7 @@ async function setUpBwrap(options: SandboxOptions, tools: Tools, pool: UidPool, 
   if (!bwrap || !findTool([bwrap])) return { reason: 'bwrap not found' };
   // Per range: executor processes of one host may share the work root, each with its own uids.
   const etcFolder = path.join(workRoot, `.etc-${pool.base}-${pool.count}`);
-  writeSyntheticEtc(etcFolder, pool.all());
+  writeEtcView(etcFolder, pool.all());
   const profile = new BwrapProfile(bwrap, bwrapFeatures(bwrap), etcFolder, options.extraReadOnlyPaths ?? []);
   const probe = probeBwrap(tools, profile, pool.base, path.join(workRoot, `.probe-${process.pid}`));
   await killProcessesOf(tools, [pool.base]);
@@ -221,7 +221,7 @@ export function checkedFilePaths(files: SandboxRequest['files']): string[] {
   });
 }
 
-/** A request's limits as prlimit takes them; throws on a limit that is not a positive number. */
+/** A request's limits as the run head takes them; throws on a limit that is not a positive number. */
 function rlimitsOf(limits: Pick<SandboxRequest['limits'], 'cpuMs' | 'memoryBytes' | 'processes' | 'fileBytes' | 'openFiles'>): Rlimits {
   return {
     cpuSeconds: positiveInt('cpuMs', limits.cpuMs / 1000),
@@ -287,6 +287,7 @@ class ProcessSandbox implements Sandbox {
   async close(): Promise<void> {
     // A clean-up still under way (a run disposed as the instance stops) would mount its slot again after this.
     await Promise.all([...this.cleanUps]);
+    this.memory.cgroups?.dropSpare();
     if (!this.cleaner.tmpfs) return;
     const uids = this.pool.all();
     await killProcessesOf(this.tools, uids);
@@ -362,11 +363,15 @@ class ProcessSandbox implements Sandbox {
       watchers.add(watch);
       return { dispose: () => (watch.dispose(), watchers.delete(watch)) };
     };
-    const spawnMetered = (metered: MeteredSpawnRequest): MeteredSpawn => this.spawnMetered(metered, spawn, bwrap, uid);
+    // Emptied cgroups are removed behind the commands that used them, not on their way to their results (an emptied
+    // cgroup may take a few ms to let go); the cell's dispose waits for them.
+    const removals = new Set<Promise<void>>();
+    const spawnMetered = (metered: MeteredSpawnRequest): MeteredSpawn => this.spawnMetered(metered, spawn, bwrap, uid, removals);
     let disposing: Promise<void> | null = null;
     const dispose = () =>
       (disposing ??= (async () => {
         for (const w of watchers) w.dispose();
+        await Promise.all([...removals]);
         await this.cleanUp(slot);
       })());
     return { spawn, spawnFor, onLimit, spawnMetered, dispose };
@@ -376,7 +381,7 @@ class ProcessSandbox implements Sandbox {
    * A further command in a prepared cell (its `base` spawn: identity, folder, environment), with rlimits of its own,
    * the run head's usage report, and either a memory cgroup of its own or RLIMIT_AS plus the RSS watch.
    */
-  private spawnMetered(request: MeteredSpawnRequest, base: SandboxedSpawnRequest, bwrap: string[] | null, uid: number): MeteredSpawn {
+  private spawnMetered(request: MeteredSpawnRequest, base: SandboxedSpawnRequest, bwrap: string[] | null, uid: number, removals: Set<Promise<void>>): MeteredSpawn {
     if (request.command.length === 0) throw new Error('sandbox: empty command');
     const { limits } = request;
     const memoryBytes = positiveInt('memoryBytes', limits.memoryBytes);
@@ -408,7 +413,11 @@ class ProcessSandbox implements Sandbox {
         if (!cgroup) return { peakKb: watch ? Math.round(watch.peakBytes() / 1024) : null, oomKilled: false };
         const peak = cgroup.peakBytes();
         const oomKilled = cgroup.oomKilled();
-        if (!(await cgroup.remove())) this.log(`sandbox: cgroup ${cgroup.dir} could not be removed (members: ${cgroup.members().join(',') || 'none'})`);
+        const removal = cgroup.remove().then((removed) => {
+          if (!removed) this.log(`sandbox: cgroup ${cgroup.dir} could not be removed (members: ${cgroup.members().join(',') || 'none'})`);
+          removals.delete(removal);
+        });
+        removals.add(removal);
         return { peakKb: peak === null ? null : Math.round(peak / 1024), oomKilled };
       },
     };

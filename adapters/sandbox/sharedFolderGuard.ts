@@ -119,7 +119,7 @@ export function sharedFolders(roots: string[] = SHARED_WRITABLE_FOLDERS, skip: s
  * Denies `denyGid` in every folder of `folders`, then proves it as `probeUid` (a sandbox uid with no process).
  * Folders the proof does not hold for come back in `swept`.
  */
-export function guardSharedFolders(tools: Pick<Tools, 'perl' | 'setpriv'>, folders: string[], denyGid: number, probeUid: number): GuardResult {
+export function guardSharedFolders(tools: Pick<Tools, 'perl'>, folders: string[], denyGid: number, probeUid: number): GuardResult {
   if (folders.length === 0) return { denied: [], swept: [] };
   spawnSync(tools.perl, ['-e', SET_ACL_SCRIPT, '--', String(denyGid), ...folders], { stdio: 'ignore', timeout: 10_000 });
   const probe = runAsUid(tools, probeUid, probeUid, [tools.perl, '-e', PROBE_SCRIPT, '--', ...folders], {

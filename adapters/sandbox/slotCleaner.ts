@@ -57,8 +57,8 @@ export interface SlotReport {
 
 const CLEAN_SCRIPT = String.raw`
 use strict;
-use POSIX ();
-use File::Path ();
+# No POSIX (its loading is most of this script's start-up): the identity switch and _exit are raw system calls, and
+# File::Path is loaded only when there is something to remove.
 $SIG{PIPE} = 'IGNORE';
 # node-pty's PTY masters of other runs are inherited (not close-on-exec): never hand them to a child of a uid.
 if (opendir(my $fdd, '/proc/self/fd')) { my @fds = grep { /^\d+$/ && $_ > 2 } readdir($fdd); closedir($fdd); syscall(NR_CLOSE, $_ + 0) for @fds; }
@@ -70,7 +70,7 @@ sub entries { my ($d) = @_; opendir(my $h, $d) or return undef; my @e = grep { $
 
 # Removes a tree the uid owns (as the uid): File::Path descends with chdir and relative names, so depth is no limit;
 # folders the program made unreadable are its own, so the uid may chmod them back.
-sub remove { my ($p) = @_; File::Path::remove_tree($p, { safe => 0, error => \my $err }); return !lstat($p); }
+sub remove { my ($p) = @_; require File::Path; File::Path::remove_tree($p, { safe => 0, error => \my $err }); return !lstat($p); }
 
 # Walks a shared folder for the uid's entries, descending by directory handle (fchdir) and relative names only.
 my $left = 0;
@@ -93,7 +93,8 @@ sub sweep {
 sub as_uid {
   my ($uid, $dir) = @_;
   alarm($timeout);
-  POSIX::setgid($uid); $) = "$uid $uid"; POSIX::setuid($uid);
+  my $groups = pack("L", $uid);
+  syscall(NR_SETGROUPS, 1, $groups) == 0 && syscall(NR_SETRESGID, $uid + 0, $uid + 0, $uid + 0) == 0 && syscall(NR_SETRESUID, $uid + 0, $uid + 0, $uid + 0) == 0 or return 16;
   return 16 if $< != $uid || $> != $uid || $( != $uid || $) ne "$uid $uid";
   my $bad = 0;
   # KEYCTL_GET_PERSISTENT (22) links the persistent keyring into @u (-4), KEYCTL_CLEAR (7) empties it, then @u and @us (-5).
@@ -132,7 +133,8 @@ while (@ARGV) {
   my @problems;
   my $pid = fork();
   my $code = 16;
-  if (defined $pid && $pid == 0) { POSIX::_exit(as_uid($uid, $dir)); }
+  # _exit: the parent's buffered output must not be written a second time by the child.
+  if (defined $pid && $pid == 0) { my $code = as_uid($uid, $dir); syscall(NR_EXIT_GROUP, $code + 0); }
   if (defined $pid) { waitpid($pid, 0); $code = ($? & 127) ? 32 : ($? >> 8); }
   push @problems, 'files' if $code & 1;
   push @problems, 'keys-or-ipc' if $code & 2;
@@ -179,7 +181,11 @@ while (@ARGV) {
   .replace(/NR_CLOSE/g, String(syscallNumber('close')))
   .replace(/NR_KEYCTL/g, String(syscallNumber('keyctl')))
   .replace(/NR_UMOUNT2/g, String(syscallNumber('umount2')))
-  .replace(/NR_MOUNT/g, String(syscallNumber('mount')));
+  .replace(/NR_MOUNT/g, String(syscallNumber('mount')))
+  .replace(/NR_SETGROUPS/g, String(syscallNumber('setgroups')))
+  .replace(/NR_SETRESGID/g, String(syscallNumber('setresgid')))
+  .replace(/NR_SETRESUID/g, String(syscallNumber('setresuid')))
+  .replace(/NR_EXIT_GROUP/g, String(syscallNumber('exit_group')));
 
 /** Cleans `slots` (see the file comment); never rejects: a slot whose clean-up failed reports it. */
 export function cleanSlots(slots: Slot[], options: SlotCleanOptions): Promise<SlotReport[]> {

@@ -11,6 +11,7 @@ import { PipeSpawner } from '../../adapters/process/pipeSpawner';
 import { createSandbox } from '../../adapters/sandbox/sandbox';
 import type { ExitInfo, MeteredSpawn, Sandbox, TreeMeasure } from '../../core/ports';
 import type { RunLimits } from '../../core/protocol';
+import { ownMemoryCgroup } from '../../adapters/sandbox/memoryCgroups';
 import { claimUidBlock, type UidBlock } from '../../local/uidBlock';
 
 const PY = '/usr/bin/python3';
@@ -101,6 +102,17 @@ describe.each(modes)('metered spawns, %s isolation, memory cgroups %s', (isolati
     await sandbox?.close();
     block?.release();
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('the cell’s dispose waits for its commands’ cgroups to go: only the one spare made ahead is left', async () => {
+    if (sandbox.report().memoryLimit?.by !== 'cgroup') return expect(memoryCgroups === 'off' || !fs.existsSync('/sys/fs/cgroup/memory')).toBe(true);
+    const own = ownMemoryCgroup();
+    if ('reason' in own) throw new Error(own.reason);
+    const ours = () => fs.readdirSync(own.dir).filter((n) => n.startsWith(`pocketrun-${block.base}-${process.pid}-`));
+    for (let i = 0; i < 3; i++) expect((await run(sandbox, 'print("x")')).stdout).toBe('x\n');
+    const left = ours();
+    expect(left.length).toBeLessThanOrEqual(1);
+    for (const name of left) expect(fs.readFileSync(path.join(own.dir, name, 'cgroup.procs'), 'utf8')).toBe('');
   });
 
   test('the report says how memory is held', () => {

@@ -13,6 +13,7 @@ import * as path from 'path';
 import type { ExitInfo, PreparedSandbox, Sandbox, SandboxRequest, SpawnedProcess } from '../../core/ports';
 import { PipeSpawner } from '../../adapters/process/pipeSpawner';
 import { PtySpawner } from '../../adapters/process/ptySpawner';
+import { withSpawnPrelude } from '../../adapters/process/spawnPrelude';
 import { checkedFilePaths, createSandbox, SANDBOX_DENY_GID } from '../../adapters/sandbox/sandbox';
 import { resolveInterpreter } from '../../adapters/sandbox/resolveInterpreter';
 import { processesOfUids } from '../../adapters/process/procfs';
@@ -136,6 +137,7 @@ print("JSON" + json.dumps({
     "pid1Environ": read("/proc/1/environ"),
     "parentMem": read("/proc/%d/mem" % os.getppid()),
     "nnp": status["NoNewPrivs"].strip(), "capEff": status["CapEff"].strip(),
+    "caps": [status[k].strip() for k in ("CapInh", "CapPrm", "CapAmb")],
 }))
 `;
     const { data, run } = await pyJson(sandbox, code, { env: { TEST_PARENT_PID: String(process.pid) } });
@@ -148,6 +150,8 @@ print("JSON" + json.dumps({
     expect(data.groups).toEqual(mode === 'uid' && sandbox.report().sharedFolders.denied.length > 0 ? [SANDBOX_DENY_GID] : []);
     expect(data.nnp).toBe('1');
     expect(data.capEff).toBe('0000000000000000');
+    // The prelude's identity switch clears the inheritable set too (capset), not only what setresuid drops.
+    expect(data.caps).toEqual(['0000000000000000', '0000000000000000', '0000000000000000']);
     // PWD comes from the terminal spawner, LC_CTYPE from python's own C-locale coercion.
     const allowed = new Set(['PATH', 'HOME', 'LANG', 'TERM', 'PWD', 'LC_CTYPE', 'TEST_PARENT_PID', ...(mode === 'uid' ? ['TMPDIR'] : [])]);
     expect(Object.keys(data.env).filter((k) => !allowed.has(k))).toEqual([]);
@@ -192,6 +196,24 @@ print("JSON" + json.dumps({
     expect(row('Max file size')).toEqual({ soft: '1000000', hard: '1000000' });
     expect(row('Max open files')).toEqual({ soft: '77', hard: '77' });
     expect(row('Max core file size')).toEqual({ soft: '0', hard: '0' });
+    expect(row('Max msgqueue size')).toEqual({ soft: '0', hard: '0' });
+  });
+
+  // Each exec costs milliseconds before the program's first byte: the prelude, the identity switch, the rlimits, the
+  // run head and (without bwrap) the foreground helper are one perl process; under bwrap, bwrap and the foreground
+  // helper (it must run inside bwrap's pid namespace) follow. Counted with strace on a real sandboxed run.
+  const strace = ['/usr/bin/strace', '/bin/strace'].find((f) => fs.existsSync(f));
+  (strace ? maybe : test.skip)('the program is the chain’s second exec (fourth under bwrap: bwrap and the foreground helper)', async () => {
+    const prep = await sandbox.prepare({ runId: 'r', files: [{ path: 'main.py', content: 'print("ran")' }], command: [PY, 'main.py'], env: {}, limits: LIMITS, allowNetwork: false, cols: 80, rows: 24 });
+    prepared.push(prep);
+    const { file, args, uid, gid, groups, cwd, env } = prep.spawn;
+    const argv = withSpawnPrelude({ perl: '/usr/bin/perl' }, [file, ...args], { identity: { uid, gid, groups } });
+    const log = path.join(os.tmpdir(), `pocketrun-execs-${process.pid}-${mode}.txt`);
+    const r = spawnSync(strace!, ['-f', '-qq', '-e', 'trace=execve', '-e', 'signal=none', '-o', log, ...argv], { cwd, env, encoding: 'utf8', timeout: 30_000 });
+    const execs = fs.readFileSync(log, 'utf8').split('\n').filter((l) => /execve\(/.test(l) && / = 0$/.test(l)).map((l) => /execve\("([^"]+)"/.exec(l)![1]);
+    fs.rmSync(log, { force: true });
+    expect(r.stdout).toContain('ran');
+    expect(execs).toEqual(mode === 'bwrap' ? ['/usr/bin/perl', prep.spawn.args.find((a) => a.endsWith('/bwrap'))!, '/usr/bin/perl', PY] : ['/usr/bin/perl', PY]);
   });
 
   maybe('the work folder is 0700 and owned by the uid inside a root:uid 0710 slot, files 0600; emptied by dispose', async () => {

@@ -575,13 +575,34 @@ test('a running program rewrites its status every HEARTBEAT_INTERVAL_MS', async 
   expect(beats.map((at) => at - FAKE_EPOCH)).toEqual([0, HEARTBEAT_INTERVAL_MS, 2 * HEARTBEAT_INTERVAL_MS, 2.5 * HEARTBEAT_INTERVAL_MS]);
 });
 
-test('cleanup runs before the final status: the sandbox is disposed while the status still says running', async () => {
+test('the final status is written before the clean-up, and the invocation is answered only after it', async () => {
   const seen: Array<string | undefined> = [];
-  const h = harness(async () => 0, { sandbox: { onDispose: async () => void seen.push((await h.status(id))?.state) } });
+  let disposed = false;
+  const h = harness(async () => 0, {
+    sandbox: {
+      onDispose: async () => {
+        seen.push((await h.status(id))?.state);
+        // A clean-up that takes a while: the invocation must still be waiting for it.
+        await h.clock.sleep(50);
+        disposed = true;
+      },
+    },
+  });
   const id = await h.create();
   await h.invoke(id);
-  expect(seen).toEqual(['running']);
-  expect((await h.status(id))?.state).toBe('finished');
+  expect(seen).toEqual(['finished']);
+  expect(disposed).toBe(true);
+});
+
+test('a final status that cannot be written still leaves the cell disposed before the invocation fails', async () => {
+  let disposals = 0;
+  const h = harness(async () => 0, {
+    sandbox: { onDispose: () => void disposals++ },
+    hooks: { beforePut: (key, body) => { if (key.endsWith('/status.json') && (JSON.parse(body) as StatusDoc).state === 'finished') throw new Error('storage down'); } },
+  });
+  const id = await h.create();
+  await expect(h.invoke(id)).rejects.toThrow('storage down');
+  expect(disposals).toBe(1);
 });
 
 // ------------------------------------------------------------------------------------------------ compile steps
