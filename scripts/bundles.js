@@ -31,6 +31,8 @@ const ENTRIES = {
   // `pocketrun` (bin/pocketrun.js runs it, building it first in a fresh clone).
   cli: { entry: 'cli/pocketrun.ts', function: false, optional: true },
   bench: { entry: 'bench/index.ts', function: false, optional: true, page: true, bwrap: true, nativeDeps: ['@lydell/node-pty', '@lydell/node-pty-linux-x64'] },
+  // The scale scenarios alone (bench/scale.ts; `npm run bench` runs them too).
+  benchScale: { entry: 'bench/scaleMain.ts', function: false, optional: true, page: true, bwrap: true, nativeDeps: ['@lydell/node-pty', '@lydell/node-pty-linux-x64'] },
 };
 
 function copyDir(from, to) {
