@@ -134,6 +134,7 @@ export class ExecutorPool {
         busy: entries.filter((e) => e.phase === 'ready' && e.instance.busy).length,
         idle: entries.filter((e) => e.phase === 'ready' && !e.instance.busy).map((e) => ({ id: e.id, idleSince: e.idleSince })),
         queued: this.queued,
+        ending: entries.filter((e) => e.phase === 'ending').length,
       },
       this.options.settings,
     );

@@ -25,6 +25,8 @@ export interface PoolView {
   idle: ReadonlyArray<{ id: number; idleSince: number }>;
   /** Events waiting for an instance (retries waiting out their backoff included: they will need one). */
   queued: number;
+  /** Instances being stopped: no longer serving, but holding their memory until gone, so counted against `max`. */
+  ending?: number;
 }
 
 export interface PoolDecision {
@@ -44,7 +46,7 @@ export function wantedInstances(busy: number, queued: number, settings: PoolSett
 export function decidePool(view: PoolView, settings: PoolSettings): PoolDecision {
   const wanted = wantedInstances(view.busy, view.queued, settings);
   const total = view.starting + view.busy + view.idle.length;
-  const start = Math.max(0, Math.min(wanted - total, settings.startsAtOnce - view.starting));
+  const start = Math.max(0, Math.min(wanted - total, settings.startsAtOnce - view.starting, settings.max - total - (view.ending ?? 0)));
   // Longest idle first: those are the ones FC would reclaim first, and the rest stay warm.
   const idle = [...view.idle].sort((a, b) => a.idleSince - b.idleSince || a.id - b.id);
   let surplus = total - wanted;

@@ -29,6 +29,7 @@ describe('decisions', () => {
     ['a long queue starts several at once, no more than startsAtOnce', { busy: 2, queued: 30 }, {}, { start: 4, stop: [], recheckAt: null }],
     ['starts already under way count against startsAtOnce', { busy: 2, starting: 3, queued: 30 }, {}, { start: 1, stop: [], recheckAt: null }],
     ['starts under way count as instances: no more than wanted', { busy: 2, starting: 2, queued: 1 }, {}, { start: 0, stop: [], recheckAt: null }],
+    ['instances still being stopped count against the maximum', { busy: 7, queued: 10, ending: 2 }, {}, { start: 1, stop: [], recheckAt: null }],
     ['never past the maximum, however long the queue', { busy: 8, starting: 2, queued: 100 }, {}, { start: 0, stop: [], recheckAt: null }],
     ['a fixed pool (min = max, no spare) starts nothing while all are busy', { busy: 2, queued: 5 }, { min: 2, max: 2, spare: 0 }, { start: 0, stop: [], recheckAt: null }],
     ['a dead instance dropped from a fixed pool is replaced', { busy: 1 }, { min: 2, max: 2, spare: 0 }, { start: 1, stop: [], recheckAt: null }],
