@@ -134,7 +134,7 @@ async function withPlatform<T>(options: LocalPlatformOptions, body: (platform: L
 
 function poolLine(platform: LocalPlatform): string {
   const { stats, settings } = platform.pool;
-  return `pool: ${stats.starts} instance starts, peak ${stats.peak} of max ${settings.max}`;
+  return `pool: ${stats.starts} instance starts (${stats.failedStarts} failed), peak ${stats.peak} of max ${settings.max}`;
 }
 
 async function classroom(platform: LocalPlatform, scenario: string): Promise<ScaleFigure[]> {
@@ -261,15 +261,18 @@ export async function benchScale(): Promise<ScaleFigure[]> {
   console.log(`pocketrun scale bench: ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'cpu'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB`);
   const figures: ScaleFigure[] = [];
   const platforms: LocalPlatform[] = [];
-  const scenarios: Array<[LocalPlatformOptions, (p: LocalPlatform) => Promise<ScaleFigure[]>]> = [
+  const scenarios: Array<[string, LocalPlatformOptions, (p: LocalPlatform) => Promise<ScaleFigure[]>]> = [
     // From idle: the default pool (2 warm, 1 spare) has to start most of the class's instances.
-    [{}, (p) => classroom(p, 'classroom from idle')],
+    ['classroom', {}, (p) => classroom(p, 'classroom from idle')],
     // Provisioned for the class, as one would for a lesson (FC: provisioned instances): EXECUTORS_MIN=40.
-    [{ executorsMin: CLASSROOM_USERS }, (p) => classroom(p, `classroom, EXECUTORS_MIN=${CLASSROOM_USERS}`)],
-    [{}, crowd],
-    [{}, judge],
+    ['classroom', { executorsMin: CLASSROOM_USERS }, (p) => classroom(p, `classroom, EXECUTORS_MIN=${CLASSROOM_USERS}`)],
+    ['crowd', {}, crowd],
+    ['judge', {}, judge],
   ];
-  for (const [options, scenario] of scenarios) {
+  // BENCH_SCALE_SCENARIOS=classroom,judge runs only those.
+  const only = process.env.BENCH_SCALE_SCENARIOS?.split(',');
+  for (const [name, options, scenario] of scenarios) {
+    if (only && !only.includes(name)) continue;
     figures.push(
       ...(await withPlatform(options, async (platform) => {
         platforms.push(platform);

@@ -56,6 +56,7 @@ export class ExecutorPool {
   private recheck: NodeJS.Timeout | null = null;
   private recheckAt: number | null = null;
   private startBlockedUntil = 0;
+  private lastStartError: Error | null = null;
   readonly stats: PoolStats = { starts: 0, failedStarts: 0, retired: 0, peak: 0, coldStarts: [] };
 
   constructor(private readonly options: ExecutorPoolOptions) {}
@@ -78,14 +79,18 @@ export class ExecutorPool {
     return this.options.settings;
   }
 
-  /** Starts the minimum and resolves once those are ready (rejects if none could start). */
+  /**
+   * Starts the minimum and resolves once it is ready (the pool is then warm, as FC's provisioned instances), or
+   * once nothing is starting any more after a failure (rejects if no instance at all could start).
+   */
   async start(): Promise<void> {
     this.reconcile();
-    const results = await Promise.allSettled([...this.entries.values()].map((e) => e.started));
-    if (this.instances.length === 0) {
-      const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      throw failure?.reason instanceof Error ? failure.reason : new Error('no executor instance could start');
+    while (this.instances.length < this.options.settings.min) {
+      const starting = [...this.entries.values()].filter((e) => e.phase === 'starting');
+      if (starting.length === 0) break;
+      await Promise.race(starting.map((e) => e.started.catch(() => undefined)));
     }
+    if (this.instances.length === 0) throw this.lastStartError ?? new Error('no executor instance could start');
   }
 
   /** A ready, free instance, now busy; null when none is (the demand then makes one). */
@@ -201,6 +206,7 @@ export class ExecutorPool {
   private startFailed(err: unknown): void {
     this.stats.failedStarts++;
     this.startBlockedUntil = this.now() + this.options.startRetryMs;
+    this.lastStartError = err instanceof Error ? err : new Error(String(err));
     this.options.log?.({ event: 'instance_start_failed', error: err instanceof Error ? err.message : String(err) });
   }
 
