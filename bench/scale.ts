@@ -134,7 +134,7 @@ async function withPlatform<T>(options: LocalPlatformOptions, body: (platform: L
 
 function poolLine(platform: LocalPlatform): string {
   const { stats, settings } = platform.pool;
-  return `pool: ${stats.starts} instance starts (${stats.failedStarts} failed), peak ${stats.peak} of max ${settings.max}`;
+  return `isolation ${platform.isolation}, pool: ${stats.starts} instance starts (${stats.failedStarts} failed), peak ${stats.peak} of max ${settings.max}`;
 }
 
 async function classroom(platform: LocalPlatform, scenario: string): Promise<ScaleFigure[]> {
