@@ -57,6 +57,11 @@ export class ExecutorInstance {
     return this.exit !== null && this.exit.code === 0 && this.exit.signal === null;
   }
 
+  /** Resolves when the current process has exited (at once when none runs). */
+  get whenExited(): Promise<void> {
+    return this.exited;
+  }
+
   /** The event of an invocation that has not succeeded (yet): what a dead instance may have left unrecorded. */
   get unfinishedEvent(): OssEvent | null {
     return this.delivering;

@@ -189,6 +189,14 @@ export class ExecutorPool {
         entry.phase = 'ready';
         entry.idleSince = this.now();
         this.options.log?.({ event: 'instance_ready', instance: id, pid: instance.pid, ms: Math.round(instance.coldStart.listeningMs ?? 0), instances: this.entries.size });
+        // Dead while free (killed from outside, crashed): dropped and replaced before an event is lost on it. A
+        // busy one's death is the invoker's to see (its invocation fails, and is retried).
+        void instance.whenExited.then(() => {
+          if (entry.phase === 'ready' && !instance.busy && !this.stopping) {
+            this.options.log?.({ event: 'instance_died', instance: id, pid: instance.pid, idle: true });
+            void this.end(entry, 'died');
+          }
+        });
         this.options.onReady();
         this.reconcile();
       },

@@ -78,3 +78,16 @@ test('idle instances are stopped after the idle time, down to the minimum, and t
   expect(result.status).toBe('ok');
   expect(output).toBe('again\r\n');
 }, 30_000);
+
+test('an instance that dies while idle is replaced before any event is sent to it', async () => {
+  for (let i = 0; i < 200 && (t.platform.pool.size !== 1 || t.platform.instances.length !== 1); i++) await new Promise((r) => setTimeout(r, 50));
+  const [victim] = t.platform.instances;
+  const pid = victim.pid;
+  await victim.crash();
+  for (let i = 0; i < 200 && !(t.platform.instances.length === 1 && t.platform.instances[0].pid !== pid); i++) await new Promise((r) => setTimeout(r, 50));
+  expect(t.platform.instances.map((i) => i.pid)).not.toContain(pid);
+  expect(t.platform.instances).toHaveLength(1);
+  const { output, result } = await t.client.run("print('replaced')");
+  expect(result.status).toBe('ok');
+  expect(output).toBe('replaced\r\n');
+}, 30_000);
