@@ -7,6 +7,7 @@
  */
 import type { ExecutorInstance } from './executorInstance';
 import { decidePool, type PoolSettings } from './poolPolicy';
+import { COLD_START_GUESS_MS, COLD_STARTS_KEPT, DRAIN_WINDOW_MS } from './settings';
 import type { UidSlots } from './uidSlots';
 
 /** Why an instance's uids are being cleaned up: stopped for idling, found dead, or stopped with the platform. */
@@ -57,6 +58,8 @@ export class ExecutorPool {
   private recheckAt: number | null = null;
   private startBlockedUntil = 0;
   private lastStartError: Error | null = null;
+  /** When invocations answered, over the last DRAIN_WINDOW_MS. */
+  private readonly answered: number[] = [];
   readonly stats: PoolStats = { starts: 0, failedStarts: 0, retired: 0, peak: 0, coldStarts: [] };
 
   constructor(private readonly options: ExecutorPoolOptions) {}
@@ -105,9 +108,23 @@ export class ExecutorPool {
     return null;
   }
 
+  /** Events taken off the queue per second lately: the invocations answered in the last DRAIN_WINDOW_MS. */
+  private drainPerSecond(now: number): number {
+    while (this.answered.length > 0 && this.answered[0] <= now - DRAIN_WINDOW_MS) this.answered.shift();
+    return (this.answered.length * 1000) / DRAIN_WINDOW_MS;
+  }
+
+  /** The median of the last cold starts (process start → runtime probe done, or listening when it did not say). */
+  private coldStartMs(): number {
+    const recent = this.stats.coldStarts.slice(-COLD_STARTS_KEPT).map((c) => c.probedMs ?? c.listeningMs ?? COLD_START_GUESS_MS);
+    if (recent.length === 0) return COLD_START_GUESS_MS;
+    return [...recent].sort((a, b) => a - b)[Math.floor(recent.length / 2)];
+  }
+
   /** The instance's invocation answered: it is free again. */
   release(instance: ExecutorInstance): void {
     instance.busy = false;
+    this.answered.push(this.now());
     const entry = this.entryOf(instance);
     if (entry) entry.idleSince = this.now();
     this.reconcile();
@@ -140,6 +157,8 @@ export class ExecutorPool {
         idle: entries.filter((e) => e.phase === 'ready' && !e.instance.busy).map((e) => ({ id: e.id, idleSince: e.idleSince })),
         queued: this.queued,
         ending: entries.filter((e) => e.phase === 'ending').length,
+        drainPerSecond: this.drainPerSecond(now),
+        coldStartMs: this.coldStartMs(),
       },
       this.options.settings,
     );
@@ -148,6 +167,8 @@ export class ExecutorPool {
       if (entry) void this.end(entry, 'retired');
     }
     let recheckAt = decision.recheckAt;
+    // While events wait, look again as the drain rate changes (it falls as the window moves on).
+    if (this.queued > 0) recheckAt = Math.min(recheckAt ?? Infinity, now + DRAIN_WINDOW_MS / 4);
     if (decision.start > 0 && now < this.startBlockedUntil) recheckAt = Math.min(recheckAt ?? Infinity, this.startBlockedUntil);
     else for (let i = 0; i < decision.start; i++) this.startOne();
     this.armRecheck(recheckAt);

@@ -97,7 +97,8 @@ const UIDS_PER_INSTANCE = 2;
 
 /** The pool's bounds: a fixed size, or the scaling settings with their defaults (local/settings.ts). */
 export function poolSettingsOf(options: LocalPlatformOptions): PoolSettings {
-  const startsAtOnce = options.executorStartsAtOnce ?? EXECUTOR_STARTS_PER_CORE * Math.max(1, os.cpus().length);
+  const cores = Math.max(1, os.cpus().length);
+  const startsAtOnce = options.executorStartsAtOnce ?? EXECUTOR_STARTS_PER_CORE * cores;
   if (options.executors !== undefined) return { min: options.executors, max: options.executors, spare: 0, idleMs: DEFAULT_EXECUTOR_IDLE_MS, startsAtOnce };
   const max = options.executorsMax ?? maxExecutorsFor(os.totalmem(), options.executorMemoryMib ?? DEFAULT_EXECUTOR_MEMORY_MIB);
   const min = Math.min(max, options.executorsMin ?? DEFAULT_EXECUTORS_MIN);

@@ -45,6 +45,17 @@ export const DEFAULT_EXECUTOR_IDLE_MS = 60_000;
  * runs in flight) wait for all of them; a few at a time bring instances into service one after the other.
  */
 export const EXECUTOR_STARTS_PER_CORE = 2;
+/**
+ * Unlike FC's, local instances share the host's cores, so a new instance only helps the events that would still
+ * be waiting once it is ready: the pool measures how fast the busy instances take events off the queue (their
+ * invocations answered over the last DRAIN_WINDOW_MS) and how long its cold starts take (the median of the last
+ * COLD_STARTS_KEPT, COLD_START_GUESS_MS before any), and starts instances for the rest. A stream of short runs
+ * (judge submissions) drains the queue faster than a cold start and shares the cores; programs waiting for input
+ * drain nothing and get an instance each, as in FC.
+ */
+export const DRAIN_WINDOW_MS = 2_000;
+export const COLD_STARTS_KEPT = 8;
+export const COLD_START_GUESS_MS = 1_000;
 
 /** The most instances the pool may hold on a host with this much memory, at this budget per instance. */
 export function maxExecutorsFor(totalMemoryBytes: number, memoryMibPerInstance: number): number {
