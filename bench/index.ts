@@ -13,6 +13,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { startLocalPlatform } from '../local/platform';
+import { benchScale } from './scale';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 const PYTHON = '/usr/bin/python3';
@@ -190,10 +191,13 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
-  },
-);
+// The scale scenarios (bench/scale.ts) after the latencies, on platforms of their own; BENCH_SCALE=0 skips them.
+main()
+  .then(() => (process.env.BENCH_SCALE === '0' ? undefined : benchScale()))
+  .then(
+    () => process.exit(0),
+    (err) => {
+      console.error(err instanceof Error ? err.message : err);
+      process.exit(1);
+    },
+  );

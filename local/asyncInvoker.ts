@@ -2,7 +2,8 @@
  * FC's asynchronous invocation, emulated: events queue until an executor instance is free, each instance takes
  * one event at a time, a failed invocation is retried with backoff up to ASYNC_INVOKE_ATTEMPTS times in all, and
  * a dead instance is replaced. (FC: async invocations are queued, retried on function errors, and delivered
- * at-least-once; the executor's claim makes redelivery harmless.)
+ * at-least-once; the executor's claim makes redelivery harmless.) The instances come from a pool that scales
+ * with the queue this invoker reports to it (local/executorPool.ts), as FC starts instances for waiting events.
  */
 import type { OssEvent } from '../core/protocol';
 import type { ExecutorInstance } from './executorInstance';
@@ -14,10 +15,20 @@ interface Pending {
   notBefore: number;
 }
 
+/** Where the invoker gets instances (local/executorPool.ts). */
+export interface InstanceSource {
+  /** A ready, free instance, now busy; null when none is. */
+  take(): ExecutorInstance | null;
+  /** Its invocation answered: free again. */
+  release(instance: ExecutorInstance): void;
+  /** It died: cleaned up and dropped (and replaced as the demand wants). */
+  died(instance: ExecutorInstance): Promise<void>;
+  /** How many events wait for an instance. */
+  demand(queued: number): void;
+}
+
 export interface AsyncInvokerOptions {
-  instances: ExecutorInstance[];
-  /** Called when an instance died, before it is restarted (the platform sweeps its sandbox uid). */
-  onInstanceDied?: (instance: ExecutorInstance) => Promise<void> | void;
+  pool: InstanceSource;
   log?: (record: Record<string, unknown>) => void;
   retryBaseMs?: number;
 }
@@ -40,23 +51,26 @@ export class AsyncInvoker {
     this.pump();
   }
 
-  private pump(): void {
+  /** Delivers what waits to the free instances (the pool calls it when one becomes ready). */
+  pump(): void {
     if (this.stopped) return;
     const now = Date.now();
-    for (const instance of this.options.instances) {
-      if (instance.busy) continue;
+    const { pool } = this.options;
+    for (;;) {
       const index = this.queue.findIndex((p) => p.notBefore <= now);
       if (index === -1) break;
+      const instance = pool.take();
+      if (!instance) break;
       const [pending] = this.queue.splice(index, 1);
-      instance.busy = true;
       const task = this.deliver(instance, pending).finally(() => {
         // Idle once its /invoke has been answered, which the executor does only after the run's clean-up.
-        instance.busy = false;
+        pool.release(instance);
         this.inFlight.delete(task);
         this.pump();
       });
       this.inFlight.add(task);
     }
+    pool.demand(this.queue.length);
     this.armRetryTimer();
   }
 
@@ -74,8 +88,7 @@ export class AsyncInvoker {
     if (ok || this.stopped) return;
     if (!instance.running) {
       this.options.log?.({ event: 'instance_died', pid: instance.pid });
-      await this.options.onInstanceDied?.(instance);
-      if (!this.stopped) await instance.start().catch((err) => this.options.log?.({ event: 'instance_restart_failed', error: String(err) }));
+      await this.options.pool.died(instance);
     }
     if (pending.attempt >= ASYNC_INVOKE_ATTEMPTS) {
       this.options.log?.({ event: 'invoke_dropped', key: pending.event.events[0]?.oss.object.key, attempts: pending.attempt });

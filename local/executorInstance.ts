@@ -28,6 +28,11 @@ export class ExecutorInstance {
   private exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
   private delivering: OssEvent | null = null;
   busy = false;
+  /**
+   * The last start's cold-start figures: process start → listening for `/invoke`, and → its runtime probe done
+   * (the first run waits for it), in ms; undefined until reached.
+   */
+  readonly coldStart: { listeningMs?: number; probedMs?: number } = {};
 
   constructor(private readonly options: ExecutorInstanceOptions) {}
 
@@ -52,6 +57,11 @@ export class ExecutorInstance {
     return this.exit !== null && this.exit.code === 0 && this.exit.signal === null;
   }
 
+  /** Resolves when the current process has exited (at once when none runs). */
+  get whenExited(): Promise<void> {
+    return this.exited;
+  }
+
   /** The event of an invocation that has not succeeded (yet): what a dead instance may have left unrecorded. */
   get unfinishedEvent(): OssEvent | null {
     return this.delivering;
@@ -61,6 +71,9 @@ export class ExecutorInstance {
   async start(): Promise<void> {
     this.listenPort = 0;
     this.secret = randomBytes(32).toString('base64url');
+    const spawnedAt = performance.now();
+    delete this.coldStart.listeningMs;
+    delete this.coldStart.probedMs;
     const child = spawn(process.execPath, [this.options.entry], {
       // Loopback only: nothing but this process needs to reach it (FC's instances listen on 0.0.0.0 for its proxy).
       env: { ...this.options.env, [ENV.port]: '0', [ENV.listenHost]: '127.0.0.1', [ENV.invokeSecret]: this.secret },
@@ -88,6 +101,7 @@ export class ExecutorInstance {
             const record = JSON.parse(line) as { event?: string; port?: number };
             if (record.event === 'listening' && record.port) {
               this.listenPort = record.port;
+              this.coldStart.listeningMs = performance.now() - spawnedAt;
               clearTimeout(timer);
               resolve();
               return;
@@ -96,6 +110,8 @@ export class ExecutorInstance {
             // not a log record
           }
         }
+        // The executor's own record of its runtime probe (handlers/executor.ts logs it once, at start).
+        if (this.coldStart.probedMs === undefined && line.includes('"event":"runtimes"')) this.coldStart.probedMs = performance.now() - spawnedAt;
         this.options.onLog?.(line);
       });
     });

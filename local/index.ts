@@ -1,12 +1,18 @@
 /**
  * `npm start`: the local platform on one machine. Its environment is read by local/settings.ts (PORT, DATA_DIR,
- * EXECUTORS, API_TOKEN, CORS_ORIGIN, LIFECYCLE_MS, ISOLATION, ALLOW_NETWORK, WORK_ROOT, HOST, LOG, and the run
+ * EXECUTORS (or EXECUTORS_MIN, EXECUTORS_MAX, EXECUTOR_MEMORY_MIB, EXECUTORS_SPARE, EXECUTOR_IDLE_MS), API_TOKEN, CORS_ORIGIN, LIFECYCLE_MS, ISOLATION, ALLOW_NETWORK, WORK_ROOT, HOST, LOG, and the run
  * limits' and sandbox switches' variables, passed on to the handlers); a bad value stops it before anything starts.
  */
 import { requireRoot } from '../adapters/process/requireRoot';
 import { startLocalPlatform } from './platform';
+import type { PoolSettings } from './poolPolicy';
 import { reachableUrls } from './reachableUrls';
 import { readLocalSettings } from './settings';
+
+function executorsNote(pool: PoolSettings, fixed: boolean): string {
+  if (fixed) return `${pool.max} (fixed: EXECUTORS)`;
+  return `${pool.min} warm, scaling with demand up to ${pool.max}, ${pool.spare} spare ahead, idle ones stopped after ${pool.idleMs / 1000} s`;
+}
 
 async function main(): Promise<void> {
   const settings = readLocalSettings(process.env);
@@ -22,7 +28,7 @@ async function main(): Promise<void> {
   console.log(`pocketrun local platform
   url:        ${urls.join('\n              ')}
   data:       ${platform.dataDir}
-  executors:  ${platform.instances.length}
+  executors:  ${executorsNote(platform.pool.settings, settings.executors !== undefined)}
   isolation:  ${isolationNote}
   api token:  ${settings.apiToken ? 'required' : 'not required'}
 Ctrl-C (or SIGTERM) stops everything; a second one forces the stop.`);

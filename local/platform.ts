@@ -19,15 +19,38 @@ import { bucketsFromEnv } from '../handlers/stores';
 import { AsyncInvoker } from './asyncInvoker';
 import { ExecutorInstance } from './executorInstance';
 import { sweepUid } from '../adapters/sandbox/processSweeper';
-import { DEFAULT_LIFECYCLE_MS, DEFAULT_PORT, DEFAULT_WORK_ROOT, LIFECYCLE_SWEEP_INTERVAL_MS } from './settings';
-import { claimUidBlock, type UidBlock } from './uidBlock';
+import { ExecutorPool } from './executorPool';
+import type { PoolSettings } from './poolPolicy';
+import {
+  ASYNC_RETRY_BASE_MS,
+  DEFAULT_EXECUTOR_IDLE_MS,
+  DEFAULT_EXECUTOR_MEMORY_MIB,
+  DEFAULT_EXECUTORS_MIN,
+  DEFAULT_EXECUTORS_SPARE,
+  DEFAULT_LIFECYCLE_MS,
+  DEFAULT_PORT,
+  DEFAULT_WORK_ROOT,
+  EXECUTOR_STARTS_PER_CORE,
+  LIFECYCLE_SWEEP_INTERVAL_MS,
+  maxExecutorsFor,
+} from './settings';
+import { UidSlots } from './uidSlots';
 
 export interface LocalPlatformOptions {
   port?: number;
   host?: string;
   dataDir?: string;
-  /** Executor instances (FC instances with concurrency 1). Default: one per core, at least 2. */
+  /** A fixed number of executor instances (FC instances with concurrency 1): no scaling. */
   executors?: number;
+  /** Otherwise the pool scales (local/poolPolicy.ts) within these; defaults in local/settings.ts. */
+  executorsMin?: number;
+  executorsMax?: number;
+  executorsSpare?: number;
+  executorIdleMs?: number;
+  /** The memory budgeted per instance, which bounds the maximum when it is not given. */
+  executorMemoryMib?: number;
+  /** Instances starting at once at most; default EXECUTOR_STARTS_PER_CORE per core. */
+  executorStartsAtOnce?: number;
   /** Age after which run data is deleted (OSS lifecycle rule). */
   lifecycleMs?: number;
   apiToken?: string;
@@ -49,7 +72,9 @@ export interface LocalPlatform {
   url: string;
   isolation: Isolation;
   dataDir: string;
-  instances: ExecutorInstance[];
+  /** The executor instances ready now (the pool grows and shrinks with demand). */
+  readonly instances: ExecutorInstance[];
+  pool: ExecutorPool;
   invoker: AsyncInvoker;
   /** Kills runs in flight (recorded as killed), stops every process, deletes what runs left, releases the uids. */
   stop(): Promise<void>;
@@ -69,6 +94,16 @@ function defaultExecutorEntry(): string {
 
 /** Uids per executor instance, used in turn, so that the next run on an instance never gets the previous run's uid. */
 const UIDS_PER_INSTANCE = 2;
+
+/** The pool's bounds: a fixed size, or the scaling settings with their defaults (local/settings.ts). */
+export function poolSettingsOf(options: LocalPlatformOptions): PoolSettings {
+  const cores = Math.max(1, os.cpus().length);
+  const startsAtOnce = options.executorStartsAtOnce ?? EXECUTOR_STARTS_PER_CORE * cores;
+  if (options.executors !== undefined) return { min: options.executors, max: options.executors, spare: 0, idleMs: DEFAULT_EXECUTOR_IDLE_MS, startsAtOnce };
+  const max = options.executorsMax ?? maxExecutorsFor(os.totalmem(), options.executorMemoryMib ?? DEFAULT_EXECUTOR_MEMORY_MIB);
+  const min = Math.min(max, options.executorsMin ?? DEFAULT_EXECUTORS_MIN);
+  return { min, max, spare: options.executorsSpare ?? DEFAULT_EXECUTORS_SPARE, idleMs: options.executorIdleMs ?? DEFAULT_EXECUTOR_IDLE_MS, startsAtOnce };
+}
 
 /** Kills what an instance's uids still run (the instance itself is gone and cannot). */
 async function sweepUids(base: number): Promise<void> {
@@ -94,55 +129,53 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   const { code, runs } = buckets;
   if (!(code instanceof FsObjectStore && runs instanceof FsObjectStore)) throw new Error(`the local platform keeps its buckets in folders (${ENV.store}=fs)`);
 
-  const executorCount = options.executors ?? Math.max(2, os.cpus().length);
-  const uids: UidBlock = claimUidBlock(executorCount * UIDS_PER_INSTANCE);
+  const uids = new UidSlots(UIDS_PER_INSTANCE);
   const cleanup: Array<() => Promise<void> | void> = [() => uids.release()];
   try {
     const workRoot = path.resolve(options.workRoot ?? DEFAULT_WORK_ROOT);
     // Probe once which isolation this host gives, so every instance runs the same way and the banner says it.
-    const probe = await createSandbox({ isolation: options.isolation ?? 'auto', uidBase: uids.base, uidCount: 1, workRoot: `${workRoot}-probe` });
+    const probeUid = uids.take();
+    const probe = await createSandbox({ isolation: options.isolation ?? 'auto', uidBase: probeUid, uidCount: 1, workRoot: `${workRoot}-probe` });
     const isolation = probe.isolation;
     await probe.close();
+    uids.give(probeUid);
 
-    const instances = Array.from({ length: executorCount }, (_, i) => {
-      const uid = uids.base + i * UIDS_PER_INSTANCE;
-      const instance = new ExecutorInstance({
-        entry: options.executorEntry ?? defaultExecutorEntry(),
-        env: {
-          PATH: process.env.PATH ?? '/usr/bin:/bin',
-          ...handlerEnv,
-          [ENV.isolation]: isolation,
-          [ENV.sandboxUidBase]: String(uid),
-          [ENV.sandboxUidCount]: String(UIDS_PER_INSTANCE),
-          [ENV.workRoot]: workRoot,
-          [ENV.allowNetwork]: options.allowNetwork ? '1' : '0',
-          // FC puts the role's credentials in the instance environment; so do we (placeholders), to prove the
-          // sandbox never passes them on.
-          [ENV.accessKeyId]: 'LOCAL-PLACEHOLDER-KEY-ID',
-          [ENV.accessKeySecret]: 'LOCAL-PLACEHOLDER-KEY-SECRET',
-          [ENV.securityToken]: 'LOCAL-PLACEHOLDER-TOKEN',
-          FC_FUNCTION_NAME: 'pocketrun-executor',
-        },
-        onLog: (line) => log({ event: 'executor_log', instance: i, line }),
-      });
-      return Object.assign(instance, { uid });
-    });
-    cleanup.push(() => Promise.all(instances.map((i) => i.stop())).then(() => undefined));
-    await Promise.all(instances.map((i) => i.start()));
-
-    const invoker = new AsyncInvoker({
-      instances,
+    const entry = options.executorEntry ?? defaultExecutorEntry();
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      ...handlerEnv,
+      [ENV.isolation]: isolation,
+      [ENV.sandboxUidCount]: String(UIDS_PER_INSTANCE),
+      [ENV.workRoot]: workRoot,
+      [ENV.allowNetwork]: options.allowNetwork ? '1' : '0',
+      // FC puts the role's credentials in the instance environment; so do we (placeholders), to prove the
+      // sandbox never passes them on.
+      [ENV.accessKeyId]: 'LOCAL-PLACEHOLDER-KEY-ID',
+      [ENV.accessKeySecret]: 'LOCAL-PLACEHOLDER-KEY-SECRET',
+      [ENV.securityToken]: 'LOCAL-PLACEHOLDER-TOKEN',
+      FC_FUNCTION_NAME: 'pocketrun-executor',
+    };
+    // Forward reference: the pool tells the invoker when an instance is ready, the invoker the pool its queue.
+    let invoker: AsyncInvoker | null = null;
+    const pool = new ExecutorPool({
+      settings: poolSettingsOf(options),
+      uids,
+      create: (uidBase, id) =>
+        new ExecutorInstance({ entry, env: { ...env, [ENV.sandboxUidBase]: String(uidBase) }, onLog: (line) => log({ event: 'executor_log', instance: id, line }) }),
+      // A retired or dead instance's programs are swept and its slots cleaned (FC would discard the whole
+      // instance). At the platform's stop, an instance that did not exit cleanly (killed by a forced stop,
+      // crashed, out of grace) also left its run to us.
+      cleanUp: (instance, uidBase, reason) =>
+        instance.exitedCleanly ? sweepUids(uidBase) : reason === 'stopped' ? recoverInstance(instance, uidBase, workRoot, runs, log) : sweepSlots(uidBase, workRoot, log),
+      onReady: () => invoker?.pump(),
+      startRetryMs: options.retryBaseMs ?? ASYNC_RETRY_BASE_MS,
       log,
-      retryBaseMs: options.retryBaseMs,
-      // FC would discard the whole instance; here its sandboxed programs must be swept by hand.
-      onInstanceDied: (instance) => sweepUids((instance as typeof instances[number]).uid),
     });
-    // Stopping an instance kills its run and records it, which ends the delivery the invoker waits for. An
-    // instance that did not get there (killed by a forced stop, crashed, out of grace) left its run to us.
-    cleanup.push(async () => {
-      await Promise.all([invoker.stop(), ...instances.map((i) => i.stop())]);
-      await Promise.all(instances.map((i) => (i.exitedCleanly ? sweepUids(i.uid) : recoverInstance(i, i.uid, workRoot, runs, log))));
-    });
+    invoker = new AsyncInvoker({ pool, log, retryBaseMs: options.retryBaseMs });
+    // Stopping an instance kills its run and records it, which ends the delivery the invoker waits for.
+    const stopInvoker = invoker;
+    cleanup.push(() => Promise.all([stopInvoker.stop(), pool.stop()]).then(() => undefined));
+    await pool.start();
 
     // The OSS trigger: object-created events on the code bucket, filtered to manifests (prefix + suffix).
     const subscription = code.onObjectCreated((meta) => {
@@ -196,12 +229,15 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       url: `http://${options.host ?? '127.0.0.1'}:${port}`,
       isolation,
       dataDir,
-      instances,
+      get instances() {
+        return pool.instances;
+      },
+      pool,
       invoker,
       stop,
       kill: () => {
         const stopped = stop();
-        for (const i of instances) void i.kill();
+        pool.kill();
         return stopped;
       },
     };
@@ -221,14 +257,7 @@ const STOPPED_MESSAGE = 'the local platform was stopped';
  * finished, is recorded as killed. An unclaimed one is left alone: it is delivered at the next start.
  */
 async function recoverInstance(instance: ExecutorInstance, uid: number, workRoot: string, runs: FsObjectStore, log: (r: Record<string, unknown>) => void): Promise<void> {
-  try {
-    // A sandbox over the instance's range cleans every slot at start (what a dead executor left); closing it
-    // undoes its mounts.
-    await (await createSandbox({ isolation: 'uid', uidBase: uid, uidCount: UIDS_PER_INSTANCE, workRoot })).close();
-  } catch (err) {
-    log({ event: 'instance_sweep_failed', uid, error: err instanceof Error ? err.message : String(err) });
-    await sweepUids(uid);
-  }
+  await sweepSlots(uid, workRoot, log);
   const event = instance.unfinishedEvent;
   for (const id of (event?.events ?? []).map((e) => runIdFromManifestKey(e.oss.object.key))) {
     if (!id) continue;
@@ -253,6 +282,20 @@ async function recoverInstance(instance: ExecutorInstance, uid: number, workRoot
     } catch (err) {
       log({ event: 'run_close_failed', runId: id, error: err instanceof Error ? err.message : String(err) });
     }
+  }
+}
+
+/**
+ * What every executor does at start for a predecessor that died, done from here: a sandbox over the instance's
+ * range cleans every slot (processes, run folder, files in the shared folders, IPC objects); closing it undoes
+ * its mounts.
+ */
+async function sweepSlots(uid: number, workRoot: string, log: (r: Record<string, unknown>) => void): Promise<void> {
+  try {
+    await (await createSandbox({ isolation: 'uid', uidBase: uid, uidCount: UIDS_PER_INSTANCE, workRoot })).close();
+  } catch (err) {
+    log({ event: 'instance_sweep_failed', uid, error: err instanceof Error ? err.message : String(err) });
+    await sweepUids(uid);
   }
 }
 

@@ -23,11 +23,67 @@ export const LIFECYCLE_SWEEP_INTERVAL_MS = 60_000;
 export const ASYNC_INVOKE_ATTEMPTS = 3;
 export const ASYNC_RETRY_BASE_MS = 1_000;
 
+/**
+ * The executor pool scales as FC's instances do: one run per instance, an instance started when every one is busy
+ * and an event waits, idle ones reclaimed (local/poolPolicy.ts). Its maximum is bounded by memory: each instance
+ * is budgeted EXECUTOR_MEMORY_MIB (the executor itself, at most 80 MiB, measured ~60, plus a typical interactive
+ * program's resident memory; RUN_MEMORY_* bounds address space, which is mostly never resident), and the pool
+ * may take HOST_MEMORY_SHARE of the host's memory, never more than EXECUTORS_HARD_MAX instances.
+ */
+export const DEFAULT_EXECUTOR_MEMORY_MIB = 128;
+export const HOST_MEMORY_SHARE = 0.5;
+export const EXECUTORS_HARD_MAX = 64;
+/** Instances kept warm when nothing runs (FC: provisioned instances; here they also serve the first runs at once). */
+export const DEFAULT_EXECUTORS_MIN = 2;
+/** Idle instances kept ahead of demand, so that the next run does not wait for a cold start. */
+export const DEFAULT_EXECUTORS_SPARE = 1;
+/** An instance idle this long is stopped unless the minimum or the spare needs it (FC reclaims idle instances). */
+export const DEFAULT_EXECUTOR_IDLE_MS = 60_000;
+/**
+ * How many instances may be starting at once. A start costs ~0.6 s of CPU (node, sandbox probe, runtime probe),
+ * on the same cores the programs use: starting a whole queue's worth at once makes every one of them (and the
+ * runs in flight) wait for all of them; a few at a time bring instances into service one after the other.
+ */
+export const EXECUTOR_STARTS_PER_CORE = 2;
+/**
+ * Unlike FC's, local instances share the host's cores, so a new instance only helps the events that would still
+ * be waiting once it is ready: the pool measures how fast the busy instances take events off the queue (their
+ * invocations answered over the last DRAIN_WINDOW_MS) and how long its cold starts take (the median of the last
+ * COLD_STARTS_KEPT, COLD_START_GUESS_MS before any), and starts instances for the rest. A stream of short runs
+ * (judge submissions) drains the queue faster than a cold start and shares the cores; programs waiting for input
+ * drain nothing and get an instance each, as in FC.
+ */
+export const DRAIN_WINDOW_MS = 2_000;
+export const COLD_STARTS_KEPT = 8;
+export const COLD_START_GUESS_MS = 1_000;
+
+/** The most instances the pool may hold on a host with this much memory, at this budget per instance. */
+export function maxExecutorsFor(totalMemoryBytes: number, memoryMibPerInstance: number): number {
+  const byMemory = Math.floor((totalMemoryBytes * HOST_MEMORY_SHARE) / (memoryMibPerInstance * 1024 * 1024));
+  return Math.max(1, Math.min(EXECUTORS_HARD_MAX, byMemory));
+}
+
 const LOCAL_VARIABLES = {
   port: { ...VARIABLES.port, default: DEFAULT_PORT },
   host: { name: 'HOST', kind: 'string', default: '127.0.0.1', meaning: 'The address the API listens on.' },
   dataDir: VARIABLES.dataDir,
-  executors: { name: 'EXECUTORS', kind: 'int', min: 1, meaning: 'Executor instances; default one per core, at least 2.' },
+  executors: { name: 'EXECUTORS', kind: 'int', min: 1, meaning: 'A fixed number of executor instances (no scaling); unset: the pool scales between EXECUTORS_MIN and EXECUTORS_MAX.' },
+  executorsMin: { name: 'EXECUTORS_MIN', kind: 'int', min: 1, default: DEFAULT_EXECUTORS_MIN, meaning: 'Executor instances kept warm when idle.' },
+  executorsMax: {
+    name: 'EXECUTORS_MAX',
+    kind: 'int',
+    min: 1,
+    meaning: `The most executor instances at once; default: ${HOST_MEMORY_SHARE * 100} % of the host's memory over EXECUTOR_MEMORY_MIB, at most ${EXECUTORS_HARD_MAX}.`,
+  },
+  executorMemoryMib: {
+    name: 'EXECUTOR_MEMORY_MIB',
+    kind: 'int',
+    min: 16,
+    default: DEFAULT_EXECUTOR_MEMORY_MIB,
+    meaning: 'The memory budgeted per executor instance (the executor and its program), which bounds EXECUTORS_MAX.',
+  },
+  executorsSpare: { name: 'EXECUTORS_SPARE', kind: 'int', min: 0, default: DEFAULT_EXECUTORS_SPARE, meaning: 'Idle executor instances kept ahead of demand.' },
+  executorIdleMs: { name: 'EXECUTOR_IDLE_MS', kind: 'int', min: 1, default: DEFAULT_EXECUTOR_IDLE_MS, meaning: 'An executor instance idle this long is stopped (down to the minimum).' },
   lifecycleMs: { name: 'LIFECYCLE_MS', kind: 'int', min: 1, default: DEFAULT_LIFECYCLE_MS, meaning: 'Age after which run data is deleted.' },
   apiToken: { name: 'API_TOKEN', kind: 'string', meaning: 'Bearer token `/api` calls must carry; unset: none.' },
   corsOrigin: VARIABLES.corsOrigin,

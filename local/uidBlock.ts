@@ -10,7 +10,7 @@ const LOCK_DIR = '/tmp/pocketrun-uid-blocks';
 const FIRST_UID = 40_000;
 const LAST_UID = 59_999;
 /** Every block has this size, whatever the count asked for, so two blocks can never overlap. */
-const BLOCK_SIZE = 64;
+export const BLOCK_SIZE = 64;
 
 export interface UidBlock {
   base: number;

@@ -34,6 +34,8 @@ const ENTRIES = {
   bench: { entry: 'bench/index.ts', function: false, optional: true, page: true, bwrap: true, nativeDeps: ['@lydell/node-pty', '@lydell/node-pty-linux-x64'] },
   // `npm run cost`: the cost model (bench/cost/), pure arithmetic over core/ and infra/config.ts.
   cost: { entry: 'bench/cost/index.ts', function: false, optional: true, external: ['@pulumi/pulumi'] },
+  // The scale scenarios alone (bench/scale.ts; `npm run bench` runs them too).
+  benchScale: { entry: 'bench/scaleMain.ts', function: false, optional: true, page: true, bwrap: true, nativeDeps: ['@lydell/node-pty', '@lydell/node-pty-linux-x64'] },
 };
 
 function copyDir(from, to) {
