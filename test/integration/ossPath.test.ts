@@ -1,6 +1,6 @@
 /**
  * The cloud path without the cloud: the very bundles FC runs, with STORE=oss, talking to OSS-speaking servers
- * (test/support/fakeOssServer.ts, which checks every request's shape and signature) for the code and runs
+ * (local/ossEmulator/fakeOssServer.ts, which checks every request's shape and signature) for the code and runs
  * buckets. The test plays FC: it starts both functions with STS credentials in their environment, and acts as the
  * OSS trigger by posting the object-created event to the executor's `POST /invoke` with fresh `x-fc-*` credential
  * headers, which the executor must use.
@@ -14,7 +14,7 @@ import * as readline from 'readline';
 import { keys, ossPutEvent } from '../../core/protocol';
 import { claimUidBlock, type UidBlock } from '../../local/uidBlock';
 import { ApiClient } from '../support/client';
-import { FakeOssServer } from '../support/fakeOssServer';
+import { FakeOssServer } from '../../local/ossEmulator/fakeOssServer';
 import { ROOT } from '../support/platform';
 
 const REGION = 'oss-cn-hangzhou';
