@@ -67,6 +67,8 @@ interface Recent {
 
 export class RunService {
   private readonly recent = new Map<string, Recent>();
+  /** Long polls held here, by run: woken when this instance takes the run's input, so they read at once. */
+  private readonly waiting = new Map<string, Set<() => void>>();
 
   constructor(private readonly deps: RunServiceDeps) {}
 
@@ -87,6 +89,26 @@ export class RunService {
   /** Storage poll period of a held long poll: fast just after a create or an input, when output is due. */
   private pollInterval(id: string): number {
     return this.inFastWindow(id) ? L.LONG_POLL_FAST_INTERVAL_MS : L.LONG_POLL_INTERVAL_MS;
+  }
+
+  /** A held long poll's pause between two looks: `ms`, or until this instance appends to the run's control stream. */
+  private pause(id: string, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const waiters = this.waiting.get(id) ?? new Set<() => void>();
+      this.waiting.set(id, waiters);
+      const done = () => {
+        timer.cancel();
+        waiters.delete(done);
+        if (waiters.size === 0 && this.waiting.get(id) === waiters) this.waiting.delete(id);
+        resolve();
+      };
+      const timer = this.deps.clock.setTimeout(done, ms);
+      waiters.add(done);
+    });
+  }
+
+  private wake(id: string): void {
+    for (const done of [...(this.waiting.get(id) ?? [])]) done();
   }
 
   get policy(): LimitPolicy {
@@ -188,8 +210,11 @@ export class RunService {
     const finished = (view: RunView) => {
       if (view.state === 'finished') throw new ApiError(409, 'run_finished', 'id: the run has already finished');
     };
-    const append = async () =>
+    const append = async () => {
       this.touch(id, await appendControl(this.deps.runs, id, record, this.recent.get(id)?.controlEnd ?? 0, record.t === 'in' ? check : undefined), record.t !== 'resize');
+      // The reply (or the end, after a kill) is due: held polls switch to the fast rate now, not after their pause.
+      if (record.t !== 'resize') this.wake(id);
+    };
     if (!this.recent.has(id)) {
       finished(await this.view(id));
       await append();
@@ -251,7 +276,7 @@ export class RunService {
           eof: finished && next >= size,
         };
       }
-      await clock.sleep(Math.min(this.pollInterval(id), Math.max(1, deadline - clock.now())));
+      await this.pause(id, Math.min(this.pollInterval(id), Math.max(1, deadline - clock.now())));
     }
   }
 

@@ -289,3 +289,22 @@ test.each(lags)('a long poll reports finished only once all output is returned (
   expect(seen).toBe((await runs.get(keys.output(id))).data.toString());
   expect(seen.split('\n')).toHaveLength(21);
 });
+
+test("a held long poll looks again the moment this API instance takes the run's input, not after its pause", async () => {
+  const h = harness(async (io) => {
+    io.print('? ');
+    io.print(`${await io.readLine()}\n`);
+  });
+  const id = await h.create();
+  const run = h.invoke(id);
+  await h.clock.advance(2_000);
+  const offset = (await h.runs.get(keys.output(id))).data.length;
+  const held = h.api.output(id, offset, 10_000);
+  // Mid-pause: the poll's last look was just now, its next one is due LONG_POLL_INTERVAL_MS later.
+  await h.clock.advance(LONG_POLL_INTERVAL_MS / 2);
+  const sentAt = h.clock.now();
+  await h.api.input(id, 'x\n');
+  await h.clock.advance(0);
+  expect(h.requests.some((r) => r.who === 'api' && r.key === keys.output(id) && r.at === sentAt)).toBe(true);
+  await h.clock.run(Promise.all([held, run]));
+});
