@@ -1,0 +1,69 @@
+/**
+ * Latency as a person at the page feels it: run created → first output byte seen by a long-polling client; a line
+ * sent while the program waits → the program's reply to it seen by that client (not the terminal's echo). In the
+ * simulated cloud also how many storage round trips sat in sequence on each path (bench/roundTrips.ts), and in both
+ * the executor's own CPU time per run.
+ */
+import { requestsOf } from './benchTarget';
+import { createRun, sendInput, Watcher } from './client';
+import { PY_HELLO } from './floor';
+import { cpuMs } from './procStatus';
+import { roundTripsInSequence } from './roundTrips';
+import type { Section } from './section';
+import { median, now, sleep } from './stats';
+
+const INPUT_PROGRAM = "x = input(); print('Input data: ', x)";
+/** A person answers after a moment: by then the executor saw the program wait. */
+const THINK_MS = 300;
+
+export const latencySection: Section = {
+  name: 'latency',
+  async run({ target, report, rounds, floor }) {
+    const base = target.url;
+    const first: number[] = [];
+    const reply: number[] = [];
+    const firstTrips: number[] = [];
+    const replyTrips: number[] = [];
+    const pids = target.executorPids();
+    const cpuBefore = pids.reduce((sum, pid) => sum + cpuMs(pid), 0);
+    for (let i = 0; i < rounds; i++) {
+      const wallStart = Date.now();
+      const started = now();
+      const id = await createRun(base, PY_HELLO);
+      const watcher = new Watcher(base, id);
+      const seen = await watcher.until((text) => text.length > 0);
+      first.push(seen - started);
+      const wallSeen = Date.now();
+      await watcher.finish();
+      if (target.mode === 'cloud') firstTrips.push(roundTripsInSequence(requestsOf(target, id), wallStart, wallSeen, target.latencyMs));
+
+      const inputId = await createRun(base, INPUT_PROGRAM);
+      const session = new Watcher(base, inputId);
+      await session.until((_t, w) => w.state !== 'queued');
+      await sleep(THINK_MS);
+      // The page keeps a long poll open while the person types: the reply arrives on it.
+      const replied = session.until((text) => text.includes('Input data:'));
+      const sent = now();
+      const wallSent = Date.now();
+      await sendInput(base, inputId, 'x\n');
+      reply.push((await replied) - sent);
+      const wallReplied = Date.now();
+      await session.finish();
+      if (target.mode === 'cloud') replyTrips.push(roundTripsInSequence(requestsOf(target, inputId), wallSent, wallReplied, target.latencyMs));
+    }
+    const cpuPerRun = (pids.reduce((sum, pid) => sum + cpuMs(pid), 0) - cpuBefore) / (2 * rounds);
+    const column = target.label;
+    const firstOutput = report.samples('latency', column, 'first output', 'ms', first);
+    const input = report.samples('latency', column, 'input round trip (to the reply)', 'ms', reply);
+    report.value('resources', column, 'executor CPU per interactive run (its own, not the program\'s)', 'ms', cpuPerRun);
+    if (target.mode === 'cloud') {
+      report.value('latency', column, 'storage round trips in sequence, first output', 'count', median(firstTrips));
+      report.value('latency', column, 'storage round trips in sequence, input → reply', 'count', median(replyTrips));
+      report.target(column, 'first output − floor − trigger', firstOutput.median - floor.firstOutputMs - target.triggerDelayMs, '<=', 40, 'ms');
+      report.target(column, 'input round trip', input.median, '<=', 50, 'ms');
+    } else {
+      report.target(column, 'first output − floor', firstOutput.median - floor.firstOutputMs, '<=', 25, 'ms');
+      report.target(column, 'input round trip', input.median, '<=', 20, 'ms');
+    }
+  },
+};
