@@ -4,7 +4,7 @@
  * simulated cloud also how many storage round trips sat in sequence on each path (bench/roundTrips.ts), and in both
  * the executor's own CPU time per run.
  */
-import { requestsOf } from './benchTarget';
+import { requestsOf, type BenchTarget } from './benchTarget';
 import { createRun, sendInput, Watcher } from './client';
 import { PY_HELLO } from './floor';
 import { cpuMs } from './procStatus';
@@ -15,6 +15,14 @@ import { median, now, sleep } from './stats';
 const INPUT_PROGRAM = "x = input(); print('Input data: ', x)";
 /** A person answers after a moment: by then the executor saw the program wait. */
 const THINK_MS = 300;
+
+/** BENCH_TRACE=1: the storage requests of the first round's runs, in time from the path's start (to read where time goes). */
+function trace(target: BenchTarget, id: string, from: number, seen: number): void {
+  console.error(`trace ${target.label} ${id}: seen at +${seen - from} ms`);
+  for (const r of requestsOf(target, id).filter((r) => r.at <= seen + 50)) {
+    console.error(`  +${String(r.at - from).padStart(5)} ${r.who.padEnd(8)} ${r.kind.padEnd(6)} ${r.key}${r.status ? ` ${r.status}` : ''}`);
+  }
+}
 
 export const latencySection: Section = {
   name: 'latency',
@@ -35,6 +43,7 @@ export const latencySection: Section = {
       first.push(seen - started);
       const wallSeen = Date.now();
       await watcher.finish();
+      if (i === 0 && process.env.BENCH_TRACE) trace(target, id, wallStart, wallSeen);
       if (target.mode === 'cloud') firstTrips.push(roundTripsInSequence(requestsOf(target, id), wallStart, wallSeen, target.latencyMs));
 
       const inputId = await createRun(base, INPUT_PROGRAM);
@@ -49,6 +58,7 @@ export const latencySection: Section = {
       reply.push((await replied) - sent);
       const wallReplied = Date.now();
       await session.finish();
+      if (i === 0 && process.env.BENCH_TRACE) trace(target, inputId, wallSent, wallReplied);
       if (target.mode === 'cloud') replyTrips.push(roundTripsInSequence(requestsOf(target, inputId), wallSent, wallReplied, target.latencyMs));
     }
     const cpuPerRun = (pids.reduce((sum, pid) => sum + cpuMs(pid), 0) - cpuBefore) / (2 * rounds);

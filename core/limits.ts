@@ -43,6 +43,12 @@ export const COMPILE_OPEN_FILES = 1024;
 export const OUTPUT_FLUSH_INTERVAL_MS = 100;
 /** ...or as soon as this many bytes are pending. */
 export const OUTPUT_FLUSH_BYTES = 64 * KiB;
+/**
+ * For this long after input reaches the program, its output is appended the moment it comes instead of at the flush
+ * interval: the echo and the reply are what the person waits for. Appends stay one at a time, so what the program
+ * prints while one is under way rides the next: at most one request per round trip, for this long.
+ */
+export const OUTPUT_EXPEDITE_MS = 200;
 /** Quiet time after output before the executor checks whether the program now waits for input. */
 export const INPUT_WAIT_PROBE_MS = 8;
 

@@ -469,8 +469,10 @@ class ExecutorRun {
       const apply = (records: ControlRecord[]) => {
         for (const record of records) {
           if (exited) return;
-          if (record.t === 'in') proc.write(record.d);
-          else if (record.t === 'kill') stop('killed');
+          if (record.t === 'in') {
+            proc.write(record.d);
+            sink.expedite();
+          } else if (record.t === 'kill') stop('killed');
           else if (record.t === 'resize') proc.resize(record.cols, record.rows);
         }
       };
