@@ -16,7 +16,7 @@ const INPUT_PROGRAM = "x = input(); print('Input data: ', x)";
 /** A person answers after a moment: by then the executor saw the program wait. */
 const THINK_MS = 300;
 
-/** BENCH_TRACE=1: the storage requests of the first round's runs, in time from the path's start (to read where time goes). */
+/** BENCH_TRACE=n: the storage requests of the first n rounds' runs, in time from the path's start (to read where time goes). */
 function trace(target: BenchTarget, id: string, from: number, seen: number): void {
   console.error(`trace ${target.label} ${id}: seen at +${seen - from} ms`);
   for (const r of requestsOf(target, id).filter((r) => r.at <= seen + 50)) {
@@ -43,7 +43,7 @@ export const latencySection: Section = {
       first.push(seen - started);
       const wallSeen = Date.now();
       await watcher.finish();
-      if (i === 0 && process.env.BENCH_TRACE) trace(target, id, wallStart, wallSeen);
+      if (i < Number(process.env.BENCH_TRACE ?? 0)) trace(target, id, wallStart, wallSeen);
       if (target.mode === 'cloud') firstTrips.push(roundTripsInSequence(requestsOf(target, id), wallStart, wallSeen, target.latencyMs));
 
       const inputId = await createRun(base, INPUT_PROGRAM);
@@ -58,7 +58,7 @@ export const latencySection: Section = {
       reply.push((await replied) - sent);
       const wallReplied = Date.now();
       await session.finish();
-      if (i === 0 && process.env.BENCH_TRACE) trace(target, inputId, wallSent, wallReplied);
+      if (i < Number(process.env.BENCH_TRACE ?? 0)) trace(target, inputId, wallSent, wallReplied);
       if (target.mode === 'cloud') replyTrips.push(roundTripsInSequence(requestsOf(target, inputId), wallSent, wallReplied, target.latencyMs));
     }
     const cpuPerRun = (pids.reduce((sum, pid) => sum + cpuMs(pid), 0) - cpuBefore) / (2 * rounds);
