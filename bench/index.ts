@@ -20,6 +20,7 @@ import { C_HELLO, measureFloor, PY_HELLO } from './floor';
 import { judgeSection } from './judge';
 import { latencySection } from './latency';
 import { startLocalTarget } from './localTarget';
+import { rssMiB } from './procStatus';
 import { Report } from './report';
 import { resourcesSection } from './resources';
 import type { Section } from './section';
@@ -85,6 +86,7 @@ async function main(): Promise<void> {
       for (const section of sections) {
         if (section.modes && !section.modes.includes(target.mode)) continue;
         await section.run({ target, report, rounds, floor });
+        if (process.env.BENCH_TRACE) console.error(`after ${section.name} on ${target.label}: executor VmHWM ${target.executorPids().map((pid) => rssMiB(pid, 'VmHWM').toFixed(1)).join(', ')} MiB`);
       }
     } finally {
       await target.stop();
