@@ -221,9 +221,9 @@ export class RunService {
       return;
     }
     const [view, appended] = await Promise.allSettled([this.view(id), append()]);
-    if (view.status === 'rejected') throw view.reason;
-    finished(view.value);
+    if (view.status === 'fulfilled') finished(view.value);
     if (appended.status === 'rejected') throw appended.reason;
+    // The record is in. A failed status read is not reported: the caller would send the record again, twice in all.
   }
 
   async input(id: string, data: string): Promise<void> {

@@ -308,3 +308,17 @@ test("a held long poll looks again the moment this API instance takes the run's 
   expect(h.requests.some((r) => r.who === 'api' && r.key === keys.output(id) && r.at === sentAt)).toBe(true);
   await h.clock.run(Promise.all([held, run]));
 });
+
+test('an input that landed is not reported failed because the status read beside it failed (a retry would double it)', async () => {
+  const clock = new FakeClock();
+  const code = new MemoryStore({ bucket: 'code', now: () => clock.now() });
+  const runs = new MemoryStore({ bucket: 'runs', now: () => clock.now() });
+  const flaky: ObjectStore = Object.create(runs);
+  let failStatus = false;
+  flaky.get = (key, range) => (failStatus && key.endsWith('status.json') ? Promise.reject(new Error('ECONNRESET')) : runs.get(key, range));
+  const service = new RunService({ code, runs: flaky, clock, policy, randomBytes: (n) => Buffer.alloc(n, 7) });
+  const id = await service.create(parseCreateRun({ code: 'scripted' }, policy));
+  failStatus = true;
+  await service.input(id, 'once\n');
+  expect((await runs.get(keys.control(id))).data.toString()).toBe('{"t":"in","d":"once\\n"}\n');
+});
