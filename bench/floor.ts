@@ -1,10 +1,10 @@
-/** The floor: what the same work costs without pocketrun, measured on this machine beside the targets. */
+/**
+ * The floor: what the same work costs without pocketrun on this machine. Sections measure it interleaved with their
+ * own rounds, so that both sides see the same load (other work on the machine comes and goes).
+ */
 import { spawn } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import type { Floor } from './section';
-import type { Report } from './report';
 import { now } from './stats';
 
 export const PYTHON = '/usr/bin/python3';
@@ -21,7 +21,7 @@ function exited(file: string, args: string[]): Promise<void> {
   });
 }
 
-function bareFirstOutput(): Promise<number> {
+export function bareFirstOutput(): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = now();
     const child = spawn(PYTHON, ['-I', '-c', PY_HELLO], { stdio: ['ignore', 'pipe', 'ignore'] });
@@ -37,7 +37,7 @@ export async function barePython(): Promise<number> {
 }
 
 /** gcc then the binary, as a judge without a sandbox would do it. */
-async function bareC(dir: string): Promise<number> {
+export async function bareC(dir: string): Promise<number> {
   const source = path.join(dir, 'hello.c');
   fs.writeFileSync(source, C_HELLO);
   const started = now();
@@ -56,30 +56,4 @@ export async function rate(total: number, one: () => Promise<unknown>): Promise<
     }),
   );
   return (total / (now() - started)) * 1000;
-}
-
-export async function measureFloor(report: Report, rounds: number, throughputRequests: number): Promise<Floor> {
-  const first: number[] = [];
-  const py: number[] = [];
-  const c: number[] = [];
-  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'pocketrun-bench-c-'));
-  try {
-    for (let i = 0; i < rounds; i++) {
-      first.push(await bareFirstOutput());
-      py.push(await barePython());
-      c.push(await bareC(scratch));
-    }
-  } finally {
-    fs.rmSync(scratch, { recursive: true, force: true });
-  }
-  const spawnRate = await rate(throughputRequests, barePython);
-  const section = 'latency';
-  const floor = {
-    firstOutputMs: report.samples(section, 'bare', 'first output', 'ms', first).median,
-    pythonMs: report.samples('judge', 'bare', 'python hello world', 'ms', py).median,
-    cMs: report.samples('judge', 'bare', 'c hello world (gcc + run)', 'ms', c).median,
-    spawnRate,
-  };
-  report.value('judge', 'bare', `throughput, ${CLIENTS} at once`, 'runs/s', spawnRate);
-  return floor;
 }

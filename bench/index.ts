@@ -16,7 +16,7 @@ import * as os from 'os';
 import type { BenchTarget } from './benchTarget';
 import { startCloudTarget } from './cloudTarget';
 import { createRun, json, Watcher } from './client';
-import { C_HELLO, measureFloor, PY_HELLO } from './floor';
+import { C_HELLO, PY_HELLO } from './floor';
 import { judgeSection } from './judge';
 import { latencySection } from './latency';
 import { startLocalTarget } from './localTarget';
@@ -71,7 +71,6 @@ async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('the bench starts executors, which run programs as other uids: run it as root');
   const report = new Report();
   const started = Date.now();
-  const floor = await measureFloor(report, rounds, throughputRequests);
   const targets: Array<() => Promise<BenchTarget>> = [];
   let isolation = 'auto';
   if (mode !== 'cloud') targets.push(async () => startLocalTarget(executors));
@@ -85,7 +84,7 @@ async function main(): Promise<void> {
       await warmUp(target);
       for (const section of sections) {
         if (section.modes && !section.modes.includes(target.mode)) continue;
-        await section.run({ target, report, rounds, floor });
+        await section.run({ target, report, rounds });
         if (process.env.BENCH_TRACE) console.error(`after ${section.name} on ${target.label}: executor VmHWM ${target.executorPids().map((pid) => rssMiB(pid, 'VmHWM').toFixed(1)).join(', ')} MiB`);
       }
     } finally {

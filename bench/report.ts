@@ -8,7 +8,7 @@ export interface Figure {
   section: string;
   name: string;
   unit: string;
-  /** The target's label: `local`, `cloud 5 ms`, or `bare` for the floor measured beside them. */
+  /** The target's label: `local`, `cloud 5 ms`. */
   column: string;
   median?: number;
   p95?: number;

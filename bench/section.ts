@@ -1,26 +1,14 @@
 /**
- * One part of the bench, run against each target in turn (bench/index.ts lists them in `sections`). The floor (the
- * bare interpreter, measured once beside the targets) is in `ctx.floor` for targets stated over it.
+ * One part of the bench, run against each target in turn (bench/index.ts lists them in `sections`); a figure stated
+ * over the floor measures that floor in the same rounds (bench/floor.ts).
  */
 import type { BenchTarget } from './benchTarget';
 import type { Report } from './report';
-
-export interface Floor {
-  /** Bare python3: spawn → first stdout byte, median ms. */
-  firstOutputMs: number;
-  /** Bare python3 hello world to its exit, median ms. */
-  pythonMs: number;
-  /** gcc + the binary, median ms. */
-  cMs: number;
-  /** Bare python3 hello worlds completed per second, 8 at once. */
-  spawnRate: number;
-}
 
 export interface SectionContext {
   target: BenchTarget;
   report: Report;
   rounds: number;
-  floor: Floor;
 }
 
 export interface Section {
