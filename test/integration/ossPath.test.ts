@@ -127,6 +127,9 @@ test('an interactive run end to end over OSS: prompt, input, output, status; no 
   const controlReads = runs.requests.filter((r) => r.key === keys.control(id) && r.method === 'GET' && r.headers.range);
   expect(controlReads.length).toBeGreaterThan(0);
   for (const r of controlReads) expect(r.headers['x-oss-range-behavior']).toBe('standard');
+  // The input was appended without a HEAD first (the API knew the run's control stream was empty).
+  expect(runs.requests.filter((r) => r.key === keys.control(id) && r.method === 'HEAD')).toEqual([]);
+  expect(runs.requests.filter((r) => r.key === keys.control(id) && r.method === 'POST').map((r) => [r.query.position, r.status])).toEqual([['0', 200]]);
   code.assertClean();
   runs.assertClean();
 });
