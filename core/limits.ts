@@ -81,7 +81,7 @@ export const HEARTBEAT_STALE_MS = 30_000;
 
 /** Longest `waitMs` of an output long poll. */
 export const MAX_LONG_POLL_MS = 25_000;
-/** How often a held long poll reads the output object. */
+/** How often a held long poll reads the output object at first (and how often judge mode's wait reads the status). */
 export const LONG_POLL_INTERVAL_MS = 50;
 /**
  * ...and how often right after this API instance created the run or took its input, when output is expected at
@@ -90,11 +90,18 @@ export const LONG_POLL_INTERVAL_MS = 50;
 export const LONG_POLL_FAST_INTERVAL_MS = 10;
 export const LONG_POLL_FAST_WINDOW_MS = 400;
 /**
- * Outside that burst a held long poll reads the status object (beside the output) at most this often: a state
- * change (running, finished) is reported this late at worst, and an idle watcher costs 1000 / LONG_POLL_INTERVAL_MS
- * + 1000 / LONG_POLL_STATUS_INTERVAL_MS requests a second instead of twice the first.
+ * Outside that burst, a held long poll reads the output object every `outputEveryMs` and the status object (beside
+ * it) at most every `statusEveryMs`, slower the longer the poll has been held without news: a silence that lasts is
+ * a program sleeping, computing or waiting for a person (whose input, taken by this instance, wakes the poll at
+ * once). So output after a long silence shows at most `outputEveryMs` late and a silent end `statusEveryMs` late,
+ * and an idle watcher costs 1000 / outputEveryMs + 1000 / statusEveryMs requests a second. Each row holds until
+ * `untilMs` of the poll; the client's next poll (after any news) starts at the first row again.
  */
-export const LONG_POLL_STATUS_INTERVAL_MS = 200;
+export const LONG_POLL_IDLE_STEPS = [
+  { untilMs: 2_000, outputEveryMs: LONG_POLL_INTERVAL_MS, statusEveryMs: 200 },
+  { untilMs: 10_000, outputEveryMs: 100, statusEveryMs: 500 },
+  { untilMs: Infinity, outputEveryMs: 200, statusEveryMs: 1_000 },
+] as const;
 /** Most bytes one output read returns; the client reads again from the returned offset. */
 export const MAX_OUTPUT_READ_BYTES = 256 * KiB;
 

@@ -6,6 +6,7 @@ import { ApiError, notFound } from './apiError';
 import { appendControl } from './controlStream';
 import type { LimitPolicy } from './limitPolicy';
 import * as L from './limits';
+import { longPollPeriods } from './longPollPeriods';
 import { isStoreError, type Clock, type ObjectStore } from './ports';
 import { isRunId, keys, newRunId, type Manifest, type RunResult, type RunState, type RuntimesDoc, type StatusDoc } from './protocol';
 import { viewOf, type RunView } from './runState';
@@ -84,11 +85,6 @@ export class RunService {
   private inFastWindow(id: string): boolean {
     const at = this.recent.get(id)?.touchedAt;
     return at !== undefined && this.deps.clock.now() - at < L.LONG_POLL_FAST_WINDOW_MS;
-  }
-
-  /** Storage poll period of a held long poll: fast just after a create or an input, when output is due. */
-  private pollInterval(id: string): number {
-    return this.inFastWindow(id) ? L.LONG_POLL_FAST_INTERVAL_MS : L.LONG_POLL_INTERVAL_MS;
   }
 
   /** A held long poll's pause between two looks: `ms`, or until this instance appends to the run's control stream. */
@@ -241,8 +237,7 @@ export class RunService {
   /**
    * New output from `offset`, cut at a UTF-8 character boundary. With `waitMs`, holds until there is new output
    * or the state changes (long poll). Each look reads the output object and, beside it in the same round trip, the
-   * status (every time during the fast burst after a create or an input, else at most every
-   * LONG_POLL_STATUS_INTERVAL_MS). The executor writes its last output before its final status, but an output read
+   * status, at the periods of core/longPollPeriods.ts (the status on the first look in any case). The executor writes its last output before its final status, but an output read
    * made beside a status read may have been served before that last append: so once the status says finished the
    * output is read again, and only that read decides `eof`.
    */
@@ -253,8 +248,11 @@ export class RunService {
     let view: RunView | undefined;
     let first: RunState | undefined;
     let statusReadAt = -Infinity;
+    const heldSince = clock.now();
     for (;;) {
-      const wantStatus = view === undefined || this.inFastWindow(id) || clock.now() - statusReadAt >= L.LONG_POLL_STATUS_INTERVAL_MS;
+      const periods = longPollPeriods(clock.now() - heldSince, this.inFastWindow(id));
+      // A little early is on time: the pause below is the output period, and the status read rides on an output read.
+      const wantStatus = view === undefined || clock.now() - statusReadAt >= periods.statusEveryMs - periods.outputEveryMs / 2;
       const [fresh, read] = await Promise.all([wantStatus ? this.view(id) : undefined, this.readOutput(id, offset)]);
       if (fresh) {
         view = fresh;
@@ -276,7 +274,7 @@ export class RunService {
           eof: finished && next >= size,
         };
       }
-      await this.pause(id, Math.min(this.pollInterval(id), Math.max(1, deadline - clock.now())));
+      await this.pause(id, Math.min(longPollPeriods(clock.now() - heldSince, this.inFastWindow(id)).outputEveryMs, Math.max(1, deadline - clock.now())));
     }
   }
 

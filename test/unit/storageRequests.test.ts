@@ -9,7 +9,7 @@ import { countRequests, type StoreRequest } from '../../adapters/storage/countRe
 import { MemoryStore } from '../../adapters/storage/memoryStore';
 import { controlPollPeriod } from '../../core/controlPollPeriod';
 import { limitPolicyFromEnv } from '../../core/limitPolicy';
-import { CONTROL_POLL_BUSY_MS, CONTROL_POLL_WAITING_STEPS, HEARTBEAT_INTERVAL_MS, LONG_POLL_INTERVAL_MS, LONG_POLL_STATUS_INTERVAL_MS, MAX_INPUT_TOTAL_BYTES } from '../../core/limits';
+import { CONTROL_POLL_BUSY_MS, CONTROL_POLL_WAITING_STEPS, HEARTBEAT_INTERVAL_MS, LONG_POLL_IDLE_STEPS, LONG_POLL_INTERVAL_MS, MAX_INPUT_TOTAL_BYTES } from '../../core/limits';
 import type { ObjectStore } from '../../core/ports';
 import { keys } from '../../core/protocol';
 import { handleRunEvent, type ExecutorDeps } from '../../core/run';
@@ -147,20 +147,28 @@ test('input during a long wait brings the fast polling back, and reaches the pro
   expect(reads[0].at - second).toBeLessThanOrEqual(CONTROL_POLL_WAITING_STEPS[0].everyMs);
 });
 
-test('an idle watcher costs an output read every LONG_POLL_INTERVAL_MS and a status read at most every LONG_POLL_STATUS_INTERVAL_MS', async () => {
+test('an idle watcher reads output and status at a falling rate the longer its poll waits without news', async () => {
   const h = harness((io) => io.sleep(30_000));
   const id = await h.create();
-  const start = h.clock.now();
   const run = h.invoke(id);
-  const watch = (async () => {
-    for (let offset = 0, eof = false; !eof; ) ({ offset, eof } = await h.api.output(id, offset, 25_000));
-  })();
-  await h.clock.run(Promise.all([run, watch]));
-  const output = h.rate('api', start + 2_000, start + 28_000, keys.output(id));
-  const status = h.rate('api', start + 2_000, start + 28_000, keys.status(id));
-  expect(output).toBeLessThanOrEqual(1000 / LONG_POLL_INTERVAL_MS + 1);
-  expect(status).toBeLessThanOrEqual(1000 / LONG_POLL_STATUS_INTERVAL_MS + 1);
-  expect(status).toBeLessThan(output);
+  // Past the fast burst after the create: the held poll's own steps only.
+  await h.clock.advance(1_000);
+  const start = h.clock.now();
+  const held = h.api.output(id, 0, 25_000);
+  await h.clock.run(held);
+  let from = 0;
+  for (const step of LONG_POLL_IDLE_STEPS) {
+    const to = Math.min(step.untilMs, 25_000);
+    const output = h.rate('api', start + from + 100, start + to - 100, keys.output(id));
+    const status = h.rate('api', start + from + 100, start + to - 100, keys.status(id));
+    expect(output).toBeLessThanOrEqual(1000 / step.outputEveryMs + 1);
+    expect(output).toBeGreaterThanOrEqual(1000 / step.outputEveryMs / 2);
+    expect(status).toBeLessThanOrEqual(1000 / step.statusEveryMs + 1);
+    expect(status).toBeGreaterThanOrEqual(1000 / step.statusEveryMs / 2);
+    from = to;
+  }
+  await h.api.kill(id);
+  await h.clock.run(run);
 });
 
 // ------------------------------------------------------------------------------------------ round trips
