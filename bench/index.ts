@@ -106,8 +106,8 @@ async function main(): Promise<void> {
     `pocketrun bench ${meta.date.slice(0, 16)}Z, ${meta.machine}, isolation ${isolation}, ${rounds} rounds, ${executors} executors, ` +
       `trigger ${triggerDelayMs} ms in the cloud; cells: median / p95, or one figure; took ${meta.seconds} s`,
   );
-  if (jsonOut === '1') console.log(report.json(meta).replace(/\n\s*/g, ''));
-  else if (jsonOut) fs.writeFileSync(jsonOut, report.json(meta) + '\n');
+  if (jsonOut === '1') console.log(report.json(meta));
+  else if (jsonOut) fs.writeFileSync(jsonOut, report.json(meta, 1) + '\n');
 }
 
 main().then(

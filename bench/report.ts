@@ -73,8 +73,8 @@ export class Report {
     }
   }
 
-  json(meta: Record<string, unknown>): string {
-    return JSON.stringify({ ...meta, figures: this.figures, targets: this.targets }, null, 1);
+  json(meta: Record<string, unknown>, indent?: number): string {
+    return JSON.stringify({ ...meta, figures: this.figures, targets: this.targets }, null, indent);
   }
 }
 
