@@ -17,6 +17,12 @@ export const VARIABLES = {
   accessKeyId: { name: 'ALIBABA_CLOUD_ACCESS_KEY_ID', kind: 'string', default: '', meaning: 'The function role\'s STS AccessKey id (set by FC).' },
   accessKeySecret: { name: 'ALIBABA_CLOUD_ACCESS_KEY_SECRET', kind: 'string', default: '', meaning: 'The function role\'s STS AccessKey secret (set by FC).' },
   securityToken: { name: 'ALIBABA_CLOUD_SECURITY_TOKEN', kind: 'string', meaning: 'The function role\'s STS token (set by FC).' },
+  /** The bench sets it (both handlers, every executor instance); the lines' shape is adapters/storage/countRequests.ts's StoreRequest plus `at` and `pid`. */
+  storeRequestLog: {
+    name: 'STORE_REQUEST_LOG',
+    kind: 'string',
+    meaning: 'A file to which the handler appends one JSON line per storage request it makes (the bench counts them); unset: nothing is counted.',
+  },
   apiTokenSha256: { name: 'API_TOKEN_SHA256', kind: 'string', meaning: 'Hex SHA-256 of the bearer token `/api` calls must carry; unset: no token required.' },
   corsOrigin: { name: 'CORS_ORIGIN', kind: 'string', meaning: 'The page origin allowed by CORS; unset: same origin only.' },
   /** In FC each executor instance probes its own isolation; every run's status records which one it got. */

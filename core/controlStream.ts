@@ -13,12 +13,23 @@ export function encodeRecord(record: ControlRecord): Buffer {
   return Buffer.from(JSON.stringify(record) + '\n', 'utf8');
 }
 
-/** Appends one record at the object's current end, retrying when another writer got there first. */
-export async function appendControl(runs: ObjectStore, runId: string, record: ControlRecord, knownSize?: number): Promise<number> {
+/**
+ * Appends one record at the object's end, retrying when another writer got there first. No HEAD first: `position` is
+ * the caller's best knowledge of the end (what its last append returned, or 0 when it knows nothing), and a wrong one
+ * costs one PositionMismatch, which carries the right position. `check` sees each position an append is tried at
+ * (the real end whenever the append lands) and may refuse the record by throwing.
+ */
+export async function appendControl(
+  runs: ObjectStore,
+  runId: string,
+  record: ControlRecord,
+  position = 0,
+  check?: (position: number) => void,
+): Promise<number> {
   const key = keys.control(runId);
   const body = encodeRecord(record);
-  let position = knownSize ?? (await runs.head(key))?.size ?? 0;
   for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
+    check?.(position);
     try {
       return (await runs.append(key, body, position)).nextPosition;
     } catch (err) {

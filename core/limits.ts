@@ -43,6 +43,12 @@ export const COMPILE_OPEN_FILES = 1024;
 export const OUTPUT_FLUSH_INTERVAL_MS = 100;
 /** ...or as soon as this many bytes are pending. */
 export const OUTPUT_FLUSH_BYTES = 64 * KiB;
+/**
+ * For this long after input reaches the program, its output is appended the moment it comes instead of at the flush
+ * interval: the echo and the reply are what the person waits for. Appends stay one at a time, so what the program
+ * prints while one is under way rides the next: at most one request per round trip, for this long.
+ */
+export const OUTPUT_EXPEDITE_MS = 200;
 /** Quiet time after output before the executor checks whether the program now waits for input. */
 export const INPUT_WAIT_PROBE_MS = 8;
 
@@ -52,10 +58,25 @@ export const INPUT_WAIT_PROBE_MS = 8;
  */
 export const BUSY_SAMPLE_MS = 50;
 
-/** Control stream (stdin, kill, resize) poll period while the program is blocked reading its terminal. */
-export const CONTROL_POLL_WAITING_MS = 25;
-/** Control stream poll period while the program computes or sleeps: a few requests a second, not a hundred. */
-export const CONTROL_POLL_BUSY_MS = 500;
+/**
+ * Control stream (stdin, kill, resize) poll periods while the program is blocked reading its terminal: fast at the
+ * start of each wait, when a person answering a prompt (or a script feeding it) is likeliest, then slower, so that a
+ * prompt left alone for minutes costs a few requests a second, not forty. Each row holds from the wait's start (or
+ * the last input) until `untilMs`. Bounded rate of a wait: at most 1000 / everyMs requests a second in each row.
+ */
+export const CONTROL_POLL_WAITING_STEPS = [
+  { untilMs: 3_000, everyMs: 20 },
+  { untilMs: 10_000, everyMs: 50 },
+  { untilMs: Infinity, everyMs: 200 },
+] as const;
+/** The fastest of them: how often the executor looks whether the program waits (a local check, no request). */
+export const CONTROL_POLL_WAITING_MS = CONTROL_POLL_WAITING_STEPS[0].everyMs;
+/**
+ * Control stream poll period while the program computes or sleeps. With the heartbeat, a running program costs
+ * 1000 / CONTROL_POLL_BUSY_MS + 1000 / HEARTBEAT_INTERVAL_MS requests a second, under the target of 2
+ * (test/unit/requestRates.test.ts); a kill takes effect within this period.
+ */
+export const CONTROL_POLL_BUSY_MS = 600;
 /** Control reads may fail this long in a row (storage blips) before the run is ended as internal_error. */
 export const CONTROL_OUTAGE_MS = 15_000;
 
@@ -66,14 +87,27 @@ export const HEARTBEAT_STALE_MS = 30_000;
 
 /** Longest `waitMs` of an output long poll. */
 export const MAX_LONG_POLL_MS = 25_000;
-/** How often a held long poll looks at storage. */
+/** How often a held long poll reads the output object at first (and how often judge mode's wait reads the status). */
 export const LONG_POLL_INTERVAL_MS = 50;
 /**
  * ...and how often right after this API instance created the run or took its input, when output is expected at
- * once (the first bytes, the echo): a short burst of cheap reads where latency is felt.
+ * once (the first bytes, the reply): a short burst of cheap reads where latency is felt.
  */
 export const LONG_POLL_FAST_INTERVAL_MS = 10;
 export const LONG_POLL_FAST_WINDOW_MS = 400;
+/**
+ * Outside that burst, a held long poll reads the output object every `outputEveryMs` and the status object (beside
+ * it) at most every `statusEveryMs`, slower the longer the poll has been held without news: a silence that lasts is
+ * a program sleeping, computing or waiting for a person (whose input, taken by this instance, wakes the poll at
+ * once). So output after a long silence shows at most `outputEveryMs` late and a silent end `statusEveryMs` late,
+ * and an idle watcher costs 1000 / outputEveryMs + 1000 / statusEveryMs requests a second. Each row holds until
+ * `untilMs` of the poll; the client's next poll (after any news) starts at the first row again.
+ */
+export const LONG_POLL_IDLE_STEPS = [
+  { untilMs: 2_000, outputEveryMs: LONG_POLL_INTERVAL_MS, statusEveryMs: 200 },
+  { untilMs: 10_000, outputEveryMs: 100, statusEveryMs: 500 },
+  { untilMs: Infinity, outputEveryMs: 200, statusEveryMs: 1_000 },
+] as const;
 /** Most bytes one output read returns; the client reads again from the returned offset. */
 export const MAX_OUTPUT_READ_BYTES = 256 * KiB;
 

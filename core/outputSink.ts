@@ -1,9 +1,10 @@
 /**
  * Streams a run's output into one appendable object: at most one append per OUTPUT_FLUSH_INTERVAL_MS, sooner
- * when OUTPUT_FLUSH_BYTES are pending or when told to (the program waits for input, or exited). Every byte is
+ * when OUTPUT_FLUSH_BYTES are pending or when told to (the program waits for input, or exited), and as it comes for
+ * a moment after the program got input (`expedite`). Every byte is
  * written once, so storage traffic stays linear in the output (the seed re-uploaded everything per chunk).
  */
-import { OUTPUT_FLUSH_BYTES, OUTPUT_FLUSH_INTERVAL_MS } from './limits';
+import { OUTPUT_EXPEDITE_MS, OUTPUT_FLUSH_BYTES, OUTPUT_FLUSH_INTERVAL_MS } from './limits';
 import { isStoreError, type Clock, type ObjectStore, type Timer } from './ports';
 
 /**
@@ -23,6 +24,8 @@ export class OutputSink {
   /** Bytes accepted from the program (appended or pending). */
   private acceptedBytes = 0;
   private lastFlushAt = -Infinity;
+  /** Until then, output is appended as it comes (see OUTPUT_EXPEDITE_MS). */
+  private expediteUntil = -Infinity;
   private timer: Timer | null = null;
   private chain: Promise<void> = Promise.resolve();
   private failure: unknown = null;
@@ -67,8 +70,13 @@ export class OutputSink {
     return this.pendingBytes > 0;
   }
 
+  /** The program was just given input: for OUTPUT_EXPEDITE_MS its output (the echo, the reply) goes out as it comes. */
+  expedite(): void {
+    this.expediteUntil = this.clock.now() + OUTPUT_EXPEDITE_MS;
+  }
+
   private schedule(): void {
-    if (this.pendingBytes >= OUTPUT_FLUSH_BYTES) {
+    if (this.pendingBytes >= OUTPUT_FLUSH_BYTES || this.clock.now() < this.expediteUntil) {
       void this.flush();
       return;
     }

@@ -30,11 +30,16 @@ export const keys = {
   claim: (id: string) => `${RUNS_PREFIX}${id}/claim`,
   status: (id: string) => `${RUNS_PREFIX}${id}/status.json`,
   /**
-   * Appendable: the program's terminal output, raw bytes; for a run with `streams: 'split'`, frames (core/outputFrames.ts)
-   * keeping stdout and stderr apart, so one read still serves both.
+   * Appendable: the program's terminal output, raw bytes, complete before the final status; for a run with
+   * `streams: 'split'`, frames (core/outputFrames.ts) keeping stdout and stderr apart, so one read still serves both.
+   * A long poll reads it beside the status and once more after a `finished` status (core/runService.ts `output`).
    */
   output: (id: string) => `${RUNS_PREFIX}${id}/output`,
-  /** Appendable: newline-delimited JSON control records (stdin, kill, signal, resize), in the order the API accepted them. */
+  /**
+   * Appendable: newline-delimited JSON control records (stdin, kill, signal, resize), in the order the API accepted
+   * them. Appended without a HEAD (at the writer's last known end; a PositionMismatch carries the real one); read by
+   * the executor at the rates of core/controlPollPeriod.ts.
+   */
   control: (id: string) => `${RUNS_PREFIX}${id}/control`,
   /** Judge mode: the whole answer (core/judge/executeResult.ts), put once, before the final status. */
   result: (id: string) => `${RUNS_PREFIX}${id}/result.json`,

@@ -7,6 +7,7 @@
 import { BusyClock } from './busyClock';
 import { clampLimits } from './clampLimits';
 import { compileLimits } from './compileLimits';
+import { controlPollPeriod } from './controlPollPeriod';
 import { ControlReader } from './controlStream';
 import { crlfConverter } from './crlfConverter';
 import type { ExecuteResult } from './judge/executeResult';
@@ -69,14 +70,36 @@ const COMPILER_OUT_OF_MEMORY = /out of memory|Cannot allocate memory|virtual mem
 /** Entry point for one OSS event naming a run's manifest. */
 export async function handleRunEvent(deps: ExecutorDeps, runId: string, requestId: string, shutdown?: AbortSignal): Promise<InvokeOutcome> {
   const claim: ClaimDoc = { id: runId, executor: deps.executorId, requestId, claimedAt: new Date(deps.clock.now()).toISOString() };
+  // The manifest and the control stream are read beside the claim, in the same round trip (reading is harmless, and
+  // a run claimed by someone else just drops what was read): the program starts one round trip sooner, or two.
+  const reads = prefetch(deps, runId);
   try {
     await deps.runs.put(keys.claim(runId), JSON.stringify(claim), { ifNotExists: true, contentType: 'application/json' });
   } catch (err) {
     if (isStoreError(err, 'AlreadyExists')) return onDuplicate(deps, runId);
     throw err;
   }
-  await new ExecutorRun(deps, runId, requestId, shutdown).execute();
+  await new ExecutorRun(deps, runId, requestId, shutdown, reads).execute();
   return 'executed';
+}
+
+interface Prefetched {
+  control: ControlReader;
+  manifest: Promise<Manifest | null>;
+  /** Input typed and kills sent before the program started, or null when that read failed (it is then made again). */
+  early: Promise<ControlRecord[] | null>;
+}
+
+function prefetch(deps: ExecutorDeps, runId: string): Prefetched {
+  const control = new ControlReader(deps.runs, runId);
+  const manifest = readJson<Manifest>(deps.code, keys.manifest(runId));
+  const early = control.poll().catch((err: unknown) => {
+    deps.log({ event: 'control_poll_failed', runId, error: err instanceof Error ? err.message : String(err) });
+    return null;
+  });
+  // Unobserved when the claim fails; the failure is seen again where the run awaits it.
+  manifest.catch(() => undefined);
+  return { control, manifest, early };
 }
 
 /**
@@ -155,8 +178,9 @@ class ExecutorRun {
     private readonly id: string,
     private readonly requestId: string,
     private readonly shutdown?: AbortSignal,
+    private readonly prefetched: Prefetched = prefetch(deps, id),
   ) {
-    this.control = new ControlReader(deps.runs, id);
+    this.control = prefetched.control;
     this.pacer = new WakeableSleep(deps.clock);
   }
 
@@ -171,8 +195,11 @@ class ExecutorRun {
     let language = 'unknown';
     try {
       this.phase.to('starting');
-      await this.writeStatus({ state: 'running' });
-      const manifest = await readJson<Manifest>(deps.code, keys.manifest(this.id));
+      // Beside the sandbox's preparation, not before it: awaited before the program starts (a run whose status
+      // cannot be written does not run).
+      const running = this.writeStatus({ state: 'running' });
+      running.catch(() => undefined);
+      const manifest = await this.prefetched.manifest;
       if (!manifest) throw new Error('manifest missing (expired before the run started?)');
       language = manifest.language;
       const lang = findLanguage(manifest.language);
@@ -183,11 +210,8 @@ class ExecutorRun {
       const limits = clampLimits(manifest.limits, deps.policy, { onInvalid: 'repair' });
 
       // Input typed before the program started (and a kill sent while it was queued) are honoured first. If the
-      // read fails, the reader keeps its offset and the supervising loop delivers the same records later.
-      const early = await this.control.poll().catch((err: unknown) => {
-        deps.log({ event: 'control_poll_failed', runId: this.id, error: err instanceof Error ? err.message : String(err) });
-        return [];
-      });
+      // read failed, the reader kept its offset and the supervising loop delivers the same records later.
+      const early = (await this.prefetched.early) ?? [];
       if (early.some((r) => r.t === 'kill')) {
         result = { status: 'killed', exitCode: null, signal: null, wallMs: 0 };
         return;
@@ -222,6 +246,7 @@ class ExecutorRun {
       if (manifest.judge) {
         const commands = judgeCommandsOf(lang, ctx, limits, manifest.compileLimits);
         prepared = await deps.sandbox.prepare(judgeCellRequest(this.id, { fileName, content }, manifest.judge, commands, lang.env(ctx), limits, deps.allowNetwork));
+        await running;
         result = await this.judge(prepared, manifest.judge, commands, limits);
         return;
       }
@@ -236,6 +261,7 @@ class ExecutorRun {
         cols: manifest.cols ?? L.DEFAULT_COLS,
         rows: manifest.rows ?? L.DEFAULT_ROWS,
       });
+      await running;
       let compileMs: number | undefined;
       if (lang.compile) {
         const compiled = await this.compile(prepared, sink, lang.compile.command(ctx), compileLimits(lang.compile, limits, manifest.compileLimits), early, interactive && !split);
@@ -474,8 +500,10 @@ class ExecutorRun {
       const apply = (records: ControlRecord[]) => {
         for (const record of records) {
           if (exited) return;
-          if (record.t === 'in') proc.write(record.d);
-          else if (record.t === 'kill') stop('killed');
+          if (record.t === 'in') {
+            proc.write(record.d);
+            sink.expedite();
+          } else if (record.t === 'kill') stop('killed');
           else if (record.t === 'signal') proc.signal?.(record.name);
           else if (record.t === 'resize') proc.resize(record.cols, record.rows);
         }
@@ -484,20 +512,31 @@ class ExecutorRun {
       // A blocking run's stdin is complete before it starts: the program sees end of file after it.
       if (!interactive) proc.endInput?.();
 
-      // The control stream is polled fast only while the program is blocked on its terminal; while it computes
-      // or sleeps, a few times a second is plenty and keeps storage requests low.
+      // The control stream is polled fast only while the program is blocked on its terminal, and fastest at the start
+      // of each wait (core/controlPollPeriod.ts); while it computes or sleeps, a few times a second is plenty and
+      // keeps storage requests low. Whether it waits is looked at every CONTROL_POLL_WAITING_MS (a local check), and
+      // a wait that begins is met at once: its output is flushed and the stream read without waiting for the period.
       void (async () => {
         let lastPoll = deps.clock.now();
         let failingSince: number | null = null;
+        /** When the current wait for input began, or the last input arrived during it; null while not waiting. */
+        let waitingSince: number | null = null;
         while (!exited) {
           await this.pacer.sleep(L.CONTROL_POLL_WAITING_MS);
           if (exited) break;
+          const now = deps.clock.now();
           const waiting = proc.isWaitingForInput();
+          const waitBegins = waiting && waitingSince === null;
+          waitingSince = waiting ? (waitingSince ?? now) : null;
           if (waiting && sink.hasPending) void sink.flush();
-          if (!waiting && deps.clock.now() - lastPoll < L.CONTROL_POLL_BUSY_MS) continue;
-          lastPoll = deps.clock.now();
+          if (!waitBegins && now - lastPoll < controlPollPeriod(waitingSince === null ? null : now - waitingSince)) continue;
+          lastPoll = now;
           try {
-            apply(await this.control.poll());
+            const records = await this.control.poll();
+            // Someone is typing: the fast period again, as at the start of a wait (the program may be waiting again
+            // before this loop saw it stop).
+            if (waitingSince !== null && records.some((r) => r.t === 'in')) waitingSince = deps.clock.now();
+            apply(records);
             failingSince = null;
           } catch (err) {
             // A storage blip must not end the run; an outage that outlasts the bound does.

@@ -6,6 +6,7 @@ import { ApiError, notFound } from './apiError';
 import { appendControl } from './controlStream';
 import type { LimitPolicy } from './limitPolicy';
 import * as L from './limits';
+import { longPollPeriods } from './longPollPeriods';
 import { isStoreError, type Clock, type ObjectStore } from './ports';
 import { isRunId, keys, newRunId, type Manifest, type RunResult, type RunState, type RuntimesDoc, type StatusDoc } from './protocol';
 import { viewOf, type RunView } from './runState';
@@ -58,22 +59,53 @@ export interface JudgeOutcome {
 /** Most runs remembered as recently active (created or fed here); the oldest are forgotten first. */
 const MAX_RECENT_RUNS = 10_000;
 
+/** What this API instance remembers of a run it created or fed (nothing it could not learn again from storage). */
+interface Recent {
+  /** When it last created the run or appended its input. */
+  touchedAt: number;
+  /** The control stream's end after this instance's last append to it: where the next append is tried (no HEAD). */
+  controlEnd: number;
+}
+
 export class RunService {
-  /** Run id → when this instance last created it or appended its input. */
-  private readonly recent = new Map<string, number>();
+  private readonly recent = new Map<string, Recent>();
+  /** Long polls held here, by run: woken when this instance takes the run's input, so they read at once. */
+  private readonly waiting = new Map<string, Set<() => void>>();
 
   constructor(private readonly deps: RunServiceDeps) {}
 
-  private touch(id: string): void {
+  /** `fast`: output is due now (a create, an input, a kill), so long polls read at the fast rate for a while. */
+  private touch(id: string, controlEnd?: number, fast = true): void {
+    const known = this.recent.get(id);
     this.recent.delete(id);
-    this.recent.set(id, this.deps.clock.now());
+    this.recent.set(id, { touchedAt: fast || !known ? this.deps.clock.now() : known.touchedAt, controlEnd: controlEnd ?? known?.controlEnd ?? 0 });
     if (this.recent.size > MAX_RECENT_RUNS) this.recent.delete(this.recent.keys().next().value!);
   }
 
-  /** Storage poll period of a held long poll: fast just after a create or an input, when output is due. */
-  private pollInterval(id: string): number {
-    const at = this.recent.get(id);
-    return at !== undefined && this.deps.clock.now() - at < L.LONG_POLL_FAST_WINDOW_MS ? L.LONG_POLL_FAST_INTERVAL_MS : L.LONG_POLL_INTERVAL_MS;
+  /** Just after a create or an input here, when output is due: the burst of LONG_POLL_FAST_INTERVAL_MS reads. */
+  private inFastWindow(id: string): boolean {
+    const at = this.recent.get(id)?.touchedAt;
+    return at !== undefined && this.deps.clock.now() - at < L.LONG_POLL_FAST_WINDOW_MS;
+  }
+
+  /** A held long poll's pause between two looks: `ms`, or until this instance appends to the run's control stream. */
+  private pause(id: string, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const waiters = this.waiting.get(id) ?? new Set<() => void>();
+      this.waiting.set(id, waiters);
+      const done = () => {
+        timer.cancel();
+        waiters.delete(done);
+        if (waiters.size === 0 && this.waiting.get(id) === waiters) this.waiting.delete(id);
+        resolve();
+      };
+      const timer = this.deps.clock.setTimeout(done, ms);
+      waiters.add(done);
+    });
+  }
+
+  private wake(id: string): void {
+    for (const done of [...(this.waiting.get(id) ?? [])]) done();
   }
 
   get policy(): LimitPolicy {
@@ -87,13 +119,13 @@ export class RunService {
    */
   async create(request: CreateRunRequest, interactive = true, extra: Pick<Manifest, 'streams' | 'files' | 'client' | 'compileLimits'> = {}): Promise<string> {
     const id = newRunId(this.deps.randomBytes);
-    if (request.stdin.length > 0) await appendControl(this.deps.runs, id, { t: 'in', d: request.stdin }, 0);
+    const controlEnd = request.stdin.length > 0 ? await appendControl(this.deps.runs, id, { t: 'in', d: request.stdin }, 0) : 0;
     await writeManifest(
       this.deps.code,
       { id, language: request.language, code: request.code, args: request.args, limits: request.limits, interactive, cols: request.cols, rows: request.rows, ...extra },
       this.deps.clock.now(),
     );
-    this.touch(id);
+    this.touch(id, controlEnd);
     return id;
   }
 
@@ -144,11 +176,14 @@ export class RunService {
     return manifest;
   }
 
-  /** 404 for ids that are malformed (without touching storage) or unknown. */
+  /**
+   * 404 for ids that are malformed (without touching storage) or unknown. A run without a status is queued if its
+   * manifest exists; one this instance created or fed is known to exist, so that HEAD is spared.
+   */
   private async view(id: string): Promise<RunView> {
     if (!isRunId(id)) throw notFound('run');
     const status = await this.status(id);
-    if (!status && !(await this.deps.code.head(keys.manifest(id)))) throw notFound('run');
+    if (!status && !this.recent.has(id) && !(await this.deps.code.head(keys.manifest(id)))) throw notFound('run');
     return viewOf(status, this.deps.clock.now());
   }
 
@@ -159,19 +194,41 @@ export class RunService {
     return { id, language: manifest.language, createdAt: manifest.createdAt, ...view, ...(status?.isolation ? { isolation: status.isolation } : {}) };
   }
 
+  /**
+   * One record onto the run's control stream, in one round trip for a run this instance knows: the append (at the
+   * end it remembers, no HEAD) goes beside the status read that tells whether the run has finished. A record that
+   * lands on a finished run is never read, and the caller still gets 409. A run unknown here is looked up first, so
+   * that a made-up id never gets a control object. The total input bound is checked against the position the append
+   * lands at, which is the object's real end.
+   */
   private async appendToLiveRun(id: string, record: Parameters<typeof appendControl>[2]): Promise<void> {
-    const view = await this.view(id);
-    if (view.state === 'finished') throw new ApiError(409, 'run_finished', 'id: the run has already finished');
-    const size = (await this.deps.runs.head(keys.control(id)))?.size ?? 0;
-    if (record.t === 'in' && size + Buffer.byteLength(record.d) > L.MAX_INPUT_TOTAL_BYTES) {
-      throw new ApiError(413, 'payload_too_large', `data: the run's total input would exceed ${L.MAX_INPUT_TOTAL_BYTES} bytes`);
+    const bytes = record.t === 'in' ? Buffer.byteLength(record.d) : 0;
+    const check = (position: number) => {
+      if (position + bytes > L.MAX_INPUT_TOTAL_BYTES) {
+        throw new ApiError(413, 'payload_too_large', `data: the run's total input would exceed ${L.MAX_INPUT_TOTAL_BYTES} bytes`);
+      }
+    };
+    const finished = (view: RunView) => {
+      if (view.state === 'finished') throw new ApiError(409, 'run_finished', 'id: the run has already finished');
+    };
+    const append = async () => {
+      this.touch(id, await appendControl(this.deps.runs, id, record, this.recent.get(id)?.controlEnd ?? 0, record.t === 'in' ? check : undefined), record.t !== 'resize');
+      // The reply (or the end, after a kill) is due: held polls switch to the fast rate now, not after their pause.
+      if (record.t !== 'resize') this.wake(id);
+    };
+    if (!this.recent.has(id)) {
+      finished(await this.view(id));
+      await append();
+      return;
     }
-    await appendControl(this.deps.runs, id, record, size);
+    const [view, appended] = await Promise.allSettled([this.view(id), append()]);
+    if (view.status === 'fulfilled') finished(view.value);
+    if (appended.status === 'rejected') throw appended.reason;
+    // The record is in. A failed status read is not reported: the caller would send the record again, twice in all.
   }
 
   async input(id: string, data: string): Promise<void> {
     await this.appendToLiveRun(id, { t: 'in', d: data });
-    this.touch(id);
   }
 
   kill(id: string): Promise<void> {
@@ -189,31 +246,45 @@ export class RunService {
 
   /**
    * New output from `offset`, cut at a UTF-8 character boundary. With `waitMs`, holds until there is new output
-   * or the state changes (long poll). Status is read before output: the executor writes its last output before
-   * its final status, so a `finished` seen first guarantees the output read after it is complete.
+   * or the state changes (long poll). Each look reads the output object and, beside it in the same round trip, the
+   * status, at the periods of core/longPollPeriods.ts (the status on the first look in any case). The executor writes its last output before its final status, but an output read
+   * made beside a status read may have been served before that last append: so once the status says finished the
+   * output is read again, and only that read decides `eof`.
    */
   async output(id: string, offset: number, waitMs = 0, encoding: 'utf8' | 'base64' = 'utf8'): Promise<OutputChunk> {
+    if (!isRunId(id)) throw notFound('run');
     const { clock } = this.deps;
     const deadline = clock.now() + Math.min(waitMs, L.MAX_LONG_POLL_MS);
+    let view: RunView | undefined;
     let first: RunState | undefined;
+    let statusReadAt = -Infinity;
+    const heldSince = clock.now();
     for (;;) {
-      const view = await this.view(id);
-      first ??= view.state;
-      const { data, size } = await this.readOutput(id, offset);
-      const finished = view.state === 'finished';
+      const periods = longPollPeriods(clock.now() - heldSince, this.inFastWindow(id));
+      // A little early is on time: the pause below is the output period, and the status read rides on an output read.
+      const wantStatus = view === undefined || clock.now() - statusReadAt >= periods.statusEveryMs - periods.outputEveryMs / 2;
+      const [fresh, read] = await Promise.all([wantStatus ? this.view(id) : undefined, this.readOutput(id, offset)]);
+      if (fresh) {
+        view = fresh;
+        statusReadAt = clock.now();
+        first ??= view.state;
+      }
+      const current = view!;
+      const finished = current.state === 'finished';
+      const { data, size } = finished && fresh ? await this.readOutput(id, offset) : read;
       const usable = finished || encoding === 'base64' ? data.length : completeUtf8Length(data);
-      if (usable > 0 || view.state !== first || finished || clock.now() >= deadline) {
+      if (usable > 0 || current.state !== first || finished || clock.now() >= deadline) {
         const bytes = data.subarray(0, usable);
         const next = offset + usable;
         return {
           data: bytes.toString(encoding),
           offset: next,
-          state: view.state,
-          ...(view.result ? { result: view.result } : {}),
+          state: current.state,
+          ...(current.result ? { result: current.result } : {}),
           eof: finished && next >= size,
         };
       }
-      await clock.sleep(Math.min(this.pollInterval(id), Math.max(1, deadline - clock.now())));
+      await this.pause(id, Math.min(longPollPeriods(clock.now() - heldSince, this.inFastWindow(id)).outputEveryMs, Math.max(1, deadline - clock.now())));
     }
   }
 

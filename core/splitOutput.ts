@@ -11,6 +11,8 @@ export interface RunOutput {
   /** Takes output; false once the cap is reached (the excess is dropped). `stream` matters to split output only. */
   push(chunk: Buffer, stream?: OutputStream): boolean;
   flush(): Promise<void>;
+  /** Output appends go out as they come for a moment: the program just got input (OutputSink.expedite). */
+  expedite(): void;
   close(): Promise<void>;
   readonly hasPending: boolean;
   readonly tail: Buffer;
@@ -57,6 +59,10 @@ export class SplitOutput implements RunOutput {
 
   flush(): Promise<void> {
     return this.sink.flush();
+  }
+
+  expedite(): void {
+    this.sink.expedite();
   }
 
   close(): Promise<void> {

@@ -61,15 +61,15 @@ export const PROTOCOL_TIMINGS: ProtocolTimings = {
   longPollFastIntervalMs: L.LONG_POLL_FAST_INTERVAL_MS,
   longPollFastWindowMs: L.LONG_POLL_FAST_WINDOW_MS,
   maxLongPollMs: L.MAX_LONG_POLL_MS,
-  // Each look of a held long poll reads the status, then the output (core/runService.ts).
-  longPollStatusIntervalMs: L.LONG_POLL_INTERVAL_MS,
-  // One period for the whole wait (core/run.ts).
-  controlPollWaitingSteps: [{ untilMs: Infinity, everyMs: L.CONTROL_POLL_WAITING_MS }],
+  // A held long poll reads the status beside the output, less often than the output (core/runService.ts).
+  longPollStatusIntervalMs: L.LONG_POLL_IDLE_STEPS[0].statusEveryMs,
+  // Fast at the start of each wait, then slower (core/run.ts).
+  controlPollWaitingSteps: L.CONTROL_POLL_WAITING_STEPS,
   controlPollBusyMs: L.CONTROL_POLL_BUSY_MS,
   // The loop sleeps the fastest waiting period between two looks (core/run.ts).
   controlLoopTickMs: L.CONTROL_POLL_WAITING_MS,
   heartbeatIntervalMs: L.HEARTBEAT_INTERVAL_MS,
   outputFlushIntervalMs: L.OUTPUT_FLUSH_INTERVAL_MS,
-  // core/runService.ts: view() HEADs the manifest when there is no status; appendToLiveRun() HEADs the control stream.
-  apiHeadsKnownRuns: true,
+  // core/runService.ts: a run this instance created or fed is neither HEADed while queued nor before an append.
+  apiHeadsKnownRuns: false,
 };

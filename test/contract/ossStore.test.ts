@@ -1,8 +1,8 @@
 import { OssObjectStore } from '../../adapters/storage/ossStore';
 import type { OssStoreOptions } from '../../adapters/storage/ossStore';
 import { isStoreError } from '../../core/ports';
-import { FakeOssServer } from '../support/fakeOssServer';
-import type { FakeOssOptions, RecordedRequest } from '../support/fakeOssServer';
+import { FakeOssServer } from '../../local/ossEmulator/fakeOssServer';
+import type { FakeOssOptions, RecordedRequest } from '../../local/ossEmulator/fakeOssServer';
 import { describeObjectStoreContract } from './objectStoreContract';
 
 const BUCKET = 'pocketrun-test';

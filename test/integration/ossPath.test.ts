@@ -1,6 +1,6 @@
 /**
  * The cloud path without the cloud: the very bundles FC runs, with STORE=oss, talking to OSS-speaking servers
- * (test/support/fakeOssServer.ts, which checks every request's shape and signature) for the code and runs
+ * (local/ossEmulator/fakeOssServer.ts, which checks every request's shape and signature) for the code and runs
  * buckets. The test plays FC: it starts both functions with STS credentials in their environment, and acts as the
  * OSS trigger by posting the object-created event to the executor's `POST /invoke` with fresh `x-fc-*` credential
  * headers, which the executor must use.
@@ -14,7 +14,7 @@ import * as readline from 'readline';
 import { keys, ossPutEvent } from '../../core/protocol';
 import { claimUidBlock, type UidBlock } from '../../local/uidBlock';
 import { ApiClient } from '../support/client';
-import { FakeOssServer } from '../support/fakeOssServer';
+import { FakeOssServer } from '../../local/ossEmulator/fakeOssServer';
 import { ROOT } from '../support/platform';
 
 const REGION = 'oss-cn-hangzhou';
@@ -127,6 +127,9 @@ test('an interactive run end to end over OSS: prompt, input, output, status; no 
   const controlReads = runs.requests.filter((r) => r.key === keys.control(id) && r.method === 'GET' && r.headers.range);
   expect(controlReads.length).toBeGreaterThan(0);
   for (const r of controlReads) expect(r.headers['x-oss-range-behavior']).toBe('standard');
+  // The input was appended without a HEAD first (the API knew the run's control stream was empty).
+  expect(runs.requests.filter((r) => r.key === keys.control(id) && r.method === 'HEAD')).toEqual([]);
+  expect(runs.requests.filter((r) => r.key === keys.control(id) && r.method === 'POST').map((r) => [r.query.position, r.status])).toEqual([['0', 200]]);
   code.assertClean();
   runs.assertClean();
 });

@@ -3,7 +3,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { FsObjectStore } from '../../adapters/storage/fsStore';
-import { OUTPUT_FLUSH_BYTES } from '../../core/limits';
+import { MemoryStore } from '../../adapters/storage/memoryStore';
+import { OUTPUT_FLUSH_BYTES, OUTPUT_FLUSH_INTERVAL_MS } from '../../core/limits';
+import { FAKE_EPOCH, FakeClock } from '../support/fakeClock';
 import { OutputSink } from '../../core/outputSink';
 import { systemClock, type ObjectStore } from '../../core/ports';
 
@@ -72,4 +74,26 @@ test('an append whose response was lost is retried without doubling the output',
   await sink.close();
   expect((await store.get('out')).data.toString()).toBe('hello world');
   expect(stats.appends).toBe(3);
+});
+
+test.each([
+  ['without input, the second chunk waits for the flush interval', false, OUTPUT_FLUSH_INTERVAL_MS],
+  ['after input (expedite), the reply is appended the moment it comes', true, 5],
+])('%s', async (_name, expedite, appendedAt) => {
+  const clock = new FakeClock();
+  const memory = new MemoryStore({ bucket: 'runs', now: () => clock.now() });
+  const appends: number[] = [];
+  const watched: ObjectStore = Object.create(memory);
+  watched.append = (key, body, position) => {
+    appends.push(clock.now() - FAKE_EPOCH);
+    return memory.append(key, body, position);
+  };
+  const sink = new OutputSink(watched, 'out', 1024, clock);
+  if (expedite) sink.expedite();
+  sink.push(Buffer.from('x\r\n'));
+  await clock.advance(5);
+  sink.push(Buffer.from('Input data:  x\r\n'));
+  await clock.advance(OUTPUT_FLUSH_INTERVAL_MS);
+  expect(appends).toEqual([0, appendedAt]);
+  expect((await memory.get('out')).data.toString()).toBe('x\r\nInput data:  x\r\n');
 });

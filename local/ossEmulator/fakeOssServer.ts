@@ -7,6 +7,9 @@
  * address...) is answered 400/403 and recorded in `violations`, so a test can fail on it instead of passing against
  * a server kinder than OSS.
  *
+ * Beside the tests, the bench's simulated cloud (bench/cloud.ts) runs both function bundles against it, with a
+ * round-trip latency added to every request (`latencyMs`) and the OSS trigger driven by `onObjectCreated`.
+ *
  * Addressing: ali-oss, given an IP endpoint, keeps the request on that IP but sends the virtual-hosted
  * `Host: <bucket>.<region>.aliyuncs.com`, so the bucket comes from the Host header and the path is `/<key>`.
  */
@@ -32,6 +35,13 @@ export interface FakeOssOptions {
   nextPositionOn409?: boolean;
   /** Allowed clock skew of the signed date, as OSS's RequestTimeTooSkewed (15 minutes). */
   maxSkewMs?: number;
+  /**
+   * The network's round trip added to every request: half before the request is served, half before its answer
+   * leaves, as a request to a distant server sees storage. Default 0.
+   */
+  latencyMs?: number;
+  /** Told of every PutObject that stored an object (OSS's `ObjectCreated:PutObject` event, e.g. for a trigger). */
+  onObjectCreated?: (key: string, object: FakeObject) => void;
 }
 
 export interface RecordedRequest {
@@ -45,6 +55,8 @@ export interface RecordedRequest {
   bodyBytes: number;
   /** Status the fake answered. */
   status: number;
+  /** When the whole request had arrived (Date.now()); its answer leaves `latencyMs` later. */
+  at: number;
 }
 
 export interface Violation {
@@ -98,7 +110,7 @@ export class FakeOssServer {
   readonly violations: Violation[] = [];
   /** The bucket's content; tests may inspect or seed it. */
   readonly objects = new Map<string, FakeObject>();
-  readonly options: Required<FakeOssOptions>;
+  readonly options: Required<Omit<FakeOssOptions, 'onObjectCreated'>> & Pick<FakeOssOptions, 'onObjectCreated'>;
   private readonly credentials = new Map<string, FakeCredentials>();
 
   private constructor(
@@ -111,6 +123,7 @@ export class FakeOssServer {
       contentRangeOn416: true,
       nextPositionOn409: true,
       maxSkewMs: 15 * 60_000,
+      latencyMs: 0,
       ...options,
     };
     for (const c of options.credentials) this.addCredentials(c);
@@ -151,57 +164,65 @@ export class FakeOssServer {
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
+    const half = this.options.latencyMs / 2;
+    const later = (fn: () => void) => (half > 0 ? setTimeout(fn, half) : fn());
     req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const method = req.method ?? '';
-      const url = req.url ?? '/';
-      const qIndex = url.indexOf('?');
-      const rawPath = qIndex < 0 ? url : url.slice(0, qIndex);
-      const params = new URLSearchParams(qIndex < 0 ? '' : url.slice(qIndex + 1));
-      const query: Record<string, string> = {};
-      for (const [k, v] of params) query[k] = v;
-      let key = '';
-      try {
-        key = decodeURIComponent(rawPath.slice(1));
-      } catch {
-        key = rawPath.slice(1);
-      }
-      const record: RecordedRequest = { method, key, url, query, headers: req.headers, bodyBytes: body.length, status: 0 };
-      this.requests.push(record);
+      const at = Date.now();
+      later(() => this.serve(req, res, Buffer.concat(chunks), at, later));
+    });
+  }
 
-      const requestId = randomBytes(12).toString('hex').toUpperCase();
-      const common: Record<string, string> = {
-        'x-oss-request-id': requestId,
-        date: new Date().toUTCString(),
-        server: 'AliyunOSS',
+  private serve(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer, at: number, later: (fn: () => void) => void): void {
+    const method = req.method ?? '';
+    const url = req.url ?? '/';
+    const qIndex = url.indexOf('?');
+    const rawPath = qIndex < 0 ? url : url.slice(0, qIndex);
+    const params = new URLSearchParams(qIndex < 0 ? '' : url.slice(qIndex + 1));
+    const query: Record<string, string> = {};
+    for (const [k, v] of params) query[k] = v;
+    let key = '';
+    try {
+      key = decodeURIComponent(rawPath.slice(1));
+    } catch {
+      key = rawPath.slice(1);
+    }
+    const record: RecordedRequest = { method, key, url, query, headers: req.headers, bodyBytes: body.length, status: 0, at };
+    this.requests.push(record);
+
+    const requestId = randomBytes(12).toString('hex').toUpperCase();
+    const common: Record<string, string> = {
+      'x-oss-request-id': requestId,
+      date: new Date().toUTCString(),
+      server: 'AliyunOSS',
+    };
+    let answer: { status: number; headers: Record<string, string>; body?: Buffer };
+    try {
+      if (!rawPath.startsWith('/')) throw shape('InvalidURI', `path ${rawPath} does not start with /`);
+      this.checkHost(req);
+      this.checkSignature(req, method, key, rawPath === '/' ? '' : key, params);
+      answer = this.route(req, method, key, rawPath === '/', query, body);
+    } catch (caught) {
+      const err =
+        caught instanceof Reject ? caught : new Reject(500, 'InternalError', `fake OSS bug: ${String(caught)}`, 'shape');
+      if (err.kind) this.violations.push({ kind: err.kind, method, url, code: err.code, reason: err.message });
+      const xml =
+        '<?xml version="1.0" encoding="UTF-8"?>\n<Error>\n' +
+        `  <Code>${xmlEscape(err.code)}</Code>\n  <Message>${xmlEscape(err.message)}</Message>\n` +
+        `  <RequestId>${requestId}</RequestId>\n  <HostId>${xmlEscape(req.headers.host ?? '')}</HostId>\n</Error>\n`;
+      answer = {
+        status: err.status,
+        headers: { 'content-type': 'application/xml', ...err.headers },
+        // HEAD answers carry no body; OSS moves the error into a base64 header instead.
+        body: method === 'HEAD' ? undefined : Buffer.from(xml),
       };
-      let answer: { status: number; headers: Record<string, string>; body?: Buffer };
-      try {
-        if (!rawPath.startsWith('/')) throw shape('InvalidURI', `path ${rawPath} does not start with /`);
-        this.checkHost(req);
-        this.checkSignature(req, method, key, rawPath === '/' ? '' : key, params);
-        answer = this.route(req, method, key, rawPath === '/', query, body);
-      } catch (caught) {
-        const err =
-          caught instanceof Reject ? caught : new Reject(500, 'InternalError', `fake OSS bug: ${String(caught)}`, 'shape');
-        if (err.kind) this.violations.push({ kind: err.kind, method, url, code: err.code, reason: err.message });
-        const xml =
-          '<?xml version="1.0" encoding="UTF-8"?>\n<Error>\n' +
-          `  <Code>${xmlEscape(err.code)}</Code>\n  <Message>${xmlEscape(err.message)}</Message>\n` +
-          `  <RequestId>${requestId}</RequestId>\n  <HostId>${xmlEscape(req.headers.host ?? '')}</HostId>\n</Error>\n`;
-        answer = {
-          status: err.status,
-          headers: { 'content-type': 'application/xml', ...err.headers },
-          // HEAD answers carry no body; OSS moves the error into a base64 header instead.
-          body: method === 'HEAD' ? undefined : Buffer.from(xml),
-        };
-        if (method === 'HEAD') answer.headers['x-oss-err'] = Buffer.from(xml).toString('base64');
-      }
-      record.status = answer.status;
-      const headers: Record<string, string> = { ...common, ...answer.headers };
-      if (method !== 'HEAD' || headers['content-length'] === undefined) {
-        headers['content-length'] = String(answer.body?.length ?? 0);
-      }
+      if (method === 'HEAD') answer.headers['x-oss-err'] = Buffer.from(xml).toString('base64');
+    }
+    record.status = answer.status;
+    const headers: Record<string, string> = { ...common, ...answer.headers };
+    if (method !== 'HEAD' || headers['content-length'] === undefined) {
+      headers['content-length'] = String(answer.body?.length ?? 0);
+    }
+    later(() => {
       res.writeHead(answer.status, headers);
       res.end(method === 'HEAD' ? undefined : answer.body);
     });
@@ -352,6 +373,7 @@ export class FakeOssServer {
       throw new Reject(409, 'FileAlreadyExists', 'The object you specified already exists and can not be overwritten.', null);
     }
     const obj = this.store(key, body, 'Normal', req.headers['content-type']);
+    this.options.onObjectCreated?.(key, obj);
     return { status: 200, headers: { etag: obj.etag } };
   }
 

@@ -1,0 +1,41 @@
+/**
+ * What a bench section runs against: the local platform, or both function bundles over the simulated cloud
+ * (bench/cloudTarget.ts). Each counts the storage requests the handlers make, attributed to the API or an executor.
+ */
+import type { RequestKind } from '../adapters/storage/countRequests';
+
+export interface StorageRecord {
+  /** Date.now() when the request was made (locally: when it ended, a fraction of a millisecond later). */
+  at: number;
+  who: 'api' | 'executor';
+  kind: RequestKind;
+  key: string;
+  /** Bytes written (PUT, APPEND). */
+  bytes: number;
+  /** For the simulated cloud: the HTTP status answered (a GET answered 404 or 416 carried nothing). */
+  status?: number;
+}
+
+export interface BenchTarget {
+  /** `local`, or `cloud 5 ms`. */
+  readonly label: string;
+  readonly mode: 'local' | 'cloud';
+  readonly url: string;
+  readonly isolation: string;
+  readonly executors: number;
+  /** The simulated cloud's round trip per request and trigger delay (0 locally). */
+  readonly latencyMs: number;
+  readonly triggerDelayMs: number;
+  /** Every storage request counted so far. */
+  requests(): StorageRecord[];
+  readonly apiPid: number;
+  executorPids(): number[];
+  /** Starts one more executor instance with this target's environment: ms from its process start to ready for /invoke. */
+  coldStart(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** The requests of one run (every key of a run names its id). */
+export function requestsOf(target: BenchTarget, id: string, since = 0): StorageRecord[] {
+  return target.requests().filter((r) => r.at >= since && r.key.includes(id));
+}
