@@ -88,7 +88,7 @@ export function idleLooksOfHold(t: Pick<ProtocolTimings, 'longPollIdleSteps'>, f
 
 /**
  * Looks of a silence of `silenceMs` watched by successive held polls (each at most `maxLongPollMs`, each starting at
- * the first idle step again), the first `skipMs` of it counted elsewhere (the fast window); `polls` is how many
+ * the first idle step again), the first `skipMs` of it counted elsewhere (the fast window); `emptyAnswers` is how many
  * polls the silence takes beyond its first (the empty answers at each hold's end), whose first looks are not counted.
  */
 export function idleLooksOfSilence(t: Pick<ProtocolTimings, 'longPollIdleSteps' | 'maxLongPollMs'>, silenceMs: number, skipMs = 0): PollLooks & { emptyAnswers: number } {
