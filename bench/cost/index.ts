@@ -13,6 +13,7 @@ import { dec, int, markdownTable, yuan } from './markdownTable';
 import { isBenchReport, measuredFromBenchReport } from './benchReport';
 import { MeasuredError, parseMeasuredRequests, type MeasuredRequests } from './measuredRequests';
 import { PRICES, type Price } from './prices';
+import { PROTOCOL_TIMINGS } from './protocolTimings';
 import { FC_INSTANCE_CONCURRENCY_SOURCE, OSS_BILLED_ANSWERS_SOURCE } from './runUsage';
 import { TYPICAL_SESSION } from './scenarios';
 import { seedIdleRequestsPerSecond } from './seedUsage';
@@ -93,7 +94,10 @@ function main(): void {
   for (const step of rates.waiting) {
     console.log(`  pocketrun, program waiting for input${rates.waiting.length > 1 ? `, from ${step.fromMs / 1000} s into the wait` : ''}: ${dec(step.sent)}; ${dec(step.billed)}`);
   }
-  console.log(`  pocketrun, program sleeping or computing without output: ${dec(rates.sleeping.sent)}; ${dec(rates.sleeping.billed)}`);
+  for (const step of rates.sleeping) {
+    console.log(`  pocketrun, program sleeping or computing without output${rates.sleeping.length > 1 ? `, from ${step.fromMs / 1000} s into the silence` : ''}: ${dec(step.sent)}; ${dec(step.billed)}`);
+  }
+  console.log(`  (a long poll held ${PROTOCOL_TIMINGS.maxLongPollMs / 1000} s answers empty; the next starts again at the first of these steps)`);
   for (const rtt of SEED_ROUND_TRIPS_MS) {
     console.log(`  seed, program printing nothing, ${rtt} ms per request: ${dec(seedIdleRequestsPerSecond(rtt))}; 0 until input is typed (404s are free)`);
   }

@@ -6,17 +6,17 @@
  *   start, then at each step's period of `controlPollWaitingSteps` while the program waits for input and every `controlPollBusyMs`
  *   otherwise; an output append per flush (at most every `outputFlushIntervalMs` while output flows, at once when
  *   the program blocks on a prompt, and at exit).
- * - API (one watching client, its long poll always held): each look at storage reads the output from the client's
- *   offset and the status (outside the fast window at most every `longPollStatusIntervalMs`); looks come every
- *   `longPollIntervalMs`, every `longPollFastIntervalMs` for `longPollFastWindowMs` after the create and each input,
- *   and once at the start of each poll request (which always reads the status). While the
+ * - API (one watching client, its long poll always held): once at the start of each poll request, output and
+ *   status; every `longPollFastIntervalMs` for `longPollFastWindowMs` after the create and each input, both; otherwise
+ *   the output and the status at the periods of the idle step the poll is in (`longPollIdleSteps`, from the poll's
+ *   start: a poll while output flows lasts one answer interval, a wait or a silent computation steps down). While the
  *   run is queued the status is missing and the manifest is HEADed instead. An input reads the status, HEADs the
  *   control stream and appends to it.
  *
  * Billed: every answer but a 404 (a missing object: the control stream before the first input, the status while
  * queued) and a 416 (a read at an object's end: a poll that finds nothing new).
  */
-import { controlPollPeriodMs, controlPollsOverWait, PROTOCOL_TIMINGS, type ProtocolTimings } from './protocolTimings';
+import { controlPollPeriodMs, controlPollsOverWait, idleLooksOfSilence, PROTOCOL_TIMINGS, type ProtocolTimings } from './protocolTimings';
 import { runObjects } from './runObjects';
 import type { RunUsage } from './runUsage';
 import type { InteractiveSession } from './scenarios';
@@ -44,50 +44,76 @@ export interface RequestRate {
 }
 
 /**
- * Storage requests per second with one client watching: while the program waits for input, step by step of the
- * wait (`fromMs` after it began), and while it sleeps or computes without printing.
+ * Storage requests per second with one client watching, step by step (`fromMs` after the poll and the wait or the
+ * silence began; a poll held `maxLongPollMs` answers empty and the next starts at the first step again): while the
+ * program waits for input, and while it sleeps or computes without printing.
  */
-export function interactiveRequestRates(t: ProtocolTimings = PROTOCOL_TIMINGS): { waiting: Array<RequestRate & { fromMs: number }>; sleeping: RequestRate } {
-  // The held long poll: status reads (billed) and output reads (416 when nothing is new: free).
-  const status = 1000 / Math.max(t.longPollIntervalMs, t.longPollStatusIntervalMs);
-  const api = { sent: status + 1000 / t.longPollIntervalMs, billed: status };
-  const froms = [0, ...t.controlPollWaitingSteps.map((step) => step.untilMs)];
+export function interactiveRequestRates(t: ProtocolTimings = PROTOCOL_TIMINGS): {
+  waiting: Array<RequestRate & { fromMs: number }>;
+  sleeping: Array<RequestRate & { fromMs: number }>;
+} {
+  // The held long poll: status reads (billed) and output reads (416 when nothing is new: free), at the idle step
+  // of the moment.
+  const apiAt = (ms: number): RequestRate => {
+    const step = t.longPollIdleSteps.find((s) => ms < s.untilMs)!;
+    return { sent: 1000 / step.statusEveryMs + 1000 / step.outputEveryMs, billed: 1000 / step.statusEveryMs };
+  };
+  const froms = (untils: number[]) => [0, ...untils.filter((ms) => ms < t.maxLongPollMs)];
+  const apiFroms = froms(t.longPollIdleSteps.map((step) => step.untilMs));
+  const waitingFroms = [...new Set([...apiFroms, ...froms(t.controlPollWaitingSteps.map((step) => step.untilMs))])].sort((x, y) => x - y);
+  const controlAt = (ms: number) => t.controlPollWaitingSteps.find((step) => ms < step.untilMs)!.everyMs;
   return {
-    waiting: t.controlPollWaitingSteps.map((step, i) => ({ fromMs: froms[i], sent: api.sent + 1000 / controlPollPeriodMs(t, step.everyMs), billed: api.billed })),
-    sleeping: { sent: api.sent + 1000 / controlPollPeriodMs(t, t.controlPollBusyMs), billed: api.billed },
+    waiting: waitingFroms.map((fromMs) => ({ fromMs, sent: apiAt(fromMs).sent + 1000 / controlPollPeriodMs(t, controlAt(fromMs)), billed: apiAt(fromMs).billed })),
+    sleeping: apiFroms.map((fromMs) => ({ fromMs, sent: apiAt(fromMs).sent + 1000 / controlPollPeriodMs(t, t.controlPollBusyMs), billed: apiAt(fromMs).billed })),
   };
 }
 
 export function interactiveUsage(s: InteractiveSession, sizing: Pick<StackSizing, 'runsLifecycleDays' | 'codeLifecycleDays'>, t: ProtocolTimings = PROTOCOL_TIMINGS): RunUsage {
   const n = s.inputs.length;
-  const { waitingMs, busyMs } = sessionPhases(s);
+  const { waits, busyMs } = sessionPhases(s);
 
   // Executor.
   const heartbeats = Math.floor(s.durationMs / t.heartbeatIntervalMs);
-  const controlWaiting = sessionPhases(s).waits.reduce((sum, waitMs) => sum + controlPollsOverWait(t, waitMs), 0);
+  const controlWaiting = waits.reduce((sum, waitMs) => sum + controlPollsOverWait(t, waitMs), 0);
   const controlBusy = Math.floor(busyMs / controlPollPeriodMs(t, t.controlPollBusyMs));
   // While output flows, one append per flush interval (or per line when lines are rarer); one per prompt; one at exit.
   const appends = Math.floor(busyMs / Math.max(t.outputFlushIntervalMs, s.printIntervalMs)) + n + 1;
 
   // API: each append is seen by its own answer unless the long poll looks less often than the executor flushes.
-  const outputAnswers = Math.floor(busyMs / Math.max(t.outputFlushIntervalMs, s.printIntervalMs, t.longPollIntervalMs)) + n + 1;
-  const emptyAnswers = n * Math.floor(s.thinkMs / t.maxLongPollMs);
-  // Every answer is followed by the next poll request; one more answer says the run started.
-  const pollRequests = outputAnswers + emptyAnswers + 1;
+  const answerEveryMs = Math.max(t.outputFlushIntervalMs, s.printIntervalMs, t.longPollIdleSteps[0].outputEveryMs);
+  const outputAnswers = Math.floor(busyMs / answerEveryMs) + n + 1;
+  // Looks after each poll's first (counted with the poll requests below), phase by phase: the first wait from the
+  // create (with the create's fast window), then after each input a fast window and the program's computing, then
+  // the next wait. A wait is a silence watched by held polls that slow down step by step; while output flows each
+  // poll is held one answer interval, in the first idle step; a program computing without output is a silence too.
+  const looks = { output: 0, status: 0, emptyAnswers: 0 };
+  const add = (more: Partial<typeof looks>, times = 1) => {
+    looks.output += times * (more.output ?? 0);
+    looks.status += times * (more.status ?? 0);
+    looks.emptyAnswers += times * (more.emptyAnswers ?? 0);
+  };
+  const fast = (phaseMs: number) => {
+    const fastMs = Math.min(phaseMs, t.longPollFastWindowMs);
+    const fastLooks = Math.floor(fastMs / t.longPollFastIntervalMs);
+    add({ output: fastLooks, status: fastLooks });
+    return fastMs;
+  };
+  const computing = (phaseMs: number) => {
+    const slowMs = phaseMs - fast(phaseMs);
+    if (answerEveryMs >= slowMs) add(idleLooksOfSilence(t, slowMs));
+    else add(idleLooksOfSilence(t, answerEveryMs), slowMs / answerEveryMs);
+  };
+  if (n === 0) computing(s.queuedMs + busyMs);
+  waits.forEach((waitMs, i) => {
+    const phaseMs = i === 0 ? s.queuedMs + waitMs : waitMs;
+    add(idleLooksOfSilence(t, phaseMs, i === 0 ? fast(phaseMs) : 0));
+    computing(busyMs / n);
+  });
+  // Every answer is followed by the next poll request, whose first look reads both; one more answer says the run started.
+  const pollRequests = outputAnswers + looks.emptyAnswers + 1;
   const heldMs = s.queuedMs + s.durationMs;
-  const fastMs = Math.min(heldMs, (1 + n) * t.longPollFastWindowMs);
-  // Output is read at every look; the status at every look of the fast window and of a new poll request, and
-  // otherwise at most every longPollStatusIntervalMs: while output flows, a request lasts one answer interval, so it
-  // reads the status as many times as that interval holds status intervals. The fast windows start at the create
-  // (during the first wait) and at each input (when the program computes).
-  const fastLooks = Math.floor(fastMs / t.longPollFastIntervalMs);
-  const looks = fastLooks + Math.floor((heldMs - fastMs) / t.longPollIntervalMs) + pollRequests;
-  const statusEveryMs = Math.max(t.longPollIntervalMs, t.longPollStatusIntervalMs);
-  const answerEveryMs = Math.max(t.outputFlushIntervalMs, s.printIntervalMs, t.longPollIntervalMs);
-  const busySlowMs = Math.max(0, busyMs - n * t.longPollFastWindowMs);
-  const waitSlowMs = Math.max(0, heldMs - fastMs - busySlowMs);
-  const statusLooks =
-    fastLooks + Math.floor(waitSlowMs / statusEveryMs) + Math.floor((busySlowMs / answerEveryMs) * Math.floor(answerEveryMs / statusEveryMs)) + pollRequests;
+  const outputLooks = looks.output + pollRequests;
+  const statusLooks = looks.status + pollRequests;
   const queuedLooks = Math.min(statusLooks, Math.ceil(s.queuedMs / t.longPollFastIntervalMs));
 
   return {
@@ -104,7 +130,7 @@ export function interactiveUsage(s: InteractiveSession, sizing: Pick<StackSizing
       { who: 'api', what: 'long poll: status while queued (404)', op: 'GetObject', sent: queuedLooks, billed: 0 },
       ...(t.apiHeadsKnownRuns ? [{ who: 'api' as const, what: 'long poll: manifest while queued', op: 'HeadObject' as const, sent: queuedLooks, billed: queuedLooks }] : []),
       { who: 'api', what: 'long poll: status', op: 'GetObject', sent: statusLooks - queuedLooks, billed: statusLooks - queuedLooks },
-      { who: 'api', what: 'long poll: output (416 when nothing new)', op: 'GetObject', sent: looks, billed: outputAnswers },
+      { who: 'api', what: 'long poll: output (416 when nothing new)', op: 'GetObject', sent: outputLooks, billed: outputAnswers },
       { who: 'api', what: 'input: status', op: 'GetObject', sent: n, billed: n },
       ...(t.apiHeadsKnownRuns ? [{ who: 'api' as const, what: 'input: control size (first: 404)', op: 'HeadObject' as const, sent: n, billed: Math.max(0, n - 1) }] : []),
       { who: 'api', what: 'input: control append', op: 'AppendObject', sent: n, billed: n },

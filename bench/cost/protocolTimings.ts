@@ -6,15 +6,19 @@
 import * as L from '../../core/limits';
 
 export interface ProtocolTimings {
-  /** A held output long poll looks at storage this often (status + output)... */
+  /** Judge mode's wait reads the status this often (and a client asking as often as a held long poll first looks). */
   longPollIntervalMs: number;
-  /** ...and this often for `longPollFastWindowMs` after a create or an input. */
+  /** A held output long poll looks at storage (status + output) this often for `longPollFastWindowMs` after a create or an input... */
   longPollFastIntervalMs: number;
   longPollFastWindowMs: number;
   /** Longest a long poll is held before it answers empty. */
   maxLongPollMs: number;
-  /** A held long poll reads the status (beside the output) at most this often outside the fast window. */
-  longPollStatusIntervalMs: number;
+  /**
+   * ...and otherwise reads the output every `outputEveryMs` and the status (beside it) every `statusEveryMs`, slower
+   * the longer the poll is held without news: each step holds from the previous one's `untilMs` (the first from the
+   * poll's start) to its own; the next poll starts at the first step again.
+   */
+  longPollIdleSteps: ReadonlyArray<{ untilMs: number; outputEveryMs: number; statusEveryMs: number }>;
   /**
    * The executor reads the control stream this often while the program waits for input: each step holds from the
    * previous one's `untilMs` (the first from the wait's start) to its own...
@@ -56,13 +60,56 @@ export function controlPollsOverWait(t: Pick<ProtocolTimings, 'controlPollWaitin
   return polls;
 }
 
+/** Looks of a held long poll after its first, outside the fast window: whole periods of each idle step. */
+export interface PollLooks {
+  output: number;
+  status: number;
+}
+
+/**
+ * Looks of one poll held from `fromMs` to `toMs` of its hold (its first look, at 0, not counted): whole output and
+ * status periods of each idle step over that span.
+ */
+export function idleLooksOfHold(t: Pick<ProtocolTimings, 'longPollIdleSteps'>, fromMs: number, toMs: number): PollLooks {
+  let start = 0;
+  const looks = { output: 0, status: 0 };
+  for (const step of t.longPollIdleSteps) {
+    const a = Math.max(start, fromMs);
+    const b = Math.min(step.untilMs, toMs);
+    if (b > a) {
+      looks.output += Math.floor((b - a) / step.outputEveryMs);
+      looks.status += Math.floor((b - a) / step.statusEveryMs);
+    }
+    start = step.untilMs;
+    if (start >= toMs) break;
+  }
+  return looks;
+}
+
+/**
+ * Looks of a silence of `silenceMs` watched by successive held polls (each at most `maxLongPollMs`, each starting at
+ * the first idle step again), the first `skipMs` of it counted elsewhere (the fast window); `emptyAnswers` is how many
+ * polls the silence takes beyond its first (the empty answers at each hold's end), whose first looks are not counted.
+ */
+export function idleLooksOfSilence(t: Pick<ProtocolTimings, 'longPollIdleSteps' | 'maxLongPollMs'>, silenceMs: number, skipMs = 0): PollLooks & { emptyAnswers: number } {
+  const looks = { output: 0, status: 0, emptyAnswers: 0 };
+  for (let holdStart = 0; holdStart < silenceMs; holdStart += t.maxLongPollMs) {
+    const end = Math.min(t.maxLongPollMs, silenceMs - holdStart);
+    const hold = idleLooksOfHold(t, Math.max(0, skipMs - holdStart), end);
+    looks.output += hold.output;
+    looks.status += hold.status;
+    if (end === t.maxLongPollMs && holdStart + end < silenceMs) looks.emptyAnswers++;
+  }
+  return looks;
+}
+
 export const PROTOCOL_TIMINGS: ProtocolTimings = {
   longPollIntervalMs: L.LONG_POLL_INTERVAL_MS,
   longPollFastIntervalMs: L.LONG_POLL_FAST_INTERVAL_MS,
   longPollFastWindowMs: L.LONG_POLL_FAST_WINDOW_MS,
   maxLongPollMs: L.MAX_LONG_POLL_MS,
-  // A held long poll reads the status beside the output, less often than the output (core/runService.ts).
-  longPollStatusIntervalMs: L.LONG_POLL_IDLE_STEPS[0].statusEveryMs,
+  // Slower the longer a poll waits without news (core/longPollPeriods.ts).
+  longPollIdleSteps: L.LONG_POLL_IDLE_STEPS,
   // Fast at the start of each wait, then slower (core/run.ts).
   controlPollWaitingSteps: L.CONTROL_POLL_WAITING_STEPS,
   controlPollBusyMs: L.CONTROL_POLL_BUSY_MS,

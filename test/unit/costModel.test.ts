@@ -42,7 +42,10 @@ describe('protocol timings', () => {
     // A wait starts at the fastest control poll, and its last step lasts to the end of any wait.
     expect(PROTOCOL_TIMINGS.controlPollWaitingSteps[0].everyMs).toBe(L.CONTROL_POLL_WAITING_MS);
     expect(PROTOCOL_TIMINGS.controlPollWaitingSteps.at(-1)!.untilMs).toBe(Infinity);
-    expect(PROTOCOL_TIMINGS.longPollStatusIntervalMs).toBeGreaterThanOrEqual(L.LONG_POLL_INTERVAL_MS);
+    // The long poll's idle steps are the code's own table, its first at the judge wait's period, its last endless.
+    expect(PROTOCOL_TIMINGS.longPollIdleSteps).toBe(L.LONG_POLL_IDLE_STEPS);
+    expect(PROTOCOL_TIMINGS.longPollIdleSteps[0].outputEveryMs).toBe(L.LONG_POLL_INTERVAL_MS);
+    expect(PROTOCOL_TIMINGS.longPollIdleSteps.at(-1)!.untilMs).toBe(Infinity);
   });
 
   test.each([
@@ -80,12 +83,15 @@ describe('halving a period doubles the requests it paces', () => {
   type Paced = keyof ProtocolTimings;
   /** `t` with one pace halved (every step of a stepped one). */
   const halved = (t: ProtocolTimings, key: Paced): ProtocolTimings =>
-    key === 'controlPollWaitingSteps'
+    key === 'longPollIdleSteps'
+      ? { ...t, longPollIdleSteps: t.longPollIdleSteps.map((step) => ({ ...step, outputEveryMs: step.outputEveryMs / 2, statusEveryMs: step.statusEveryMs / 2 })) }
+      : key === 'controlPollWaitingSteps'
       ? // The loop's tick is the fastest waiting period: it halves with it.
         { ...t, controlLoopTickMs: t.controlLoopTickMs / 2, controlPollWaitingSteps: t.controlPollWaitingSteps.map((step) => ({ ...step, everyMs: step.everyMs / 2 })) }
       : { ...t, [key]: (t[key] as number) / 2 };
   const apiPolls = (u: RunUsage) => u.functions.find((f) => f.fn === 'api')!.invocations - 1 - TYPICAL_SESSION.inputs.length;
   const printing: InteractiveSession = { ...TYPICAL_SESSION, printIntervalMs: 1 };
+  const idleSlack = TYPICAL_SESSION.inputs.length * PROTOCOL_TIMINGS.longPollIdleSteps.length;
   const cases: Array<{ timing: Paced; what: string; session?: InteractiveSession; usage?: 'interactive' | 'judge'; fixed: (u: RunUsage) => number; t?: ProtocolTimings; slack?: number }> = [
     // A remainder per step of each wait.
     { timing: 'controlPollWaitingSteps', what: 'control polls while waiting for input', fixed: () => 0, slack: TYPICAL_SESSION.inputs.length * PROTOCOL_TIMINGS.controlPollWaitingSteps.length },
@@ -95,15 +101,15 @@ describe('halving a period doubles the requests it paces', () => {
     // One append per prompt and one at exit do not depend on the flush period.
     { timing: 'outputFlushIntervalMs', what: 'output appends', session: printing, fixed: () => TYPICAL_SESSION.inputs.length + 1 },
     // Each poll request looks once before it sleeps, whatever the period; while queued it HEADs instead.
-    { timing: 'longPollIntervalMs', what: 'long poll: output (416 when nothing new)', fixed: apiPolls },
-    // A status read less often than the output, on a run that prints nothing while it computes: each poll request
-    // still reads it first (the queued ones 404).
+    // A remainder per idle step of each wait and silence.
+    { timing: 'longPollIdleSteps', what: 'long poll: output (416 when nothing new)', fixed: apiPolls, slack: 2 * idleSlack },
+    // On a run that prints nothing while it computes: each poll request still reads it first (the queued ones 404).
     {
-      timing: 'longPollStatusIntervalMs',
+      timing: 'longPollIdleSteps',
       what: 'long poll: status',
       session: { ...TYPICAL_SESSION, printIntervalMs: TYPICAL_SESSION.durationMs },
-      t: { ...base, longPollStatusIntervalMs: 4 * base.longPollIntervalMs },
       fixed: (u) => apiPolls(u) - sent(u, 'long poll: status while queued (404)'),
+      slack: 2 * idleSlack,
     },
     { timing: 'controlPollBusyMs', what: 'control at start and kill watch (404)', usage: 'judge', fixed: () => 1 },
   ];
@@ -123,12 +129,15 @@ describe('halving a period doubles the requests it paces', () => {
   test('the request rates follow the poll periods', () => {
     const rates = interactiveRequestRates(base);
     const faster = interactiveRequestRates(
-      (['longPollIntervalMs', 'longPollStatusIntervalMs', 'controlPollWaitingSteps', 'controlPollBusyMs'] as const).reduce(halved, base),
+      (['longPollIdleSteps', 'controlPollWaitingSteps', 'controlPollBusyMs'] as const).reduce(halved, base),
     );
+    expect(faster.waiting.map((step) => step.fromMs)).toEqual(rates.waiting.map((step) => step.fromMs));
     rates.waiting.forEach((step, i) => expect(faster.waiting[i].sent).toBeCloseTo(2 * step.sent));
-    expect(faster.sleeping.sent).toBeCloseTo(2 * rates.sleeping.sent);
-    // Billed: the status reads only (empty output and control reads are 416/404).
-    expect(rates.waiting[0].billed).toBeCloseTo(1000 / Math.max(base.longPollIntervalMs, base.longPollStatusIntervalMs));
+    rates.sleeping.forEach((step, i) => expect(faster.sleeping[i].sent).toBeCloseTo(2 * step.sent));
+    // A step of either table starts a row; billed: the status reads only (empty output and control reads are 416/404).
+    const untils = [...base.longPollIdleSteps, ...base.controlPollWaitingSteps].map((step) => step.untilMs).filter((ms) => ms < base.maxLongPollMs);
+    expect(rates.waiting.map((step) => step.fromMs)).toEqual([0, ...new Set(untils)].sort((a, b) => a - b));
+    rates.sleeping.forEach((step, i) => expect(step.billed).toBeCloseTo(1000 / base.longPollIdleSteps[i].statusEveryMs));
   });
 });
 
