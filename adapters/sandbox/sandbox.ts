@@ -30,7 +30,7 @@ import type { Disposable, Isolation, MeteredSpawn, MeteredSpawnRequest, Prepared
 import { RUN_LIMITS } from '../../core/runLimits';
 import { USAGE_FD } from '../process/pipeSpawner';
 import { findTool, systemTools, type Tools } from '../process/systemTools';
-import { BwrapProfile, bwrapFeatures, probeBwrap, SANDBOX_HOME, writeEtcView } from './bwrap';
+import { BwrapProfile, bwrapFeatures, hostEtcView, probeBwrap, SANDBOX_HOME, writeSyntheticEtc } from './bwrap';
 import { bwrapCandidates } from './bwrapBinary';
 import { commandChain, type Rlimits } from './commandChain';
 import { watchDisk } from './diskWatch';
@@ -171,9 +171,10 @@ async function setUpBwrap(options: SandboxOptions, tools: Tools, pool: UidPool, 
   const bwrap = options.bwrapPath ?? findTool(bwrapCandidates({ log: options.log }));
   if (!bwrap || !findTool([bwrap])) return { reason: 'bwrap not found' };
   // Per range: executor processes of one host may share the work root, each with its own uids.
-  const etcFolder = path.join(workRoot, `.etc-${pool.base}-${pool.count}`);
-  writeEtcView(etcFolder, pool.all());
-  const profile = new BwrapProfile(bwrap, bwrapFeatures(bwrap), etcFolder, options.extraReadOnlyPaths ?? []);
+  const identityFolder = path.join(workRoot, `.etc-${pool.base}-${pool.count}`);
+  fs.rmSync(identityFolder, { recursive: true, force: true });
+  writeSyntheticEtc(identityFolder, pool.all());
+  const profile = new BwrapProfile(bwrap, bwrapFeatures(bwrap), hostEtcView(workRoot), options.extraReadOnlyPaths ?? [], identityFolder);
   const probe = probeBwrap(tools, profile, pool.base, path.join(workRoot, `.probe-${process.pid}`));
   await killProcessesOf(tools, [pool.base]);
   return probe.ok ? { profile } : { reason: probe.reason ?? 'probe failed' };
