@@ -165,3 +165,15 @@ export const PISTON_INIT_TIMEOUT_MS = 1_000;
 export const PISTON_OUTPUT_WAIT_MS = 1_000;
 /** One WebSocket message from a client (an `init` with its files, a chunk of stdin): the request body's cap. */
 export const PISTON_MAX_MESSAGE_BYTES = MAX_REQUEST_BODY_BYTES;
+
+/**
+ * The runtimes list (`keys.runtimes()`, GET /api/runtimes) an executor instance trusts without probing every tool
+ * again: written by an executor of the same build (bundle and isolation) less than this long ago. Toolchains change
+ * only with the host's image, so an hour bounds how long a changed host lists what it had.
+ */
+export const RUNTIMES_DOC_MAX_AGE_MS = 60 * 60_000;
+/**
+ * How long an executor instance with no run in flight waits before it probes every tool for that list (plus as
+ * much again at random, so that instances started together do not all probe: each reads the list again first).
+ */
+export const RUNTIMES_PROBE_IDLE_MS = 300;

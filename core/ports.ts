@@ -173,6 +173,12 @@ export interface SandboxRequest {
   allowNetwork: boolean;
   cols: number;
   rows: number;
+  /**
+   * The cell runs only the platform's own commands, never a user's program (the runtime probe's version commands):
+   * once it is proved clean its uid goes back to the head of the rotation, so that a probe between two runs does not
+   * make the next run get the previous run's uid.
+   */
+  platformOnly?: boolean;
 }
 
 export interface PreparedSandbox {

@@ -49,8 +49,9 @@ export const keys = {
    */
   executorReport: () => `${RUNS_PREFIX}_executor/sandbox.json`,
   /**
-   * The languages the newest executor instance can run and their versions (RuntimesDoc), probed once at its start,
-   * for `GET /api/runtimes`: in FC the API function never sees a toolchain.
+   * The languages the executor instances can run and their versions (RuntimesDoc), probed by an idle instance when
+   * the list is missing or stale (handlers/runtimesReport.ts), for `GET /api/runtimes`: in FC the API function never
+   * sees a toolchain.
    */
   runtimes: () => `${RUNS_PREFIX}_executor/runtimes.json`,
 };
@@ -143,6 +144,8 @@ export interface RuntimeInfo {
 /** What `keys.runtimes()` holds. */
 export interface RuntimesDoc {
   executor: string;
+  /** The executor build that probed it (handlers/runtimesReport.ts executorBuild): another build probes again. */
+  build?: string;
   at: string;
   runtimes: RuntimeInfo[];
 }

@@ -1,14 +1,22 @@
 /**
- * What this executor instance can really run, found once at its start: in a sandbox cell of its own, as a sandbox
- * uid, each tool of each language is started with its version arguments, candidate after candidate, until one
- * runs (a shell answers 126/127 for a path the uid cannot execute, and under bwrap a path outside the mounted
- * system folders does not exist). The first that runs is the language's tool and its output gives the version.
- * So the list `GET /api/runtimes` shows and the paths runs use come from the same proof, in the isolation runs get.
+ * What this executor instance can really run: in a sandbox cell of its own, as a sandbox uid, each tool is started
+ * with its version arguments, candidate after candidate, until one runs (a shell answers 126/127 for a path the uid
+ * cannot execute, and under bwrap a path outside the mounted system folders does not exist). The first that runs is
+ * the tool and its output gives the version. So the paths runs use and the list `GET /api/runtimes` shows come from
+ * the same proof, in the isolation runs get.
  *
- * One command does it all (PROBE_SCRIPT, the tools side by side), because every command of a cell costs a spawn
- * chain (~10 ms, ~30 ms under bwrap) and its end kills the uid's processes: about 0.4 s in all, where one command
- * per candidate took 0.6 s (uid) to 1.1 s (bwrap). Runs wait for it (`done`): while the probe's cell holds one of
- * the instance's uids, a run would get the same other uid as the run before it.
+ * On demand, never in front of a run for more than its own language: `runtime(language)` probes that language's
+ * tools only, once per instance (cached; concurrent asks share one cell), about 30–60 ms of one cell and the tool's
+ * own version command. `all()`, every tool of every language for the runtimes list, is the background's: it costs
+ * about 0.4 s of CPU (the JVM's and Go's version commands), runs niced, and gives way to any run.
+ *
+ * One probe cell at a time, and none while a run's cell is prepared: a run first asks `runtime()`, which stops a
+ * background probe in flight and waits for its cell's dispose. A probe cell is `platformOnly`: its uid goes back to
+ * the head of the rotation, so that with two uids a probe between two runs does not give the next run the previous
+ * run's uid.
+ *
+ * One command per cell (PROBE_SCRIPT, the tools side by side), because every command of a cell costs a spawn chain
+ * (~10 ms, ~30 ms under bwrap) and its end kills the uid's processes.
  */
 import type { Language, SourceTransformName, ToolSpec } from './languages';
 import { versionOf } from './languages/versionOf';
@@ -32,11 +40,13 @@ export interface RuntimeProbeDeps {
   clock: Clock;
   /** bash, as the sandbox sees it (a system tool: /bin/bash). */
   shell: string;
+  /** coreutils' nice, for the background's probe (it must not take CPU from runs); without it that probe runs unniced. */
+  nice?: string;
   /** The registry, possibly with candidates the host already ruled out (missing, or not executable by the uid) removed. */
   languages: Language[];
   /** The source transforms this executor has; a language needing another is not available. */
   transforms: SourceTransformName[];
-  /** Aborted when the instance stops: the probe ends at once and nothing more is available. */
+  /** Aborted when the instance stops: a probe ends at once and nothing more is probed. */
   shutdown?: AbortSignal;
   log(record: Record<string, unknown>): void;
 }
@@ -70,36 +80,121 @@ const PROBE_LIMITS = { cpuMs: 30_000, memoryBytes: 4096 * MiB, processes: L.COMP
 const PROBE_TIMEOUT_MS = 30_000;
 const PROBE_OUTPUT_BYTES = 256 * 1024;
 
+/** What one tool's probe found: the candidate that ran and what it printed; null when none ran. */
+type ToolResult = { path: string; output: string } | null;
+
+const toolKey = (spec: ToolSpec) => JSON.stringify(spec);
+
 export class RuntimeProbe {
-  /** Every available runtime, in the registry's order, once the probe is through (never rejects). */
-  readonly done: Promise<Runtime[]>;
-  private found = new Map<string, Runtime>();
+  /** Per tool (JavaScript and TypeScript share Node): its probe, once it has been asked for. */
+  private readonly tools = new Map<string, Promise<ToolResult>>();
+  /** The probe cells, one after the other. */
+  private cells: Promise<unknown> = Promise.resolve();
+  private background: { stop: AbortController; done: Promise<Runtime[] | null> } | null = null;
 
-  constructor(private readonly deps: RuntimeProbeDeps) {
-    this.done = this.probe();
+  constructor(private readonly deps: RuntimeProbeDeps) {}
+
+  /** The languages this executor offers at all: those whose source transform it has. */
+  private get offered(): Language[] {
+    return this.deps.languages.filter((l) => !l.transform || this.deps.transforms.includes(l.transform));
   }
 
-  /** The runtime of a language, after the probe; null when this instance cannot run it. */
+  /**
+   * The runtime of a language, probing only its tools if no probe has yet; null when this instance cannot run it.
+   * Every run asks before its cell is prepared: a background probe in flight is stopped first (see the header).
+   */
   async runtime(language: Language): Promise<Runtime | null> {
-    await this.done;
-    return this.found.get(language.id) ?? null;
+    await this.yieldBackground();
+    const registered = this.offered.find((l) => l.id === language.id);
+    if (!registered) return null;
+    const specs = Object.values(registered.tools);
+    const missing = specs.filter((spec) => !this.tools.has(toolKey(spec)));
+    if (missing.length > 0) {
+      const cell = this.probeTools(missing, { event: 'runtime_probe', language: language.id, niced: false });
+      for (const spec of missing) this.remember(spec, cell);
+    }
+    return this.runtimeOf(registered);
   }
 
-  private async probe(): Promise<Runtime[]> {
-    const { deps } = this;
-    const started = deps.clock.now();
-    const languages = deps.languages.filter((l) => !l.transform || deps.transforms.includes(l.transform));
-    // One job per distinct tool (JavaScript and TypeScript share Node).
-    const jobs: ToolSpec[] = [];
-    const jobOf = new Map<string, number>();
-    for (const language of languages) {
-      for (const spec of Object.values(language.tools)) {
-        const key = JSON.stringify(spec);
-        if (!jobOf.has(key)) jobOf.set(key, jobs.push(spec) - 1);
+  /**
+   * Every available runtime, in the registry's order: the tools not probed yet, in one niced cell. Null when it gave
+   * way to a run (or the instance is stopping) before it was through: ask again when the instance is idle.
+   */
+  all(): Promise<Runtime[] | null> {
+    if (this.background) return this.background.done;
+    const stop = new AbortController();
+    const done = (async (): Promise<Runtime[] | null> => {
+      const seen = new Set<string>();
+      const missing = this.offered.flatMap((l) => Object.values(l.tools)).filter((spec) => {
+        const key = toolKey(spec);
+        if (this.tools.has(key) || seen.has(key)) return false;
+        seen.add(key);
+        return true;
+      });
+      if (missing.length > 0) {
+        const found = await this.probeTools(missing, { event: 'runtimes', niced: true }, stop.signal);
+        // Given way: nothing is remembered, a run probes what it needs itself.
+        if (!found) return null;
+        for (const spec of missing) this.remember(spec, Promise.resolve(found));
       }
+      const runtimes = await Promise.all(this.offered.map((l) => this.runtimeOf(l)));
+      return runtimes.filter((r): r is Runtime => r !== null);
+    })();
+    const entry = { stop, done };
+    this.background = entry;
+    void done.finally(() => {
+      if (this.background === entry) this.background = null;
+    });
+    return done;
+  }
+
+  /** Stops a background probe in flight and waits until its cell is given back. */
+  private async yieldBackground(): Promise<void> {
+    const background = this.background;
+    if (!background) return;
+    background.stop.abort();
+    await background.done;
+  }
+
+  /** A tool's result from a cell; a cell that failed is not remembered, so that the next ask probes again. */
+  private remember(spec: ToolSpec, cell: Promise<Map<string, ToolResult> | null>): void {
+    const key = toolKey(spec);
+    const result = cell.then((found) => {
+      if (found?.has(key)) return found.get(key)!;
+      if (this.tools.get(key) === result) this.tools.delete(key);
+      return null;
+    });
+    this.tools.set(key, result);
+  }
+
+  private async runtimeOf(language: Language): Promise<Runtime | null> {
+    const tools: Record<string, string> = {};
+    let version: string | null = null;
+    for (const [name, spec] of Object.entries(language.tools)) {
+      const result = await (this.tools.get(toolKey(spec)) ?? Promise.resolve(null));
+      if (!result) return null;
+      tools[name] = result.path;
+      if (name === language.versionTool) version = versionOf(result.output);
     }
+    return { language, tools, version: version ?? 'unknown' };
+  }
+
+  /**
+   * One cell probing `specs` side by side (after any cell before it): per tool its result, or null when the cell
+   * failed, was stopped (`stop`) or the instance is stopping.
+   */
+  private probeTools(specs: ToolSpec[], record: { event: string; niced: boolean; language?: string }, stop?: AbortSignal): Promise<Map<string, ToolResult> | null> {
+    const cell = this.cells.then(() => this.probeCell(specs, record, stop));
+    this.cells = cell.catch(() => undefined);
+    return cell;
+  }
+
+  private async probeCell(specs: ToolSpec[], record: { event: string; niced: boolean; language?: string }, stop?: AbortSignal): Promise<Map<string, ToolResult> | null> {
+    const { deps } = this;
+    if (stop?.aborted || deps.shutdown?.aborted) return null;
+    const started = deps.clock.now();
     let prepared: PreparedSandbox | null = null;
-    let results = new Map<number, { index: number; output: string }>();
+    let output: string | null = null;
     try {
       prepared = await deps.sandbox.prepare({
         runId: 'runtime-probe',
@@ -110,37 +205,35 @@ export class RuntimeProbe {
         allowNetwork: false,
         cols: L.DEFAULT_COLS,
         rows: L.DEFAULT_ROWS,
+        platformOnly: true,
       });
-      const args = jobs.flatMap((spec, job) => [String(job), String(spec.candidates.length), ...spec.candidates, String(spec.versionArgs.length), ...spec.versionArgs]);
-      results = parseProbeOutput(await this.run(prepared, [deps.shell, '-c', PROBE_SCRIPT, 'runtime-probe', ...args]));
+      const args = specs.flatMap((spec, job) => [String(job), String(spec.candidates.length), ...spec.candidates, String(spec.versionArgs.length), ...spec.versionArgs]);
+      const script = [deps.shell, '-c', PROBE_SCRIPT, 'runtime-probe', ...args];
+      output = await this.run(prepared, record.niced && deps.nice ? [deps.nice, '-n', '19', ...script] : script, stop);
     } catch (err) {
       deps.log({ event: 'runtime_probe_failed', error: err instanceof Error ? err.message : String(err) });
     } finally {
       await prepared?.dispose().catch((err: unknown) => deps.log({ event: 'runtime_probe_dispose_failed', error: String(err) }));
     }
-    const available: Runtime[] = [];
-    for (const language of languages) {
-      const tools: Record<string, string> = {};
-      let version: string | null = null;
-      for (const [name, spec] of Object.entries(language.tools)) {
-        const result = results.get(jobOf.get(JSON.stringify(spec))!);
-        if (!result) break;
-        tools[name] = spec.candidates[result.index];
-        if (name === language.versionTool) version = versionOf(result.output);
-      }
-      if (Object.keys(tools).length < Object.keys(language.tools).length) continue;
-      const runtime = { language, tools, version: version ?? 'unknown' };
-      this.found.set(language.id, runtime);
-      available.push(runtime);
+    if (output === null) {
+      if (stop?.aborted) deps.log({ event: 'runtime_probe_stopped', reason: 'a run came', probe: record.event, ms: deps.clock.now() - started });
+      return null;
     }
-    deps.log({ event: 'runtimes', ms: deps.clock.now() - started, runtimes: available.map((r) => `${r.language.id} ${r.version}`) });
-    return available;
+    const results = parseProbeOutput(output);
+    const found = new Map<string, ToolResult>();
+    specs.forEach((spec, job) => {
+      const result = results.get(job);
+      found.set(toolKey(spec), result ? { path: spec.candidates[result.index], output: result.output } : null);
+    });
+    deps.log({ ...record, ms: deps.clock.now() - started, tools: specs.map((spec, job) => (results.has(job) ? spec.candidates[results.get(job)!.index] : `none of ${spec.candidates.join(' ')}`)) });
+    return found;
   }
 
-  /** The probe's output (empty when it was stopped or could not start). */
-  private run(prepared: PreparedSandbox, command: string[]): Promise<string> {
+  /** The probe's output; null when it was stopped (by `stop` or the instance stopping) or could not start. */
+  private run(prepared: PreparedSandbox, command: string[], stop?: AbortSignal): Promise<string | null> {
     const { deps } = this;
-    if (deps.shutdown?.aborted) return Promise.resolve('');
+    const stopped = () => deps.shutdown?.aborted === true || stop?.aborted === true;
+    if (stopped()) return Promise.resolve(null);
     return new Promise((resolve) => {
       const proc = deps.spawner.spawn(prepared.spawnFor(command, PROBE_LIMITS));
       const chunks: Buffer[] = [];
@@ -150,13 +243,15 @@ export class RuntimeProbe {
         bytes += chunk.length;
       });
       const timer = deps.clock.setTimeout(() => proc.kill('SIGKILL'), PROBE_TIMEOUT_MS);
-      // A stopping instance waits for the probe's cell to be disposed: it must not wait for a slow tool.
-      const onShutdown = () => proc.kill('SIGKILL');
-      deps.shutdown?.addEventListener('abort', onShutdown, { once: true });
+      // A stopping instance, or a run wanting the uid, waits for the probe's cell to be disposed: not for a slow tool.
+      const onStop = () => proc.kill('SIGKILL');
+      deps.shutdown?.addEventListener('abort', onStop, { once: true });
+      stop?.addEventListener('abort', onStop, { once: true });
       proc.onExit(() => {
         timer.cancel();
-        deps.shutdown?.removeEventListener('abort', onShutdown);
-        resolve(deps.shutdown?.aborted ? '' : Buffer.concat(chunks).toString('utf8'));
+        deps.shutdown?.removeEventListener('abort', onStop);
+        stop?.removeEventListener('abort', onStop);
+        resolve(stopped() ? null : Buffer.concat(chunks).toString('utf8'));
       });
       proc.endInput?.();
     });

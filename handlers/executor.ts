@@ -9,7 +9,7 @@ import type * as net from 'net';
 import * as os from 'os';
 import { createSandbox } from '../adapters/sandbox/sandbox';
 import { permitsExecution } from '../adapters/sandbox/resolveInterpreter';
-import { systemTool } from '../adapters/process/systemTools';
+import { findTool, systemTool } from '../adapters/process/systemTools';
 import { PipeSpawner } from '../adapters/process/pipeSpawner';
 import { PtySpawner } from '../adapters/process/ptySpawner';
 import { requireRoot } from '../adapters/process/requireRoot';
@@ -27,6 +27,8 @@ import { keys, runIdFromManifestKey } from '../core/protocol';
 import { handleRunEvent, type ExecutorDeps, type InvokeOutcome } from '../core/run';
 import { answerClientErrors, header, logLine, parseTarget, readBody, requireHost, sendJson, SERVER_OPTIONS } from './http';
 import { INVOKE_SECRET_HEADER, secretMatches } from './invokeGate';
+import { StartTimeline } from './startTimeline';
+import { executorBuild, RuntimesReport } from './runtimesReport';
 import { bucketsFromEnv, type Buckets } from './stores';
 
 /** OSS events are small; anything bigger is not one. */
@@ -43,6 +45,8 @@ export interface ExecutorServerOptions {
   acceptPeer?: (socket: net.Socket) => PeerVerdict;
   /** Called when the sandbox can no longer take runs: the process should go. */
   onUnusable?: () => void;
+  /** Told when an accepted invocation's runs start and when they are over (the runtimes report probes when idle). */
+  activity?: { runStarted(): void; runEnded(): void };
 }
 
 function manifestRunIds(body: unknown): string[] {
@@ -126,8 +130,13 @@ export function createExecutorServer(options: ExecutorServerOptions): http.Serve
       // Answered only once every run is over AND its cell cleaned up (handleRunEvent resolves after the dispose that
       // follows the final status, core/run.ts): the answer is what frees this instance for its next event (FC's
       // instanceConcurrency 1; local/asyncInvoker.ts), so the next run never starts beside this one's clean-up.
-      for (const runId of manifestRunIds(body)) {
-        outcomes.push({ runId, outcome: await handleRunEvent(deps, runId, requestId, options.shutdown) });
+      options.activity?.runStarted();
+      try {
+        for (const runId of manifestRunIds(body)) {
+          outcomes.push({ runId, outcome: await handleRunEvent(deps, runId, requestId, options.shutdown) });
+        }
+      } finally {
+        options.activity?.runEnded();
       }
       logLine({ event: 'invoke', requestId, outcomes, ms: Date.now() - started });
       answer(200, { outcomes });
@@ -185,7 +194,7 @@ function hostLanguages(uid: number): Language[] {
   }));
 }
 
-export async function createExecutorDeps(settings: ExecutorSettings, buckets: Buckets, shutdown?: AbortSignal): Promise<ExecutorDeps & { runtimes: RuntimeProbe }> {
+export async function createExecutorDeps(settings: ExecutorSettings, buckets: Buckets, shutdown?: AbortSignal, timeline?: StartTimeline): Promise<ExecutorDeps & { runtimes: RuntimeProbe }> {
   const { uidBase, policy } = settings;
   const sandbox = await createSandbox({
     isolation: settings.isolation,
@@ -198,13 +207,16 @@ export async function createExecutorDeps(settings: ExecutorSettings, buckets: Bu
     memoryCgroups: settings.memoryCgroups,
     diskMaxBytes: policy.diskBytes.max,
     log: (message) => logLine({ event: 'sandbox', message }),
+    onStep: (step) => timeline?.mark(step),
   });
   const pipes = new PipeSpawner();
   const transforms = { typescript: transpileTypeScript };
-  // Once per instance, at its start, beside the server's start: the first run waits for it (about 0.4 s).
+  // Nothing is probed yet: a run probes its own language's tools (once per instance), and the full list is the
+  // background's (runtimesReport.ts).
   const shell = systemTool('bash');
   if (!shell) throw new Error('executor: bash is needed for the runtime probe');
-  const runtimes = new RuntimeProbe({ sandbox, spawner: pipes, clock: systemClock, shell, languages: hostLanguages(uidBase), transforms: ['typescript'], shutdown, log: logLine });
+  const nice = findTool(NICE_CANDIDATES) ?? undefined;
+  const runtimes = new RuntimeProbe({ sandbox, spawner: pipes, clock: systemClock, shell, nice, languages: hostLanguages(uidBase), transforms: ['typescript'], shutdown, log: logLine });
   return {
     code: buckets.code,
     runs: buckets.runs,
@@ -221,10 +233,15 @@ export async function createExecutorDeps(settings: ExecutorSettings, buckets: Bu
   };
 }
 
+/** coreutils' nice: the background's full runtime probe runs at the lowest priority. */
+const NICE_CANDIDATES = ['/usr/bin/nice', '/bin/nice'];
+
 /** How long a stopping instance waits for its run to be killed and recorded. */
 const SHUTDOWN_GRACE_MS = 5_000;
 
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<http.Server> {
+  const timeline = new StartTimeline();
+  timeline.mark('node and bundle loaded');
   const config = new ConfigReader(env);
   const settings = { ...config.readAll(EXECUTOR_VARIABLES), policy: readLimitPolicy(config) };
   // Throws every problem of the whole configuration at once, before anything is started.
@@ -233,18 +250,24 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<http.S
   // Not inherited by anything this process starts (the sandbox builds its programs' environment from scratch anyway).
   delete env[ENV.invokeSecret];
   const shutdown = new AbortController();
-  const deps = await createExecutorDeps(settings, buckets, shutdown.signal);
+  const deps = await createExecutorDeps(settings, buckets, shutdown.signal, timeline);
   const invokeSecret = settings.invokeSecret;
   const report = { ...deps.sandbox.report(), executor: deps.executorId, at: new Date().toISOString() };
   // For /api/health: the API never meets an executor, so the newest one leaves its findings in the runs bucket.
   await deps.runs.put(keys.executorReport(), JSON.stringify(report), { contentType: 'application/json' }).catch((err: unknown) =>
     logLine({ event: 'report_failed', error: err instanceof Error ? err.message : String(err) }),
   );
-  // For /api/runtimes, likewise: what this instance can run, once its probe is through.
-  const runtimesWritten = deps.runtimes.done.then((found) => {
-    if (shutdown.signal.aborted) return;
+  // For /api/runtimes, likewise, when the list there is missing or stale: probed when this instance is idle.
+  const runtimesReport = new RuntimesReport({
+    probe: deps.runtimes,
+    runs: deps.runs,
+    executorId: deps.executorId,
+    build: executorBuild(process.argv[1] ?? '', deps.sandbox.isolation),
+    clock: systemClock,
+    log: logLine,
     // In the background, so that the first TypeScript run does not load the transpiler.
-    if (found.some((r) => r.language.transform === 'typescript')) {
+    onProbed: (found) => {
+      if (!found.some((r) => r.language.transform === 'typescript')) return;
       setImmediate(() => {
         try {
           loadTypeScriptTranspiler();
@@ -252,21 +275,23 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<http.S
           logLine({ event: 'transpiler_load_failed', error: err instanceof Error ? err.message : String(err) });
         }
       });
-    }
-    const doc: RuntimesDoc = { executor: deps.executorId, at: new Date().toISOString(), runtimes: found.map(runtimeInfo) };
-    return deps.runs.put(keys.runtimes(), JSON.stringify(doc), { contentType: 'application/json' });
-  }).catch((err: unknown) => logLine({ event: 'runtimes_report_failed', error: err instanceof Error ? err.message : String(err) }));
+    },
+  });
+  runtimesReport.start();
   const server = createExecutorServer({
     deps,
     shutdown: shutdown.signal,
     refreshCredentials: buckets.refreshCredentials,
     invokeSecret,
     onUnusable: () => stop('SIGTERM'),
+    activity: runtimesReport,
   });
   const onListening = () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : undefined;
+    timeline.mark('listening');
     logLine({ event: 'listening', function: 'executor', port, ...report });
+    logLine({ event: 'start_timeline', steps: timeline.steps });
   };
   const { port, listenHost } = settings;
   if (listenHost) server.listen(port, listenHost, onListening);
@@ -283,7 +308,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<http.S
     // Exits 0 only once every invocation has answered, i.e. every run was killed, disposed and recorded, and the
     // sandbox has undone its mounts (a timer kept alive, so the process cannot drift out without that).
     // The runtime probe's cell is disposed before the sandbox closes (it stops probing at once when stopping).
-    const exit = (code: number) => void runtimesWritten.then(() => deps.sandbox.close()).finally(() => process.exit(code));
+    const exit = (code: number) => void runtimesReport.stop().then(() => deps.sandbox.close()).finally(() => process.exit(code));
     server.close(() => exit(0));
     server.closeIdleConnections();
     setTimeout(() => {

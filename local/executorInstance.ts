@@ -29,8 +29,9 @@ export class ExecutorInstance {
   private delivering: OssEvent | null = null;
   busy = false;
   /**
-   * The last start's cold-start figures: process start → listening for `/invoke`, and → its runtime probe done
-   * (the first run waits for it), in ms; undefined until reached.
+   * The last start's cold-start figures: process start → listening for `/invoke` (ready for a run), and → its full
+   * runtime probe done, on the instance that probes for the runtimes list (runs do not wait for it), in ms;
+   * undefined until reached.
    */
   readonly coldStart: { listeningMs?: number; probedMs?: number } = {};
 
@@ -110,7 +111,7 @@ export class ExecutorInstance {
             // not a log record
           }
         }
-        // The executor's own record of its runtime probe (handlers/executor.ts logs it once, at start).
+        // The executor's own record of its full runtime probe (core/runtimeProbe.ts; only when the list was stale).
         if (this.coldStart.probedMs === undefined && line.includes('"event":"runtimes"')) this.coldStart.probedMs = performance.now() - spawnedAt;
         this.options.onLog?.(line);
       });

@@ -114,9 +114,9 @@ export class ExecutorPool {
     return (this.answered.length * 1000) / DRAIN_WINDOW_MS;
   }
 
-  /** The median of the last cold starts (process start → runtime probe done, or listening when it did not say). */
+  /** The median of the last cold starts (process start → listening: a run waits for nothing more but its own language's probe). */
   private coldStartMs(): number {
-    const recent = this.stats.coldStarts.slice(-COLD_STARTS_KEPT).map((c) => c.probedMs ?? c.listeningMs ?? COLD_START_GUESS_MS);
+    const recent = this.stats.coldStarts.slice(-COLD_STARTS_KEPT).map((c) => c.listeningMs ?? COLD_START_GUESS_MS);
     if (recent.length === 0) return COLD_START_GUESS_MS;
     return [...recent].sort((a, b) => a - b)[Math.floor(recent.length / 2)];
   }

@@ -13,6 +13,7 @@
  * a JDK, see core/languages/candidates.ts), and `extraReadOnlyPaths`. Not /root, /home, /code, /var, /run.
  */
 import { spawnSync } from 'child_process';
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { RUN_LIMITS } from '../../core/runLimits';
@@ -91,9 +92,11 @@ export class BwrapProfile {
   constructor(
     readonly bwrap: string,
     readonly features: BwrapFeatures,
-    /** Root-owned folder holding the sandbox's /etc (writeEtcView: the synthetic `passwd` and `group` among them). */
+    /** Root-owned folder holding the sandbox's /etc (writeEtcView, or hostEtcView: then without the range's uids). */
     etcFolder: string,
     extraReadOnlyPaths: string[],
+    /** With a host view: the root-owned folder of this uid range's synthetic `passwd` and `group` (writeSyntheticEtc), bound over the view's. */
+    identityFolder?: string,
   ) {
     const a: string[] = ['--unshare-user', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--hostname', 'pocketrun'];
     if (features.cgroupTry) a.push('--unshare-cgroup-try');
@@ -110,6 +113,7 @@ export class BwrapProfile {
       else if (st.isDirectory()) a.push('--ro-bind', folder, folder);
     }
     a.push('--ro-bind', etcFolder, '/etc');
+    if (identityFolder) for (const name of ['passwd', 'group']) a.push('--ro-bind', path.join(identityFolder, name), `/etc/${name}`);
     if (fs.existsSync(FC_LANG)) a.push('--ro-bind', FC_LANG, FC_LANG);
     if (fs.existsSync(LAYERS)) a.push('--ro-bind', LAYERS, LAYERS);
     for (const extra of extraReadOnlyPaths) a.push('--ro-bind-try', extra, extra);
@@ -184,6 +188,57 @@ export function writeEtcView(folder: string, uids: number[], etc = '/etc'): void
     copyReadable(path.join(etc, name), path.join(folder, name), st);
   }
   writeSyntheticEtc(folder, uids);
+}
+
+/**
+ * The host's part of the sandbox's /etc, shared by every executor process of the host using this work root: the view
+ * writeEtcView makes, with no sandbox uid in its passwd/group (each range binds its own over them), in a folder named
+ * after a fingerprint of everything it copies (path, type, mode, size, mtime, inode of each entry it would visit).
+ * So /etc is copied once per host and again when it changes, and an instance start only walks it (lstat, no
+ * writes): the copy was 50–90 ms of CPU per start. Renamed into place only once complete; of instances starting
+ * together, one copy wins and the others' are removed.
+ */
+export function hostEtcView(workRoot: string, etc = '/etc'): string {
+  const folder = path.join(workRoot, `.etc-host-${etcFingerprint(etc)}`);
+  const ready = () => {
+    try {
+      const st = fs.lstatSync(folder);
+      return st.isDirectory() && st.uid === 0 && fs.existsSync(path.join(folder, 'passwd'));
+    } catch {
+      return false;
+    }
+  };
+  if (ready()) return folder;
+  const temp = `${folder}.${process.pid}.tmp`;
+  writeEtcView(temp, [], etc);
+  try {
+    fs.renameSync(temp, folder);
+  } catch (err) {
+    fs.rmSync(temp, { recursive: true, force: true });
+    if (!ready()) throw err;
+  }
+  return folder;
+}
+
+/** What hostEtcView's folder is named after: the walk copyReadable would make, stat by stat. */
+function etcFingerprint(etc: string): string {
+  const hash = createHash('sha256');
+  const visit = (file: string, rel: string, st: fs.Stats) => {
+    hash.update(`${rel}\0${st.mode}\0${st.size}\0${st.mtimeMs}\0${st.ino}\n`);
+    if (st.isDirectory() && (st.mode & 0o005) === 0o005) {
+      for (const name of fs.readdirSync(file).sort()) visit(path.join(file, name), `${rel}/${name}`, fs.lstatSync(path.join(file, name)));
+    }
+  };
+  for (const name of etcEntries(etc)) {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(path.join(etc, name));
+    } catch {
+      continue;
+    }
+    visit(path.join(etc, name), name, st);
+  }
+  return hash.digest('hex').slice(0, 16);
 }
 
 /** Writes the synthetic passwd/group naming each sandbox uid `run` (root-owned, 0644, in a 0755 folder). */

@@ -30,7 +30,7 @@ import type { Disposable, Isolation, MeteredSpawn, MeteredSpawnRequest, Prepared
 import { RUN_LIMITS } from '../../core/runLimits';
 import { USAGE_FD } from '../process/pipeSpawner';
 import { findTool, systemTools, type Tools } from '../process/systemTools';
-import { BwrapProfile, bwrapFeatures, probeBwrap, SANDBOX_HOME, writeEtcView } from './bwrap';
+import { BwrapProfile, bwrapFeatures, hostEtcView, probeBwrap, SANDBOX_HOME, writeSyntheticEtc } from './bwrap';
 import { bwrapCandidates } from './bwrapBinary';
 import { commandChain, type Rlimits } from './commandChain';
 import { watchDisk } from './diskWatch';
@@ -69,6 +69,8 @@ export interface SandboxOptions {
   diskMaxBytes?: number;
   /** Diagnostics (probe failures, uids taken out of service). */
   log?: (message: string) => void;
+  /** Called as each step of the start is through (the executor's start timeline). */
+  onStep?: (step: string) => void;
 }
 
 const DEFAULT_PATH = '/usr/local/bin:/usr/bin:/bin';
@@ -77,6 +79,7 @@ export const SANDBOX_DENY_GID = 39_999;
 
 export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
   const log = options.log ?? (() => {});
+  const step = options.onStep ?? (() => {});
   if (process.getuid?.() !== 0) throw new Error('sandbox: the executor must run as root to switch to sandbox uids');
   const tools = systemTools();
   if (!tools) throw new Error('sandbox: needs perl and bash in /usr/bin or /bin');
@@ -85,6 +88,7 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
   const workRoot = ensureWorkRoot(options.workRoot);
   const trash = ensureRootOnly(path.join(workRoot, '.trash'));
   emptyTrash(tools, trash, log);
+  step('sandbox: work root');
 
   let profile: BwrapProfile | null = null;
   if (options.isolation !== 'uid') {
@@ -95,12 +99,15 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
     } else {
       profile = setUp.profile;
     }
+    step('sandbox: bwrap probe');
   }
 
   // Under bwrap programs never see the host's shared folders or processes; without it they are denied or swept,
   // and hidden where the host lets each program have a /proc of its own.
   const folders = profile ? { denied: [], swept: [] } : guard(options, tools, pool, workRoot);
+  step('sandbox: shared folders');
   const privateProc = !profile && options.privateProc !== 'off' && privateProcWorks(tools, pool.base, log);
+  step('sandbox: private /proc probe');
   const cleaner: Omit<SlotCleanOptions, 'tmpfs'> = { perl: tools.perl, trash, sweepRoots: folders.swept };
   const diskMax = options.diskMaxBytes ?? RUN_LIMITS.diskBytes.max;
   let tmpfs: SlotCleanOptions['tmpfs'] = options.mounts === 'off' ? null : { bytes: diskMax, inodes: L.DISK_INODES };
@@ -108,14 +115,17 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
   // A previous executor process with this range may have died mid-run: everything of the range goes first, and
   // the first clean-up also tells whether this host lets us mount a tmpfs per slot.
   const memory = await memoryLimitMode(options, tools, pool, log);
+  step('sandbox: memory cgroup probe');
   const sandbox = new ProcessSandbox(profile ? 'bwrap' : 'uid', tools, pool, workRoot, profile, folders, privateProc, log, memory);
   await killProcessesOf(tools, pool.all());
+  step('sandbox: process sweep');
   let reports = await cleanSlots(sandbox.slots(pool.all()), { ...cleaner, tmpfs });
   if (tmpfs && reports.some((r) => r.mountFailed)) {
     log(`sandbox: cannot mount a tmpfs per slot here (${reports.find((r) => r.mountFailed)?.problems.join(' ')}); watching disk usage instead`);
     tmpfs = null;
     reports = await cleanSlots(sandbox.slots(pool.all()), { ...cleaner, tmpfs });
   }
+  step('sandbox: slot clean-up');
   sandbox.start({ ...cleaner, tmpfs }, reports);
   if (!sandbox.ready) throw new Error(`sandbox: no sandbox uid of ${pool.base}..${pool.base + pool.count - 1} could be proved clean`);
   return sandbox;
@@ -161,9 +171,10 @@ async function setUpBwrap(options: SandboxOptions, tools: Tools, pool: UidPool, 
   const bwrap = options.bwrapPath ?? findTool(bwrapCandidates({ log: options.log }));
   if (!bwrap || !findTool([bwrap])) return { reason: 'bwrap not found' };
   // Per range: executor processes of one host may share the work root, each with its own uids.
-  const etcFolder = path.join(workRoot, `.etc-${pool.base}-${pool.count}`);
-  writeEtcView(etcFolder, pool.all());
-  const profile = new BwrapProfile(bwrap, bwrapFeatures(bwrap), etcFolder, options.extraReadOnlyPaths ?? []);
+  const identityFolder = path.join(workRoot, `.etc-${pool.base}-${pool.count}`);
+  fs.rmSync(identityFolder, { recursive: true, force: true });
+  writeSyntheticEtc(identityFolder, pool.all());
+  const profile = new BwrapProfile(bwrap, bwrapFeatures(bwrap), hostEtcView(workRoot), options.extraReadOnlyPaths ?? [], identityFolder);
   const probe = probeBwrap(tools, profile, pool.base, path.join(workRoot, `.probe-${process.pid}`));
   await killProcessesOf(tools, [pool.base]);
   return probe.ok ? { profile } : { reason: probe.reason ?? 'probe failed' };
@@ -296,14 +307,14 @@ class ProcessSandbox implements Sandbox {
   }
 
   /** A uid goes back into service only when nothing of it can be left; otherwise it is retired for good. */
-  private settle(report: SlotReport, survivors: number[] = []): void {
+  private settle(report: SlotReport, survivors: number[] = [], platformOnly = false): void {
     if (report.movedAside) this.log(`sandbox: uid ${report.uid}: what could not be removed was moved to ${this.cleaner.trash} (${report.problems.join(' ')})`);
     if (survivors.length > 0 || report.uidDirty) {
       this.retired++;
       this.pool.retire(report.uid);
       this.log(`sandbox: uid ${report.uid} retired (${survivors.length > 0 ? `processes ${survivors.join(',')} survived` : report.problems.join(' ')}); ${this.pool.available} uids left`);
     } else {
-      this.pool.release(report.uid);
+      this.pool.release(report.uid, platformOnly);
     }
   }
 
@@ -323,7 +334,7 @@ class ProcessSandbox implements Sandbox {
     try {
       request.files.forEach((file, i) => writeOwned(home, relPaths[i], file.content, uid, gid));
     } catch (err) {
-      await this.cleanUp(slot);
+      await this.cleanUp(slot, request.platformOnly);
       throw err;
     }
 
@@ -372,7 +383,7 @@ class ProcessSandbox implements Sandbox {
       (disposing ??= (async () => {
         for (const w of watchers) w.dispose();
         await Promise.all([...removals]);
-        await this.cleanUp(slot);
+        await this.cleanUp(slot, request.platformOnly);
       })());
     return { spawn, spawnFor, onLimit, spawnMetered, dispose };
   }
@@ -423,18 +434,18 @@ class ProcessSandbox implements Sandbox {
     };
   }
 
-  private cleanUp(slot: Slot): Promise<void> {
-    const done = this.cleanUpNow(slot).finally(() => this.cleanUps.delete(done));
+  private cleanUp(slot: Slot, platformOnly = false): Promise<void> {
+    const done = this.cleanUpNow(slot, platformOnly).finally(() => this.cleanUps.delete(done));
     this.cleanUps.add(done);
     return done;
   }
 
-  private async cleanUpNow(slot: Slot): Promise<void> {
+  private async cleanUpNow(slot: Slot, platformOnly: boolean): Promise<void> {
     // Processes first: once none is left, nothing of the uid races the clean-up.
     const outcome = await killProcessesOf(this.tools, [slot.uid]);
     const survivors = outcome.survivors.get(slot.uid) ?? [];
     const [report] = survivors.length > 0 ? [{ uid: slot.uid, clean: false, uidDirty: true, movedAside: false, mountFailed: false, problems: [] }] : await cleanSlots([slot], this.cleaner);
-    this.settle(report, survivors);
+    this.settle(report, survivors, platformOnly);
   }
 }
 

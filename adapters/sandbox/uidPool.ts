@@ -35,9 +35,14 @@ export class UidPool {
     return uid;
   }
 
-  release(uid: number): void {
+  /**
+   * `first`: back at the head of the queue, for a uid that ran no user program (a probe's): the order in which
+   * runs get uids is then the same as if it had never been taken.
+   */
+  release(uid: number, first = false): void {
     if (!this.used.delete(uid)) return;
-    this.free.push(uid);
+    if (first) this.free.unshift(uid);
+    else this.free.push(uid);
   }
 
   /** Takes a uid out of service for the life of the process (something of it may still live). */

@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { writeEtcView } from '../../adapters/sandbox/bwrap';
+import { hostEtcView, writeEtcView } from '../../adapters/sandbox/bwrap';
 
 let dir: string;
 beforeAll(() => {
@@ -62,4 +62,23 @@ test('a second start replaces the view, leaving nothing of the first', () => {
   writeEtcView(view(), [40_000], path.join(dir, 'etc'));
   expect(fs.existsSync(view('stale'))).toBe(false);
   expect(fs.readFileSync(view('passwd'), 'utf8')).not.toContain('40001');
+});
+
+test('the host view: copied once per host and /etc state, no sandbox uid in it; a change to /etc makes a new one', () => {
+  const work = path.join(dir, 'work');
+  fs.mkdirSync(work, { mode: 0o711 });
+  const etc = path.join(dir, 'etc');
+  const first = hostEtcView(work, etc);
+  expect(fs.readFileSync(path.join(first, 'hosts'), 'utf8')).toBe('127.0.0.1 localhost\n');
+  expect(fs.readFileSync(path.join(first, 'passwd'), 'utf8')).not.toMatch(/^run:/m);
+  const copiedAt = fs.statSync(path.join(first, 'hosts')).mtimeMs;
+  // Another instance's start: the same folder, not copied again.
+  expect(hostEtcView(work, etc)).toBe(first);
+  expect(fs.statSync(path.join(first, 'hosts')).mtimeMs).toBe(copiedAt);
+  fs.writeFileSync(path.join(etc, 'hosts'), '127.0.0.1 localhost changed\n');
+  const second = hostEtcView(work, etc);
+  expect(second).not.toBe(first);
+  expect(fs.readFileSync(path.join(second, 'hosts'), 'utf8')).toBe('127.0.0.1 localhost changed\n');
+  // No temporary copy left behind.
+  expect(fs.readdirSync(work).filter((n) => n.endsWith('.tmp'))).toEqual([]);
 });

@@ -71,7 +71,7 @@ describe.each(['uid', 'bwrap'] as const)('%s isolation', (mode) => {
     ];
     const logs: Array<Record<string, unknown>> = [];
     const probe = new RuntimeProbe({ sandbox, spawner: new PipeSpawner(), clock: systemClock, shell: '/bin/bash', languages, transforms: [], log: (r) => logs.push(r) });
-    const found = await probe.done;
+    const found = (await probe.all())!;
     expect(found.map((r) => [r.language.id, r.tools, r.version])).toEqual([
       ['second', { t: '/usr/bin/perl' }, '1.2.3'],
       // It ran (it exits 3 but it started): the version is what it printed, stderr included.
@@ -79,8 +79,65 @@ describe.each(['uid', 'bwrap'] as const)('%s isolation', (mode) => {
       ['python', { python: '/usr/bin/python3' }, expect.stringMatching(/^3\.\d+\.\d+$/)],
     ]);
     expect(await probe.runtime(languages[2])).toBeNull();
+    // One cell for all of it; what a run asks for afterwards is known already.
     expect(logs).toEqual([expect.objectContaining({ event: 'runtimes' })]);
     // The probe's cell was given back clean: both uids serve runs again.
+    expect(sandbox.report()).toMatchObject({ ready: true, retiredUids: 0 });
+  });
+
+  test("a run's language: only its tools are probed, once, in one cell that concurrent asks share", async () => {
+    const logs: Array<Record<string, unknown>> = [];
+    const java = findLanguage('java')!;
+    const python = findLanguage('python')!;
+    const probe = new RuntimeProbe({ sandbox, spawner: new PipeSpawner(), clock: systemClock, shell: '/bin/bash', languages: [java, python], transforms: [], log: (r) => logs.push(r) });
+    const [a, b] = await Promise.all([probe.runtime(python), probe.runtime(python)]);
+    expect(a).toEqual({ language: python, tools: { python: '/usr/bin/python3' }, version: expect.stringMatching(/^3\.\d+\.\d+$/) });
+    expect(b).toEqual(a);
+    expect(await probe.runtime(python)).toEqual(a);
+    expect(logs).toEqual([expect.objectContaining({ event: 'runtime_probe', language: 'python', tools: ['/usr/bin/python3'] })]);
+    // The full list then probes only what no run has asked for.
+    const all = await probe.all();
+    expect(all?.map((r) => r.language.id)).toEqual([...(fs.existsSync('/usr/bin/javac') ? ['java'] : []), 'python']);
+    expect(logs.map((r) => r.event)).toEqual(['runtime_probe', 'runtimes']);
+    expect(logs[1].tools).toHaveLength(Object.keys(java.tools).length);
+  });
+
+  test("a probe between two runs does not give the next run the previous run's uid; the background probe gives way to a run", async () => {
+    const cell = () =>
+      sandbox.prepare({
+        runId: 'r',
+        files: [],
+        command: ['/bin/true'],
+        env: {},
+        limits: { timeoutMs: 10_000, busyTimeoutMs: 10_000, outputBytes: 1 << 20, memoryBytes: 64 << 20, cpuMs: 5_000, processes: 8, fileBytes: 1 << 20, openFiles: 64, diskBytes: 64 << 20 },
+        allowNetwork: false,
+        cols: 80,
+        rows: 24,
+      });
+    const logs: Array<Record<string, unknown>> = [];
+    const probe = new RuntimeProbe({ sandbox, spawner: new PipeSpawner(), clock: systemClock, shell: '/bin/bash', nice: '/usr/bin/nice', languages: [findLanguage('python')!, findLanguage('c')!], transforms: [], log: (r) => logs.push(r) });
+    const uids: number[] = [];
+    for (const language of ['python', 'c']) {
+      const run = await cell();
+      uids.push(run.spawn.uid);
+      await run.dispose();
+      // The run's own language, probed in a cell of its own before the run's cell is prepared (core/run.ts).
+      expect(await probe.runtime(findLanguage(language)!)).not.toBeNull();
+    }
+    const last = await cell();
+    uids.push(last.spawn.uid);
+    await last.dispose();
+    expect(uids[1]).not.toBe(uids[0]);
+    expect(uids[2]).not.toBe(uids[1]);
+    expect(logs.filter((r) => r.event === 'runtime_probe')).toHaveLength(2);
+    // A full probe on a fresh instance, and a run coming while it is under way: it gives way, the run gets its runtime.
+    const fresh = new RuntimeProbe({ sandbox, spawner: new PipeSpawner(), clock: systemClock, shell: '/bin/bash', nice: '/usr/bin/nice', languages: [findLanguage('python')!, findLanguage('c')!], transforms: [], log: (r) => logs.push(r) });
+    const background = fresh.all();
+    const python = await fresh.runtime(findLanguage('python')!);
+    expect(await background).toBeNull();
+    expect(python?.tools).toEqual({ python: '/usr/bin/python3' });
+    // Asked again when the instance is idle: everything, python's tools not probed a second time.
+    expect((await fresh.all())?.map((r) => r.language.id)).toEqual(['python', 'c']);
     expect(sandbox.report()).toMatchObject({ ready: true, retiredUids: 0 });
   });
 
