@@ -440,8 +440,9 @@ print("after")
     const code = [
       'import time',
       'name = input("name? ")',
-      'print("hello " + name, flush=True)',
+      // Printed inside the try: a SIGINT sent the moment the line shows must land in it, however loaded the host.
       'try:',
+      '    print("hello " + name, flush=True)',
       '    time.sleep(30)',
       'except KeyboardInterrupt:',
       '    print("interrupted", flush=True)',
