@@ -173,6 +173,11 @@ export interface SandboxRequest {
   allowNetwork: boolean;
   cols: number;
   rows: number;
+  /**
+   * Whether `spawn` goes to a terminal (the PTY spawner); default true. False for pipes, which need no foreground
+   * process group: under bwrap that saves the chain an exec (sandbox/commandChain.ts).
+   */
+  terminal?: boolean;
 }
 
 export interface PreparedSandbox {
@@ -181,7 +186,7 @@ export interface PreparedSandbox {
   /**
    * The same for another command in the same cell (same slot, uid, environment, namespaces), with limits of its
    * own: a compile step before the program, the runtime probe's version commands. Run one at a time: each
-   * command's end kills every process of the uid, as the program's does.
+   * command's end kills every process of the uid, as the program's does. Through pipes, never a terminal.
    */
   spawnFor(command: string[], limits: Pick<RunLimits, 'cpuMs' | 'memoryBytes' | 'processes' | 'fileBytes' | 'openFiles'>): SandboxedSpawnRequest;
   /**

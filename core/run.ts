@@ -260,6 +260,8 @@ class ExecutorRun {
         allowNetwork: deps.allowNetwork,
         cols: manifest.cols ?? L.DEFAULT_COLS,
         rows: manifest.rows ?? L.DEFAULT_ROWS,
+        // As supervise() picks its spawner: a terminal for interactive runs that are not split.
+        terminal: interactive && !split,
       });
       await running;
       let compileMs: number | undefined;
