@@ -73,6 +73,13 @@ export interface ObjectStore {
   /** Every object whose key starts with `prefix`, in key order. */
   list(prefix: string): Promise<ObjectMeta[]>;
   delete(key: string): Promise<void>;
+  /**
+   * Optional, and no request: calls `listener` when `key` may have changed, where the store can tell for free (the
+   * folder store: inotify, across processes). A hint only, possibly spurious or missed: OSS gives none, so every
+   * reader polls all the same and a hint merely cuts a pause short (core/sleepUntilChanged.ts). The cloud's
+   * latencies and request counts are therefore the polls' (`npm run bench -- --cloud` shows them).
+   */
+  watch?(key: string, listener: () => void): Disposable;
 }
 
 // ---------------------------------------------------------------- processes

@@ -489,6 +489,7 @@ class ExecutorRun {
 
       proc.onExit((exit) => {
         exited = true;
+        controlWatch?.dispose();
         quietTimer?.cancel();
         timeout.cancel();
         busy?.stop();
@@ -518,6 +519,13 @@ class ExecutorRun {
       // of each wait (core/controlPollPeriod.ts); while it computes or sleeps, a few times a second is plenty and
       // keeps storage requests low. Whether it waits is looked at every CONTROL_POLL_WAITING_MS (a local check), and
       // a wait that begins is met at once: its output is flushed and the stream read without waiting for the period.
+      // Where the store hints at a change of the control stream (locally: ObjectStore.watch; OSS gives none), it is
+      // read at once rather than at the next period: typed input reaches the program without the poll's wait.
+      let controlChanged = false;
+      const controlWatch = deps.runs.watch?.(keys.control(this.id), () => {
+        controlChanged = true;
+        this.pacer.wake();
+      });
       void (async () => {
         let lastPoll = deps.clock.now();
         let failingSince: number | null = null;
@@ -531,8 +539,9 @@ class ExecutorRun {
           const waitBegins = waiting && waitingSince === null;
           waitingSince = waiting ? (waitingSince ?? now) : null;
           if (waiting && sink.hasPending) void sink.flush();
-          if (!waitBegins && now - lastPoll < controlPollPeriod(waitingSince === null ? null : now - waitingSince)) continue;
+          if (!waitBegins && !controlChanged && now - lastPoll < controlPollPeriod(waitingSince === null ? null : now - waitingSince)) continue;
           lastPoll = now;
+          controlChanged = false;
           try {
             const records = await this.control.poll();
             // Someone is typing: the fast period again, as at the start of a wait (the program may be waiting again

@@ -19,6 +19,7 @@ import type { ExecuteResult, JudgeStatus } from './executeResult';
 import { hasCompileStep } from './judgeCommands';
 import { STOP_GRACE_MS } from './runStep';
 import { writeManifest } from '../writeManifest';
+import { sleepUntilChanged } from '../sleepUntilChanged';
 
 export interface ExecuteDeps {
   code: ObjectStore;
@@ -99,7 +100,8 @@ export async function waitForAnswer(deps: ExecuteDeps, id: string, request: Exec
     if (now >= deadline) break;
     // Fast right after the create, when a short program's answer is due; then the long poll's pace.
     const interval = now - startedAt < L.LONG_POLL_FAST_WINDOW_MS ? L.LONG_POLL_FAST_INTERVAL_MS : L.LONG_POLL_INTERVAL_MS;
-    await clock.sleep(Math.min(interval, deadline - now));
+    // Or sooner, when the store hints that the status changed (locally; see core/sleepUntilChanged.ts).
+    await sleepUntilChanged(clock, deps.runs, [keys.status(id)], Math.min(interval, deadline - now));
   }
   // Nobody waits for it any more: a queued run is then never started, a running one is stopped.
   await appendControl(deps.runs, id, { t: 'kill' }).catch(() => undefined);
