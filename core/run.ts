@@ -168,6 +168,8 @@ class ExecutorRun {
   private startedIso = '';
   private statusChain: Promise<void> = Promise.resolve();
   private proc: SpawnedProcess | null = null;
+  /** A judge run's whole answer, once it has one: the final status carries it. */
+  private answer: ExecuteResult | null = null;
   private heartbeat: Timer | null = null;
   private heartbeating = false;
   private readonly control: ControlReader;
@@ -233,7 +235,7 @@ class ExecutorRun {
         const transformed = transform(content, fileName);
         if ('error' in transformed) {
           if (manifest.judge) {
-            result = await this.putAnswer(transformFailed(manifest.judge, transformed.error));
+            result = this.keepAnswer(transformFailed(manifest.judge, transformed.error));
             return;
           }
           const report = Buffer.from(transformed.error);
@@ -296,12 +298,12 @@ class ExecutorRun {
       }
       const final = result ?? { status: 'internal_error', exitCode: null, signal: null, wallMs: deps.clock.now() - this.startedAt };
       try {
-        // The final status (and a judge run's answer, put before it) comes first: the user waits for it, not for the
+        // The final status (with a judge run's answer in it) comes first: the user waits for it, not for the
         // clean-up. The uid sweep and file wipe follow, and `execute` resolves only once they are done: the
         // invocation is answered after it (handlers/executor.ts), and an instance takes its next event only once it
         // has answered the last (FC: instanceConcurrency 1; locally local/asyncInvoker.ts), so the next run on this
         // instance still never meets anything of this one.
-        await this.writeStatus({ state: 'finished', result: final, finishedAt: new Date(deps.clock.now()).toISOString() });
+        await this.writeStatus({ state: 'finished', result: final, finishedAt: new Date(deps.clock.now()).toISOString(), ...(this.answer ? { answer: this.answer } : {}) });
         this.phase.to('finished');
         deps.log({
           event: 'run',
@@ -565,7 +567,7 @@ class ExecutorRun {
 
   /**
    * Judge mode (core/judge/runJudge.ts): the tests in the prepared cell, cancelled by a kill record or the instance
-   * stopping, and the whole answer put as one object before the final status (which carries its top level).
+   * stopping; the whole answer goes out in the final status (StatusDoc.answer), one object.
    */
   private async judge(cell: PreparedSandbox, spec: JudgeSpec, commands: JudgeCommands, limits: RunLimits): Promise<RunResult> {
     const { deps } = this;
@@ -590,7 +592,7 @@ class ExecutorRun {
     })();
     try {
       const spawner = deps.spawners.judge ?? deps.spawners.pipes;
-      return await this.putAnswer(await runJudge({ clock: deps.clock, spawner, cell }, { commands, limits, spec, deadline: this.startedAt + L.JUDGE_REQUEST_WALL_MS }, cancel.signal));
+      return this.keepAnswer(await runJudge({ clock: deps.clock, spawner, cell }, { commands, limits, spec, deadline: this.startedAt + L.JUDGE_REQUEST_WALL_MS }, cancel.signal));
     } finally {
       judging = false;
       this.pacer.wake();
@@ -600,9 +602,9 @@ class ExecutorRun {
     }
   }
 
-  /** Puts a judge run's whole answer (before the final status, which carries its top level). */
-  private async putAnswer(answer: ExecuteResult): Promise<RunResult> {
-    await this.deps.runs.put(keys.result(this.id), JSON.stringify(answer), { contentType: 'application/json' });
+  /** Keeps a judge run's whole answer for the final status (StatusDoc.answer); returns its top level. */
+  private keepAnswer(answer: ExecuteResult): RunResult {
+    this.answer = answer;
     return { status: answer.status, exitCode: answer.exitCode, signal: answer.signal, wallMs: answer.wallMs, ...(answer.message ? { message: answer.message } : {}) };
   }
 

@@ -16,7 +16,7 @@ import { sleepUntilChanged } from './sleepUntilChanged';
 import { completeUtf8Length } from './utf8';
 import type { CreateRunRequest } from './validate';
 import type { ExecuteRequest } from './executeRequest';
-import { answerFromStatus, executeAndWait, startExecution } from './judge/executeAndWait';
+import { answerFromStatus, executeAndWait, finishedAnswer, startExecution } from './judge/executeAndWait';
 import type { ExecuteResult } from './judge/executeResult';
 import { writeManifest } from './writeManifest';
 
@@ -154,7 +154,7 @@ export class RunService {
     const status = await this.status(id);
     const view = viewOf(status, this.deps.clock.now());
     if (view.state !== 'finished') return { manifest, state: view.state };
-    const answer = await readJson<ExecuteResult>(this.deps.runs, keys.result(id));
+    const answer = await finishedAnswer(this.deps.runs, id, status!);
     return { manifest, state: 'finished', result: answer ?? answerFromStatus(view.result!, manifest.judge), ...(status?.finishedAt ? { finishedAt: status.finishedAt } : {}) };
   }
 
