@@ -73,6 +73,13 @@ export interface ObjectStore {
   /** Every object whose key starts with `prefix`, in key order. */
   list(prefix: string): Promise<ObjectMeta[]>;
   delete(key: string): Promise<void>;
+  /**
+   * Optional, and no request: calls `listener` when `key` may have changed, where the store can tell for free (the
+   * folder store: inotify, across processes). A hint only, possibly spurious or missed: OSS gives none, so every
+   * reader polls all the same and a hint merely cuts a pause short (core/sleepUntilChanged.ts). The cloud's
+   * latencies and request counts are therefore the polls' (`npm run bench -- --cloud` shows them).
+   */
+  watch?(key: string, listener: () => void): Disposable;
 }
 
 // ---------------------------------------------------------------- processes
@@ -179,6 +186,11 @@ export interface SandboxRequest {
    * make the next run get the previous run's uid.
    */
   platformOnly?: boolean;
+  /**
+   * Whether `spawn` goes to a terminal (the PTY spawner); default true. False for pipes, which need no foreground
+   * process group: under bwrap that saves the chain an exec (sandbox/commandChain.ts).
+   */
+  terminal?: boolean;
 }
 
 export interface PreparedSandbox {
@@ -187,7 +199,7 @@ export interface PreparedSandbox {
   /**
    * The same for another command in the same cell (same slot, uid, environment, namespaces), with limits of its
    * own: a compile step before the program, the runtime probe's version commands. Run one at a time: each
-   * command's end kills every process of the uid, as the program's does.
+   * command's end kills every process of the uid, as the program's does. Through pipes, never a terminal.
    */
   spawnFor(command: string[], limits: Pick<RunLimits, 'cpuMs' | 'memoryBytes' | 'processes' | 'fileBytes' | 'openFiles'>): SandboxedSpawnRequest;
   /**

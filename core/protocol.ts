@@ -5,6 +5,7 @@
 
 import type { CompileBudget } from './compileLimits';
 import type { JudgeFile, JudgeSpec } from './judge/judgeSpec';
+import type { ExecuteResult } from './judge/executeResult';
 import type { RunLimits } from './runLimits';
 
 /** The manifest's `limits`: one number per row of the run limits table. */
@@ -41,7 +42,10 @@ export const keys = {
    * the executor at the rates of core/controlPollPeriod.ts.
    */
   control: (id: string) => `${RUNS_PREFIX}${id}/control`,
-  /** Judge mode: the whole answer (core/judge/executeResult.ts), put once, before the final status. */
+  /**
+   * Judge mode, as executors before the answer moved into the final status (StatusDoc.answer) put it: the whole
+   * answer, once, before that status. Read only where a finished status carries no answer.
+   */
   result: (id: string) => `${RUNS_PREFIX}${id}/result.json`,
   /**
    * What the newest executor instance found its host allows (SandboxReport and when), written at its start, so
@@ -160,6 +164,11 @@ export interface StatusDoc {
   heartbeatAt: string;
   finishedAt?: string;
   result?: RunResult;
+  /**
+   * Judge mode, in the final status only: the whole answer (core/judge/executeResult.ts), whose top level `result`
+   * repeats. One object, so the executor puts one and the waiting API reads one once the run is finished.
+   */
+  answer?: ExecuteResult;
   /** The isolation the program ran under: `bwrap` or `uid`. */
   isolation?: string;
 }

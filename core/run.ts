@@ -168,6 +168,8 @@ class ExecutorRun {
   private startedIso = '';
   private statusChain: Promise<void> = Promise.resolve();
   private proc: SpawnedProcess | null = null;
+  /** A judge run's whole answer, once it has one: the final status carries it. */
+  private answer: ExecuteResult | null = null;
   private heartbeat: Timer | null = null;
   private heartbeating = false;
   private readonly control: ControlReader;
@@ -233,7 +235,7 @@ class ExecutorRun {
         const transformed = transform(content, fileName);
         if ('error' in transformed) {
           if (manifest.judge) {
-            result = await this.putAnswer(transformFailed(manifest.judge, transformed.error));
+            result = this.keepAnswer(transformFailed(manifest.judge, transformed.error));
             return;
           }
           const report = Buffer.from(transformed.error);
@@ -260,6 +262,8 @@ class ExecutorRun {
         allowNetwork: deps.allowNetwork,
         cols: manifest.cols ?? L.DEFAULT_COLS,
         rows: manifest.rows ?? L.DEFAULT_ROWS,
+        // As supervise() picks its spawner: a terminal for interactive runs that are not split.
+        terminal: interactive && !split,
       });
       await running;
       let compileMs: number | undefined;
@@ -294,12 +298,12 @@ class ExecutorRun {
       }
       const final = result ?? { status: 'internal_error', exitCode: null, signal: null, wallMs: deps.clock.now() - this.startedAt };
       try {
-        // The final status (and a judge run's answer, put before it) comes first: the user waits for it, not for the
+        // The final status (with a judge run's answer in it) comes first: the user waits for it, not for the
         // clean-up. The uid sweep and file wipe follow, and `execute` resolves only once they are done: the
         // invocation is answered after it (handlers/executor.ts), and an instance takes its next event only once it
         // has answered the last (FC: instanceConcurrency 1; locally local/asyncInvoker.ts), so the next run on this
         // instance still never meets anything of this one.
-        await this.writeStatus({ state: 'finished', result: final, finishedAt: new Date(deps.clock.now()).toISOString() });
+        await this.writeStatus({ state: 'finished', result: final, finishedAt: new Date(deps.clock.now()).toISOString(), ...(this.answer ? { answer: this.answer } : {}) });
         this.phase.to('finished');
         deps.log({
           event: 'run',
@@ -487,6 +491,7 @@ class ExecutorRun {
 
       proc.onExit((exit) => {
         exited = true;
+        controlWatch?.dispose();
         quietTimer?.cancel();
         timeout.cancel();
         busy?.stop();
@@ -516,6 +521,13 @@ class ExecutorRun {
       // of each wait (core/controlPollPeriod.ts); while it computes or sleeps, a few times a second is plenty and
       // keeps storage requests low. Whether it waits is looked at every CONTROL_POLL_WAITING_MS (a local check), and
       // a wait that begins is met at once: its output is flushed and the stream read without waiting for the period.
+      // Where the store hints at a change of the control stream (locally: ObjectStore.watch; OSS gives none), it is
+      // read at once rather than at the next period: typed input reaches the program without the poll's wait.
+      let controlChanged = false;
+      const controlWatch = deps.runs.watch?.(keys.control(this.id), () => {
+        controlChanged = true;
+        this.pacer.wake();
+      });
       void (async () => {
         let lastPoll = deps.clock.now();
         let failingSince: number | null = null;
@@ -529,8 +541,9 @@ class ExecutorRun {
           const waitBegins = waiting && waitingSince === null;
           waitingSince = waiting ? (waitingSince ?? now) : null;
           if (waiting && sink.hasPending) void sink.flush();
-          if (!waitBegins && now - lastPoll < controlPollPeriod(waitingSince === null ? null : now - waitingSince)) continue;
+          if (!waitBegins && !controlChanged && now - lastPoll < controlPollPeriod(waitingSince === null ? null : now - waitingSince)) continue;
           lastPoll = now;
+          controlChanged = false;
           try {
             const records = await this.control.poll();
             // Someone is typing: the fast period again, as at the start of a wait (the program may be waiting again
@@ -554,7 +567,7 @@ class ExecutorRun {
 
   /**
    * Judge mode (core/judge/runJudge.ts): the tests in the prepared cell, cancelled by a kill record or the instance
-   * stopping, and the whole answer put as one object before the final status (which carries its top level).
+   * stopping; the whole answer goes out in the final status (StatusDoc.answer), one object.
    */
   private async judge(cell: PreparedSandbox, spec: JudgeSpec, commands: JudgeCommands, limits: RunLimits): Promise<RunResult> {
     const { deps } = this;
@@ -579,7 +592,7 @@ class ExecutorRun {
     })();
     try {
       const spawner = deps.spawners.judge ?? deps.spawners.pipes;
-      return await this.putAnswer(await runJudge({ clock: deps.clock, spawner, cell }, { commands, limits, spec, deadline: this.startedAt + L.JUDGE_REQUEST_WALL_MS }, cancel.signal));
+      return this.keepAnswer(await runJudge({ clock: deps.clock, spawner, cell }, { commands, limits, spec, deadline: this.startedAt + L.JUDGE_REQUEST_WALL_MS }, cancel.signal));
     } finally {
       judging = false;
       this.pacer.wake();
@@ -589,9 +602,9 @@ class ExecutorRun {
     }
   }
 
-  /** Puts a judge run's whole answer (before the final status, which carries its top level). */
-  private async putAnswer(answer: ExecuteResult): Promise<RunResult> {
-    await this.deps.runs.put(keys.result(this.id), JSON.stringify(answer), { contentType: 'application/json' });
+  /** Keeps a judge run's whole answer for the final status (StatusDoc.answer); returns its top level. */
+  private keepAnswer(answer: ExecuteResult): RunResult {
+    this.answer = answer;
     return { status: answer.status, exitCode: answer.exitCode, signal: answer.signal, wallMs: answer.wallMs, ...(answer.message ? { message: answer.message } : {}) };
   }
 

@@ -12,10 +12,11 @@ import { isRunId, keys, newRunId, type Manifest, type RunResult, type RunState, 
 import { viewOf, type RunView } from './runState';
 import { readJson } from './storeJson';
 import type { SignalName } from './signals';
+import { sleepUntilChanged } from './sleepUntilChanged';
 import { completeUtf8Length } from './utf8';
 import type { CreateRunRequest } from './validate';
 import type { ExecuteRequest } from './executeRequest';
-import { answerFromStatus, executeAndWait, startExecution } from './judge/executeAndWait';
+import { answerFromStatus, executeAndWait, finishedAnswer, startExecution } from './judge/executeAndWait';
 import type { ExecuteResult } from './judge/executeResult';
 import { writeManifest } from './writeManifest';
 
@@ -88,19 +89,21 @@ export class RunService {
     return at !== undefined && this.deps.clock.now() - at < L.LONG_POLL_FAST_WINDOW_MS;
   }
 
-  /** A held long poll's pause between two looks: `ms`, or until this instance appends to the run's control stream. */
+  /**
+   * A held long poll's pause between two looks: `ms`, or until this instance appends to the run's control stream, or
+   * until the store hints that the run's output or status changed (locally; see core/sleepUntilChanged.ts).
+   */
   private pause(id: string, ms: number): Promise<void> {
-    return new Promise((resolve) => {
+    return sleepUntilChanged(this.deps.clock, this.deps.runs, [keys.output(id), keys.status(id)], ms, (wake) => {
       const waiters = this.waiting.get(id) ?? new Set<() => void>();
       this.waiting.set(id, waiters);
-      const done = () => {
-        timer.cancel();
-        waiters.delete(done);
-        if (waiters.size === 0 && this.waiting.get(id) === waiters) this.waiting.delete(id);
-        resolve();
+      waiters.add(wake);
+      return {
+        dispose: () => {
+          waiters.delete(wake);
+          if (waiters.size === 0 && this.waiting.get(id) === waiters) this.waiting.delete(id);
+        },
       };
-      const timer = this.deps.clock.setTimeout(done, ms);
-      waiters.add(done);
     });
   }
 
@@ -151,7 +154,7 @@ export class RunService {
     const status = await this.status(id);
     const view = viewOf(status, this.deps.clock.now());
     if (view.state !== 'finished') return { manifest, state: view.state };
-    const answer = await readJson<ExecuteResult>(this.deps.runs, keys.result(id));
+    const answer = await finishedAnswer(this.deps.runs, id, status!);
     return { manifest, state: 'finished', result: answer ?? answerFromStatus(view.result!, manifest.judge), ...(status?.finishedAt ? { finishedAt: status.finishedAt } : {}) };
   }
 

@@ -94,8 +94,10 @@ export const RUN_HEAD = chainLink([
   `my %fatal = map { $_ => 1 } (${FATAL_SIGNALS.join(', ')});`,
   'my $pid = fork();',
   'if (!defined $pid) { print STDERR "pocketrun: fork: $!\\n"; exit 126; }',
-  // The child hands over: to bwrap, or (uid isolation) to the foreground helper in this same process.
-  `if ($pid == 0) { syscall(${syscallNumber('close')}, $usage + 0) if $usage >= 0; ${HAND_OVER} }`,
+  // The child hands over: to bwrap, or (uid isolation) to the foreground helper in this same process. Ctrl-Z is
+  // ignored and the umask 077 already here (the helper sets both again): bwrap keeps both for the program, so a pipe
+  // run under bwrap goes without the helper (commandChain.ts).
+  `if ($pid == 0) { syscall(${syscallNumber('close')}, $usage + 0) if $usage >= 0; $SIG{TSTP} = "IGNORE"; umask 077; ${HAND_OVER} }`,
   '$SIG{$_} = "IGNORE" for qw(INT QUIT TSTP TTIN TTOU);',
   '$SIG{$_} = sub { kill 9, -1; } for qw(USR1 TERM HUP);',
   'my $status = 9;',

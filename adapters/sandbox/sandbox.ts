@@ -353,14 +353,15 @@ class ProcessSandbox implements Sandbox {
     };
     const bwrap = this.profile ? this.profile.argv({ home, tmp, shm: path.join(slot.dir, 'shm'), allowNetwork: request.allowNetwork }) : null;
     // Every command of the cell (the program, a compile step before it) gets the same chain, identity and
-    // environment; only the command and its rlimits differ.
-    const spawnOf = (command: string[], rl: Rlimits): SandboxedSpawnRequest => {
+    // environment; only the command, its rlimits and whether it gets a terminal differ.
+    const spawnOf = (command: string[], rl: Rlimits, terminal: boolean): SandboxedSpawnRequest => {
       if (command.length === 0) throw new Error('sandbox: empty command');
-      const [file, ...args] = commandChain({ tools: this.tools, rlimits: rl, bwrap, command });
+      const [file, ...args] = commandChain({ tools: this.tools, rlimits: rl, bwrap, command, terminal });
       return { file, args, cwd: home, env: { ...env }, cols: request.cols, rows: request.rows, uid, gid, groups: [...groups], privateProc: this.privateProc };
     };
-    const spawn = spawnOf(request.command, rlimits);
-    const spawnFor: PreparedSandbox['spawnFor'] = (command, own) => spawnOf(command, rlimitsOf(own));
+    const spawn = spawnOf(request.command, rlimits, request.terminal !== false);
+    // Further commands go through pipes (PreparedSandbox.spawnFor).
+    const spawnFor: PreparedSandbox['spawnFor'] = (command, own) => spawnOf(command, rlimitsOf(own), false);
 
     const watchers = new Set<Disposable>();
     const onLimit = (listener: (status: 'disk_limit', message: string) => void): Disposable => {
@@ -404,7 +405,8 @@ class ProcessSandbox implements Sandbox {
       fileBytes: positiveInt('fileBytes', limits.fileBytes),
       openFiles: positiveInt('openFiles', limits.openFiles),
     };
-    const [file, ...args] = commandChain({ tools: this.tools, rlimits, bwrap, command: request.command, usageFd: USAGE_FD });
+    // On pipes (PreparedSandbox.spawnMetered): no terminal.
+    const [file, ...args] = commandChain({ tools: this.tools, rlimits, bwrap, command: request.command, usageFd: USAGE_FD, terminal: false });
     const spawn: SandboxedSpawnRequest = { ...base, file, args, ...(cgroup ? { cgroup: cgroup.procsFile } : {}) };
     let watch: MemoryWatch | null = null;
     return {

@@ -20,7 +20,8 @@ export interface StoreRequest {
   ok: boolean;
 }
 
-const KINDS: Record<keyof Omit<ObjectStore, 'bucket'>, RequestKind> = {
+/** `watch` is no request (a local hint, ObjectStore.watch): it passes through uncounted. */
+const KINDS: Record<keyof Omit<ObjectStore, 'bucket' | 'watch'>, RequestKind> = {
   put: 'PUT',
   get: 'GET',
   append: 'APPEND',

@@ -18,7 +18,7 @@
  * process (the local platform runs its trigger emulation where the code bucket is written).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
+import { watch as watchFolder, promises as fsp } from 'node:fs';
 import type { BigIntStats, Dirent } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -93,6 +93,27 @@ export class FsObjectStore implements ObjectStore {
       return tmp.stat;
     });
     this.emit('PutObject', metaOf(key, stat));
+  }
+
+  /**
+   * ObjectStore.watch: inotify on the key's folder, so writes by other processes (the executors) count too. Puts
+   * land by a rename or link and appends write in place: both name the key's file. No folder yet (nothing of the
+   * run written so far): no hint, the caller's poll finds the object, and its next pause watches again.
+   */
+  watch(key: string, listener: () => void): Disposable {
+    let watcher: ReturnType<typeof watchFolder>;
+    try {
+      const file = this.fileOf(key);
+      const name = path.basename(file);
+      watcher = watchFolder(path.dirname(file), { persistent: false }, (_event, changed) => {
+        if (changed === null || changed === name) listener();
+      });
+    } catch {
+      return { dispose: () => undefined };
+    }
+    // The folder went (lifecycle expiry): a hint is not owed.
+    watcher.on('error', () => watcher.close());
+    return { dispose: () => watcher.close() };
   }
 
   async get(key: string, range?: ByteRange): Promise<GetResult> {

@@ -2,9 +2,9 @@
  * What one `POST /api/execute` costs pocketrun (core/judge/executeAndWait.ts for the API, core/run.ts for the
  * executor): the API puts the manifest and reads the status every `longPollFastIntervalMs` for
  * `longPollFastWindowMs`, then every `longPollIntervalMs`, until it is finished (404 and free until the executor's
- * first status put), then reads the answer. The executor claims, puts its status, reads the manifest and the control
- * stream (404: nobody sent anything), watches the control stream for a kill every `controlPollBusyMs`, puts the
- * answer and the final status.
+ * first status put); the finished status carries the answer. The executor claims, puts its status, reads the
+ * manifest and the control stream (404: nobody sent anything), watches the control stream for a kill every
+ * `controlPollBusyMs`, and puts the final status with the answer in it.
  */
 import { PROTOCOL_TIMINGS, type ProtocolTimings } from './protocolTimings';
 import { runObjects } from './runObjects';
@@ -25,12 +25,10 @@ export function judgeUsage(j: JudgeRun, sizing: Pick<StackSizing, 'runsLifecycle
     requests: [
       { who: 'api', what: 'manifest', op: 'PutObject', sent: 1, billed: 1 },
       { who: 'api', what: 'status polls (404 until the executor starts)', op: 'GetObject', sent: looks, billed: looks - queuedLooks },
-      { who: 'api', what: 'answer', op: 'GetObject', sent: 1, billed: 1 },
       { who: 'executor', what: 'claim', op: 'PutObject', sent: 1, billed: 1 },
       { who: 'executor', what: 'status: start, heartbeats, end', op: 'PutObject', sent: 2 + heartbeats, billed: 2 + heartbeats },
       { who: 'executor', what: 'manifest', op: 'GetObject', sent: 1, billed: 1 },
       { who: 'executor', what: 'control at start and kill watch (404)', op: 'GetObject', sent: 1 + killWatch, billed: 0 },
-      { who: 'executor', what: 'answer', op: 'PutObject', sent: 1, billed: 1 },
     ],
     stored: runObjects(
       { language: j.language, code: j.code, outputBytes: 0, inputs: [], judge: { spec: { tests: [{ stdin: '' }], files: [], batch: false }, stdout: j.stdout } },

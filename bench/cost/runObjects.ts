@@ -1,7 +1,8 @@
 /**
  * The objects a run leaves in the buckets until their lifecycle rules delete them, sized from the very documents the
  * protocol writes (core/protocol.ts): the manifest with the run's code and default limits, the claim, the final
- * status, the output, the control stream's records (core/controlStream.ts) and, for a judge run, its answer.
+ * status (with, for a judge run, its answer in it: StatusDoc.answer), the output and the control stream's records
+ * (core/controlStream.ts).
  */
 import { encodeRecord } from '../../core/controlStream';
 import type { ExecuteResult } from '../../core/judge/executeResult';
@@ -44,6 +45,9 @@ export function runObjects(content: RunContent, lifecycle: { runsLifecycleDays: 
     ...(content.judge ? { judge: content.judge.spec } : {}),
   };
   const claim: ClaimDoc = { id: ID, executor: ID, requestId: ID, claimedAt: AT };
+  const answer: ExecuteResult | null = content.judge
+    ? { status: 'ok', stdout: content.judge.stdout, stderr: '', exitCode: 0, signal: null, wallMs: 0, cpuMs: 0, memoryKb: 0 }
+    : null;
   const status: StatusDoc = {
     id: ID,
     state: 'finished',
@@ -53,6 +57,7 @@ export function runObjects(content: RunContent, lifecycle: { runsLifecycleDays: 
     finishedAt: AT,
     isolation: 'bwrap',
     result: { status: 'ok', exitCode: 0, signal: null, wallMs: 0 },
+    ...(answer ? { answer } : {}),
   };
   const runs = lifecycle.runsLifecycleDays;
   const objects: StoredObject[] = [
@@ -63,9 +68,5 @@ export function runObjects(content: RunContent, lifecycle: { runsLifecycleDays: 
   if (content.outputBytes > 0) objects.push({ what: 'output', bytes: content.outputBytes, days: runs });
   const control = content.inputs.reduce((sum, d) => sum + encodeRecord({ t: 'in', d }).length, 0);
   if (control > 0) objects.push({ what: 'control', bytes: control, days: runs });
-  if (content.judge) {
-    const answer: ExecuteResult = { status: 'ok', stdout: content.judge.stdout, stderr: '', exitCode: 0, signal: null, wallMs: 0, cpuMs: 0, memoryKb: 0 };
-    objects.push({ what: 'result', bytes: bytes(answer), days: runs });
-  }
   return objects;
 }

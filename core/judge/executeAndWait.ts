@@ -1,7 +1,7 @@
 /**
  * The API's side of `POST /api/execute`: the judge-mode manifest goes through the very path of every run (manifest →
  * OSS trigger → claim → sandbox), then the API polls the run's status until it is finished and answers with the
- * result object the executor put before its final status (docs/protocol.md, *Judge mode*). The wait is bounded by the
+ * answer that final status carries (docs/protocol.md, *Judge mode*). The wait is bounded by the
  * request's own time (compile budget and each test's wall limit, within JUDGE_REQUEST_WALL_MS) plus
  * JUDGE_WAIT_MARGIN_MS; past it the run is cancelled (a kill record) and the answer is a 504.
  */
@@ -19,6 +19,7 @@ import type { ExecuteResult, JudgeStatus } from './executeResult';
 import { hasCompileStep } from './judgeCommands';
 import { STOP_GRACE_MS } from './runStep';
 import { writeManifest } from '../writeManifest';
+import { sleepUntilChanged } from '../sleepUntilChanged';
 
 export interface ExecuteDeps {
   code: ObjectStore;
@@ -84,22 +85,29 @@ export function answerFromStatus(result: RunResult, request: Pick<ExecuteRequest
   return { ...top, tests: request.tests.map(() => ({ status, stdout: '', stderr: '', exitCode: null, signal: null, wallMs: 0, cpuMs: 0, memoryKb: 0, message })) };
 }
 
-/** Polls the status until the run is finished, then reads its answer; `startedAt` is when the request began. */
+/**
+ * A finished judge run's answer: in its final status (one read, the one just made), or, from an executor of before
+ * StatusDoc.answer, in `result.json`; null when it ended without one.
+ */
+export async function finishedAnswer(runs: ObjectStore, id: string, status: StatusDoc): Promise<ExecuteResult | null> {
+  return status.answer ?? (await readJson<ExecuteResult>(runs, keys.result(id)));
+}
+
+/** Polls the status until the run is finished, then answers from it; `startedAt` is when the request began. */
 export async function waitForAnswer(deps: ExecuteDeps, id: string, request: ExecuteRequest, startedAt: number): Promise<ExecuteResult> {
   const { clock } = deps;
   const waitMs = executeWaitMs(request);
   const deadline = startedAt + waitMs;
   for (;;) {
-    const view = viewOf(await readJson<StatusDoc>(deps.runs, keys.status(id)), clock.now());
-    if (view.state === 'finished') {
-      const answer = await readJson<ExecuteResult>(deps.runs, keys.result(id));
-      return answer ?? answerFromStatus(view.result!, request);
-    }
+    const status = await readJson<StatusDoc>(deps.runs, keys.status(id));
+    const view = viewOf(status, clock.now());
+    if (view.state === 'finished') return (await finishedAnswer(deps.runs, id, status!)) ?? answerFromStatus(view.result!, request);
     const now = clock.now();
     if (now >= deadline) break;
     // Fast right after the create, when a short program's answer is due; then the long poll's pace.
     const interval = now - startedAt < L.LONG_POLL_FAST_WINDOW_MS ? L.LONG_POLL_FAST_INTERVAL_MS : L.LONG_POLL_INTERVAL_MS;
-    await clock.sleep(Math.min(interval, deadline - now));
+    // Or sooner, when the store hints that the status changed (locally; see core/sleepUntilChanged.ts).
+    await sleepUntilChanged(clock, deps.runs, [keys.status(id)], Math.min(interval, deadline - now));
   }
   // Nobody waits for it any more: a queued run is then never started, a running one is stopped.
   await appendControl(deps.runs, id, { t: 'kill' }).catch(() => undefined);

@@ -1,5 +1,5 @@
 /**
- * The answer of `POST /api/execute`, as the executor writes it (`runs/<id>/result.json`) and the API returns it.
+ * The answer of `POST /api/execute`, as the executor writes it (in the final status, StatusDoc.answer) and the API returns it.
  * Figures are the program's own (its whole process tree, never a wrapper's or the compiler's): see README,
  * *Blocking execution*.
  */

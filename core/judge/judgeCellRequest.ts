@@ -28,5 +28,7 @@ export function judgeCellRequest(
     allowNetwork,
     cols: L.DEFAULT_COLS,
     rows: L.DEFAULT_ROWS,
+    // Every command of a judge run goes through pipes (spawnMetered).
+    terminal: false,
   };
 }

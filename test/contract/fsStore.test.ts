@@ -101,6 +101,29 @@ describe('FsObjectStore', () => {
     expect(await store.head('f/a/b')).not.toBeNull();
   });
 
+  test('watch hints at puts and appends of its key made through another instance (inotify)', async () => {
+    const other = new FsObjectStore({ root, bucket: 'runs' });
+    await other.put('runs/w/other', 'x');
+    // The folder exists (as a run's does once it is claimed); both keys are watched before they exist.
+    const hits: string[] = [];
+    const watches = ['runs/w/status.json', 'runs/w/output'].map((key) => store.watch(key, () => hits.push(key)));
+    const seen = (key: string) =>
+      new Promise<void>((resolve) => {
+        const check = setInterval(() => hits.includes(key) && (clearInterval(check), resolve()), 2);
+      });
+    try {
+      await other.put('runs/w/status.json', '{}');
+      await seen('runs/w/status.json');
+      await other.append('runs/w/output', 'a', 0);
+      await seen('runs/w/output');
+      expect(new Set(hits)).toEqual(new Set(['runs/w/status.json', 'runs/w/output']));
+    } finally {
+      for (const w of watches) w.dispose();
+    }
+    // No folder yet: no hint, and no error either (the caller polls).
+    expect(() => store.watch('runs/none/status.json', () => undefined).dispose()).not.toThrow();
+  });
+
   test('two instances over one folder share objects and appendability', async () => {
     const other = new FsObjectStore({ root, bucket: 'runs' });
     await store.append('s/log', 'abc', 0);

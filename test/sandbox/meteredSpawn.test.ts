@@ -134,6 +134,17 @@ describe.each(modes)('metered spawns, %s isolation, memory cgroups %s', (isolati
     expect(memoryKb(o)).toBeLessThan(24 * 1024);
   });
 
+  test('on pipes (no foreground helper under bwrap) the program still gets umask 077 and Ctrl-Z ignored', async () => {
+    const o = await run(sandbox, [
+      'import os, signal',
+      'open("made", "w").close()',
+      'print(oct(os.stat("made").st_mode & 0o777))',
+      'print(oct(os.umask(0)))',
+      'print(signal.getsignal(signal.SIGTSTP) == signal.SIG_IGN)',
+    ].join('\n'));
+    expect(o.stdout).toBe('0o600\n0o77\nTrue\n');
+  });
+
   test('100 MiB allocated and touched reports at least 100 MiB and less than 150 MiB', async () => {
     const o = await run(sandbox, 'b = bytearray(100 * 1024 * 1024)\nfor i in range(0, len(b), 4096):\n    b[i] = 1\nprint(len(b))');
     expect(o.exit.exitCode).toBe(0);

@@ -35,6 +35,19 @@ describe('commandChain', () => {
     expect(chain.slice(5, 7 + bwrap.length)).toEqual(['1', ...bwrap, '/usr/bin/perl']);
   });
 
+  test('on pipes under bwrap the command follows bwrap at once (no foreground helper); without bwrap the helper stays, a link', () => {
+    const bwrap = ['/usr/bin/bwrap', '--unshare-pid', '--'];
+    const cases = [
+      { bwrap, terminal: false, after: command },
+      { bwrap, terminal: true, after: ['/usr/bin/perl', '-e', FOREGROUND_AND_EXEC, '--', ...command] },
+      { bwrap: null, terminal: false, after: ['/usr/bin/perl', '-e', FOREGROUND_AND_EXEC, '--', ...command] },
+    ];
+    for (const c of cases) {
+      const chain = commandChain({ tools, rlimits, bwrap: c.bwrap, command, terminal: c.terminal });
+      expect(chain.slice(6 + (c.bwrap?.length ?? 0))).toEqual(c.after);
+    }
+  });
+
   test('every perl step is a link the prelude runs in its own process (spawnPrelude.ts chainLink)', () => {
     for (const link of [RUN_HEAD, FOREGROUND_AND_EXEC]) expect(link.startsWith('#pocketrun-link\n')).toBe(true);
   });
