@@ -3,6 +3,7 @@
  * (bench/cloudTarget.ts). Each counts the storage requests the handlers make, attributed to the API or an executor.
  */
 import type { RequestKind } from '../adapters/storage/countRequests';
+import { now } from './stats';
 
 export interface StorageRecord {
   /** Date.now() when the request was made (locally: when it ended, a fraction of a millisecond later). */
@@ -33,6 +34,17 @@ export interface BenchTarget {
   /** Starts one more executor instance with this target's environment: ms from its process start to ready for /invoke. */
   coldStart(): Promise<number>;
   stop(): Promise<void>;
+}
+
+/** ms from an executor instance's process start to ready for /invoke (FC's cold start), then the instance is stopped. */
+export async function timedStart(instance: { start(): Promise<unknown>; stop(): Promise<unknown> }): Promise<number> {
+  try {
+    const started = now();
+    await instance.start();
+    return now() - started;
+  } finally {
+    await instance.stop();
+  }
 }
 
 /** The requests of one run (every key of a run names its id). */

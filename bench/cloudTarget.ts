@@ -16,8 +16,7 @@ import { FakeOssServer, type RecordedRequest } from '../local/ossEmulator/fakeOs
 import { startOssEndpoint } from '../local/ossEmulator/ossEndpoint';
 import { DEFAULT_WORK_ROOT } from '../local/settings';
 import { claimUidBlock, type UidBlock } from '../local/uidBlock';
-import type { BenchTarget, StorageRecord } from './benchTarget';
-import { now } from './stats';
+import { timedStart, type BenchTarget, type StorageRecord } from './benchTarget';
 
 const REGION = 'oss-cn-hangzhou';
 const API_KEY = { accessKeyId: 'BENCH-API', accessKeySecret: 'bench-api-secret' };
@@ -153,14 +152,7 @@ export async function startCloudTarget(options: CloudOptions): Promise<BenchTarg
           }))
           .sort((a, b) => a.at - b.at),
       async coldStart() {
-        const instance = makeInstance(`${DEFAULT_WORK_ROOT}-bench-cold`);
-        try {
-          const started = now();
-          await instance.start();
-          return now() - started;
-        } finally {
-          await instance.stop();
-        }
+        return timedStart(makeInstance(`${DEFAULT_WORK_ROOT}-bench-cold`));
       },
       stop,
     };

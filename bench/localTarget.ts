@@ -10,8 +10,7 @@ import { ExecutorInstance } from '../local/executorInstance';
 import { startLocalPlatform } from '../local/platform';
 import { DEFAULT_WORK_ROOT } from '../local/settings';
 import { claimUidBlock } from '../local/uidBlock';
-import type { BenchTarget, StorageRecord } from './benchTarget';
-import { now } from './stats';
+import { timedStart, type BenchTarget, type StorageRecord } from './benchTarget';
 
 export async function startLocalTarget(executors: number): Promise<BenchTarget> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pocketrun-bench-'));
@@ -56,11 +55,8 @@ export async function startLocalTarget(executors: number): Promise<BenchTarget> 
         },
       });
       try {
-        const started = now();
-        await instance.start();
-        return now() - started;
+        return await timedStart(instance);
       } finally {
-        await instance.stop();
         uids.release();
       }
     },

@@ -105,6 +105,8 @@ class PipeProcess implements SpawnedProcess {
 
   endInput(): void {
     this.child.stdin!.end();
+    // Past the end of its input the program can never wait on it: no more /proc reads on every control-loop tick.
+    this.probe = null;
   }
 
   resize(): void {

@@ -35,6 +35,15 @@ function uidBlockOf(pid: number): [number, number] {
   return [base, base + 32];
 }
 
+function describeProcess(pid: number): string {
+  try {
+    const state = /^State:\s+(.*)$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return `${pid} ${state} ${fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim()}`;
+  } catch {
+    return `${pid} (gone)`;
+  }
+}
+
 function uidProcesses([from, to]: [number, number]): number[] {
   return fs
     .readdirSync('/proc')
@@ -83,7 +92,8 @@ test('npm start prints the URL, serves runs, and Ctrl-C kills and records runs i
     const status = JSON.parse(fs.readFileSync(path.join(dataDir, 'runs', keys.status(id)), 'utf8'));
     expect(status.state).toBe('finished');
     expect(status.result.status).toBe('killed');
-    expect(uidProcesses(block)).toEqual([]);
+    // Named by state and command line, so a failure says what was left behind (a zombie, a probe, the program).
+    expect(uidProcesses(block).map(describeProcess)).toEqual([]);
   } finally {
     child.kill('SIGKILL');
     fs.rmSync(dataDir, { recursive: true, force: true });
