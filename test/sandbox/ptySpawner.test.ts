@@ -40,7 +40,13 @@ function alive(pid: number): boolean {
 
 describe('PtySpawner', () => {
   test('input is echoed through the terminal and reaches the program', async () => {
-    const run = start('/bin/cat', []);
+    // cat under a shell, as in a terminal: the first process of a terminal is its session leader, and cat closes
+    // its stdin, stdout and stderr itself before it exits. Were cat the session leader, that last close would end
+    // the terminal's slave side: node-pty reads EIO, closes the master, and the kernel's hangup sends SIGHUP to
+    // the session leader, cat, which is then killed if it has not yet reached exit_group (seen under load, traced
+    // with perf: tty_release → __tty_hangup → SIGHUP). The sandbox's run head is the session leader of every real
+    // run and holds the terminal until the program's whole tree has ended, so a program never meets this.
+    const run = start('/bin/sh', ['-c', 'cat; exit $?']);
     run.proc.write('hello\r');
     await run.waitFor('hello\r\nhello\r\n');
     run.proc.write(Buffer.from([0x04])); // EOF

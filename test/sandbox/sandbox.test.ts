@@ -121,6 +121,16 @@ describe.each(['uid', 'bwrap'] as const)('sandbox with %s isolation', (mode) => 
     expect(sandbox.isolation).toBe(mode);
   });
 
+  maybe('a program that closes its terminal and goes on ends with its own exit code, not a hangup', async () => {
+    // Spawned bare as a terminal's session leader, such a program is killed by SIGHUP: its last close ends the
+    // slave side, node-pty closes the master on EIO and the kernel hangs the terminal up (see the PTY spawner's
+    // echo test). Under the sandbox the run head is the session leader and holds the terminal to the end.
+    const code = 'import os, time\nprint("closing", flush=True)\nfor fd in (0, 1, 2):\n    os.close(fd)\ntime.sleep(0.3)\nraise SystemExit(3)';
+    const run = track(await launch(sandbox, [{ path: 'main.py', content: code }], [PY, 'main.py']));
+    expect(await run.exit).toEqual({ exitCode: 3, signal: null });
+    expect(run.text()).toContain('closing');
+  });
+
   maybe('runs as a non-root uid of the range with a minimal environment; the executor’s secrets stay out of reach', async () => {
     const code = `
 import os, json
