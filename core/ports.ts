@@ -234,8 +234,20 @@ export interface MeteredSpawn {
   memory: 'cgroup' | 'rlimit';
   /** Starts watching the spawned tree (`pid`: the spawned process); `listener` once, when it passes its memory limit. */
   watch(pid: number, listener: (status: 'memory_limit', message: string) => void): Disposable;
-  /** Once the spawned process has exited: kills whatever of the cell's uid is still alive, then reads and frees the meter. */
-  finish(): Promise<TreeMeasure>;
+  /**
+   * Once the spawned process has exited: makes sure nothing of the cell's uid is still alive (killing what is), then
+   * reads and frees the meter. `ended` is what the exit told: the run head's report, if any, and the time from just
+   * before the spawn to the exit as the caller saw it; without it (a failed spawn) the uid is always swept.
+   */
+  finish(ended?: MeteredEnd): Promise<TreeMeasure>;
+}
+
+/** How a metered command ended, as its spawner saw it (MeteredSpawn.finish). */
+export interface MeteredEnd {
+  /** The run head's report (ExitInfo.usage), when it wrote one. */
+  usage?: TreeUsage;
+  /** From just before the spawn call to the exit, on the caller's clock: an upper bound of the run head's whole life. */
+  sinceSpawnMs: number;
 }
 
 export interface TreeMeasure {

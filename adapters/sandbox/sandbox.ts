@@ -40,6 +40,7 @@ import { killProcessesOf } from './processSweeper';
 import { runAsUid } from './runAsUid';
 import { guardSharedFolders, SHARED_WRITABLE_FOLDERS, sharedFolders } from './sharedFolderGuard';
 import { cleanSlots, type Slot, type SlotCleanOptions, type SlotReport } from './slotCleaner';
+import { treeReaped } from './treeReaped';
 import { UidPool } from './uidPool';
 
 
@@ -418,11 +419,12 @@ class ProcessSandbox implements Sandbox {
         watch = started;
         return { dispose: () => started.dispose() };
       },
-      finish: async () => {
+      finish: async (ended) => {
         watch?.dispose();
-        // The run head has killed and reaped its tree unless something killed the run head first: the next command
-        // of the cell must not meet anything of this one.
-        await killProcessesOf(this.tools, [uid]);
+        // The next command of the cell must not meet anything of this one. The run head has killed and reaped its
+        // tree, and its report proves it when it came in time (treeReaped.ts); otherwise (the run head was killed
+        // first, or gave up reaping) the uid is swept from root here.
+        if (!treeReaped(ended)) await killProcessesOf(this.tools, [uid]);
         if (!cgroup) return { peakKb: watch ? Math.round(watch.peakBytes() / 1024) : null, oomKilled: false };
         const peak = cgroup.peakBytes();
         const oomKilled = cgroup.oomKilled();

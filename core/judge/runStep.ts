@@ -90,7 +90,8 @@ export async function runStep(deps: StepDeps, request: StepRequest, cancel: Abor
   let stop: StepStop | null = null;
   const stdout = new CappedBuffer(request.limits.outputBytes);
   const stderr = new CappedBuffer(request.limits.outputBytes);
-  let spawnedAt = clock.now();
+  const beforeSpawn = clock.now();
+  let spawnedAt = beforeSpawn;
   let exitedAt = spawnedAt;
   try {
     const proc = deps.spawner.spawn(metered.spawn);
@@ -141,7 +142,8 @@ export async function runStep(deps: StepDeps, request: StepRequest, cancel: Abor
     for (const timer of timers) timer.cancel();
     for (const d of disposables) d.dispose();
   }
-  // Only after the exit: the meter's figures are final once the tree is gone.
-  const measure = await metered.finish();
+  // Only after the exit: the meter's figures are final once the tree is gone (the run head's report tells the sandbox
+  // whether it still has to sweep the uid for that).
+  const measure = await metered.finish({ ...(exit.usage ? { usage: exit.usage } : {}), sinceSpawnMs: exitedAt - beforeSpawn });
   return { exit, stdout: stdout.bytes(), stderr: stderr.bytes(), stop, observedWallMs: exitedAt - spawnedAt, measure, memory: metered.memory };
 }
