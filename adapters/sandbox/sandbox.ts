@@ -40,6 +40,7 @@ import { killProcessesOf } from './processSweeper';
 import { runAsUid } from './runAsUid';
 import { guardSharedFolders, SHARED_WRITABLE_FOLDERS, sharedFolders } from './sharedFolderGuard';
 import { cleanSlots, type Slot, type SlotCleanOptions, type SlotReport } from './slotCleaner';
+import { SlotCleanerProcess } from './slotCleanerProcess';
 import { treeReaped } from './treeReaped';
 import { UidPool } from './uidPool';
 
@@ -259,6 +260,8 @@ function positiveInt(name: string, value: number): number {
 
 class ProcessSandbox implements Sandbox {
   private cleaner!: SlotCleanOptions;
+  /** Every run's clean-up after the start's (slotCleanerProcess.ts). */
+  private slotCleaner!: SlotCleanerProcess;
   private readonly cleanUps = new Set<Promise<void>>();
   private retired = 0;
 
@@ -281,6 +284,7 @@ class ProcessSandbox implements Sandbox {
   /** Takes the start-up clean-up's verdict on every slot: only uids proved clean enter service. */
   start(cleaner: SlotCleanOptions, reports: SlotReport[]): void {
     this.cleaner = cleaner;
+    this.slotCleaner = new SlotCleanerProcess(cleaner, this.log);
     for (const report of reports) this.settle(report);
   }
 
@@ -299,6 +303,7 @@ class ProcessSandbox implements Sandbox {
   async close(): Promise<void> {
     // A clean-up still under way (a run disposed as the instance stops) would mount its slot again after this.
     await Promise.all([...this.cleanUps]);
+    await this.slotCleaner.close();
     this.memory.cgroups?.dropSpare();
     if (!this.cleaner.tmpfs) return;
     const uids = this.pool.all();
@@ -448,7 +453,7 @@ class ProcessSandbox implements Sandbox {
     // Processes first: once none is left, nothing of the uid races the clean-up.
     const outcome = await killProcessesOf(this.tools, [slot.uid]);
     const survivors = outcome.survivors.get(slot.uid) ?? [];
-    const [report] = survivors.length > 0 ? [{ uid: slot.uid, clean: false, uidDirty: true, movedAside: false, mountFailed: false, problems: [] }] : await cleanSlots([slot], this.cleaner);
+    const report = survivors.length > 0 ? { uid: slot.uid, clean: false, uidDirty: true, movedAside: false, mountFailed: false, problems: [] } : await this.slotCleaner.clean(slot);
     this.settle(report, survivors, platformOnly);
   }
 }
