@@ -18,7 +18,7 @@
  * process (the local platform runs its trigger emulation where the code bucket is written).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { watch as watchFolder, promises as fsp } from 'node:fs';
+import { closeSync, fstatSync, linkSync, mkdirSync, openSync, readSync, renameSync, unlinkSync, watch as watchFolder, writeFileSync, promises as fsp } from 'node:fs';
 import type { BigIntStats, Dirent } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -71,23 +71,31 @@ export class FsObjectStore implements ObjectStore {
     return { dispose: () => void this.listeners.delete(listener) };
   }
 
+  /**
+   * Puts and gets make their few system calls synchronously (objects here are small, on a local disk): through
+   * fs/promises each call is a hop to the thread pool and back, and a get cost 200 µs of CPU where the same calls
+   * made at once cost 14 µs (measured on the bench's VM), on every poll of every run. Appends keep their lock, which
+   * waits, asynchronous.
+   */
   async put(key: string, body: Buffer | string, options: PutOptions = {}): Promise<void> {
     const file = this.fileOf(key);
     const data = toBuffer(body);
-    const stat = await this.inFolder(file, async () => {
-      const tmp = await writeTemp(file, data, false);
+    const stat = inFolderSync(file, () => {
+      const tmp = writeTempSync(file, data);
       try {
         if (options.ifNotExists) {
-          await fsp.link(tmp.path, file).catch((err) => {
+          try {
+            linkSync(tmp.path, file);
+          } catch (err) {
             if (errno(err) === 'EEXIST') throw new StoreError('AlreadyExists', key);
             throw err;
-          });
-          await unlinkQuietly(tmp.path);
+          }
+          unlinkQuietlySync(tmp.path);
         } else {
-          await fsp.rename(tmp.path, file);
+          renameSync(tmp.path, file);
         }
       } catch (err) {
-        await unlinkQuietly(tmp.path);
+        unlinkQuietlySync(tmp.path);
         throw err;
       }
       return tmp.stat;
@@ -119,15 +127,16 @@ export class FsObjectStore implements ObjectStore {
   async get(key: string, range?: ByteRange): Promise<GetResult> {
     const file = this.fileOf(key);
     assertValidRange(range);
-    let handle: FileHandle;
+    // Synchronously, as put (see there).
+    let fd: number;
     try {
-      handle = await fsp.open(file, 'r');
+      fd = openSync(file, 'r');
     } catch (err) {
       if (isMissing(err)) throw new StoreError('NotFound', key);
       throw err;
     }
     try {
-      const stat = await handle.stat();
+      const stat = fstatSync(fd);
       if (!stat.isFile()) throw new StoreError('NotFound', key);
       const size = stat.size;
       const [start, end] = rangeBounds(range, size);
@@ -135,13 +144,13 @@ export class FsObjectStore implements ObjectStore {
       const data = Buffer.alloc(end - start);
       let filled = 0;
       while (filled < data.length) {
-        const { bytesRead } = await handle.read(data, filled, data.length - filled, start + filled);
+        const bytesRead = readSync(fd, data, filled, data.length - filled, start + filled);
         if (bytesRead === 0) break;
         filled += bytesRead;
       }
       return { data: filled === data.length ? data : data.subarray(0, filled), size };
     } finally {
-      await handle.close();
+      closeSync(fd);
     }
   }
 
@@ -420,6 +429,43 @@ async function writeTemp(file: string, data: Buffer, appendable: boolean): Promi
   } catch (err) {
     await unlinkQuietly(tmpPath);
     throw err;
+  }
+}
+
+/** Creates the object's folder and runs `op`, again if a concurrent `delete` pruned the folder in between (FsObjectStore.inFolder, synchronously). */
+function inFolderSync<T>(file: string, op: () => T): T {
+  for (let attempt = 0; ; attempt++) {
+    mkdirSync(path.dirname(file), { recursive: true });
+    try {
+      return op();
+    } catch (err) {
+      if (errno(err) !== 'ENOENT' || attempt >= FOLDER_RACE_RETRIES) throw err;
+    }
+  }
+}
+
+/** writeTemp for a Normal object, synchronously. */
+function writeTempSync(file: string, data: Buffer): { path: string; stat: BigIntStats } {
+  const tmpPath = path.join(path.dirname(file), TMP_PREFIX + randomBytes(8).toString('hex'));
+  const fd = openSync(tmpPath, 'wx', 0o644);
+  try {
+    try {
+      writeFileSync(fd, data);
+      return { path: tmpPath, stat: fstatSync(fd, { bigint: true }) };
+    } finally {
+      closeSync(fd);
+    }
+  } catch (err) {
+    unlinkQuietlySync(tmpPath);
+    throw err;
+  }
+}
+
+function unlinkQuietlySync(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    // gone already
   }
 }
 
