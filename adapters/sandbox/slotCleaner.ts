@@ -1,6 +1,7 @@
 /**
  * Makes a sandbox uid's slot clean for the next run, and proves it: one perl process (perl-base is Essential on
- * Debian and on FC's image; one exec for any number of slots) that, for each slot,
+ * Debian and on FC's image; one exec for any number of slots, `cleanSlots`, or one per sandbox that takes its runs'
+ * slots one at a time, slotCleanerProcess.ts) that, for each slot,
  * 1. forks a child that becomes the uid itself (gid, groups, uid; no way back) and, as the uid,
  *    - clears its kernel keyrings (user, user-session, persistent: they outlive every process of the uid),
  *    - removes its System V shared memory, semaphores and message queues (owned or created by it),
@@ -237,7 +238,6 @@ export function cleanSlots(slots: Slot[], options: SlotCleanOptions): Promise<Sl
   if (slots.length === 0) return Promise.resolve([]);
   const timeoutSeconds = cleanTimeoutSeconds(options);
   const args = cleanerArgs('once', options, slots);
-  const failed = failedSlot;
   return new Promise((resolve) => {
     const child = spawn(options.perl, args, { stdio: ['ignore', 'pipe', 'pipe'], ...CLEANER_SPAWN, env: { ...CLEANER_SPAWN.env } });
     let out = '';
@@ -248,7 +248,7 @@ export function cleanSlots(slots: Slot[], options: SlotCleanOptions): Promise<Sl
     const guard = setTimeout(() => child.kill('SIGKILL'), (timeoutSeconds + 10) * 1000 * slots.length);
     child.on('error', (e) => {
       clearTimeout(guard);
-      resolve(slots.map(({ uid }) => failed(uid, `perl: ${e.message}`)));
+      resolve(slots.map(({ uid }) => failedSlot(uid, `perl: ${e.message}`)));
     });
     child.on('close', () => {
       clearTimeout(guard);
@@ -258,7 +258,7 @@ export function cleanSlots(slots: Slot[], options: SlotCleanOptions): Promise<Sl
         if (report) byUid.set(report.uid, report);
       }
       const why = err.trim().slice(0, 300) || 'no report';
-      resolve(slots.map(({ uid }) => byUid.get(uid) ?? failed(uid, why)));
+      resolve(slots.map(({ uid }) => byUid.get(uid) ?? failedSlot(uid, why)));
     });
   });
 }
