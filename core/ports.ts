@@ -236,18 +236,10 @@ export interface MeteredSpawn {
   watch(pid: number, listener: (status: 'memory_limit', message: string) => void): Disposable;
   /**
    * Once the spawned process has exited: makes sure nothing of the cell's uid is still alive (killing what is), then
-   * reads and frees the meter. `ended` is what the exit told: the run head's report, if any, and the time from just
-   * before the spawn to the exit as the caller saw it; without it (a failed spawn) the uid is always swept.
+   * reads and frees the meter. `report` is the run head's (ExitInfo.usage) when its exit brought one; without it (the
+   * run head was killed, or the spawn failed) the uid is always swept.
    */
-  finish(ended?: MeteredEnd): Promise<TreeMeasure>;
-}
-
-/** How a metered command ended, as its spawner saw it (MeteredSpawn.finish). */
-export interface MeteredEnd {
-  /** The run head's report (ExitInfo.usage), when it wrote one. */
-  usage?: TreeUsage;
-  /** From just before the spawn call to the exit, on the caller's clock: an upper bound of the run head's whole life. */
-  sinceSpawnMs: number;
+  finish(report?: TreeUsage): Promise<TreeMeasure>;
 }
 
 export interface TreeMeasure {

@@ -414,6 +414,8 @@ class ProcessSandbox implements Sandbox {
     // On pipes (PreparedSandbox.spawnMetered): no terminal.
     const [file, ...args] = commandChain({ tools: this.tools, rlimits, bwrap, command: request.command, usageFd: USAGE_FD, terminal: false });
     const spawn: SandboxedSpawnRequest = { ...base, file, args, ...(cgroup ? { cgroup: cgroup.procsFile } : {}) };
+    // Before the spawn (the caller spawns what this returns): with the finish, it bounds the run head's life (treeReaped.ts).
+    const made = performance.now();
     let watch: MemoryWatch | null = null;
     return {
       spawn,
@@ -424,12 +426,12 @@ class ProcessSandbox implements Sandbox {
         watch = started;
         return { dispose: () => started.dispose() };
       },
-      finish: async (ended) => {
+      finish: async (report) => {
         watch?.dispose();
         // The next command of the cell must not meet anything of this one. The run head has killed and reaped its
         // tree, and its report proves it when it came in time (treeReaped.ts); otherwise (the run head was killed
         // first, or gave up reaping) the uid is swept from root here.
-        if (!treeReaped(ended)) await killProcessesOf(this.tools, [uid]);
+        if (!treeReaped(report, performance.now() - made)) await killProcessesOf(this.tools, [uid]);
         if (!cgroup) return { peakKb: watch ? Math.round(watch.peakBytes() / 1024) : null, oomKilled: false };
         const peak = cgroup.peakBytes();
         const oomKilled = cgroup.oomKilled();

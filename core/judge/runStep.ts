@@ -90,8 +90,7 @@ export async function runStep(deps: StepDeps, request: StepRequest, cancel: Abor
   let stop: StepStop | null = null;
   const stdout = new CappedBuffer(request.limits.outputBytes);
   const stderr = new CappedBuffer(request.limits.outputBytes);
-  const beforeSpawn = clock.now();
-  let spawnedAt = beforeSpawn;
+  let spawnedAt = clock.now();
   let exitedAt = spawnedAt;
   try {
     const proc = deps.spawner.spawn(metered.spawn);
@@ -144,6 +143,6 @@ export async function runStep(deps: StepDeps, request: StepRequest, cancel: Abor
   }
   // Only after the exit: the meter's figures are final once the tree is gone (the run head's report tells the sandbox
   // whether it still has to sweep the uid for that).
-  const measure = await metered.finish({ ...(exit.usage ? { usage: exit.usage } : {}), sinceSpawnMs: exitedAt - beforeSpawn });
+  const measure = await metered.finish(exit.usage);
   return { exit, stdout: stdout.bytes(), stderr: stderr.bytes(), stop, observedWallMs: exitedAt - spawnedAt, measure, memory: metered.memory };
 }

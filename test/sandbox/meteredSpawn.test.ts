@@ -212,7 +212,6 @@ describe.each(modes)('metered spawns, %s isolation, memory cgroups %s', (isolati
     try {
       const metered = cell.spawnMetered({ command, limits, addressSpaceOverheadBytes: 0 });
       const uid = metered.spawn.uid!;
-      const before = Date.now();
       const proc = spawner.spawn(metered.spawn);
       const exit = await new Promise<ExitInfo>((resolve) => {
         proc.onExit(resolve);
@@ -224,7 +223,7 @@ describe.each(modes)('metered spawns, %s isolation, memory cgroups %s', (isolati
       });
       if (killRunHead) expect(exit.usage).toBeUndefined();
       else expect(exit.usage).toBeDefined();
-      await metered.finish({ ...(exit.usage ? { usage: exit.usage } : {}), sinceSpawnMs: Date.now() - before });
+      await metered.finish(exit.usage);
       expect(processesOfUids(new Set([uid])).get(uid) ?? []).toEqual([]);
     } finally {
       await cell.dispose();

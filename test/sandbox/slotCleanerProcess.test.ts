@@ -36,6 +36,15 @@ function expectFresh(slot: Slot): void {
   }
 }
 
+/** Until the cleaner has seen its process die (its exit is an event: under load it may take a while). */
+async function until(done: () => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error('the cleaner never saw its process die');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 const alive = (pid: number | undefined) => {
   if (pid === undefined) return false;
   try {
@@ -110,7 +119,7 @@ describe.each([['a tmpfs per slot', true], ['plain folders', false]])('the slot 
       expect((await cleaner.clean(slots[0])).clean).toBe(true);
       const first = cleaner.pid!;
       process.kill(first, 'SIGKILL');
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await until(() => cleaner.pid === undefined);
       dirty(slots[1]);
       // Asked, then killed before (or while) it answers.
       const asked = cleaner.clean(slots[1]);
@@ -129,10 +138,8 @@ describe.each([['a tmpfs per slot', true], ['plain folders', false]])('the slot 
     const cleaner = new SlotCleanerProcess(options);
     for (let i = 0; i < MAX_DEATHS; i++) {
       expect((await cleaner.clean(slots[0])).clean).toBe(true);
-      const pid = cleaner.pid!;
-      const gone = new Promise((resolve) => setTimeout(resolve, 50));
-      process.kill(pid, 'SIGKILL');
-      await gone;
+      process.kill(cleaner.pid!, 'SIGKILL');
+      await until(() => cleaner.pid === undefined);
     }
     dirty(slots[0]);
     expect((await cleaner.clean(slots[0])).clean).toBe(true);
