@@ -17,7 +17,7 @@ import * as os from 'os';
 import type { BenchTarget } from './benchTarget';
 import { startCloudTarget } from './cloudTarget';
 import { createRun, json, Watcher } from './client';
-import { C_HELLO, PY_HELLO } from './floor';
+import { CLIENTS, C_HELLO, PY_HELLO } from './floor';
 import { judgeSection } from './judge';
 import { latencySection } from './latency';
 import { startLocalTarget } from './localTarget';
@@ -48,7 +48,9 @@ const latencies = (option('latency', 'BENCH_LATENCY_MS') ?? '5').split(',').map(
 const triggerDelayMs = positive('trigger', option('trigger', 'BENCH_TRIGGER_MS'), 50);
 const rounds = Math.max(1, Math.round(positive('rounds', option('rounds', 'BENCH_ROUNDS'), 11)));
 const throughputRequests = Math.max(8, Math.round(positive('BENCH_THROUGHPUT_REQUESTS', process.env.BENCH_THROUGHPUT_REQUESTS, 48)));
-const executors = Math.max(2, Math.round(positive('BENCH_EXECUTORS', process.env.BENCH_EXECUTORS, 2)));
+// One executor instance per judge client by default: FC gives each run an instance of its own, so the throughput row
+// measures what the cores allow, not runs queueing behind two instances (the latency rows are sequential either way).
+const executors = Math.max(2, Math.round(positive('BENCH_EXECUTORS', process.env.BENCH_EXECUTORS, CLIENTS)));
 const jsonOut = option('json', 'BENCH_JSON');
 
 /**

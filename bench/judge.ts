@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { bareC, barePython, CLIENTS, C_HELLO, PY_HELLO, rate } from './floor';
-import { sampleRss } from './procStatus';
+import { sampleRss, treeCpuMs } from './procStatus';
 import type { Section } from './section';
 import { now } from './stats';
 
@@ -47,9 +47,13 @@ export function judgeSection(throughputRequests: number): Section {
       const bareRate = await rate(throughputRequests, barePython);
       report.value('judge', column, `throughput, ${CLIENTS} at once, bare python3 (the floor)`, 'runs/s', bareRate);
       const platform = sampleRss(() => [target.apiPid, ...target.executorPids()]);
+      const cpuBefore = treeCpuMs(target.executorPids());
       const throughput = await rate(throughputRequests, () => judge(base, 'python', PY_HELLO));
+      const cpuPerRun = (treeCpuMs(target.executorPids()) - cpuBefore) / throughputRequests;
       const peak = platform.stop();
-      report.value('judge', column, `throughput, ${CLIENTS} at once`, 'runs/s', throughput);
+      // CPU time is what the cores' throughput is made of, and robust to other work on the machine, unlike latencies.
+      report.value('judge', column, 'CPU per python hello world under the load: the executor with all it starts (program, wrappers, clean-up)', 'ms', cpuPerRun);
+      report.value('judge', column, `throughput, ${CLIENTS} at once, ${target.executors} executor instances`, 'runs/s', throughput);
       report.value('resources', column, `platform peak RSS under load (API + ${target.executors} executors, programs aside)`, 'MiB', peak);
       if (target.mode === 'local') {
         report.target(column, 'judge python − floor', python.median - floorPy, '<=', 30, 'ms');

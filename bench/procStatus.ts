@@ -15,6 +15,45 @@ export function cpuMs(pid: number): number {
   }
 }
 
+/** Fields 14–17 of proc(5): utime, stime, and cutime, cstime (children it has reaped), ms; null once it is gone. */
+function statTimes(pid: number): { ppid: number; ownMs: number; reapedMs: number } | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { ppid: Number(f[1]), ownMs: (Number(f[11]) + Number(f[12])) * TICK_MS, reapedMs: (Number(f[13]) + Number(f[14])) * TICK_MS };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * CPU time of each process in `pids` with everything it started: its own, its reaped children's, and its live
+ * descendants' (with what they reaped), ms. A descendant that ends between two readings moves from the last term to
+ * its parent's reaped time, so differences over a stretch of work count each process once.
+ */
+export function treeCpuMs(pids: number[]): number {
+  const byParent = new Map<number, number[]>();
+  const times = new Map<number, { ownMs: number; reapedMs: number }>();
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const t = statTimes(Number(name));
+    if (!t) continue;
+    times.set(Number(name), t);
+    const siblings = byParent.get(t.ppid);
+    if (siblings) siblings.push(Number(name));
+    else byParent.set(t.ppid, [Number(name)]);
+  }
+  let total = 0;
+  const queue = [...pids];
+  while (queue.length > 0) {
+    const pid = queue.pop()!;
+    const t = times.get(pid);
+    if (t) total += t.ownMs + t.reapedMs;
+    queue.push(...(byParent.get(pid) ?? []));
+  }
+  return total;
+}
+
 /** VmRSS (now) or VmHWM (the peak since the process started), MiB; 0 once it is gone. */
 export function rssMiB(pid: number, which: 'VmRSS' | 'VmHWM'): number {
   try {

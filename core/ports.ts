@@ -234,8 +234,12 @@ export interface MeteredSpawn {
   memory: 'cgroup' | 'rlimit';
   /** Starts watching the spawned tree (`pid`: the spawned process); `listener` once, when it passes its memory limit. */
   watch(pid: number, listener: (status: 'memory_limit', message: string) => void): Disposable;
-  /** Once the spawned process has exited: kills whatever of the cell's uid is still alive, then reads and frees the meter. */
-  finish(): Promise<TreeMeasure>;
+  /**
+   * Once the spawned process has exited: makes sure nothing of the cell's uid is still alive (killing what is), then
+   * reads and frees the meter. `report` is the run head's (ExitInfo.usage) when its exit brought one; without it (the
+   * run head was killed, or the spawn failed) the uid is always swept.
+   */
+  finish(report?: TreeUsage): Promise<TreeMeasure>;
 }
 
 export interface TreeMeasure {

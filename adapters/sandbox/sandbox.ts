@@ -40,6 +40,8 @@ import { killProcessesOf } from './processSweeper';
 import { runAsUid } from './runAsUid';
 import { guardSharedFolders, SHARED_WRITABLE_FOLDERS, sharedFolders } from './sharedFolderGuard';
 import { cleanSlots, type Slot, type SlotCleanOptions, type SlotReport } from './slotCleaner';
+import { SlotCleanerProcess } from './slotCleanerProcess';
+import { treeReaped } from './treeReaped';
 import { UidPool } from './uidPool';
 
 
@@ -258,6 +260,8 @@ function positiveInt(name: string, value: number): number {
 
 class ProcessSandbox implements Sandbox {
   private cleaner!: SlotCleanOptions;
+  /** Every run's clean-up after the start's (slotCleanerProcess.ts). */
+  private slotCleaner!: SlotCleanerProcess;
   private readonly cleanUps = new Set<Promise<void>>();
   private retired = 0;
 
@@ -280,6 +284,7 @@ class ProcessSandbox implements Sandbox {
   /** Takes the start-up clean-up's verdict on every slot: only uids proved clean enter service. */
   start(cleaner: SlotCleanOptions, reports: SlotReport[]): void {
     this.cleaner = cleaner;
+    this.slotCleaner = new SlotCleanerProcess(cleaner, this.log);
     for (const report of reports) this.settle(report);
   }
 
@@ -298,6 +303,7 @@ class ProcessSandbox implements Sandbox {
   async close(): Promise<void> {
     // A clean-up still under way (a run disposed as the instance stops) would mount its slot again after this.
     await Promise.all([...this.cleanUps]);
+    await this.slotCleaner.close();
     this.memory.cgroups?.dropSpare();
     if (!this.cleaner.tmpfs) return;
     const uids = this.pool.all();
@@ -408,6 +414,8 @@ class ProcessSandbox implements Sandbox {
     // On pipes (PreparedSandbox.spawnMetered): no terminal.
     const [file, ...args] = commandChain({ tools: this.tools, rlimits, bwrap, command: request.command, usageFd: USAGE_FD, terminal: false });
     const spawn: SandboxedSpawnRequest = { ...base, file, args, ...(cgroup ? { cgroup: cgroup.procsFile } : {}) };
+    // Before the spawn (the caller spawns what this returns): with the finish, it bounds the run head's life (treeReaped.ts).
+    const made = performance.now();
     let watch: MemoryWatch | null = null;
     return {
       spawn,
@@ -418,11 +426,12 @@ class ProcessSandbox implements Sandbox {
         watch = started;
         return { dispose: () => started.dispose() };
       },
-      finish: async () => {
+      finish: async (report) => {
         watch?.dispose();
-        // The run head has killed and reaped its tree unless something killed the run head first: the next command
-        // of the cell must not meet anything of this one.
-        await killProcessesOf(this.tools, [uid]);
+        // The next command of the cell must not meet anything of this one. The run head has killed and reaped its
+        // tree, and its report proves it when it came in time (treeReaped.ts); otherwise (the run head was killed
+        // first, or gave up reaping) the uid is swept from root here.
+        if (!treeReaped(report, performance.now() - made)) await killProcessesOf(this.tools, [uid]);
         if (!cgroup) return { peakKb: watch ? Math.round(watch.peakBytes() / 1024) : null, oomKilled: false };
         const peak = cgroup.peakBytes();
         const oomKilled = cgroup.oomKilled();
@@ -446,7 +455,7 @@ class ProcessSandbox implements Sandbox {
     // Processes first: once none is left, nothing of the uid races the clean-up.
     const outcome = await killProcessesOf(this.tools, [slot.uid]);
     const survivors = outcome.survivors.get(slot.uid) ?? [];
-    const [report] = survivors.length > 0 ? [{ uid: slot.uid, clean: false, uidDirty: true, movedAside: false, mountFailed: false, problems: [] }] : await cleanSlots([slot], this.cleaner);
+    const report = survivors.length > 0 ? { uid: slot.uid, clean: false, uidDirty: true, movedAside: false, mountFailed: false, problems: [] } : await this.slotCleaner.clean(slot);
     this.settle(report, survivors, platformOnly);
   }
 }

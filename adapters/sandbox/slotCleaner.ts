@@ -1,6 +1,7 @@
 /**
  * Makes a sandbox uid's slot clean for the next run, and proves it: one perl process (perl-base is Essential on
- * Debian and on FC's image; one exec for any number of slots) that, for each slot,
+ * Debian and on FC's image; one exec for any number of slots, `cleanSlots`, or one per sandbox that takes its runs'
+ * slots one at a time, slotCleanerProcess.ts) that, for each slot,
  * 1. forks a child that becomes the uid itself (gid, groups, uid; no way back) and, as the uid,
  *    - clears its kernel keyrings (user, user-session, persistent: they outlive every process of the uid),
  *    - removes its System V shared memory, semaphores and message queues (owned or created by it),
@@ -62,7 +63,7 @@ use strict;
 $SIG{PIPE} = 'IGNORE';
 # node-pty's PTY masters of other runs are inherited (not close-on-exec): never hand them to a child of a uid.
 if (opendir(my $fdd, '/proc/self/fd')) { my @fds = grep { /^\d+$/ && $_ > 2 } readdir($fdd); closedir($fdd); syscall(NR_CLOSE, $_ + 0) for @fds; }
-my ($tmpfs, $trash, $timeout, $nroots) = splice(@ARGV, 0, 4);
+my ($mode, $tmpfs, $trash, $timeout, $nroots) = splice(@ARGV, 0, 5);
 my @roots = splice(@ARGV, 0, $nroots);
 my @subs = ('home', 'tmp', 'shm');
 
@@ -128,8 +129,10 @@ sub as_uid {
   return $bad;
 }
 
-while (@ARGV) {
-  my ($uid, $dir) = splice(@ARGV, 0, 2);
+# What is moved aside gets a name of its own even when one process moves the same uid's slot twice in a second.
+my $moves = 0;
+sub clean_slot {
+  my ($uid, $dir) = @_;
   my @problems;
   my $pid = fork();
   my $code = 16;
@@ -156,7 +159,7 @@ while (@ARGV) {
     my $e = entries($dir); $reuse = $e && !@$e;
   }
   if (@st && !$reuse) {
-    if (rename($dir, "$trash/$uid." . time() . ".$$")) { $moved = 1; } else { push @problems, "move: $!"; $dirty = 1; }
+    if (rename($dir, "$trash/$uid." . time() . ".$$." . ++$moves)) { $moved = 1; } else { push @problems, "move: $!"; $dirty = 1; }
   }
   mkdir($dir, 0710) unless -d $dir;
   chown(0, $uid, $dir); chmod(0710, $dir);
@@ -175,8 +178,21 @@ while (@ARGV) {
     if (!@s || !-d _ || $s[4] != $uid || !$e || @$e) { push @problems, "layout $sub"; $dirty = 1; }
   }
   my $clean = (!$dirty && !$moved && !$mountFailed) ? 1 : 0;
-  print "slot $uid $clean $dirty $moved $mountFailed " . join(',', @problems) . "\n";
+  return "slot $uid $clean $dirty $moved $mountFailed " . join(',', @problems) . "\n";
 }
+
+# once: the slots given after the options, then exit. serve (slotCleanerProcess.ts): one "<uid> <dir>" line at a
+# time on stdin, each answered by its report line at once, until stdin ends.
+if ($mode eq 'serve') {
+  $| = 1;
+  while (defined(my $line = <STDIN>)) {
+    chomp $line;
+    my ($uid, $dir) = split(/ /, $line, 2);
+    print(($uid =~ /^\d+$/ && defined $dir && $dir =~ m{^/}) ? clean_slot($uid, $dir) : "bad request\n");
+  }
+  exit 0;
+}
+while (@ARGV) { print clean_slot(splice(@ARGV, 0, 2)); }
 `
   .replace(/NR_CLOSE/g, String(syscallNumber('close')))
   .replace(/NR_KEYCTL/g, String(syscallNumber('keyctl')))
@@ -187,19 +203,43 @@ while (@ARGV) {
   .replace(/NR_SETRESUID/g, String(syscallNumber('setresuid')))
   .replace(/NR_EXIT_GROUP/g, String(syscallNumber('exit_group')));
 
-/** Cleans `slots` (see the file comment); never rejects: a slot whose clean-up failed reports it. */
-export function cleanSlots(slots: Slot[], options: SlotCleanOptions): Promise<SlotReport[]> {
-  if (slots.length === 0) return Promise.resolve([]);
-  const timeoutSeconds = Math.ceil((options.timeoutMs ?? 120_000) / 1000);
+/** Seconds each slot's clean-up may take (its alarm in the child that is the uid). */
+export function cleanTimeoutSeconds(options: Pick<SlotCleanOptions, 'timeoutMs'>): number {
+  return Math.ceil((options.timeoutMs ?? 120_000) / 1000);
+}
+
+/** The clean-up's perl arguments: `once` with the slots to clean, or `serve` (slotCleanerProcess.ts) with none. */
+export function cleanerArgs(mode: 'once' | 'serve', options: SlotCleanOptions, slots: Slot[] = []): string[] {
   const tmpfs = options.tmpfs ? `${Math.floor(options.tmpfs.bytes)}:${Math.floor(options.tmpfs.inodes)}` : '';
-  const args = [
+  return [
     '-e', CLEAN_SCRIPT, '--',
-    tmpfs, options.trash, String(timeoutSeconds), String(options.sweepRoots.length), ...options.sweepRoots,
+    mode, tmpfs, options.trash, String(cleanTimeoutSeconds(options)), String(options.sweepRoots.length), ...options.sweepRoots,
     ...slots.flatMap((s) => [String(s.uid), s.dir]),
   ];
-  const failed = (uid: number, why: string): SlotReport => ({ uid, clean: false, uidDirty: true, movedAside: false, mountFailed: false, problems: [why] });
+}
+
+/** How the clean-up is started: as root, in `/`, with an environment of its own. */
+export const CLEANER_SPAWN = { cwd: '/', env: { PATH: '/usr/bin:/bin', LANG: 'C' } } as const;
+
+/** One report line of the clean-up, or null for anything else. */
+export function parseSlotReport(line: string): SlotReport | null {
+  const m = /^slot (\d+) ([01]) ([01]) ([01]) ([01]) ?(.*)$/.exec(line);
+  if (!m) return null;
+  return { uid: Number(m[1]), clean: m[2] === '1', uidDirty: m[3] === '1', movedAside: m[4] === '1', mountFailed: m[5] === '1', problems: m[6] ? m[6].split(',') : [] };
+}
+
+/** The report of a slot whose clean-up could not be done or proved: the uid is retired. */
+export function failedSlot(uid: number, why: string): SlotReport {
+  return { uid, clean: false, uidDirty: true, movedAside: false, mountFailed: false, problems: [why] };
+}
+
+/** Cleans `slots` (see the file comment) with a perl process of their own; never rejects: a slot whose clean-up failed reports it. */
+export function cleanSlots(slots: Slot[], options: SlotCleanOptions): Promise<SlotReport[]> {
+  if (slots.length === 0) return Promise.resolve([]);
+  const timeoutSeconds = cleanTimeoutSeconds(options);
+  const args = cleanerArgs('once', options, slots);
   return new Promise((resolve) => {
-    const child = spawn(options.perl, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: '/', env: { PATH: '/usr/bin:/bin', LANG: 'C' } });
+    const child = spawn(options.perl, args, { stdio: ['ignore', 'pipe', 'pipe'], ...CLEANER_SPAWN, env: { ...CLEANER_SPAWN.env } });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString('latin1')));
@@ -208,25 +248,17 @@ export function cleanSlots(slots: Slot[], options: SlotCleanOptions): Promise<Sl
     const guard = setTimeout(() => child.kill('SIGKILL'), (timeoutSeconds + 10) * 1000 * slots.length);
     child.on('error', (e) => {
       clearTimeout(guard);
-      resolve(slots.map(({ uid }) => failed(uid, `perl: ${e.message}`)));
+      resolve(slots.map(({ uid }) => failedSlot(uid, `perl: ${e.message}`)));
     });
     child.on('close', () => {
       clearTimeout(guard);
       const byUid = new Map<number, SlotReport>();
       for (const line of out.split('\n')) {
-        const m = /^slot (\d+) ([01]) ([01]) ([01]) ([01]) ?(.*)$/.exec(line);
-        if (!m) continue;
-        byUid.set(Number(m[1]), {
-          uid: Number(m[1]),
-          clean: m[2] === '1',
-          uidDirty: m[3] === '1',
-          movedAside: m[4] === '1',
-          mountFailed: m[5] === '1',
-          problems: m[6] ? m[6].split(',') : [],
-        });
+        const report = parseSlotReport(line);
+        if (report) byUid.set(report.uid, report);
       }
       const why = err.trim().slice(0, 300) || 'no report';
-      resolve(slots.map(({ uid }) => byUid.get(uid) ?? failed(uid, why)));
+      resolve(slots.map(({ uid }) => byUid.get(uid) ?? failedSlot(uid, why)));
     });
   });
 }

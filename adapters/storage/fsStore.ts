@@ -18,7 +18,7 @@
  * process (the local platform runs its trigger emulation where the code bucket is written).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { watch as watchFolder, promises as fsp } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, watch as watchFolder, promises as fsp } from 'node:fs';
 import type { BigIntStats, Dirent } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -74,6 +74,9 @@ export class FsObjectStore implements ObjectStore {
   async put(key: string, body: Buffer | string, options: PutOptions = {}): Promise<void> {
     const file = this.fileOf(key);
     const data = toBuffer(body);
+    // Asynchronous, unlike get: creating the temporary file allocates an inode, which on a busy ext4 takes the
+    // kernel milliseconds (it skips recently deleted ones), better spent in the thread pool than on the event loop,
+    // beside what the caller does meanwhile (the executor writes its running status beside the sandbox's preparation).
     const stat = await this.inFolder(file, async () => {
       const tmp = await writeTemp(file, data, false);
       try {
@@ -119,15 +122,18 @@ export class FsObjectStore implements ObjectStore {
   async get(key: string, range?: ByteRange): Promise<GetResult> {
     const file = this.fileOf(key);
     assertValidRange(range);
-    let handle: FileHandle;
+    // The few system calls of a read made at once, not through fs/promises: there each is a hop to the thread pool
+    // and back, and a get cost 200 µs of CPU where the same calls made synchronously cost 14 µs (measured on the
+    // bench's VM), on every poll of every run. Objects read here are small and on a local disk; nothing is created.
+    let fd: number;
     try {
-      handle = await fsp.open(file, 'r');
+      fd = openSync(file, 'r');
     } catch (err) {
       if (isMissing(err)) throw new StoreError('NotFound', key);
       throw err;
     }
     try {
-      const stat = await handle.stat();
+      const stat = fstatSync(fd);
       if (!stat.isFile()) throw new StoreError('NotFound', key);
       const size = stat.size;
       const [start, end] = rangeBounds(range, size);
@@ -135,13 +141,13 @@ export class FsObjectStore implements ObjectStore {
       const data = Buffer.alloc(end - start);
       let filled = 0;
       while (filled < data.length) {
-        const { bytesRead } = await handle.read(data, filled, data.length - filled, start + filled);
+        const bytesRead = readSync(fd, data, filled, data.length - filled, start + filled);
         if (bytesRead === 0) break;
         filled += bytesRead;
       }
       return { data: filled === data.length ? data : data.subarray(0, filled), size };
     } finally {
-      await handle.close();
+      closeSync(fd);
     }
   }
 

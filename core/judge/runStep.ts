@@ -141,7 +141,8 @@ export async function runStep(deps: StepDeps, request: StepRequest, cancel: Abor
     for (const timer of timers) timer.cancel();
     for (const d of disposables) d.dispose();
   }
-  // Only after the exit: the meter's figures are final once the tree is gone.
-  const measure = await metered.finish();
+  // Only after the exit: the meter's figures are final once the tree is gone (the run head's report tells the sandbox
+  // whether it still has to sweep the uid for that).
+  const measure = await metered.finish(exit.usage);
   return { exit, stdout: stdout.bytes(), stderr: stderr.bytes(), stop, observedWallMs: exitedAt - spawnedAt, measure, memory: metered.memory };
 }

@@ -13,6 +13,7 @@ import type { ExitInfo, MeteredSpawn, Sandbox, TreeMeasure } from '../../core/po
 import type { RunLimits } from '../../core/protocol';
 import { ownMemoryCgroup } from '../../adapters/sandbox/memoryCgroups';
 import { claimUidBlock, type UidBlock } from '../../local/uidBlock';
+import { processesOfUids } from '../../adapters/process/procfs';
 
 const PY = '/usr/bin/python3';
 const NODE = fs.existsSync('/usr/bin/node') ? '/usr/bin/node' : process.execPath;
@@ -196,6 +197,37 @@ describe.each(modes)('metered spawns, %s isolation, memory cgroups %s', (isolati
     if (o.metered.memory === 'cgroup') expect(o.measure.oomKilled).toBe(true);
     else expect(o.limitHit).toMatch(/above its limit of 64 MiB/);
     expect(o.exit.exitCode).not.toBe(0);
+  });
+
+  // finish() skips its sweep when the run head's report proves the tree reaped (sandbox/treeReaped.ts), and sweeps
+  // when the report is missing: either way a process the command left behind is gone once finish resolves.
+  const LEAVES_A_SLEEPER = 'import os, time\nif os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n        time.sleep(60)\n    os._exit(0)\nos.wait()\nprint("left", flush=True)\ntime.sleep(1 if os.environ.get("LINGER") else 0)';
+  test.each([
+    ['the run head reports (its own kill -9 -1 and reaping)', false],
+    ['the run head is killed first (no report: finish sweeps)', true],
+  ])('a double-forked, setsid sleeper is gone once finish resolves: %s', async (_name, killRunHead) => {
+    const limits = LIMITS;
+    const command = [PY, '-I', 'main.py'];
+    const cell = await sandbox.prepare({ runId: 'm', files: [{ path: 'main.py', content: LEAVES_A_SLEEPER }], command, env: { LINGER: killRunHead ? '1' : '' }, limits, allowNetwork: false, cols: 80, rows: 24 });
+    try {
+      const metered = cell.spawnMetered({ command, limits, addressSpaceOverheadBytes: 0 });
+      const uid = metered.spawn.uid!;
+      const proc = spawner.spawn(metered.spawn);
+      const exit = await new Promise<ExitInfo>((resolve) => {
+        proc.onExit(resolve);
+        proc.onData(() => {
+          // The sleeper runs by now; SIGKILL on the run head alone (not its group) leaves the program and the sleeper to init.
+          if (killRunHead) process.kill(proc.pid, 'SIGKILL');
+        });
+        proc.endInput!();
+      });
+      if (killRunHead) expect(exit.usage).toBeUndefined();
+      else expect(exit.usage).toBeDefined();
+      await metered.finish(exit.usage);
+      expect(processesOfUids(new Set([uid])).get(uid) ?? []).toEqual([]);
+    } finally {
+      await cell.dispose();
+    }
   });
 
   test('node runs under a 256 MiB limit', async () => {

@@ -2,7 +2,7 @@
  * A Sandbox for unit tests: records what it was asked to prepare and how often the cell was disposed, and hands the
  * command to the spawner unchanged. Nothing touches the host.
  */
-import type { Isolation, MeteredSpawnRequest, PreparedSandbox, Sandbox, SandboxReport, SandboxRequest, TreeMeasure } from '../../core/ports';
+import type { Isolation, MeteredSpawnRequest, PreparedSandbox, Sandbox, SandboxReport, SandboxRequest, TreeMeasure, TreeUsage } from '../../core/ports';
 
 /** The identity every prepared spawn names, as a real sandbox's would (the fake spawner never switches to it). */
 const FAKE_UID = 60_000;
@@ -24,6 +24,8 @@ export class FakeSandbox implements Sandbox {
   /** Every metered spawn asked for, in order, and how many were finished. */
   readonly metered: MeteredSpawnRequest[] = [];
   finished = 0;
+  /** The run head's report each `finish` was given (undefined: none), in order. */
+  readonly reports: Array<TreeUsage | undefined> = [];
   private readonly memoryListeners = new Set<(status: 'memory_limit', message: string) => void>();
   disposals = 0;
   readonly ready = true;
@@ -71,8 +73,9 @@ export class FakeSandbox implements Sandbox {
             this.memoryListeners.add(listener);
             return { dispose: () => this.memoryListeners.delete(listener) };
           },
-          finish: async () => {
+          finish: async (report) => {
             this.finished += 1;
+            this.reports.push(report);
             this.memoryListeners.clear();
             return this.options.measures?.[index] ?? { peakKb: 2048, oomKilled: false };
           },

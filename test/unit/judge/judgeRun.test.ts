@@ -191,6 +191,20 @@ describe('one test: the verdict table on fakes', () => {
   });
 });
 
+describe('what a command’s finish is told (the sandbox skips its sweep on the run head’s timely report)', () => {
+  test.each<[string, Program, boolean]>([
+    ['the run head reported', (io) => io.sleep(300), true],
+    ['no report (the run head was killed first)', async (io) => {
+      await io.sleep(300);
+      return { exitCode: 0, noReport: true };
+    }, false],
+  ])('%s', async (_name, program, reported) => {
+    const h = harness(program);
+    await h.execute({});
+    expect(h.sandbox.reports).toEqual([reported ? expect.objectContaining({ wallMs: 300 }) : undefined]);
+  });
+});
+
 describe('several tests in one request', () => {
   test('each runs in the same cell with its own metered spawn and fresh limits; the first failure decides', async () => {
     const h = harness(async (io) => {
