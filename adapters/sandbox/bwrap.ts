@@ -84,6 +84,12 @@ export interface BwrapRun {
   tmp: string;
   shm: string;
   allowNetwork: boolean;
+  /**
+   * A terminal run: its foreground group holds bwrap's monitor (commandChain.ts), which Ctrl-C kills, so the monitor
+   * goes without `--die-with-parent` there (its pid-1 and the program carry on; the run head waits for them and ends
+   * the run as ever: `kill -9 -1` as the uid, then the sandbox's sweep). Pipe runs keep it.
+   */
+  terminal: boolean;
 }
 
 export class BwrapProfile {
@@ -101,7 +107,6 @@ export class BwrapProfile {
     const a: string[] = ['--unshare-user', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--hostname', 'pocketrun'];
     if (features.cgroupTry) a.push('--unshare-cgroup-try');
     if (features.disableUserns) a.push('--disable-userns');
-    a.push('--die-with-parent');
     for (const folder of SYSTEM_FOLDERS) {
       let st: fs.Stats;
       try {
@@ -124,6 +129,7 @@ export class BwrapProfile {
   /** bwrap and its arguments, ending with `--`: append the command. */
   argv(run: BwrapRun): string[] {
     const a = [this.bwrap, ...this.fixed];
+    if (!run.terminal) a.push('--die-with-parent');
     if (!run.allowNetwork) a.push('--unshare-net');
     a.push('--bind', run.tmp, '/tmp', '--bind', run.shm, '/dev/shm');
     a.push('--dir', '/var', '--symlink', '../tmp', '/var/tmp');
@@ -295,7 +301,7 @@ export function probeBwrap(
       fs.chownSync(dir, uid, uid);
       return dir;
     };
-    const bwrap = profile.argv({ home: sub('home'), tmp: sub('tmp'), shm: sub('shm'), allowNetwork: false });
+    const bwrap = profile.argv({ home: sub('home'), tmp: sub('tmp'), shm: sub('shm'), allowNetwork: false, terminal: true });
     const argv = commandChain({ tools, rlimits: PROBE_RLIMITS, bwrap, command: [truePath] });
     const result = runAsUid(tools, uid, uid, argv, { cwd: scratchFolder, timeoutMs: 15_000 });
     if (result.error) return { ok: false, reason: result.error.message };
