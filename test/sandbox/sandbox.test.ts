@@ -497,6 +497,12 @@ print("JSON" + json.dumps(r))
       }
     });
 
+    maybe('the uid is named: the range’s synthetic passwd and group show through the sandbox’s /etc', async () => {
+      const { data, run } = await pyJson(sandbox, 'import grp, json, os, pwd\nprint("JSON" + json.dumps([pwd.getpwuid(os.getuid()).pw_name, pwd.getpwuid(os.getuid()).pw_dir, grp.getgrgid(os.getgid()).gr_name, "alice" in open("/etc/passwd").read()]))');
+      track(run);
+      expect(data).toEqual(['run', '/home/run', 'run', false]);
+    });
+
     maybe('only system folders are visible, read-only; /tmp is private', async () => {
       const code = `
 import os, json
