@@ -409,6 +409,23 @@ print("after")
     expect(run.text()).toMatch(/caught\r\nafter/);
   });
 
+  maybe('a program that handled Ctrl-C and carries on is still killed first by kill, the chain unwinding after it', async () => {
+    const code = 'import time\ntry:\n    input("> ")\nexcept KeyboardInterrupt:\n    print("caught", flush=True)\ntime.sleep(1000)';
+    const run = track(await launch(sandbox, [{ path: 'main.py', content: code }], [PY, 'main.py']));
+    await run.waitFor('> ');
+    await new Promise((r) => setTimeout(r, 100));
+    run.proc.write('\x03');
+    await run.waitFor('caught');
+    const uid = run.prep.spawn.uid!;
+    run.proc.kill('SIGKILL');
+    expect(await run.exit).toEqual({ exitCode: null, signal: 'SIGKILL' });
+    // Before any sweep: the program's group went first (under bwrap its leader, bwrap's monitor, died of the
+    // Ctrl-C), then the run head ended what was left and itself.
+    expect(count(uid)).toBe(0);
+    await run.prep.dispose();
+    expect(zombies(uid)).toBe(0);
+  });
+
   maybe('Ctrl-Z does not stop the program (no shell would resume it)', async () => {
     const run = track(await launch(sandbox, [{ path: 'main.py', content: 'print("got " + input("> "))' }], [PY, 'main.py']));
     await run.waitFor('> ');
