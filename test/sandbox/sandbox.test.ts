@@ -409,6 +409,15 @@ print("after")
     expect(run.text()).toMatch(/caught\r\nafter/);
   });
 
+  maybe('Ctrl-C the program does not handle ends it, reported as SIGINT', async () => {
+    const run = track(await launch(sandbox, [{ path: 'main.py', content: 'input("> ")' }], [PY, 'main.py']));
+    await run.waitFor('> ');
+    await new Promise((r) => setTimeout(r, 100));
+    run.proc.write('\x03');
+    expect(await run.exit).toEqual({ exitCode: null, signal: 'SIGINT' });
+    expect(run.text()).toContain('KeyboardInterrupt');
+  });
+
   maybe('a program that handled Ctrl-C and carries on is still killed first by kill, the chain unwinding after it', async () => {
     const code = 'import time\ntry:\n    input("> ")\nexcept KeyboardInterrupt:\n    print("caught", flush=True)\ntime.sleep(1000)';
     const run = track(await launch(sandbox, [{ path: 'main.py', content: code }], [PY, 'main.py']));
