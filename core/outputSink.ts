@@ -82,6 +82,12 @@ export class OutputSink {
     }
     if (this.timer) return;
     const wait = Math.max(0, this.lastFlushAt + OUTPUT_FLUSH_INTERVAL_MS - this.clock.now());
+    // The first output, or the first after a quiet interval, goes out at once: a timer of 0 ms is a millisecond or
+    // more (a turn of the event loop) before the first byte reaches storage; what follows it waits for the interval.
+    if (wait === 0) {
+      void this.flush();
+      return;
+    }
     this.timer = this.clock.setTimeout(() => {
       this.timer = null;
       void this.flush();

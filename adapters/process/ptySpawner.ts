@@ -18,7 +18,7 @@ import { requestedIdentity, withSpawnPrelude } from './spawnPrelude';
 import { systemTool } from './systemTools';
 import { InputWaitProbe } from './inputWaitProbe';
 import { signalProgram } from './signalProgram';
-import { readStat } from './procfs';
+import { readProc, readStat } from './procfs';
 import { signalName } from './signalNames';
 
 // Loaded lazily so that importing this module costs nothing where no PTY is ever spawned.
@@ -146,7 +146,7 @@ class PtyProcess implements SpawnedProcess {
     // killing everything at once would leave their zombies to init. The first process's group follows a
     // moment later in any case, in case the chain does not unwind.
     const tpgid = head.tpgid;
-    if (tpgid > 1 && tpgid !== this.pid && readStat(tpgid)?.session === this.pid) {
+    if (tpgid > 1 && tpgid !== this.pid && this.inSession(tpgid)) {
       signalGroup(tpgid);
       setTimeout(() => {
         const again = readStat(this.pid);
@@ -155,6 +155,20 @@ class PtyProcess implements SpawnedProcess {
     } else {
       signalGroup(this.pid);
     }
+  }
+
+  /**
+   * Whether process group `pgid` is one of our session's, so its number cannot have been reused elsewhere: its leader
+   * is ours, or (the leader gone: under bwrap on a terminal, bwrap's monitor, which Ctrl-C kills) a child of our first
+   * process is in it (bwrap's pid-1, re-parented to the run head).
+   */
+  private inSession(pgid: number): boolean {
+    if (readStat(pgid)?.session === this.pid) return true;
+    const children = readProc(`/proc/${this.pid}/task/${this.pid}/children`) ?? '';
+    return children.split(' ').some((word) => {
+      const child = word ? readStat(Number(word)) : null;
+      return child !== null && child.pgrp === pgid && child.session === this.pid;
+    });
   }
 
   signal(name: string): void {

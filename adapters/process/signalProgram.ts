@@ -2,7 +2,7 @@
  * Delivers a signal to the program of a sandboxed run and to its descendants, never to the wrappers above it. A
  * group signal (`kill(-pgid)`) would reach the run head, which answers SIGTERM and SIGHUP by killing the whole run,
  * and bubblewrap's monitor, which dies of SIGINT and takes a program that handles it along (bubblewrap issue #369);
- * on a terminal the program has a group of its own, on pipes it shares the wrappers'. So the tree under the spawned
+ * on a terminal the program's group holds bwrap's monitor too, on pipes it holds every wrapper. So the tree under the spawned
  * first process (the run head, sandbox/runHead.ts) is walked in /proc and every process but bwrap's own gets it.
  */
 import { listNumeric, readProc } from './procfs';

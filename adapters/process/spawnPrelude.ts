@@ -9,8 +9,8 @@
  * Each exec costs 7-9 ms on FC-sized machines, so the wrappers are *links* (chainLink): a link ends in HAND_OVER,
  * which runs the next command in the same process when that command is itself a link of this perl (`perl -e <link>
  * -- args…`: the link's code is evaluated with @ARGV = args, what the exec would have run, minus the exec), and
- * execs it otherwise. The prelude, the identity switch, the run head and (without bwrap) the foreground helper are
- * thus one process and one exec; after it only bwrap and the program are exec'd.
+ * execs it otherwise. The prelude, the identity switch, the run head and the foreground helper are thus one process
+ * and one exec; after it only bwrap and the program are exec'd.
  */
 import type { SpawnRequest } from '../../core/ports';
 import { syscallNumber } from './syscallNumbers';

@@ -7,15 +7,19 @@
  * What is mounted: /usr, /bin, /sbin, /lib* (as the host has them: folders or merged-usr symlinks), the
  * pieces of /etc programs need (dynamic linker cache, alternatives, time zone, name service, TLS roots,
  * python/perl configuration; not the host's passwd/group: a synthetic one names the sandbox uid `run`) as one
- * read-only folder, the sandbox's /etc view (writeEtcView: copied once per instance, since a bind mount per entry
- * cost each run about 10 ms),
- * /var/fc/lang when present (FC's runtimes), /opt when present (where FC unpacks layers: toolchains such as gcc or
- * a JDK, see core/languages/candidates.ts), and `extraReadOnlyPaths`. Not /root, /home, /code, /var, /run.
+ * read-only folder, the sandbox's /etc view (hostEtcView: copied once per host, since a bind mount per entry
+ * cost each run about 10 ms) with the range's passwd and group in one more bind (IDENTITY_DIR),
+ * /var/fc/lang when present (FC's runtimes), /opt when it holds a toolchain (where FC unpacks layers: gcc or a JDK,
+ * see core/languages/candidates.ts), and `extraReadOnlyPaths`. Not /root, /home, /code, /var, /run.
+ *
+ * Each bind costs bwrap a mount, a read of /proc/self/mountinfo (as long as the host has mounts) and a remount, all
+ * before the program's first byte: what need not be bound is not.
  */
 import { spawnSync } from 'child_process';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { FC_RUNTIMES, LAYERS_ROOT } from '../../core/languages/candidates';
 import { RUN_LIMITS } from '../../core/runLimits';
 import { findTool, type Tools } from '../process/systemTools';
 import { commandChain, type Rlimits } from './commandChain';
@@ -55,9 +59,26 @@ const ETC_ENTRIES = [
 ];
 /** /etc entries kept by prefix (per-version configuration of interpreters). */
 const ETC_PREFIXES = ['python', 'perl', 'php', 'ruby', 'gcc', 'java'];
-const FC_LANG = '/var/fc/lang';
-/** FC's layers (and, on other hosts, add-on software): toolchains the language registry looks for. */
-const LAYERS = '/opt';
+/**
+ * The folder of the host view (hostEtcView) where each uid range's synthetic `passwd` and `group` are bound, one bind
+ * for both: the view's own `passwd` and `group` are symlinks into it.
+ */
+const IDENTITY_DIR = 'pocketrun-identity';
+const IDENTITY_FILES = ['passwd', 'group'] as const;
+
+/**
+ * Whether /opt holds a toolchain as the language registry looks for them (`/opt/bin`, `/opt/<layer>/bin`:
+ * core/languages/candidates.ts): only then is it bound. Add-on software without a `bin` is nothing a run uses.
+ */
+function holdsToolchains(root: string): boolean {
+  let names: string[];
+  try {
+    names = fs.readdirSync(root);
+  } catch {
+    return false;
+  }
+  return fs.existsSync(path.join(root, 'bin')) || names.some((name) => fs.existsSync(path.join(root, name, 'bin')));
+}
 
 export interface BwrapFeatures {
   /** `--size` for tmpfs (bubblewrap >= 0.7). */
@@ -84,6 +105,12 @@ export interface BwrapRun {
   tmp: string;
   shm: string;
   allowNetwork: boolean;
+  /**
+   * A terminal run: its foreground group holds bwrap's monitor (commandChain.ts), which Ctrl-C kills, so the monitor
+   * goes without `--die-with-parent` there (its pid-1 and the program carry on; the run head waits for them and ends
+   * the run as ever: `kill -9 -1` as the uid, then the sandbox's sweep). Pipe runs keep it.
+   */
+  terminal: boolean;
 }
 
 export class BwrapProfile {
@@ -95,13 +122,14 @@ export class BwrapProfile {
     /** Root-owned folder holding the sandbox's /etc (writeEtcView, or hostEtcView: then without the range's uids). */
     etcFolder: string,
     extraReadOnlyPaths: string[],
-    /** With a host view: the root-owned folder of this uid range's synthetic `passwd` and `group` (writeSyntheticEtc), bound over the view's. */
+    /** With a host view: the root-owned folder of this uid range's synthetic `passwd` and `group` (writeSyntheticEtc), bound at IDENTITY_DIR. */
     identityFolder?: string,
+    /** Where toolchains of FC layers may be (bound when holdsToolchains); a parameter for the tests. */
+    layersRoot = LAYERS_ROOT,
   ) {
     const a: string[] = ['--unshare-user', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--hostname', 'pocketrun'];
     if (features.cgroupTry) a.push('--unshare-cgroup-try');
     if (features.disableUserns) a.push('--disable-userns');
-    a.push('--die-with-parent');
     for (const folder of SYSTEM_FOLDERS) {
       let st: fs.Stats;
       try {
@@ -113,9 +141,9 @@ export class BwrapProfile {
       else if (st.isDirectory()) a.push('--ro-bind', folder, folder);
     }
     a.push('--ro-bind', etcFolder, '/etc');
-    if (identityFolder) for (const name of ['passwd', 'group']) a.push('--ro-bind', path.join(identityFolder, name), `/etc/${name}`);
-    if (fs.existsSync(FC_LANG)) a.push('--ro-bind', FC_LANG, FC_LANG);
-    if (fs.existsSync(LAYERS)) a.push('--ro-bind', LAYERS, LAYERS);
+    if (identityFolder) a.push('--ro-bind', identityFolder, `/etc/${IDENTITY_DIR}`);
+    if (fs.existsSync(FC_RUNTIMES)) a.push('--ro-bind', FC_RUNTIMES, FC_RUNTIMES);
+    if (holdsToolchains(layersRoot)) a.push('--ro-bind', layersRoot, LAYERS_ROOT);
     for (const extra of extraReadOnlyPaths) a.push('--ro-bind-try', extra, extra);
     a.push('--proc', '/proc', '--dev', '/dev');
     this.fixed = a;
@@ -124,6 +152,7 @@ export class BwrapProfile {
   /** bwrap and its arguments, ending with `--`: append the command. */
   argv(run: BwrapRun): string[] {
     const a = [this.bwrap, ...this.fixed];
+    if (!run.terminal) a.push('--die-with-parent');
     if (!run.allowNetwork) a.push('--unshare-net');
     a.push('--bind', run.tmp, '/tmp', '--bind', run.shm, '/dev/shm');
     a.push('--dir', '/var', '--symlink', '../tmp', '/var/tmp');
@@ -192,7 +221,8 @@ export function writeEtcView(folder: string, uids: number[], etc = '/etc'): void
 
 /**
  * The host's part of the sandbox's /etc, shared by every executor process of the host using this work root: the view
- * writeEtcView makes, with no sandbox uid in its passwd/group (each range binds its own over them), in a folder named
+ * writeEtcView makes, whose `passwd` and `group` are symlinks into the empty folder IDENTITY_DIR (each range binds its
+ * own there: BwrapProfile's identityFolder), in a folder named
  * after a fingerprint of everything it copies (path, type, mode, size, mtime, inode of each entry it would visit).
  * So /etc is copied once per host and again when it changes, and an instance start only walks it (lstat, no
  * writes): the copy was 50–90 ms of CPU per start. Renamed into place only once complete; of instances starting
@@ -203,7 +233,7 @@ export function hostEtcView(workRoot: string, etc = '/etc'): string {
   const ready = () => {
     try {
       const st = fs.lstatSync(folder);
-      return st.isDirectory() && st.uid === 0 && fs.existsSync(path.join(folder, 'passwd'));
+      return st.isDirectory() && st.uid === 0 && fs.lstatSync(path.join(folder, IDENTITY_DIR)).isDirectory();
     } catch {
       return false;
     }
@@ -211,6 +241,11 @@ export function hostEtcView(workRoot: string, etc = '/etc'): string {
   if (ready()) return folder;
   const temp = `${folder}.${process.pid}.tmp`;
   writeEtcView(temp, [], etc);
+  fs.mkdirSync(path.join(temp, IDENTITY_DIR), { mode: 0o755 });
+  for (const name of IDENTITY_FILES) {
+    fs.rmSync(path.join(temp, name), { force: true });
+    fs.symlinkSync(`${IDENTITY_DIR}/${name}`, path.join(temp, name));
+  }
   try {
     fs.renameSync(temp, folder);
   } catch (err) {
@@ -220,9 +255,14 @@ export function hostEtcView(workRoot: string, etc = '/etc'): string {
   return folder;
 }
 
-/** What hostEtcView's folder is named after: the walk copyReadable would make, stat by stat. */
+/**
+ * What hostEtcView's folder is named after: the walk copyReadable would make, stat by stat, and the view's own layout
+ * (a view laid out otherwise by an older executor sharing the work root is never taken for this one).
+ */
+const VIEW_LAYOUT = `identity in ${IDENTITY_DIR}`;
 function etcFingerprint(etc: string): string {
   const hash = createHash('sha256');
+  hash.update(`${VIEW_LAYOUT}\n`);
   const visit = (file: string, rel: string, st: fs.Stats) => {
     hash.update(`${rel}\0${st.mode}\0${st.size}\0${st.mtimeMs}\0${st.ino}\n`);
     if (st.isDirectory() && (st.mode & 0o005) === 0o005) {
@@ -247,7 +287,7 @@ export function writeSyntheticEtc(folder: string, uids: number[]): void {
   fs.chmodSync(folder, 0o755);
   const passwd = ['root:x:0:0:root:/root:/bin/sh', ...uids.map((u) => `run:x:${u}:${u}:run:${SANDBOX_HOME}:/bin/sh`), 'nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin'];
   const group = ['root:x:0:', ...uids.map((u) => `run:x:${u}:`), 'nogroup:x:65534:'];
-  for (const [name, lines] of [['passwd', passwd], ['group', group]] as const) {
+  for (const [name, lines] of [[IDENTITY_FILES[0], passwd], [IDENTITY_FILES[1], group]] as const) {
     const file = path.join(folder, name);
     const temp = `${file}.${process.pid}.tmp`;
     fs.writeFileSync(temp, `${lines.join('\n')}\n`, { mode: 0o644 });
@@ -295,7 +335,7 @@ export function probeBwrap(
       fs.chownSync(dir, uid, uid);
       return dir;
     };
-    const bwrap = profile.argv({ home: sub('home'), tmp: sub('tmp'), shm: sub('shm'), allowNetwork: false });
+    const bwrap = profile.argv({ home: sub('home'), tmp: sub('tmp'), shm: sub('shm'), allowNetwork: false, terminal: true });
     const argv = commandChain({ tools, rlimits: PROBE_RLIMITS, bwrap, command: [truePath] });
     const result = runAsUid(tools, uid, uid, argv, { cwd: scratchFolder, timeoutMs: 15_000 });
     if (result.error) return { ok: false, reason: result.error.message };

@@ -1,16 +1,24 @@
 /**
  * The one builder of a sandboxed command line, for runs and for the start-up probe alike:
  *
- *   perl -e RUN_HEAD -- [--usage-fd=N] --rlimits=… <0|1> [bwrap … --] [perl -e FOREGROUND_AND_EXEC --] command…
+ *   perl -e RUN_HEAD -- [--usage-fd=N] --rlimits=… 0 perl -e FOREGROUND_AND_EXEC -- command…   (uid isolation)
+ *   perl -e RUN_HEAD -- [--usage-fd=N] --rlimits=… 2 perl -e FOREGROUND_AND_EXEC -- bwrap … -- command…   (bwrap, terminal)
+ *   perl -e RUN_HEAD -- [--usage-fd=N] --rlimits=… 1 bwrap … -- command…   (bwrap, pipes)
  *
  * It starts as the run's uid: the spawner's prelude (process/spawnPrelude.ts) switches identity as root and then
  * hands over, so the chain holds no identity switch of its own, and the run head refuses to go on as root should
- * that switch ever be missing. Every perl step is a link (spawnPrelude.ts chainLink): the prelude, the run head and,
- * without bwrap, the foreground helper run in one process, so a program costs the executor one exec of perl
- * before its own (and under bwrap, bwrap's and, with a terminal, the foreground helper's). The rlimits are the run
- * head's to set. On pipes (judge steps, compile steps, split runs, the probe) there is no terminal to hand over, and
- * what else the helper does (umask 077, SIGTSTP ignored) the run head's child has already done before bwrap, which
- * keeps both: so under bwrap a pipe run goes without the helper, one exec of perl (7–9 ms) less.
+ * that switch ever be missing. Every perl step is a link (spawnPrelude.ts chainLink): the prelude, the run head and
+ * the foreground helper (in the run head's child) run in one process, so a program costs the executor one exec of
+ * perl before its own, and under bwrap bwrap's (each exec costs 7–9 ms on FC-sized machines). The rlimits are the
+ * run head's to set.
+ *
+ * Under bwrap on a terminal the helper runs before bwrap, not inside it (where it was an exec of perl of its own):
+ * the group it makes the terminal's foreground group then holds bwrap's monitor and pid-1 too. pid-1 of a pid
+ * namespace ignores the terminal's signals; the monitor does not, so on a terminal it runs without
+ * `--die-with-parent` (bwrap.ts BwrapRun.terminal): when Ctrl-C kills it, a program that handles the signal carries on
+ * under its pid-1, which the run head then waits for (`2`, runHead.ts). On pipes (judge steps, compile steps, split
+ * runs) there is no terminal to hand over, and what else the helper does (umask 077, SIGTSTP ignored) the run head's
+ * child has already done before bwrap, which keeps both: a pipe run under bwrap goes without the helper.
  */
 import type { Tools } from '../process/systemTools';
 import { RLIMIT } from '../process/syscallNumbers';
@@ -38,7 +46,7 @@ export interface CommandChainOptions {
   usageFd?: number;
   /**
    * Whether the chain will run on a terminal (the PTY spawner); default true. Only then does it need the foreground
-   * helper under bwrap (without bwrap the helper is a link of the run head's process and costs nothing).
+   * helper under bwrap, and `bwrap` must then be BwrapProfile.argv with `terminal: true` (no `--die-with-parent`).
    */
   terminal?: boolean;
 }
@@ -70,17 +78,11 @@ export function rlimitsArgument(rlimits: Rlimits, bwrapped: boolean): string {
 }
 
 export function commandChain({ tools, rlimits, bwrap, command, usageFd, terminal = true }: CommandChainOptions): string[] {
-  const foreground = bwrap && !terminal ? [] : [tools.perl, '-e', FOREGROUND_AND_EXEC, '--'];
-  return [
-    tools.perl,
-    '-e',
-    RUN_HEAD,
-    '--',
-    ...(usageFd === undefined ? [] : [`--usage-fd=${usageFd}`]),
-    rlimitsArgument(rlimits, bwrap !== null),
-    bwrap ? '1' : '0',
-    ...(bwrap ?? []),
-    ...foreground,
-    ...command,
-  ];
+  const foreground = [tools.perl, '-e', FOREGROUND_AND_EXEC, '--'];
+  const head = [tools.perl, '-e', RUN_HEAD, '--', ...(usageFd === undefined ? [] : [`--usage-fd=${usageFd}`]), rlimitsArgument(rlimits, bwrap !== null)];
+  if (!bwrap) return [...head, '0', ...foreground, ...command];
+  // A terminal run under bwrap: the helper, a link in the run head's child, makes the foreground group before bwrap
+  // (whose monitor and pid-1 join it) rather than an exec inside it; the run head is told (`2`, see runHead.ts).
+  if (terminal) return [...head, '2', ...foreground, ...bwrap, ...command];
+  return [...head, '1', ...bwrap, ...command];
 }

@@ -1,13 +1,12 @@
 import { chainLink, EXEC_ARGV } from '../process/spawnPrelude';
 
 /**
- * The last wrapper before a sandboxed program (a perl link, for the reasons given in process/spawnPrelude.ts: without
- * bwrap it runs in the run head's child; under bwrap, which must exec something, it is the one exec before the program).
- * Makes the program the terminal's foreground process group, then execs `@ARGV`. The wrappers above it (the
- * run head; bwrap's monitor) stay in the first group, so Ctrl-C and Ctrl-\ reach the program alone, as in a
- * local terminal; otherwise bwrap's monitor would die of SIGINT and take a program that handles it along
- * (bubblewrap issue #369). Inside bwrap's pid namespace the current foreground group is invisible
- * (`tcgetpgrp` returns 0), which is why `bash -m` cannot do this job. `TIOCSPGRP` = 0x5410.
+ * The last perl step before a sandboxed program (a perl link, for the reasons given in process/spawnPrelude.ts: it
+ * runs in the run head's child, with bwrap or without). Makes a new process group the terminal's foreground group,
+ * then execs `@ARGV`: the program, or bwrap, whose monitor and pid-1 then share the group with the program (an exec
+ * of perl inside bwrap, where it ran before, cost 2–4 ms of CPU before the first byte; commandChain.ts says why the
+ * monitor may be in it). The run head stays in the first group, so Ctrl-C and Ctrl-\ never reach it, as in a local
+ * terminal. `TIOCSPGRP` = 0x5410.
  * Ctrl-Z is ignored (SIGTSTP set to ignore; a program may still handle it): there is no shell to resume a
  * stopped program, which would otherwise hang until the run's timeout. The umask is 077.
  */

@@ -15,6 +15,12 @@ const FATAL_SIGNALS = [
   .filter((n): n is number => typeof n === 'number');
 
 /**
+ * EINTR as a number: `$!{EINTR}` would make perl load Errno.pm (with Exporter.pm and strict.pm) at every start of the
+ * chain, about a millisecond before the program's first byte.
+ */
+const EINTR = os.constants.errno.EINTR;
+
+/**
  * A seccomp filter (classic BPF, as `struct sock_filter` {u16 code, u8 jt, u8 jf, u32 k}) that refuses the kernel
  * keyring calls with EPERM, as Docker's default profile does: keyrings are not namespaced, and a program that
  * adds a key to its uid's user keyring and then takes away its own write permission (KEYCTL_SETPERM) leaves it
@@ -68,10 +74,12 @@ const SECCOMP_FILTER = ((): string => {
  *   The child closes N before it execs, so the program can never write a figure of its own there, nor reach the run
  *   head's copy (it is not dumpable: its /proc/<pid>/fd is root's). Without N open (a terminal run: the prelude
  *   closed everything above 2) nothing is written.
- * - With `1` the child is bwrap, which reports a program killed by signal N as exit code 128 + N: such a code
+ * - With `1` or `2` the child is bwrap, which reports a program killed by signal N as exit code 128 + N: such a code
  *   is turned back into death by N (for signals whose default action kills), so the spawner sees `SIGXCPU`,
  *   `SIGSEGV`, `SIGKILL` as without bwrap. A program that itself exits with 128 + N is then reported as killed
  *   by N, as a shell would.
+ * - With `2` (a terminal run under bwrap, commandChain.ts) bwrap's monitor shares the program's foreground group:
+ *   when a signal kills it (Ctrl-C, Ctrl-\), the run goes on until its pid-1 ends, which the run head then waits for.
  */
 export const RUN_HEAD = chainLink([
   'if ($< == 0 || $> == 0) { print STDERR "pocketrun: the run head never runs as root\\n"; exit 126; }',
@@ -88,7 +96,7 @@ export const RUN_HEAD = chainLink([
   `syscall(${syscallNumber('prctl')}, 36, 1, 0, 0, 0);`,
   `syscall(${syscallNumber('prctl')}, 4, 0, 0, 0, 0);`,
   'my $report; if ($usage >= 0 && !open($report, ">&=", $usage)) { $report = undef; }',
-  'my $convert = shift(@ARGV) eq "1";',
+  'my $mode = shift(@ARGV); my $convert = $mode ne "0"; my $follow = $mode eq "2";',
   `sub mono_us { my $t = "\\0" x 32; syscall(${syscallNumber('clock_gettime')}, 1, $t); my ($s, $n) = unpack("l!2", $t); return $s * 1000000 + int($n / 1000); }`,
   'my $started = mono_us();',
   `my %fatal = map { $_ => 1 } (${FATAL_SIGNALS.join(', ')});`,
@@ -101,11 +109,15 @@ export const RUN_HEAD = chainLink([
   '$SIG{$_} = "IGNORE" for qw(INT QUIT TSTP TTIN TTOU);',
   '$SIG{$_} = sub { kill 9, -1; } for qw(USR1 TERM HUP);',
   'my $status = 9;',
-  'while (1) { my $w = waitpid(-1, 0); if ($w == $pid) { $status = $?; last; } if ($w == -1 && !$!{EINTR}) { last; } }',
+  `while (1) { my $w = waitpid(-1, 0); if ($w == $pid) { $status = $?; last; } if ($w == -1 && $! != ${EINTR}) { last; } }`,
+  // A terminal run under bwrap has bwrap's monitor in the program's foreground group (commandChain.ts), so Ctrl-C
+  // kills the monitor too; its pid-1 (re-parented here, the only child left) carries on with the program, whose end
+  // is then the run's end, and its status the run's.
+  `if ($follow && ($status & 127)) { while (1) { my $w = waitpid(-1, 0); if ($w > 0) { $status = $?; last; } last if $! != ${EINTR}; } }`,
   'my $wall = mono_us() - $started;',
   'kill 9, -1;',
   'my $until = time + 3;',
-  'while (time < $until) { my $w = waitpid(-1, 1); if ($w == -1) { last unless $!{EINTR}; } elsif ($w == 0) { select(undef, undef, undef, 0.005); } }',
+  `while (time < $until) { my $w = waitpid(-1, 1); if ($w == -1) { last if $! != ${EINTR}; } elsif ($w == 0) { select(undef, undef, undef, 0.005); } }`,
   // struct rusage starts with ru_utime and ru_stime (struct timeval: two longs each), then ru_maxrss (a long, KiB).
   `if ($report) { my $ru = "\\0" x 512; syscall(${syscallNumber('getrusage')}, -1, $ru); my @r = unpack("l!5", $ru);`,
   '  syswrite($report, sprintf("usage %d %d %d %d\\n", $r[0] * 1000000 + $r[1], $r[2] * 1000000 + $r[3], $r[4], $wall)); close($report); }',

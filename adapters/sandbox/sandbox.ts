@@ -357,12 +357,13 @@ class ProcessSandbox implements Sandbox {
       ...(bwrapped ? {} : { TMPDIR: tmp }),
       ...withRunFolders(request.env, runFolders),
     };
-    const bwrap = this.profile ? this.profile.argv({ home, tmp, shm: path.join(slot.dir, 'shm'), allowNetwork: request.allowNetwork }) : null;
+    const profile = this.profile;
+    const bwrapFor = (terminal: boolean) => (profile ? profile.argv({ home, tmp, shm: path.join(slot.dir, 'shm'), allowNetwork: request.allowNetwork, terminal }) : null);
     // Every command of the cell (the program, a compile step before it) gets the same chain, identity and
     // environment; only the command, its rlimits and whether it gets a terminal differ.
     const spawnOf = (command: string[], rl: Rlimits, terminal: boolean): SandboxedSpawnRequest => {
       if (command.length === 0) throw new Error('sandbox: empty command');
-      const [file, ...args] = commandChain({ tools: this.tools, rlimits: rl, bwrap, command, terminal });
+      const [file, ...args] = commandChain({ tools: this.tools, rlimits: rl, bwrap: bwrapFor(terminal), command, terminal });
       return { file, args, cwd: home, env: { ...env }, cols: request.cols, rows: request.rows, uid, gid, groups: [...groups], privateProc: this.privateProc };
     };
     const spawn = spawnOf(request.command, rlimits, request.terminal !== false);
@@ -384,7 +385,7 @@ class ProcessSandbox implements Sandbox {
     // Emptied cgroups are removed behind the commands that used them, not on their way to their results (an emptied
     // cgroup may take a few ms to let go); the cell's dispose waits for them.
     const removals = new Set<Promise<void>>();
-    const spawnMetered = (metered: MeteredSpawnRequest): MeteredSpawn => this.spawnMetered(metered, spawn, bwrap, uid, removals);
+    const spawnMetered = (metered: MeteredSpawnRequest): MeteredSpawn => this.spawnMetered(metered, spawn, bwrapFor(false), uid, removals);
     let disposing: Promise<void> | null = null;
     const dispose = () =>
       (disposing ??= (async () => {

@@ -6,7 +6,7 @@
  *    `/opt/gcc/bin/gcc`, `/opt/jdk/bin/javac`), or links them into `/opt/bin/`. Layers are deliberate, so they come
  *    before the system's own;
  * 3. the system's: Debian's /usr/bin, then /usr/local/bin.
- * All of these are visible read-only under bwrap too (adapters/sandbox/bwrap.ts mounts /usr, /var/fc/lang and /opt).
+ * All of these are visible read-only under bwrap too (adapters/sandbox/bwrap.ts mounts /usr, /var/fc/lang, and /opt when it holds a toolchain).
  */
 
 export const FC_RUNTIMES = '/var/fc/lang';

@@ -1,12 +1,12 @@
 /**
- * The sandbox's /etc under bwrap is one read-only bind of a view copied once per instance (bwrap.ts writeEtcView),
+ * The sandbox's /etc under bwrap is one read-only bind of a view copied once per host (bwrap.ts hostEtcView),
  * which must show exactly what the former bind per entry showed a sandbox uid: the listed entries only, top-level
  * symlinks followed, symlinks inside kept, nothing others may not read, and the synthetic passwd/group.
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { hostEtcView, writeEtcView } from '../../adapters/sandbox/bwrap';
+import { BwrapProfile, hostEtcView, writeEtcView } from '../../adapters/sandbox/bwrap';
 
 let dir: string;
 beforeAll(() => {
@@ -70,7 +70,9 @@ test('the host view: copied once per host and /etc state, no sandbox uid in it; 
   const etc = path.join(dir, 'etc');
   const first = hostEtcView(work, etc);
   expect(fs.readFileSync(path.join(first, 'hosts'), 'utf8')).toBe('127.0.0.1 localhost\n');
-  expect(fs.readFileSync(path.join(first, 'passwd'), 'utf8')).not.toMatch(/^run:/m);
+  // passwd and group point into the folder where each range binds its own (one bind for both), empty here.
+  for (const name of ['passwd', 'group']) expect(fs.readlinkSync(path.join(first, name))).toBe(`pocketrun-identity/${name}`);
+  expect(fs.readdirSync(path.join(first, 'pocketrun-identity'))).toEqual([]);
   const copiedAt = fs.statSync(path.join(first, 'hosts')).mtimeMs;
   // Another instance's start: the same folder, not copied again.
   expect(hostEtcView(work, etc)).toBe(first);
@@ -81,4 +83,23 @@ test('the host view: copied once per host and /etc state, no sandbox uid in it; 
   expect(fs.readFileSync(path.join(second, 'hosts'), 'utf8')).toBe('127.0.0.1 localhost changed\n');
   // No temporary copy left behind.
   expect(fs.readdirSync(work).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+});
+
+test('what a run binds: /etc and the range’s identity folder (one bind for passwd and group), /opt only when it holds a toolchain', () => {
+  const features = { tmpfsSize: true, disableUserns: true, cgroupTry: true };
+  const layers = path.join(dir, 'opt');
+  fs.mkdirSync(path.join(layers, 'wheels'), { recursive: true });
+  const run = { home: '/h', tmp: '/t', shm: '/s', allowNetwork: false };
+  const binds = (argv: string[]) => argv.flatMap((a, i) => (a === '--ro-bind' ? [`${argv[i + 1]} ${argv[i + 2]}`] : [])).filter((b) => !/^\/(usr|bin|sbin|lib)/.test(b));
+  const profile = () => new BwrapProfile('/usr/bin/bwrap', features, '/view', [], '/identity', layers);
+  expect(binds(profile().argv({ ...run, terminal: true }))).toEqual(['/view /etc', '/identity /etc/pocketrun-identity']);
+  fs.mkdirSync(path.join(layers, 'gcc', 'bin'), { recursive: true });
+  expect(binds(profile().argv({ ...run, terminal: true }))).toEqual(['/view /etc', '/identity /etc/pocketrun-identity', `${layers} /opt`]);
+});
+
+test('bwrap’s monitor dies with its parent on pipes only: on a terminal it shares the program’s foreground group (commandChain.ts)', () => {
+  const profile = new BwrapProfile('/usr/bin/bwrap', { tmpfsSize: true, disableUserns: true, cgroupTry: true }, '/view', [], '/identity');
+  const run = { home: '/h', tmp: '/t', shm: '/s', allowNetwork: false };
+  expect(profile.argv({ ...run, terminal: false })).toContain('--die-with-parent');
+  expect(profile.argv({ ...run, terminal: true })).not.toContain('--die-with-parent');
 });

@@ -28,23 +28,27 @@ describe('commandChain', () => {
     expect(chain.slice(3, 6)).toEqual(['--', '--usage-fd=3', '--rlimits=0:7:8,9:inf:inf,6:21:21,1:1000000:1000000,7:77:77,4:0:0,12:0:0']);
   });
 
-  test('with bwrap, its arguments stand between the run head (told so) and the foreground helper; its processes count', () => {
+  test('with bwrap, the run head is told which chain follows (2 on a terminal, 1 on pipes); its processes count', () => {
     const bwrap = ['/usr/bin/bwrap', '--unshare-pid', '--'];
     const chain = commandChain({ tools, rlimits, bwrap, command });
     expect(chain[4]).toContain(',6:23:23,');
-    expect(chain.slice(5, 7 + bwrap.length)).toEqual(['1', ...bwrap, '/usr/bin/perl']);
+    expect(chain[5]).toBe('2');
+    expect(commandChain({ tools, rlimits, bwrap, command, terminal: false })[5]).toBe('1');
+    expect(commandChain({ tools, rlimits, bwrap: null, command })[5]).toBe('0');
   });
 
-  test('on pipes under bwrap the command follows bwrap at once (no foreground helper); without bwrap the helper stays, a link', () => {
+  test('the foreground helper is a link before bwrap on a terminal (no exec inside it), absent on pipes under bwrap, a link without bwrap', () => {
     const bwrap = ['/usr/bin/bwrap', '--unshare-pid', '--'];
+    const helper = ['/usr/bin/perl', '-e', FOREGROUND_AND_EXEC, '--'];
     const cases = [
-      { bwrap, terminal: false, after: command },
-      { bwrap, terminal: true, after: ['/usr/bin/perl', '-e', FOREGROUND_AND_EXEC, '--', ...command] },
-      { bwrap: null, terminal: false, after: ['/usr/bin/perl', '-e', FOREGROUND_AND_EXEC, '--', ...command] },
+      { bwrap, terminal: false, after: [...bwrap, ...command] },
+      { bwrap, terminal: true, after: [...helper, ...bwrap, ...command] },
+      { bwrap: null, terminal: false, after: [...helper, ...command] },
+      { bwrap: null, terminal: true, after: [...helper, ...command] },
     ];
     for (const c of cases) {
       const chain = commandChain({ tools, rlimits, bwrap: c.bwrap, command, terminal: c.terminal });
-      expect(chain.slice(6 + (c.bwrap?.length ?? 0))).toEqual(c.after);
+      expect(chain.slice(6)).toEqual(c.after);
     }
   });
 

@@ -57,6 +57,23 @@ test('64 KiB pending is flushed without waiting for the interval', async () => {
   await sink.close();
 });
 
+test('the first output is appended at once, what follows within the interval waits for it', async () => {
+  const { store: s, stats } = counting(store);
+  const clock = new FakeClock();
+  const sink = new OutputSink(s, 'out', 10 * 1024 * 1024, clock);
+  sink.push(Buffer.from('prompt? '));
+  await new Promise((r) => setImmediate(r));
+  // No timer turn: the append is under way before any time passed.
+  expect(stats.appends).toBe(1);
+  sink.push(Buffer.from('more'));
+  await new Promise((r) => setImmediate(r));
+  expect(stats.appends).toBe(1);
+  await clock.advance(OUTPUT_FLUSH_INTERVAL_MS);
+  await sink.close();
+  expect(stats.appends).toBe(2);
+  expect((await store.get('out')).data.toString()).toBe('prompt? more');
+});
+
 test('the cap keeps exactly capBytes and reports the overflow', async () => {
   const sink = new OutputSink(store, 'out', 10, systemClock);
   expect(sink.push(Buffer.from('12345'))).toBe(true);
