@@ -7,6 +7,7 @@ import { randomUUID } from 'crypto';
 import * as http from 'http';
 import type * as net from 'net';
 import * as os from 'os';
+import { HostFacts } from '../adapters/sandbox/hostFacts';
 import { createSandbox } from '../adapters/sandbox/sandbox';
 import { permitsExecution } from '../adapters/sandbox/resolveInterpreter';
 import { findTool, systemTool } from '../adapters/process/systemTools';
@@ -19,7 +20,8 @@ import { ENV, VARIABLES } from '../core/config';
 import { ConfigReader, type ValuesOf } from '../core/configReader';
 import { readLimitPolicy, type LimitPolicy } from '../core/limitPolicy';
 import { LANGUAGES, type Language } from '../core/languages';
-import { RuntimeProbe, runtimeInfo } from '../core/runtimeProbe';
+import * as L from '../core/limits';
+import { RuntimeProbe, runtimeInfo, type SharedToolResults, type ToolResult } from '../core/runtimeProbe';
 import { loadTypeScriptTranspiler, transpileTypeScript } from '../core/transpileTypeScript';
 import { systemClock } from '../core/ports';
 import type { OssEvent, RuntimesDoc } from '../core/protocol';
@@ -173,6 +175,7 @@ const EXECUTOR_VARIABLES = {
   sharedFolderGuard: VARIABLES.sandboxSharedGuard,
   privateProc: VARIABLES.sandboxPrivateProc,
   memoryCgroups: VARIABLES.sandboxMemoryCgroup,
+  hostFacts: VARIABLES.sandboxHostFacts,
   allowNetwork: VARIABLES.allowNetwork,
   port: VARIABLES.port,
   listenHost: VARIABLES.listenHost,
@@ -196,6 +199,7 @@ function hostLanguages(uid: number): Language[] {
 
 export async function createExecutorDeps(settings: ExecutorSettings, buckets: Buckets, shutdown?: AbortSignal, timeline?: StartTimeline): Promise<ExecutorDeps & { runtimes: RuntimeProbe }> {
   const { uidBase, policy } = settings;
+  const hostFacts = settings.hostFacts ? new HostFacts(settings.hostFacts) : undefined;
   const sandbox = await createSandbox({
     isolation: settings.isolation,
     uidBase,
@@ -206,6 +210,7 @@ export async function createExecutorDeps(settings: ExecutorSettings, buckets: Bu
     privateProc: settings.privateProc,
     memoryCgroups: settings.memoryCgroups,
     diskMaxBytes: policy.diskBytes.max,
+    hostFacts,
     log: (message) => logLine({ event: 'sandbox', message }),
     onStep: (step) => timeline?.mark(step),
   });
@@ -216,7 +221,8 @@ export async function createExecutorDeps(settings: ExecutorSettings, buckets: Bu
   const shell = systemTool('bash');
   if (!shell) throw new Error('executor: bash is needed for the runtime probe');
   const nice = findTool(NICE_CANDIDATES) ?? undefined;
-  const runtimes = new RuntimeProbe({ sandbox, spawner: pipes, clock: systemClock, shell, nice, languages: hostLanguages(uidBase), transforms: ['typescript'], shutdown, log: logLine });
+  const shared = hostFacts && sharedToolResults(hostFacts, executorBuild(process.argv[1] ?? '', sandbox.isolation));
+  const runtimes = new RuntimeProbe({ sandbox, spawner: pipes, clock: systemClock, shell, nice, languages: hostLanguages(uidBase), transforms: ['typescript'], shutdown, shared, log: logLine });
   return {
     code: buckets.code,
     runs: buckets.runs,
@@ -230,6 +236,26 @@ export async function createExecutorDeps(settings: ExecutorSettings, buckets: Bu
     executorId: `${os.hostname()}:${process.pid}`,
     log: logLine,
     runtimes,
+  };
+}
+
+/**
+ * The tools found by this host's instances (RuntimeProbe's `shared`), as one host fact: valid for this executor build
+ * (bundle and isolation, as the runtimes list) and as long as that list would be. Read once at start, merged and
+ * written as tools are found.
+ */
+function sharedToolResults(facts: HostFacts, build: string): SharedToolResults {
+  type Found = Record<string, NonNullable<ToolResult>>;
+  const read = () => facts.read<Found>('runtimes', build, L.RUNTIMES_DOC_MAX_AGE_MS) ?? {};
+  const known = read();
+  return {
+    get: (key) => (Object.hasOwn(known, key) ? known[key] : undefined),
+    put: (results) => {
+      if (results.size === 0) return;
+      const merged: Found = { ...read(), ...Object.fromEntries(results) };
+      Object.assign(known, merged);
+      facts.write('runtimes', build, merged);
+    },
   };
 }
 
