@@ -241,15 +241,17 @@ export async function createExecutorDeps(settings: ExecutorSettings, buckets: Bu
 
 /**
  * The tools found by this host's instances (RuntimeProbe's `shared`), as one host fact: valid for this executor build
- * (bundle and isolation, as the runtimes list) and as long as that list would be. Read once at start, merged and
- * written as tools are found.
+ * (bundle and isolation, as the runtimes list) and as long as that list would be. Read at start and when a tool is
+ * not known yet; merged and written as tools are found.
  */
 function sharedToolResults(facts: HostFacts, build: string): SharedToolResults {
   type Found = Record<string, NonNullable<ToolResult>>;
   const read = () => facts.read<Found>('runtimes', build, L.RUNTIMES_DOC_MAX_AGE_MS) ?? {};
   const known = read();
   return {
-    get: (key) => (Object.hasOwn(known, key) ? known[key] : undefined),
+    // A tool not known yet is looked up again (one small file read): an instance started in a burst, before the
+    // first run's probe was through, still takes what that probe found.
+    get: (key) => (Object.hasOwn(known, key) ? known[key] : Object.assign(known, read())[key]),
     put: (results) => {
       if (results.size === 0) return;
       const merged: Found = { ...read(), ...Object.fromEntries(results) };
