@@ -197,7 +197,7 @@ function hostLanguages(uid: number): Language[] {
   }));
 }
 
-export async function createExecutorDeps(settings: ExecutorSettings, buckets: Buckets, shutdown?: AbortSignal, timeline?: StartTimeline): Promise<ExecutorDeps & { runtimes: RuntimeProbe }> {
+export async function createExecutorDeps(settings: ExecutorSettings, buckets: Buckets, shutdown?: AbortSignal, timeline?: StartTimeline): Promise<ExecutorDeps & { runtimes: RuntimeProbe; build: string }> {
   const { uidBase, policy } = settings;
   const hostFacts = settings.hostFacts ? new HostFacts(settings.hostFacts) : undefined;
   const sandbox = await createSandbox({
@@ -221,7 +221,9 @@ export async function createExecutorDeps(settings: ExecutorSettings, buckets: Bu
   const shell = systemTool('bash');
   if (!shell) throw new Error('executor: bash is needed for the runtime probe');
   const nice = findTool(NICE_CANDIDATES) ?? undefined;
-  const shared = hostFacts && sharedToolResults(hostFacts, executorBuild(process.argv[1] ?? '', sandbox.isolation));
+  // What the runtimes list and the shared tools depend on besides the host (hashed once: the bundle is 0.5 MB).
+  const build = executorBuild(process.argv[1] ?? '', sandbox.isolation);
+  const shared = hostFacts && sharedToolResults(hostFacts, build);
   const runtimes = new RuntimeProbe({ sandbox, spawner: pipes, clock: systemClock, shell, nice, languages: hostLanguages(uidBase), transforms: ['typescript'], shutdown, shared, log: logLine });
   return {
     code: buckets.code,
@@ -236,6 +238,7 @@ export async function createExecutorDeps(settings: ExecutorSettings, buckets: Bu
     executorId: `${os.hostname()}:${process.pid}`,
     log: logLine,
     runtimes,
+    build,
   };
 }
 
@@ -290,7 +293,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<http.S
     probe: deps.runtimes,
     runs: deps.runs,
     executorId: deps.executorId,
-    build: executorBuild(process.argv[1] ?? '', deps.sandbox.isolation),
+    build: deps.build,
     clock: systemClock,
     log: logLine,
     // In the background, so that the first TypeScript run does not load the transpiler.
