@@ -197,7 +197,7 @@ function hostLanguages(uid: number): Language[] {
   }));
 }
 
-export async function createExecutorDeps(settings: ExecutorSettings, buckets: Buckets, shutdown?: AbortSignal, timeline?: StartTimeline): Promise<ExecutorDeps & { runtimes: RuntimeProbe; build: string }> {
+export async function createExecutorDeps(settings: ExecutorSettings, buckets: Buckets, shutdown?: AbortSignal, timeline?: StartTimeline): Promise<ExecutorDeps & { runtimes: RuntimeProbe; build: string; hostFacts?: HostFacts }> {
   const { uidBase, policy } = settings;
   const hostFacts = settings.hostFacts ? new HostFacts(settings.hostFacts) : undefined;
   const sandbox = await createSandbox({
@@ -239,6 +239,7 @@ export async function createExecutorDeps(settings: ExecutorSettings, buckets: Bu
     log: logLine,
     runtimes,
     build,
+    hostFacts,
   };
 }
 
@@ -263,6 +264,12 @@ function sharedToolResults(facts: HostFacts, build: string): SharedToolResults {
     },
   };
 }
+
+/**
+ * The longest a host-wide turn at the full runtime probe is respected: past the probe's own bound (30 s per cell)
+ * with room for a niced probe on a loaded host; then a holder is taken for stuck (or its pid for reused).
+ */
+const RUNTIMES_PROBE_TURN_MS = 120_000;
 
 /** coreutils' nice: the background's full runtime probe runs at the lowest priority. */
 const NICE_CANDIDATES = ['/usr/bin/nice', '/bin/nice'];
@@ -294,6 +301,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<http.S
     runs: deps.runs,
     executorId: deps.executorId,
     build: deps.build,
+    // One full probe at a time on a host the instances share (a burst's instances go idle together).
+    turn: deps.hostFacts ? () => deps.hostFacts!.turn('runtimes-probe', RUNTIMES_PROBE_TURN_MS) : undefined,
     clock: systemClock,
     log: logLine,
     // In the background, so that the first TypeScript run does not load the transpiler.

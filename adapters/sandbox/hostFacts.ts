@@ -94,6 +94,36 @@ export class HostFacts {
     }
   }
 
+  /**
+   * A host-wide turn at `name` (one instance of the host at a time: the full runtime probe), or null while another
+   * live process holds it. The turn is a root-only lock file holding the holder's pid; one whose holder died, or
+   * older than `maxHoldMs` (a holder stuck, or its pid reused), is taken over. Where the folder is not usable,
+   * every instance has its turn (as without host facts).
+   */
+  turn(name: string, maxHoldMs: number): (() => void) | null {
+    const lock = path.join(this.dir, `${name}.lock`);
+    try {
+      fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    } catch {
+      return () => undefined;
+    }
+    if (!this.folderUsable()) return () => undefined;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        fs.writeFileSync(lock, String(process.pid), { flag: 'wx', mode: 0o600 });
+        return () => {
+          if (lockHolder(lock) === process.pid) fs.rmSync(lock, { force: true });
+        };
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return () => undefined;
+      }
+      const holder = lockHolder(lock);
+      if (holder !== null && holder !== process.pid && alive(holder) && Date.now() - mtimeMs(lock) < maxHoldMs) return null;
+      fs.rmSync(lock, { force: true });
+    }
+    return null;
+  }
+
   /** Forgets every fact (the local platform at its start: what an earlier platform found is probed afresh). */
   clear(): void {
     fs.rmSync(this.dir, { recursive: true, force: true });
@@ -121,5 +151,31 @@ export function procValue(file: string): string {
     return fs.readFileSync(file, 'utf8').trim();
   } catch {
     return '';
+  }
+}
+
+function lockHolder(lock: string): number | null {
+  try {
+    const pid = Number(fs.readFileSync(lock, 'utf8'));
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+function mtimeMs(file: string): number {
+  try {
+    return fs.statSync(file).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -61,6 +61,26 @@ describe('a fact is read back only as it was written, by root, under the same ke
   });
 });
 
+describe('a host-wide turn', () => {
+  const lock = (f: HostFacts) => path.join(f.dir, 'probe.lock');
+  test.each<[string, (f: HostFacts) => void, boolean]>([
+    ['free', () => undefined, true],
+    ['held by another live process', (f) => fs.writeFileSync(lock(f), String(process.ppid), { mode: 0o600 }), false],
+    ['held by a process that died', (f) => fs.writeFileSync(lock(f), '999999999', { mode: 0o600 }), true],
+    ['held by a live process for longer than a turn may last', (f) => (fs.writeFileSync(lock(f), String(process.ppid), { mode: 0o600 }), fs.utimesSync(lock(f), new Date(Date.now() - 60_000), new Date(Date.now() - 60_000))), true],
+  ])('%s', (_, before, granted) => {
+    const f = new HostFacts(path.join(dir, 'facts'));
+    fs.mkdirSync(f.dir, { mode: 0o700 });
+    before(f);
+    const release = f.turn('probe', 30_000);
+    expect(release !== null).toBe(granted);
+    if (!release) return;
+    expect(fs.readFileSync(lock(f), 'utf8')).toBe(String(process.pid));
+    release();
+    expect(fs.existsSync(lock(f))).toBe(false);
+  });
+});
+
 describe.each(['uid', 'bwrap'] as const)('sandbox starts sharing a host, %s isolation', (mode) => {
   const maybe = mode === 'bwrap' && !bwrapUsable ? test.skip : test;
   let block: UidBlock;
