@@ -271,6 +271,8 @@ function knownMemoryMode(known: NonNullable<SandboxFacts['memory']>, pool: UidPo
   if ('reason' in known) return { cgroups: null, detail: known.reason };
   const own = ownMemoryCgroup();
   if ('reason' in own || own.version !== known.version || own.dir !== known.dir) return null;
+  // v2 hands the memory controller to children only while the parent enables it (the probe does): still so?
+  if (own.version === 'v2' && !procValue(path.join(own.dir, 'cgroup.subtree_control')).split(/\s+/).includes('memory')) return null;
   const cgroups = new MemoryCgroups(own.version, own.dir, String(pool.base));
   cgroups.sweep();
   return { cgroups, detail: cgroups.describe() };
