@@ -66,6 +66,12 @@ export const VARIABLES = {
     default: 'auto',
     meaning: '`auto`: each judge-mode command gets a memory cgroup where the host allows; `off`: RLIMIT_AS and an RSS watch (as in FC).',
   },
+  /** Set by the local platform only: FC's instances are machines of their own and probe for themselves. */
+  sandboxHostFacts: {
+    name: 'SANDBOX_HOST_FACTS',
+    kind: 'string',
+    meaning: 'A root-only folder where executor instances sharing a host hand down what a start probes about the host (bwrap, private /proc, memory cgroups, the runtimes found); unset (FC): each instance probes for itself.',
+  },
   /** FC's custom runtime calls the port of `infra/customRuntime.ts` (`FC_PORT`); `0` picks a free one (tests). */
   port: { name: 'PORT', kind: 'int', min: 0, default: 9000, meaning: 'The port the server listens on.' },
   listenHost: { name: 'LISTEN_HOST', kind: 'string', meaning: 'The address the executor listens on; unset (all interfaces) in FC, 127.0.0.1 on the local platform.' },

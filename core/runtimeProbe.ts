@@ -17,6 +17,10 @@
  *
  * One command per cell (PROBE_SCRIPT, the tools side by side), because every command of a cell costs a spawn chain
  * (~10 ms, ~30 ms under bwrap) and its end kills the uid's processes.
+ *
+ * Where instances share a host (`shared`: the local platform), a tool probed by one is not probed by the next: the
+ * first run of a fresh instance then pays no probe cell at all. A result that no longer holds (the tool removed)
+ * fails the run that uses it, as it would between a probe and a run anyway.
  */
 import type { Language, SourceTransformName, ToolSpec } from './languages';
 import { versionOf } from './languages/versionOf';
@@ -48,7 +52,26 @@ export interface RuntimeProbeDeps {
   transforms: SourceTransformName[];
   /** Aborted when the instance stops: a probe ends at once and nothing more is probed. */
   shutdown?: AbortSignal;
+  /**
+   * What other instances of this host found (the local platform's instances share one; FC's never do, and leave this
+   * unset): a tool known there is not probed again here, and what this instance probes is handed on.
+   */
+  shared?: SharedToolResults;
   log(record: Record<string, unknown>): void;
+}
+
+/** What one tool's probe found: the candidate that ran and what it printed; null when none ran. */
+export type ToolResult = { path: string; output: string } | null;
+
+/** Tool results shared between the instances of one host, by the tool's key (its spec). */
+export interface SharedToolResults {
+  /** undefined when no instance of the host has found the tool yet. */
+  get(key: string): NonNullable<ToolResult> | undefined;
+  /**
+   * Tools found. Only those: a tool none of whose candidates ran (or whose line a slow, loaded probe lost) is probed
+   * again by each instance rather than missing on all of them.
+   */
+  put(results: ReadonlyMap<string, NonNullable<ToolResult>>): void;
 }
 
 /**
@@ -80,9 +103,6 @@ const PROBE_LIMITS = { cpuMs: 30_000, memoryBytes: 4096 * MiB, processes: L.COMP
 const PROBE_TIMEOUT_MS = 30_000;
 const PROBE_OUTPUT_BYTES = 256 * 1024;
 
-/** What one tool's probe found: the candidate that ran and what it printed; null when none ran. */
-type ToolResult = { path: string; output: string } | null;
-
 const toolKey = (spec: ToolSpec) => JSON.stringify(spec);
 
 export class RuntimeProbe {
@@ -108,6 +128,7 @@ export class RuntimeProbe {
     const registered = this.offered.find((l) => l.id === language.id);
     if (!registered) return null;
     const specs = Object.values(registered.tools);
+    for (const spec of specs) this.takeShared(spec);
     const missing = specs.filter((spec) => !this.tools.has(toolKey(spec)));
     if (missing.length > 0) {
       const cell = this.probeTools(missing, { event: 'runtime_probe', language: language.id, niced: false });
@@ -126,6 +147,7 @@ export class RuntimeProbe {
     const done = (async (): Promise<Runtime[] | null> => {
       const seen = new Set<string>();
       const missing = this.offered.flatMap((l) => Object.values(l.tools)).filter((spec) => {
+        this.takeShared(spec);
         const key = toolKey(spec);
         if (this.tools.has(key) || seen.has(key)) return false;
         seen.add(key);
@@ -154,6 +176,14 @@ export class RuntimeProbe {
     if (!background) return;
     background.stop.abort();
     await background.done;
+  }
+
+  /** A tool another instance of the host has probed: its result, as if probed here. */
+  private takeShared(spec: ToolSpec): void {
+    const key = toolKey(spec);
+    if (this.tools.has(key)) return;
+    const shared = this.deps.shared?.get(key);
+    if (shared !== undefined) this.tools.set(key, Promise.resolve(shared));
   }
 
   /** A tool's result from a cell; a cell that failed is not remembered, so that the next ask probes again. */
@@ -226,6 +256,7 @@ export class RuntimeProbe {
       found.set(toolKey(spec), result ? { path: spec.candidates[result.index], output: result.output } : null);
     });
     deps.log({ ...record, ms: deps.clock.now() - started, tools: specs.map((spec, job) => (results.has(job) ? spec.candidates[results.get(job)!.index] : `none of ${spec.candidates.join(' ')}`)) });
+    deps.shared?.put(new Map([...found].filter((entry): entry is [string, NonNullable<ToolResult>] => entry[1] !== null)));
     return found;
   }
 

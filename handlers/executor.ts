@@ -7,6 +7,7 @@ import { randomUUID } from 'crypto';
 import * as http from 'http';
 import type * as net from 'net';
 import * as os from 'os';
+import { HostFacts } from '../adapters/sandbox/hostFacts';
 import { createSandbox } from '../adapters/sandbox/sandbox';
 import { permitsExecution } from '../adapters/sandbox/resolveInterpreter';
 import { findTool, systemTool } from '../adapters/process/systemTools';
@@ -19,7 +20,8 @@ import { ENV, VARIABLES } from '../core/config';
 import { ConfigReader, type ValuesOf } from '../core/configReader';
 import { readLimitPolicy, type LimitPolicy } from '../core/limitPolicy';
 import { LANGUAGES, type Language } from '../core/languages';
-import { RuntimeProbe, runtimeInfo } from '../core/runtimeProbe';
+import * as L from '../core/limits';
+import { RuntimeProbe, runtimeInfo, type SharedToolResults, type ToolResult } from '../core/runtimeProbe';
 import { loadTypeScriptTranspiler, transpileTypeScript } from '../core/transpileTypeScript';
 import { systemClock } from '../core/ports';
 import type { OssEvent, RuntimesDoc } from '../core/protocol';
@@ -173,6 +175,7 @@ const EXECUTOR_VARIABLES = {
   sharedFolderGuard: VARIABLES.sandboxSharedGuard,
   privateProc: VARIABLES.sandboxPrivateProc,
   memoryCgroups: VARIABLES.sandboxMemoryCgroup,
+  hostFacts: VARIABLES.sandboxHostFacts,
   allowNetwork: VARIABLES.allowNetwork,
   port: VARIABLES.port,
   listenHost: VARIABLES.listenHost,
@@ -194,8 +197,9 @@ function hostLanguages(uid: number): Language[] {
   }));
 }
 
-export async function createExecutorDeps(settings: ExecutorSettings, buckets: Buckets, shutdown?: AbortSignal, timeline?: StartTimeline): Promise<ExecutorDeps & { runtimes: RuntimeProbe }> {
+export async function createExecutorDeps(settings: ExecutorSettings, buckets: Buckets, shutdown?: AbortSignal, timeline?: StartTimeline): Promise<ExecutorDeps & { runtimes: RuntimeProbe; build: string; hostFacts?: HostFacts }> {
   const { uidBase, policy } = settings;
+  const hostFacts = settings.hostFacts ? new HostFacts(settings.hostFacts) : undefined;
   const sandbox = await createSandbox({
     isolation: settings.isolation,
     uidBase,
@@ -206,6 +210,7 @@ export async function createExecutorDeps(settings: ExecutorSettings, buckets: Bu
     privateProc: settings.privateProc,
     memoryCgroups: settings.memoryCgroups,
     diskMaxBytes: policy.diskBytes.max,
+    hostFacts,
     log: (message) => logLine({ event: 'sandbox', message }),
     onStep: (step) => timeline?.mark(step),
   });
@@ -216,7 +221,10 @@ export async function createExecutorDeps(settings: ExecutorSettings, buckets: Bu
   const shell = systemTool('bash');
   if (!shell) throw new Error('executor: bash is needed for the runtime probe');
   const nice = findTool(NICE_CANDIDATES) ?? undefined;
-  const runtimes = new RuntimeProbe({ sandbox, spawner: pipes, clock: systemClock, shell, nice, languages: hostLanguages(uidBase), transforms: ['typescript'], shutdown, log: logLine });
+  // What the runtimes list and the shared tools depend on besides the host (hashed once: the bundle is 0.5 MB).
+  const build = executorBuild(process.argv[1] ?? '', sandbox.isolation);
+  const shared = hostFacts && sharedToolResults(hostFacts, build);
+  const runtimes = new RuntimeProbe({ sandbox, spawner: pipes, clock: systemClock, shell, nice, languages: hostLanguages(uidBase), transforms: ['typescript'], shutdown, shared, log: logLine });
   return {
     code: buckets.code,
     runs: buckets.runs,
@@ -230,8 +238,38 @@ export async function createExecutorDeps(settings: ExecutorSettings, buckets: Bu
     executorId: `${os.hostname()}:${process.pid}`,
     log: logLine,
     runtimes,
+    build,
+    hostFacts,
   };
 }
+
+/**
+ * The tools found by this host's instances (RuntimeProbe's `shared`), as one host fact: valid for this executor build
+ * (bundle and isolation, as the runtimes list) and as long as that list would be. Read at start and when a tool is
+ * not known yet; merged and written as tools are found.
+ */
+function sharedToolResults(facts: HostFacts, build: string): SharedToolResults {
+  type Found = Record<string, NonNullable<ToolResult>>;
+  const read = () => facts.read<Found>('runtimes', build, L.RUNTIMES_DOC_MAX_AGE_MS) ?? {};
+  const known = read();
+  return {
+    // A tool not known yet is looked up again (one small file read): an instance started in a burst, before the
+    // first run's probe was through, still takes what that probe found.
+    get: (key) => (Object.hasOwn(known, key) ? known[key] : Object.assign(known, read())[key]),
+    put: (results) => {
+      if (results.size === 0) return;
+      const merged: Found = { ...read(), ...Object.fromEntries(results) };
+      Object.assign(known, merged);
+      facts.write('runtimes', build, merged);
+    },
+  };
+}
+
+/**
+ * The longest a host-wide turn at the full runtime probe is respected: past the probe's own bound (30 s per cell)
+ * with room for a niced probe on a loaded host; then a holder is taken for stuck (or its pid for reused).
+ */
+const RUNTIMES_PROBE_TURN_MS = 120_000;
 
 /** coreutils' nice: the background's full runtime probe runs at the lowest priority. */
 const NICE_CANDIDATES = ['/usr/bin/nice', '/bin/nice'];
@@ -262,7 +300,9 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<http.S
     probe: deps.runtimes,
     runs: deps.runs,
     executorId: deps.executorId,
-    build: executorBuild(process.argv[1] ?? '', deps.sandbox.isolation),
+    build: deps.build,
+    // One full probe at a time on a host the instances share (a burst's instances go idle together).
+    turn: deps.hostFacts ? () => deps.hostFacts!.turn('runtimes-probe', RUNTIMES_PROBE_TURN_MS) : undefined,
     clock: systemClock,
     log: logLine,
     // In the background, so that the first TypeScript run does not load the transpiler.

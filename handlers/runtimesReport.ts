@@ -4,7 +4,8 @@
  * RUNTIMES_DOC_MAX_AGE_MS or written by another executor build (bundle or isolation), the instance probes every tool
  * (RuntimeProbe.all, niced) once it has had no run in flight for RUNTIMES_PROBE_IDLE_MS (plus jitter), reading the
  * list again first (another instance may have written it meanwhile), and writes it. A run arriving meanwhile stops
- * that probe (RuntimeProbe.runtime); the next idle moment tries again.
+ * that probe (RuntimeProbe.runtime); the next idle moment tries again. Where instances share a host, one probes at a
+ * time (`turn`): a burst's instances going idle together would otherwise each spend ~0.4 s of CPU on the same list.
  */
 import { createHash } from 'crypto';
 import * as fs from 'fs';
@@ -26,6 +27,12 @@ export interface RuntimesReportOptions {
   onProbed?(runtimes: Runtime[]): void;
   /** 0..1, for the jitter; Math.random by default. */
   random?: () => number;
+  /**
+   * Where instances share a host (host facts): the host-wide turn to probe, released when the probe is through;
+   * null while another instance of the host probes (this one looks again at its next idle moment, and by then
+   * usually finds the list written). Unset: every instance may probe.
+   */
+  turn?: () => (() => void) | null;
 }
 
 /** The executor's build as far as the runtimes list goes: its bundle's content and the isolation runs get. */
@@ -119,22 +126,32 @@ export class RuntimesReport {
       this.due = false;
       return;
     }
-    const found = await options.probe.all();
-    if (this.stopped) return;
-    if (!found) {
-      // Gave way to a run: its end arms the next try.
+    // Held until the list is written, so that the next instance to have its turn finds it fresh.
+    const release = options.turn ? options.turn() : () => undefined;
+    if (!release) {
       this.armIdle();
       return;
     }
-    options.onProbed?.(found);
-    const doc: RuntimesDoc = { executor: options.executorId, build: options.build, at: new Date(options.clock.now()).toISOString(), runtimes: found.map(runtimeInfo) };
     try {
-      await options.runs.put(keys.runtimes(), JSON.stringify(doc), { contentType: 'application/json' });
-      this.due = false;
-      this.recheckAfter(L.RUNTIMES_DOC_MAX_AGE_MS);
-    } catch (err) {
-      options.log({ event: 'runtimes_report_failed', error: err instanceof Error ? err.message : String(err) });
-      this.armIdle();
+      const found = await options.probe.all();
+      if (this.stopped) return;
+      if (!found) {
+        // Gave way to a run: its end arms the next try.
+        this.armIdle();
+        return;
+      }
+      options.onProbed?.(found);
+      const doc: RuntimesDoc = { executor: options.executorId, build: options.build, at: new Date(options.clock.now()).toISOString(), runtimes: found.map(runtimeInfo) };
+      try {
+        await options.runs.put(keys.runtimes(), JSON.stringify(doc), { contentType: 'application/json' });
+        this.due = false;
+        this.recheckAfter(L.RUNTIMES_DOC_MAX_AGE_MS);
+      } catch (err) {
+        options.log({ event: 'runtimes_report_failed', error: err instanceof Error ? err.message : String(err) });
+        this.armIdle();
+      }
+    } finally {
+      release();
     }
   }
 }

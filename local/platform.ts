@@ -8,6 +8,7 @@ import type * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
 import { FsObjectStore } from '../adapters/storage/fsStore';
+import { HostFacts } from '../adapters/sandbox/hostFacts';
 import { createSandbox } from '../adapters/sandbox/sandbox';
 import { ENV, VARIABLES } from '../core/config';
 import { ConfigReader } from '../core/configReader';
@@ -92,6 +93,9 @@ function defaultExecutorEntry(): string {
   return found;
 }
 
+/** Where, in the work root, the instances keep what they found about the host (root-only, like the work root's other dot folders). */
+const HOST_FACTS_FOLDER = '.host-facts';
+
 /** Uids per executor instance, used in turn, so that the next run on an instance never gets the previous run's uid. */
 const UIDS_PER_INSTANCE = 2;
 
@@ -140,6 +144,11 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     await probe.close();
     uids.give(probeUid);
 
+    // The instances share this host: what a start probes about it is probed by the first and handed to the next
+    // (adapters/sandbox/hostFacts.ts). Forgotten at every platform start, so that each start probes the host afresh.
+    const hostFacts = new HostFacts(path.join(workRoot, HOST_FACTS_FOLDER));
+    hostFacts.clear();
+
     const entry = options.executorEntry ?? defaultExecutorEntry();
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -147,6 +156,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       [ENV.isolation]: isolation,
       [ENV.sandboxUidCount]: String(UIDS_PER_INSTANCE),
       [ENV.workRoot]: workRoot,
+      [ENV.sandboxHostFacts]: hostFacts.dir,
       [ENV.allowNetwork]: options.allowNetwork ? '1' : '0',
       // FC puts the role's credentials in the instance environment; so do we (placeholders), to prove the
       // sandbox never passes them on.

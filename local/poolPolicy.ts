@@ -1,8 +1,8 @@
 /**
  * When the local platform starts and stops executor instances, as FC scales a function with instance concurrency 1:
  * every run needs an instance of its own, so the pool wants one instance per run in flight and per event waiting,
- * plus `spare` idle ones ahead of demand (a cold start costs ~0.6 s of CPU; the next run should find a warm
- * instance), never fewer than `min` nor more than `max`. Unlike FC's, local instances share the host's cores: an
+ * plus `spare` idle ones ahead of demand (a cold start costs ~0.1 s of CPU and as much wall time; the next run
+ * should find a warm instance), never fewer than `min` nor more than `max`. Unlike FC's, local instances share the host's cores: an
  * event that the busy instances will take before a new one could be ready (a stream of short runs) waits for them.
  * Instances are started `startsAtOnce` at a time at most (those still being stopped count against `max`); an
  * instance idle for `idleMs` is stopped while the pool holds more than it wants and nothing waits. Pure: the pool

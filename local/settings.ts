@@ -40,11 +40,14 @@ export const DEFAULT_EXECUTORS_SPARE = 1;
 /** An instance idle this long is stopped unless the minimum or the spare needs it (FC reclaims idle instances). */
 export const DEFAULT_EXECUTOR_IDLE_MS = 60_000;
 /**
- * How many instances may be starting at once. A start costs ~0.6 s of CPU (node, sandbox probe, runtime probe),
- * on the same cores the programs use: starting a whole queue's worth at once makes every one of them (and the
- * runs in flight) wait for all of them; a few at a time bring instances into service one after the other.
+ * How many instances may be starting at once. A start costs ~0.1 s of CPU (node and the bundle, the sandbox's set-up
+ * over the host facts) and little waiting besides, on the same cores the programs use: starting a whole queue's
+ * worth at once makes every one of them (and the runs in flight) wait for all of them; one per core brings
+ * instances into service one after the other. Measured with a classroom from idle (40 users, 2 cores): 1 per core
+ * started fewer instances (26–30 against 31–34 at 2 per core, 36–40 at 3 or 4) for the same or an earlier last
+ * prompt; 2 per core paid when a start waited ~0.1 s on its bwrap probe.
  */
-export const EXECUTOR_STARTS_PER_CORE = 2;
+export const EXECUTOR_STARTS_PER_CORE = 1;
 /**
  * Unlike FC's, local instances share the host's cores, so a new instance only helps the events that would still
  * be waiting once it is ready: the pool measures how fast the busy instances take events off the queue (their

@@ -30,11 +30,12 @@ import type { Disposable, Isolation, MeteredSpawn, MeteredSpawnRequest, Prepared
 import { RUN_LIMITS } from '../../core/runLimits';
 import { USAGE_FD } from '../process/pipeSpawner';
 import { findTool, systemTools, type Tools } from '../process/systemTools';
-import { BwrapProfile, bwrapFeatures, hostEtcView, probeBwrap, SANDBOX_HOME, writeSyntheticEtc } from './bwrap';
+import { BwrapProfile, bwrapFeatures, hostEtcView, probeBwrap, SANDBOX_HOME, writeSyntheticEtc, type BwrapFeatures } from './bwrap';
 import { bwrapCandidates } from './bwrapBinary';
 import { commandChain, type Rlimits } from './commandChain';
 import { watchDisk } from './diskWatch';
-import { MemoryCgroups, probeMemoryCgroups } from './memoryCgroups';
+import { factKey, fileIdentity, procValue, type HostFacts } from './hostFacts';
+import { MemoryCgroups, ownMemoryCgroup, probeMemoryCgroups, type CgroupVersion } from './memoryCgroups';
 import { watchTreeMemory, type MemoryWatch } from './memoryWatch';
 import { killProcessesOf } from './processSweeper';
 import { runAsUid } from './runAsUid';
@@ -73,6 +74,36 @@ export interface SandboxOptions {
   log?: (message: string) => void;
   /** Called as each step of the start is through (the executor's start timeline). */
   onStep?: (step: string) => void;
+  /**
+   * Where instances sharing this host hand down what the start probes about the host (hostFacts.ts): bwrap usable
+   * and its features, the host's /etc view, private /proc, memory cgroups. Unset (FC): every start probes all of it.
+   */
+  hostFacts?: HostFacts;
+}
+
+/**
+ * The host's answers to the start-up probes (hostFacts.ts), each null when this start did not ask (bwrap not
+ * wanted; private /proc not needed under bwrap; memory cgroups turned off).
+ */
+interface SandboxFacts {
+  bwrap: { features: BwrapFeatures; etcView: string } | { reason: string } | null;
+  privateProc: boolean | null;
+  memory: { version: CgroupVersion; dir: string } | { reason: string } | null;
+}
+
+/** Everything the probes' answers depend on that could change while instances come and go. */
+function sandboxFactsKey(options: SandboxOptions, bwrap: string | null): string {
+  return factKey({
+    kernel: os.release(),
+    boot: procValue('/proc/sys/kernel/random/boot_id'),
+    userNamespaces: ['/proc/sys/user/max_user_namespaces', '/proc/sys/kernel/unprivileged_userns_clone', '/proc/sys/kernel/apparmor_restrict_unprivileged_userns'].map(procValue),
+    bwrap: options.isolation === 'uid' ? null : bwrap && { path: bwrap, file: fileIdentity(bwrap) },
+    etc: fileIdentity('/etc'),
+    extraReadOnlyPaths: options.extraReadOnlyPaths ?? [],
+    privateProc: options.privateProc ?? 'auto',
+    memoryCgroups: options.memoryCgroups ?? 'auto',
+    cgroup: procValue('/proc/self/cgroup'),
+  });
 }
 
 const DEFAULT_PATH = '/usr/local/bin:/usr/bin:/bin';
@@ -92,32 +123,57 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
   emptyTrash(tools, trash, log);
   step('sandbox: work root');
 
+  // What an earlier start on this host found about it (hostFacts.ts), taken when found under what holds now; what
+  // is not known is probed, and the findings are handed on.
+  const bwrapPath = options.isolation === 'uid' ? null : (options.bwrapPath ?? findTool(bwrapCandidates({ log: options.log })));
+  const factsKey = options.hostFacts ? sandboxFactsKey(options, bwrapPath) : '';
+  const known = options.hostFacts?.read<SandboxFacts>('sandbox', factsKey) ?? null;
+  const found: SandboxFacts = { bwrap: null, privateProc: null, memory: null };
+  let probed = false;
+  const probeStep = (what: string, fromFacts: boolean) => {
+    probed ||= !fromFacts;
+    step(`sandbox: ${what} ${fromFacts ? '(host facts)' : 'probe'}`);
+  };
+
   let profile: BwrapProfile | null = null;
   if (options.isolation !== 'uid') {
-    const setUp = await setUpBwrap(options, tools, pool, workRoot);
+    const knownSetUp = known?.bwrap ? knownBwrap(options, bwrapPath, known.bwrap, pool, workRoot) : null;
+    const setUp = knownSetUp ?? (await setUpBwrap(options, bwrapPath, tools, pool, workRoot));
+    found.bwrap = 'reason' in setUp ? { reason: setUp.reason } : { features: setUp.profile.features, etcView: setUp.etcView };
     if ('reason' in setUp) {
       if (options.isolation === 'bwrap') throw new Error(`sandbox: bwrap isolation is not usable here: ${setUp.reason}`);
       log(`sandbox: bwrap not usable (${setUp.reason}); falling back to uid isolation`);
     } else {
       profile = setUp.profile;
     }
-    step('sandbox: bwrap probe');
+    probeStep('bwrap', knownSetUp !== null);
   }
 
   // Under bwrap programs never see the host's shared folders or processes; without it they are denied or swept,
   // and hidden where the host lets each program have a /proc of its own.
   const folders = profile ? { denied: [], swept: [] } : guard(options, tools, pool, workRoot);
   step('sandbox: shared folders');
-  const privateProc = !profile && options.privateProc !== 'off' && privateProcWorks(tools, pool.base, log);
-  step('sandbox: private /proc probe');
+  let privateProc = false;
+  if (!profile && options.privateProc !== 'off') {
+    const knownPrivateProc = typeof known?.privateProc === 'boolean' ? known.privateProc : null;
+    privateProc = knownPrivateProc ?? privateProcWorks(tools, pool.base, log);
+    found.privateProc = privateProc;
+    probeStep('private /proc', knownPrivateProc !== null);
+  }
   const cleaner: Omit<SlotCleanOptions, 'tmpfs'> = { perl: tools.perl, trash, sweepRoots: folders.swept };
   const diskMax = options.diskMaxBytes ?? RUN_LIMITS.diskBytes.max;
   let tmpfs: SlotCleanOptions['tmpfs'] = options.mounts === 'off' ? null : { bytes: diskMax, inodes: L.DISK_INODES };
 
+  let memory: MemoryMode = { cgroups: null, detail: 'memory cgroups turned off (SANDBOX_MEMORY_CGROUP=off)' };
+  if (options.memoryCgroups !== 'off') {
+    const knownMemory = known?.memory ? knownMemoryMode(known.memory, pool) : null;
+    memory = knownMemory ?? (await memoryLimitMode(options, tools, pool, log));
+    found.memory = memory.cgroups ? { version: memory.cgroups.version, dir: memory.cgroups.parent } : { reason: memory.detail };
+    probeStep('memory cgroups', knownMemory !== null);
+  }
+  if (probed) options.hostFacts?.write('sandbox', factsKey, found);
   // A previous executor process with this range may have died mid-run: everything of the range goes first, and
   // the first clean-up also tells whether this host lets us mount a tmpfs per slot.
-  const memory = await memoryLimitMode(options, tools, pool, log);
-  step('sandbox: memory cgroup probe');
   const sandbox = new ProcessSandbox(profile ? 'bwrap' : 'uid', tools, pool, workRoot, profile, folders, privateProc, log, memory);
   await killProcessesOf(tools, pool.all());
   step('sandbox: process sweep');
@@ -168,18 +224,60 @@ function guard(options: SandboxOptions, tools: Tools, pool: UidPool, workRoot: s
   return guardSharedFolders(tools, folders, SANDBOX_DENY_GID, pool.base);
 }
 
-/** Finds bwrap, builds the profile and probes it for real as the range's first uid. */
-async function setUpBwrap(options: SandboxOptions, tools: Tools, pool: UidPool, workRoot: string): Promise<{ profile: BwrapProfile } | { reason: string }> {
-  const bwrap = options.bwrapPath ?? findTool(bwrapCandidates({ log: options.log }));
-  if (!bwrap || !findTool([bwrap])) return { reason: 'bwrap not found' };
-  // Per range: executor processes of one host may share the work root, each with its own uids.
+/** The profile over this range's own synthetic passwd/group (per range: executors of one host may share the work root). */
+function bwrapProfile(options: SandboxOptions, bwrap: string, features: BwrapFeatures, etcView: string, pool: UidPool, workRoot: string): BwrapProfile {
   const identityFolder = path.join(workRoot, `.etc-${pool.base}-${pool.count}`);
   fs.rmSync(identityFolder, { recursive: true, force: true });
   writeSyntheticEtc(identityFolder, pool.all());
-  const profile = new BwrapProfile(bwrap, bwrapFeatures(bwrap), hostEtcView(workRoot), options.extraReadOnlyPaths ?? [], identityFolder);
+  return new BwrapProfile(bwrap, features, etcView, options.extraReadOnlyPaths ?? [], identityFolder);
+}
+
+/** Finds bwrap, builds the profile and probes it for real as the range's first uid. */
+async function setUpBwrap(options: SandboxOptions, bwrap: string | null, tools: Tools, pool: UidPool, workRoot: string): Promise<BwrapSetUp | { reason: string }> {
+  if (!bwrap || !findTool([bwrap])) return { reason: 'bwrap not found' };
+  const etcView = hostEtcView(workRoot);
+  const profile = bwrapProfile(options, bwrap, bwrapFeatures(bwrap), etcView, pool, workRoot);
   const probe = probeBwrap(tools, profile, pool.base, path.join(workRoot, `.probe-${process.pid}`));
   await killProcessesOf(tools, [pool.base]);
-  return probe.ok ? { profile } : { reason: probe.reason ?? 'probe failed' };
+  return probe.ok ? { profile, etcView } : { reason: probe.reason ?? 'probe failed' };
+}
+
+interface BwrapSetUp {
+  profile: BwrapProfile;
+  /** The host's /etc view the profile binds (hostEtcView). */
+  etcView: string;
+}
+
+/**
+ * bwrap as an earlier start on this host found it, without probing again; null (probe) when the /etc view it named
+ * is no longer a root-owned view in this work root. Runs still go through bwrap for real: should it have stopped
+ * working, they fail to start rather than run with less isolation.
+ */
+function knownBwrap(options: SandboxOptions, bwrap: string | null, known: NonNullable<SandboxFacts['bwrap']>, pool: UidPool, workRoot: string): BwrapSetUp | { reason: string } | null {
+  if ('reason' in known) return { reason: `${known.reason} (as an earlier start on this host found)` };
+  if (!bwrap || path.dirname(known.etcView) !== workRoot) return null;
+  try {
+    const st = fs.lstatSync(known.etcView);
+    if (!st.isDirectory() || st.uid !== 0 || (st.mode & 0o022) !== 0 || !fs.existsSync(path.join(known.etcView, 'passwd'))) return null;
+  } catch {
+    return null;
+  }
+  return { profile: bwrapProfile(options, bwrap, known.features, known.etcView, pool, workRoot), etcView: known.etcView };
+}
+
+/**
+ * Memory cgroups as an earlier start on this host found them, when this process is in the same cgroup; null (probe)
+ * otherwise. A command whose cgroup cannot be made or joined fails to start (the spawn prelude refuses).
+ */
+function knownMemoryMode(known: NonNullable<SandboxFacts['memory']>, pool: UidPool): MemoryMode | null {
+  if ('reason' in known) return { cgroups: null, detail: known.reason };
+  const own = ownMemoryCgroup();
+  if ('reason' in own || own.version !== known.version || own.dir !== known.dir) return null;
+  // v2 hands the memory controller to children only while the parent enables it (the probe does): still so?
+  if (own.version === 'v2' && !procValue(path.join(own.dir, 'cgroup.subtree_control')).split(/\s+/).includes('memory')) return null;
+  const cgroups = new MemoryCgroups(own.version, own.dir, String(pool.base));
+  cgroups.sweep();
+  return { cgroups, detail: cgroups.describe() };
 }
 
 /** Creates the work root (root-owned, 0711) and refuses one that a non-root user could tamper with. */
@@ -214,6 +312,8 @@ function ensureRootOnly(dir: string): string {
  * so no depth is too deep.
  */
 function emptyTrash(tools: Tools, trash: string, log: (message: string) => void): void {
+  // Almost always empty: no perl spawned at every start for nothing.
+  if (fs.readdirSync(trash).length === 0) return;
   const script = 'use File::Path (); opendir(my $d, $ARGV[0]) or exit 0; for (grep { $_ ne "." && $_ ne ".." } readdir($d)) { File::Path::remove_tree("$ARGV[0]/$_", { safe => 0 }); }';
   const child = spawn(tools.perl, ['-e', script, trash], { stdio: 'ignore', detached: false });
   child.on('error', (err) => log(`sandbox: emptying ${trash}: ${err.message}`));

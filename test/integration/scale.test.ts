@@ -9,12 +9,14 @@ const RUNS = MAX + 2;
 const IDLE_MS = 1_500;
 
 let t: TestPlatform;
+/** The platform's log records (the executor instances' lines among them). */
+const logs: Array<Record<string, unknown>> = [];
 /** Every pool size seen, sampled while the tests run. */
 const sizes: number[] = [];
 let sampler: NodeJS.Timeout;
 beforeAll(async () => {
   // `executors: undefined` undoes the support's fixed pool: this platform scales.
-  t = await startTestPlatform({ executors: undefined, executorsMin: 1, executorsMax: MAX, executorsSpare: 1, executorIdleMs: IDLE_MS });
+  t = await startTestPlatform({ executors: undefined, executorsMin: 1, executorsMax: MAX, executorsSpare: 1, executorIdleMs: IDLE_MS, log: (r) => logs.push(r) });
   sampler = setInterval(() => sizes.push(t.platform.pool.size), 20);
 });
 afterAll(async () => {
@@ -91,3 +93,15 @@ test('an instance that dies while idle is replaced before any event is sent to i
   expect(result.status).toBe('ok');
   expect(output).toBe('replaced\r\n');
 }, 30_000);
+
+test('what the first instance probed about the host, the later ones take: their starts probe nothing, and their first python run no runtime', () => {
+  const lines = logs.flatMap((r) => (r.event === 'executor_log' && typeof r.line === 'string' && r.line.startsWith('{') ? [{ instance: r.instance, ...JSON.parse(r.line) }] : []));
+  const timelines = lines.filter((l) => l.event === 'start_timeline').map((l) => ({ instance: l.instance as number, steps: (l.steps as Array<{ step: string }>).map((s) => s.step) }));
+  // The first alone at the start (the minimum is 1); the tests above started several more.
+  expect(timelines.length).toBeGreaterThan(3);
+  const [first, ...later] = timelines;
+  expect(first.steps).toContain(t.platform.isolation === 'bwrap' ? 'sandbox: bwrap probe' : 'sandbox: private /proc probe');
+  for (const { instance, steps } of later) expect({ instance, probes: steps.filter((s) => s.endsWith(' probe')) }).toEqual({ instance, probes: [] });
+  // Every test above ran python; only the very first run's instance probed it.
+  expect(lines.filter((l) => l.event === 'runtime_probe' && l.language === 'python').map((l) => l.instance)).toEqual([first.instance]);
+});

@@ -17,7 +17,7 @@ const FOUND: Runtime[] = [{ language: python, tools: { python: '/usr/bin/python3
 /** The most an idle instance waits before it probes (the idle time plus its jitter). */
 const IDLE_MAX_MS = 2 * L.RUNTIMES_PROBE_IDLE_MS;
 
-function setUp(existing?: Partial<RuntimesDoc> & { ageMs: number }) {
+function setUp(existing?: Partial<RuntimesDoc> & { ageMs: number }, turn?: () => (() => void) | null) {
   const clock = new FakeClock();
   const runs = new MemoryStore({ now: () => clock.now() });
   const answers: Array<Runtime[] | null> = [];
@@ -26,7 +26,7 @@ function setUp(existing?: Partial<RuntimesDoc> & { ageMs: number }) {
     const { ageMs, ...doc } = existing;
     void runs.put(keys.runtimes(), JSON.stringify({ executor: 'other', runtimes: [], ...doc, at: new Date(clock.now() - ageMs).toISOString() }));
   }
-  const report = new RuntimesReport({ probe, runs, executorId: 'me', build: BUILD, clock, log: () => undefined, random: () => 1 });
+  const report = new RuntimesReport({ probe, runs, executorId: 'me', build: BUILD, clock, log: () => undefined, random: () => 1, turn });
   const doc = async () => JSON.parse((await runs.get(keys.runtimes())).data.toString('utf8')) as RuntimesDoc;
   return { clock, runs, probe, answers, report, doc };
 }
@@ -79,4 +79,30 @@ test('a fresh list is looked at again when it goes stale, and probed then', asyn
   await t.report.stop();
   // The next look (an hour away) is cancelled: a stopping instance keeps no timer.
   expect(t.clock.pending).toBe(0);
+});
+
+test('on a shared host, only the instance whose turn it is probes; it keeps the turn until the list is written, and the others find it fresh', async () => {
+  let holder: string | null = 'another instance';
+  const events: string[] = [];
+  const turn = () => {
+    if (holder) return null;
+    holder = 'me';
+    events.push('turn taken');
+    return () => {
+      events.push('turn released');
+      holder = null;
+    };
+  };
+  const t = setUp(undefined, turn);
+  const put = t.runs.put.bind(t.runs);
+  t.runs.put = async (...args: Parameters<typeof put>) => (events.push(`put ${args[0]}`), put(...args));
+  t.report.start();
+  await t.clock.advance(5 * IDLE_MAX_MS);
+  // Another instance holds the turn: nothing probed here, however long this one idles.
+  expect(t.probe.calls).toBe(0);
+  holder = null;
+  await t.clock.advance(IDLE_MAX_MS);
+  expect(t.probe.calls).toBe(1);
+  expect(events).toEqual(['turn taken', `put ${keys.runtimes()}`, 'turn released']);
+  await t.report.stop();
 });
