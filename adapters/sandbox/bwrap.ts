@@ -220,6 +220,19 @@ export function writeEtcView(folder: string, uids: number[], etc = '/etc'): void
 }
 
 /**
+ * Whether `folder` is a complete view as hostEtcView leaves it: root-owned, not writable by others, with the
+ * IDENTITY_DIR its `passwd` and `group` point into (they dangle on the host: each range binds its own there).
+ */
+export function isHostEtcView(folder: string): boolean {
+  try {
+    const st = fs.lstatSync(folder);
+    return st.isDirectory() && st.uid === 0 && (st.mode & 0o022) === 0 && fs.lstatSync(path.join(folder, IDENTITY_DIR)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
  * The host's part of the sandbox's /etc, shared by every executor process of the host using this work root: the view
  * writeEtcView makes, whose `passwd` and `group` are symlinks into the empty folder IDENTITY_DIR (each range binds its
  * own there: BwrapProfile's identityFolder), in a folder named
@@ -230,14 +243,7 @@ export function writeEtcView(folder: string, uids: number[], etc = '/etc'): void
  */
 export function hostEtcView(workRoot: string, etc = '/etc'): string {
   const folder = path.join(workRoot, `.etc-host-${etcFingerprint(etc)}`);
-  const ready = () => {
-    try {
-      const st = fs.lstatSync(folder);
-      return st.isDirectory() && st.uid === 0 && fs.lstatSync(path.join(folder, IDENTITY_DIR)).isDirectory();
-    } catch {
-      return false;
-    }
-  };
+  const ready = () => isHostEtcView(folder);
   if (ready()) return folder;
   const temp = `${folder}.${process.pid}.tmp`;
   writeEtcView(temp, [], etc);

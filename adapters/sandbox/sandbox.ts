@@ -30,7 +30,7 @@ import type { Disposable, Isolation, MeteredSpawn, MeteredSpawnRequest, Prepared
 import { RUN_LIMITS } from '../../core/runLimits';
 import { USAGE_FD } from '../process/pipeSpawner';
 import { findTool, systemTools, type Tools } from '../process/systemTools';
-import { BwrapProfile, bwrapFeatures, hostEtcView, probeBwrap, SANDBOX_HOME, writeSyntheticEtc, type BwrapFeatures } from './bwrap';
+import { BwrapProfile, bwrapFeatures, hostEtcView, isHostEtcView, probeBwrap, SANDBOX_HOME, writeSyntheticEtc, type BwrapFeatures } from './bwrap';
 import { bwrapCandidates } from './bwrapBinary';
 import { commandChain, type Rlimits } from './commandChain';
 import { watchDisk } from './diskWatch';
@@ -256,12 +256,7 @@ interface BwrapSetUp {
 function knownBwrap(options: SandboxOptions, bwrap: string | null, known: NonNullable<SandboxFacts['bwrap']>, pool: UidPool, workRoot: string): BwrapSetUp | { reason: string } | null {
   if ('reason' in known) return { reason: `${known.reason} (as an earlier start on this host found)` };
   if (!bwrap || path.dirname(known.etcView) !== workRoot) return null;
-  try {
-    const st = fs.lstatSync(known.etcView);
-    if (!st.isDirectory() || st.uid !== 0 || (st.mode & 0o022) !== 0 || !fs.existsSync(path.join(known.etcView, 'passwd'))) return null;
-  } catch {
-    return null;
-  }
+  if (!isHostEtcView(known.etcView)) return null;
   return { profile: bwrapProfile(options, bwrap, known.features, known.etcView, pool, workRoot), etcView: known.etcView };
 }
 
