@@ -109,8 +109,10 @@ describe.each(platforms)('%s', (_name, mode) => {
     expect(wall.wallMs).toBeLessThan(2_500);
     expect(wall.cpuMs).toBeLessThan(300);
     expect(cpu).toMatchObject({ status: 'timeout', signal: 'SIGXCPU', message: 'CPU time limit of 1 s exceeded' });
-    // RLIMIT_CPU's count and rusage's differ by a few percent.
-    expect(cpu.cpuMs).toBeGreaterThanOrEqual(900);
+    // RLIMIT_CPU's count and rusage's differ: the limit is checked against tick-sampled time, rusage reports the
+    // scheduler's exact runtime, and on a loaded VM (steal time) whole ticks are charged for part-ticks of running:
+    // a few percent on a quiet host, up to about 10 % measured under a load of 30 on 2 cores (895 ms once).
+    expect(cpu.cpuMs).toBeGreaterThanOrEqual(800);
     expect(cpu.cpuMs).toBeLessThan(1_500);
   });
 });
