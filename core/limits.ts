@@ -44,11 +44,17 @@ export const OUTPUT_FLUSH_INTERVAL_MS = 100;
 /** ...or as soon as this many bytes are pending. */
 export const OUTPUT_FLUSH_BYTES = 64 * KiB;
 /**
- * For this long after input reaches the program, its output is appended the moment it comes instead of at the flush
- * interval: the echo and the reply are what the person waits for. Appends stay one at a time, so what the program
- * prints while one is under way rides the next: at most one request per round trip, for this long.
+ * For this long after input reaches the program, its output is appended within a moment of its arrival instead of
+ * at the flush interval: the echo and the reply are what the person waits for. Appends stay one at a time, so what
+ * the program prints while one is under way rides the next: at most one request per round trip, for this long.
  */
 export const OUTPUT_EXPEDITE_MS = 200;
+/**
+ * ...the moment: output quiet this long (a program's reply follows the terminal's echo of its input within about
+ * a millisecond), and never longer than the last append took (core/outputSink.ts says why), so the echo and the
+ * reply share one append. Against a local folder store an append takes well under a millisecond: no wait at all.
+ */
+export const OUTPUT_EXPEDITE_QUIET_MS = 2;
 /** Quiet time after output before the executor checks whether the program now waits for input. */
 export const INPUT_WAIT_PROBE_MS = 8;
 

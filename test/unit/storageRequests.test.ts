@@ -173,7 +173,7 @@ test('an idle watcher reads output and status at a falling rate the longer its p
 
 // ------------------------------------------------------------------------------------------ round trips
 
-test('the program starts two round trips after its invocation: claim beside manifest and control reads, then its status beside the sandbox', async () => {
+test('the program starts one round trip after its invocation (claim beside manifest and control reads); its running status goes beside it, before its output', async () => {
   let spawnedAt = 0;
   const h: ReturnType<typeof harness> = harness(async (io) => {
     spawnedAt = h.clock.now();
@@ -182,9 +182,37 @@ test('the program starts two round trips after its invocation: claim beside mani
   const id = await h.clock.run(h.create());
   const invokedAt = h.clock.now();
   await h.clock.run(h.invoke(id));
-  expect(spawnedAt - invokedAt).toBe(2 * ROUND_TRIP_MS);
+  expect(spawnedAt - invokedAt).toBe(ROUND_TRIP_MS);
   const before = h.requests.filter((r) => r.who === 'executor' && r.at <= spawnedAt).map((r) => `${r.kind} ${r.key.split('/').pop()}`);
-  expect(before.sort()).toEqual([`GET ${id}.json`, 'GET control', 'PUT claim', 'PUT status.json'].sort());
+  expect(before.sort()).toEqual([`GET ${id}.json`, 'GET control', 'PUT claim'].sort());
+  // In order of completion: the running status, then the output, then the final status.
+  const writes = h.requests.filter((r) => r.who === 'executor' && r.kind !== 'GET' && r.at > spawnedAt).map((r) => `${r.kind} ${r.key.split('/').pop()}`);
+  expect(writes).toEqual(['PUT status.json', 'APPEND output', 'PUT status.json']);
+  const output = h.requests.find((r) => r.kind === 'APPEND' && r.key === keys.output(id))!;
+  expect(output.at - invokedAt).toBe(3 * ROUND_TRIP_MS);
+});
+
+test("after input, the echo and the program's reply share one append (output quiet for a moment, never held longer than an append takes)", async () => {
+  const h = harness(async (io) => {
+    io.print('? ');
+    const line = await io.readLine();
+    io.print(`${line}\r\n`);
+    await io.sleep(1);
+    io.print(`Input data: ${line}\r\n`);
+    io.print('? ');
+    await io.readLine();
+  }, ROUND_TRIP_MS);
+  const id = await h.clock.run(h.create());
+  const run = h.invoke(id);
+  await h.clock.advance(500);
+  const mark = h.requests.length;
+  await h.clock.run(h.api.input(id, 'x\n'));
+  await h.clock.advance(300);
+  const appends = h.requests.slice(mark).filter((r) => r.who === 'executor' && r.kind === 'APPEND');
+  expect(appends).toHaveLength(1);
+  expect((await h.runs.get(keys.output(id))).data.toString()).toBe('? x\r\nInput data: x\r\n? ');
+  await h.clock.run(h.api.kill(id));
+  await h.clock.run(run);
 });
 
 test('an input is one round trip for a run this API instance knows: the append (no HEAD) beside the status read', async () => {
