@@ -25,7 +25,7 @@ export class OutputSink {
   /** Bytes accepted from the program (appended or pending). */
   private acceptedBytes = 0;
   private lastFlushAt = -Infinity;
-  /** Until then, output is appended as it comes (see OUTPUT_EXPEDITE_MS). */
+  /** Until then, output is appended within a moment of its arrival (see OUTPUT_EXPEDITE_MS and `expedite`). */
   private expediteUntil = -Infinity;
   private timer: Timer | null = null;
   /** When the oldest pending byte came. */
