@@ -96,11 +96,18 @@ export const MAX_LONG_POLL_MS = 25_000;
 /** How often a held long poll reads the output object at first (and how often judge mode's wait reads the status). */
 export const LONG_POLL_INTERVAL_MS = 50;
 /**
- * ...and how often right after this API instance created the run or took its input, when output is expected at
- * once (the first bytes, the reply): a short burst of cheap reads where latency is felt.
+ * ...and how often judge mode's wait reads the status for LONG_POLL_FAST_WINDOW_MS after the create: a short burst
+ * of cheap reads where latency is felt.
  */
 export const LONG_POLL_FAST_INTERVAL_MS = 10;
 export const LONG_POLL_FAST_WINDOW_MS = 400;
+/**
+ * A held output long poll in that window after this API instance created the run or took its input, when output is
+ * expected at once (the first bytes, the reply): the output every `outputEveryMs` (what the client waits for; a read
+ * that finds nothing answers 404 or 416, which OSS does not bill) and the status beside every fourth of them (a
+ * billed 200 once the run started; a change of state shows at most `statusEveryMs` late).
+ */
+export const LONG_POLL_FAST_STEP = { outputEveryMs: 5, statusEveryMs: 20 } as const;
 /**
  * Outside that burst, a held long poll reads the output object every `outputEveryMs` and the status object (beside
  * it) at most every `statusEveryMs`, slower the longer the poll has been held without news: a silence that lasts is

@@ -83,7 +83,7 @@ export class RunService {
     if (this.recent.size > MAX_RECENT_RUNS) this.recent.delete(this.recent.keys().next().value!);
   }
 
-  /** Just after a create or an input here, when output is due: the burst of LONG_POLL_FAST_INTERVAL_MS reads. */
+  /** Just after a create or an input here, when output is due: the burst of LONG_POLL_FAST_STEP reads. */
   private inFastWindow(id: string): boolean {
     const at = this.recent.get(id)?.touchedAt;
     return at !== undefined && this.deps.clock.now() - at < L.LONG_POLL_FAST_WINDOW_MS;

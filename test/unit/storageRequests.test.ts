@@ -9,7 +9,7 @@ import { countRequests, type StoreRequest } from '../../adapters/storage/countRe
 import { MemoryStore } from '../../adapters/storage/memoryStore';
 import { controlPollPeriod } from '../../core/controlPollPeriod';
 import { limitPolicyFromEnv } from '../../core/limitPolicy';
-import { CONTROL_POLL_BUSY_MS, CONTROL_POLL_WAITING_STEPS, HEARTBEAT_INTERVAL_MS, LONG_POLL_IDLE_STEPS, LONG_POLL_INTERVAL_MS, MAX_INPUT_TOTAL_BYTES } from '../../core/limits';
+import { CONTROL_POLL_BUSY_MS, CONTROL_POLL_WAITING_STEPS, HEARTBEAT_INTERVAL_MS, LONG_POLL_FAST_STEP, LONG_POLL_FAST_WINDOW_MS, LONG_POLL_IDLE_STEPS, LONG_POLL_INTERVAL_MS, MAX_INPUT_TOTAL_BYTES } from '../../core/limits';
 import type { ObjectStore } from '../../core/ports';
 import { keys } from '../../core/protocol';
 import { handleRunEvent, type ExecutorDeps } from '../../core/run';
@@ -169,6 +169,24 @@ test('an idle watcher reads output and status at a falling rate the longer its p
   }
   await h.api.kill(id);
   await h.clock.run(run);
+});
+
+test('right after a create (or an input), a held poll reads the output at the fast step and the status at a quarter of it', async () => {
+  const h = harness((io) => io.sleep(30_000));
+  const id = await h.create();
+  const start = h.clock.now();
+  const run = h.invoke(id);
+  // A client: each answer (the state's change from queued to running) is followed by the next poll at once.
+  const held = (async () => {
+    while (h.clock.now() < start + LONG_POLL_FAST_WINDOW_MS) await h.api.output(id, 0, 1_000);
+  })();
+  await h.clock.advance(LONG_POLL_FAST_WINDOW_MS);
+  const output = h.rate('api', start, start + LONG_POLL_FAST_WINDOW_MS, keys.output(id));
+  const status = h.rate('api', start, start + LONG_POLL_FAST_WINDOW_MS, keys.status(id));
+  expect(output).toBeCloseTo(1000 / LONG_POLL_FAST_STEP.outputEveryMs, -1);
+  expect(status).toBeCloseTo(1000 / LONG_POLL_FAST_STEP.statusEveryMs, -1);
+  await h.api.kill(id);
+  await h.clock.run(Promise.all([held, run]));
 });
 
 // ------------------------------------------------------------------------------------------ round trips
