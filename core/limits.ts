@@ -103,11 +103,13 @@ export const LONG_POLL_FAST_INTERVAL_MS = 10;
 export const LONG_POLL_FAST_WINDOW_MS = 400;
 /**
  * A held output long poll in that window after this API instance created the run or took its input, when output is
- * expected at once (the first bytes, the reply): the output every `outputEveryMs` (what the client waits for; a read
- * that finds nothing answers 404 or 416, which OSS does not bill) and the status beside every fourth of them (a
- * billed 200 once the run started; a change of state shows at most `statusEveryMs` late).
+ * expected at once (the first bytes, the reply): the output at that pace (what the client waits for; a read that
+ * finds nothing answers 404 or 416, which OSS does not bill) and the status beside every other one (a billed 200 once
+ * the run started; a change of state shows at most `statusEveryMs` late). Periods run from one look's start to the
+ * next (core/runService.ts). A faster output pace was tried: at 5 ms it read back to back against OSS at 5 ms a
+ * request, and the API's (and, on one machine, the emulator's) CPU for those reads competed with the program's start.
  */
-export const LONG_POLL_FAST_STEP = { outputEveryMs: 5, statusEveryMs: 20 } as const;
+export const LONG_POLL_FAST_STEP = { outputEveryMs: LONG_POLL_FAST_INTERVAL_MS, statusEveryMs: 2 * LONG_POLL_FAST_INTERVAL_MS } as const;
 /**
  * Outside that burst, a held long poll reads the output object every `outputEveryMs` and the status object (beside
  * it) at most every `statusEveryMs`, slower the longer the poll has been held without news: a silence that lasts is

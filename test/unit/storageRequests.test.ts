@@ -174,7 +174,7 @@ test('an idle watcher reads output and status at a falling rate the longer its p
 test.each([
   ['instant storage', 0],
   ['storage a round trip away: periods run from look to look, the round trip inside them', ROUND_TRIP_MS],
-])('right after a create (or an input), a held poll reads the output at the fast step and the status at a quarter of it (%s)', async (_name, latencyMs) => {
+])('right after a create (or an input), a held poll reads the output at the fast step and the status at half of it (%s)', async (_name, latencyMs) => {
   const h = harness((io) => io.sleep(30_000), latencyMs);
   const id = await h.clock.run(h.create());
   const start = h.clock.now();
