@@ -263,14 +263,13 @@ export class RunService {
     let statusReadAt = -Infinity;
     const heldSince = clock.now();
     for (;;) {
-      const lookedAt = clock.now();
       const periods = longPollPeriods(clock.now() - heldSince, this.inFastWindow(id));
       // A little early is on time: the pause below is the output period, and the status read rides on an output read.
       const wantStatus = view === undefined || clock.now() - statusReadAt >= periods.statusEveryMs - periods.outputEveryMs / 2;
       const [fresh, read] = await Promise.all([wantStatus ? this.view(id) : undefined, this.readOutput(id, offset)]);
       if (fresh) {
         view = fresh;
-        statusReadAt = lookedAt;
+        statusReadAt = clock.now();
         first ??= view.state;
       }
       const current = view!;
@@ -288,11 +287,11 @@ export class RunService {
           eof: finished && next >= size,
         };
       }
-      // A period runs from one look's start to the next, as the cost model counts them: the look's own round trip
-      // is part of it, not added to it (against OSS at 5 ms a round trip, 5 ms pauses after each look would read
-      // every 10 ms or more).
-      const nextLook = lookedAt + longPollPeriods(clock.now() - heldSince, this.inFastWindow(id)).outputEveryMs;
-      await this.pause(id, Math.max(0, Math.min(nextLook, deadline) - clock.now()));
+      // The pause follows the look: against storage a round trip away, a look every period plus its round trip (the
+      // cost model's count is the upper bound). Looks from one start to the next were tried: the reads that then go
+      // back to back cost the API's CPU (and on one machine the emulator's) when the program starts, and the first
+      // output came later for it.
+      await this.pause(id, Math.min(longPollPeriods(clock.now() - heldSince, this.inFastWindow(id)).outputEveryMs, Math.max(1, deadline - clock.now())));
     }
   }
 
