@@ -86,15 +86,6 @@ export class OutputSink {
     this.expediteUntil = this.clock.now() + OUTPUT_EXPEDITE_MS;
   }
 
-  /**
-   * The first append waits for `ready` (the run's running status: no reader sees output of a run without one),
-   * whether it succeeds or not (a run whose status failed still stores what its program printed).
-   */
-  after(ready: Promise<unknown>): void {
-    const done = () => undefined;
-    this.chain = this.chain.then(() => ready).then(done, done);
-  }
-
   private schedule(): void {
     const now = this.clock.now();
     if (this.pendingBytes >= OUTPUT_FLUSH_BYTES) {

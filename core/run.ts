@@ -137,14 +137,6 @@ async function onDuplicate(deps: ExecutorDeps, runId: string): Promise<InvokeOut
   return 'abandoned';
 }
 
-/**
- * `work`, which started without waiting for the run's running status: it rejects with the status's failure if that
- * comes first (the caller's clean-up then kills the program), else settles as `work` does.
- */
-function unlessStatusFails<T>(running: Promise<void>, work: Promise<T>): Promise<T> {
-  return Promise.race([work, running.then(() => work)]);
-}
-
 /** Resolves after `ms`, or at once when `wake()` is called. */
 class WakeableSleep {
   private wakeUp: (() => void) | null = null;
@@ -205,10 +197,8 @@ class ExecutorRun {
     let language = 'unknown';
     try {
       this.phase.to('starting');
-      // Beside the sandbox's preparation and the program's start, not before them: the spawn does not wait for it.
-      // Status writes are serialised (writeStatus), so no later status can be overwritten by it; the first output
-      // append waits for it (OutputSink.after), so no reader sees output of a run without a status; and a run whose
-      // status cannot be written is stopped (unlessStatusFails) and ends as internal_error.
+      // Beside the sandbox's preparation, not before it: awaited before the program starts (a run whose status
+      // cannot be written does not run).
       const running = this.writeStatus({ state: 'running' });
       running.catch(() => undefined);
       const manifest = await this.prefetched.manifest;
@@ -234,9 +224,9 @@ class ExecutorRun {
       const ctx: CommandContext = { tools: runtime.tools, fileName, entry, userArgs: Array.isArray(manifest.args) ? manifest.args : [], memoryBytes: limits.memoryBytes };
       const split = interactive && manifest.streams === 'split';
       if (!manifest.judge) {
-        const output = new OutputSink(deps.runs, keys.output(this.id), split ? sinkCapFor(limits.outputBytes) : limits.outputBytes, deps.clock);
-        output.after(running);
-        sink = split ? new SplitOutput(output, limits.outputBytes) : output;
+        sink = split
+          ? new SplitOutput(new OutputSink(deps.runs, keys.output(this.id), sinkCapFor(limits.outputBytes), deps.clock), limits.outputBytes)
+          : new OutputSink(deps.runs, keys.output(this.id), limits.outputBytes, deps.clock);
       }
       let content = manifest.code;
       if (lang.transform) {
@@ -258,7 +248,8 @@ class ExecutorRun {
       if (manifest.judge) {
         const commands = judgeCommandsOf(lang, ctx, limits, manifest.compileLimits);
         prepared = await deps.sandbox.prepare(judgeCellRequest(this.id, { fileName, content }, manifest.judge, commands, lang.env(ctx), limits, deps.allowNetwork));
-        result = await this.judge(prepared, manifest.judge, commands, limits, running);
+        await running;
+        result = await this.judge(prepared, manifest.judge, commands, limits);
         return;
       }
       if (!sink) throw new Error('unreachable: a run that is not judged has its output sink');
@@ -274,16 +265,17 @@ class ExecutorRun {
         // As supervise() picks its spawner: a terminal for interactive runs that are not split.
         terminal: interactive && !split,
       });
+      await running;
       let compileMs: number | undefined;
       if (lang.compile) {
-        const compiled = await unlessStatusFails(running, this.compile(prepared, sink, lang.compile.command(ctx), compileLimits(lang.compile, limits, manifest.compileLimits), early, interactive && !split));
+        const compiled = await this.compile(prepared, sink, lang.compile.command(ctx), compileLimits(lang.compile, limits, manifest.compileLimits), early, interactive && !split);
         if (compiled.result) {
           result = compiled.result;
           return;
         }
         compileMs = compiled.wallMs;
       }
-      const exit = await unlessStatusFails(running, this.supervise(prepared, sink, limits, early, interactive, split));
+      const exit = await this.supervise(prepared, sink, limits, early, interactive, split);
       outputClosing = true;
       await sink.close();
       result = { ...this.classify(exit, sink.tail, lang), ...(compileMs === undefined ? {} : { compileMs }) };
@@ -577,17 +569,11 @@ class ExecutorRun {
    * Judge mode (core/judge/runJudge.ts): the tests in the prepared cell, cancelled by a kill record or the instance
    * stopping; the whole answer goes out in the final status (StatusDoc.answer), one object.
    */
-  private async judge(cell: PreparedSandbox, spec: JudgeSpec, commands: JudgeCommands, limits: RunLimits, running: Promise<void>): Promise<RunResult> {
+  private async judge(cell: PreparedSandbox, spec: JudgeSpec, commands: JudgeCommands, limits: RunLimits): Promise<RunResult> {
     const { deps } = this;
     this.phase.to('running');
     this.startHeartbeat();
     const cancel = new AbortController();
-    // The tests start without waiting for the running status (see execute); if it cannot be written they stop.
-    let statusFailure: unknown = null;
-    running.catch((err: unknown) => {
-      statusFailure = err;
-      cancel.abort('the running status could not be written');
-    });
     const onShutdown = () => cancel.abort('the executor was shut down');
     if (this.shutdown?.aborted) onShutdown();
     this.shutdown?.addEventListener('abort', onShutdown, { once: true });
@@ -606,9 +592,7 @@ class ExecutorRun {
     })();
     try {
       const spawner = deps.spawners.judge ?? deps.spawners.pipes;
-      const answer = await runJudge({ clock: deps.clock, spawner, cell }, { commands, limits, spec, deadline: this.startedAt + L.JUDGE_REQUEST_WALL_MS }, cancel.signal);
-      if (statusFailure) throw statusFailure;
-      return this.keepAnswer(answer);
+      return this.keepAnswer(await runJudge({ clock: deps.clock, spawner, cell }, { commands, limits, spec, deadline: this.startedAt + L.JUDGE_REQUEST_WALL_MS }, cancel.signal));
     } finally {
       judging = false;
       this.pacer.wake();

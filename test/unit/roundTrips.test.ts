@@ -9,9 +9,6 @@ const cases: Array<[string, StorageRecord[], number]> = [
   ['one after another: each counts', [r(0, 'api', 'PUT', 'manifests/a.json'), r(60, 'executor', 'PUT', 'runs/a/claim'), r(70, 'executor', 'APPEND', 'runs/a/output')], 3],
   ['side by side: once', [r(0, 'executor', 'PUT', 'runs/a/claim'), r(0, 'executor', 'GET', 'manifests/a.json'), r(1, 'executor', 'GET', 'runs/a/control', 404)], 1],
   ['polls that found nothing and the API status reads are not on the path', [r(0, 'api', 'GET', 'runs/a/output', 416), r(10, 'api', 'GET', 'runs/a/status.json'), r(20, 'executor', 'GET', 'runs/a/control', 206), r(30, 'api', 'GET', 'runs/a/output', 206)], 2],
-  ['the running status beside the program start: off the path', [r(0, 'executor', 'PUT', 'runs/a/claim'), r(6, 'executor', 'PUT', 'runs/a/status.json'), r(30, 'executor', 'APPEND', 'runs/a/output')], 2],
-  ['the running status the first output append waited for: on it', [r(0, 'executor', 'PUT', 'runs/a/claim'), r(6, 'executor', 'PUT', 'runs/a/status.json'), r(12, 'executor', 'APPEND', 'runs/a/output')], 3],
-  ['the final status after the output: off the path', [r(0, 'executor', 'APPEND', 'runs/a/output'), r(10, 'executor', 'PUT', 'runs/a/status.json'), r(20, 'api', 'GET', 'runs/a/output', 206)], 2],
   ['outside the window: not counted', [r(-10, 'api', 'PUT', 'manifests/a.json'), r(200, 'api', 'GET', 'runs/a/output', 206)], 0],
 ];
 

@@ -607,31 +607,6 @@ test('a final status that cannot be written still leaves the cell disposed befor
   expect(disposals).toBe(1);
 });
 
-const statusFailures: Array<[string, Program, string | undefined]> = [
-  ['an interactive program', sleepForever, undefined],
-  ['a compile step', compiled(sleepForever, async () => 0), 'c'],
-];
-
-test.each(statusFailures)('%s starts beside its running status and, if that cannot be written, is stopped: internal_error', async (_name, program, language) => {
-  const h: Harness = harness(program, {
-    hooks: {
-      beforePut: async (key, body) => {
-        if (!key.endsWith('/status.json') || (JSON.parse(body) as StatusDoc).state !== 'running') return;
-        await h.clock.sleep(50);
-        // The program (or the compiler) is already running when the answer comes back.
-        if (h.spawned().length !== 1 || h.spawned()[0].exit) throw new Error(`not running when its status failed`);
-        throw new Error('storage down');
-      },
-    },
-  });
-  const id = await h.create({ language });
-  await h.invoke(id);
-  const result = await expectCleanFinish(h, id);
-  expect(result).toMatchObject({ status: 'internal_error', message: 'storage down' });
-  expect(h.spawned()).toHaveLength(1);
-  expect(h.spawned()[0].exit).not.toBeNull();
-});
-
 // ------------------------------------------------------------------------------------------------ compile steps
 
 /** A C run: `gcc` is the compile step (pipes), `./main` the program (the terminal, for an interactive run). */

@@ -36,7 +36,7 @@ function recorded(inner: ObjectStore, puts: string[]): ObjectStore {
   return store;
 }
 
-function harness(program: Program, options: { measures?: TreeMeasure[]; runningStatusFailsAfterMs?: number } = {}) {
+function harness(program: Program, options: { measures?: TreeMeasure[] } = {}) {
   const clock = new FakeClock();
   const code = new MemoryStore({ bucket: 'code', now: () => clock.now() });
   const runs = new MemoryStore({ bucket: 'runs', now: () => clock.now() });
@@ -47,21 +47,9 @@ function harness(program: Program, options: { measures?: TreeMeasure[]; runningS
     throw new Error('judge runs use the judge spawner only');
   });
   let seed = 0;
-  const executorRuns = recorded(runs, puts);
-  const failing = options.runningStatusFailsAfterMs;
-  if (failing !== undefined) {
-    const put = executorRuns.put.bind(executorRuns);
-    executorRuns.put = async (key, body, putOptions) => {
-      if (key.endsWith('status.json') && JSON.parse(body.toString()).state === 'running') {
-        await clock.sleep(failing);
-        throw new Error('storage down');
-      }
-      return put(key, body, putOptions);
-    };
-  }
   const deps: ExecutorDeps = {
     code,
-    runs: executorRuns,
+    runs: recorded(runs, puts),
     spawners: { pty: unused, pipes: unused, judge },
     sandbox,
     clock,
@@ -349,14 +337,4 @@ describe('the API’s wait', () => {
     const answer = await clock.run(waitForAnswer(api, id, request, clock.now()));
     expect(answer).toMatchObject({ status: 'internal_error', message: 'the run was killed before it finished', tests: [{ status: 'internal_error' }] });
   });
-});
-
-test('the tests start beside the running status; if it cannot be written they stop and the run answers internal_error', async () => {
-  const h = harness((io) => io.sleep(FOREVER), { runningStatusFailsAfterMs: 50 });
-  const { id, answer } = await h.execute({ tests: [{ stdin: '' }, { stdin: '' }] });
-  expect(answer.status).toBe('internal_error');
-  // The first test was running when the status failed, the second never started.
-  expect(h.judge.spawned).toHaveLength(1);
-  expect(h.judge.spawned[0].exit).not.toBeNull();
-  expect((await h.status(id))?.state).toBe('finished');
 });
