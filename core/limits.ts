@@ -44,11 +44,17 @@ export const OUTPUT_FLUSH_INTERVAL_MS = 100;
 /** ...or as soon as this many bytes are pending. */
 export const OUTPUT_FLUSH_BYTES = 64 * KiB;
 /**
- * For this long after input reaches the program, its output is appended the moment it comes instead of at the flush
- * interval: the echo and the reply are what the person waits for. Appends stay one at a time, so what the program
- * prints while one is under way rides the next: at most one request per round trip, for this long.
+ * For this long after input reaches the program, its output is appended within a moment of its arrival instead of
+ * at the flush interval: the echo and the reply are what the person waits for. Appends stay one at a time, so what
+ * the program prints while one is under way rides the next: at most one request per round trip, for this long.
  */
 export const OUTPUT_EXPEDITE_MS = 200;
+/**
+ * ...the moment: output quiet this long (a program's reply follows the terminal's echo of its input within about
+ * a millisecond), and never longer than the last append took (core/outputSink.ts says why), so the echo and the
+ * reply share one append. Against a local folder store an append takes well under a millisecond: no wait at all.
+ */
+export const OUTPUT_EXPEDITE_QUIET_MS = 2;
 /** Quiet time after output before the executor checks whether the program now waits for input. */
 export const INPUT_WAIT_PROBE_MS = 8;
 
@@ -90,11 +96,20 @@ export const MAX_LONG_POLL_MS = 25_000;
 /** How often a held long poll reads the output object at first (and how often judge mode's wait reads the status). */
 export const LONG_POLL_INTERVAL_MS = 50;
 /**
- * ...and how often right after this API instance created the run or took its input, when output is expected at
- * once (the first bytes, the reply): a short burst of cheap reads where latency is felt.
+ * ...and how often judge mode's wait reads the status for LONG_POLL_FAST_WINDOW_MS after the create: a short burst
+ * of cheap reads where latency is felt.
  */
 export const LONG_POLL_FAST_INTERVAL_MS = 10;
 export const LONG_POLL_FAST_WINDOW_MS = 400;
+/**
+ * A held output long poll in that window after this API instance created the run or took its input, when output is
+ * expected at once (the first bytes, the reply): the output at that pace (what the client waits for; a read that
+ * finds nothing answers 404 or 416, which OSS does not bill) and the status beside every other one (a billed 200 once
+ * the run started; a change of state shows at most `statusEveryMs` late). A faster pace was tried (output every 5 ms, and
+ * periods from one look's start to the next): its extra reads cost the API's CPU (and, on one machine, the
+ * emulator's) while the program starts, and the first output came later, not sooner.
+ */
+export const LONG_POLL_FAST_STEP = { outputEveryMs: LONG_POLL_FAST_INTERVAL_MS, statusEveryMs: 2 * LONG_POLL_FAST_INTERVAL_MS } as const;
 /**
  * Outside that burst, a held long poll reads the output object every `outputEveryMs` and the status object (beside
  * it) at most every `statusEveryMs`, slower the longer the poll has been held without news: a silence that lasts is

@@ -1,10 +1,11 @@
 /**
  * Streams a run's output into one appendable object: at most one append per OUTPUT_FLUSH_INTERVAL_MS, sooner
- * when OUTPUT_FLUSH_BYTES are pending or when told to (the program waits for input, or exited), and as it comes for
- * a moment after the program got input (`expedite`). Every byte is
- * written once, so storage traffic stays linear in the output (the seed re-uploaded everything per chunk).
+ * when OUTPUT_FLUSH_BYTES are pending or when told to (the program waits for input, or exited), and within a
+ * moment of its arrival for a while after the program got input (`expedite`: the echo and the reply share an
+ * append). Every byte is written once, so storage traffic stays linear in the output (the seed re-uploaded
+ * everything per chunk).
  */
-import { OUTPUT_EXPEDITE_MS, OUTPUT_FLUSH_BYTES, OUTPUT_FLUSH_INTERVAL_MS } from './limits';
+import { OUTPUT_EXPEDITE_MS, OUTPUT_EXPEDITE_QUIET_MS, OUTPUT_FLUSH_BYTES, OUTPUT_FLUSH_INTERVAL_MS } from './limits';
 import { isStoreError, type Clock, type ObjectStore, type Timer } from './ports';
 
 /**
@@ -24,9 +25,13 @@ export class OutputSink {
   /** Bytes accepted from the program (appended or pending). */
   private acceptedBytes = 0;
   private lastFlushAt = -Infinity;
-  /** Until then, output is appended as it comes (see OUTPUT_EXPEDITE_MS). */
+  /** Until then, output is appended within a moment of its arrival (see OUTPUT_EXPEDITE_MS and `expedite`). */
   private expediteUntil = -Infinity;
   private timer: Timer | null = null;
+  /** When the oldest pending byte came. */
+  private pendingSince = 0;
+  /** How long the last append took (its round trip): the longest an expedited chunk waits for more. */
+  private appendMs = 0;
   private chain: Promise<void> = Promise.resolve();
   private failure: unknown = null;
   /** The most recent chunks, at least TAIL_BYTES of them when there is that much output. */
@@ -55,6 +60,7 @@ export class OutputSink {
     const room = this.capBytes - this.acceptedBytes;
     const taken = chunk.length <= room ? chunk : chunk.subarray(0, Math.max(0, room));
     if (taken.length > 0) {
+      if (this.pendingBytes === 0) this.pendingSince = this.clock.now();
       this.pending.push(taken);
       this.pendingBytes += taken.length;
       this.acceptedBytes += taken.length;
@@ -70,14 +76,34 @@ export class OutputSink {
     return this.pendingBytes > 0;
   }
 
-  /** The program was just given input: for OUTPUT_EXPEDITE_MS its output (the echo, the reply) goes out as it comes. */
+  /**
+   * The program was just given input: for OUTPUT_EXPEDITE_MS its output (the echo, the reply) goes out once it has
+   * been quiet for OUTPUT_EXPEDITE_QUIET_MS, or once it has waited as long as the last append took, whichever comes
+   * first. Sent at once, the echo's append would make the reply behind it wait that round trip anyway; held that
+   * briefly, the reply that follows the echo within a moment rides the same append: one round trip fewer.
+   */
   expedite(): void {
     this.expediteUntil = this.clock.now() + OUTPUT_EXPEDITE_MS;
   }
 
   private schedule(): void {
-    if (this.pendingBytes >= OUTPUT_FLUSH_BYTES || this.clock.now() < this.expediteUntil) {
+    const now = this.clock.now();
+    if (this.pendingBytes >= OUTPUT_FLUSH_BYTES) {
       void this.flush();
+      return;
+    }
+    if (now < this.expediteUntil) {
+      const due = Math.min(now + OUTPUT_EXPEDITE_QUIET_MS, this.pendingSince + this.appendMs);
+      this.timer?.cancel();
+      this.timer = null;
+      if (due <= now) {
+        void this.flush();
+        return;
+      }
+      this.timer = this.clock.setTimeout(() => {
+        this.timer = null;
+        void this.flush();
+      }, due - now);
       return;
     }
     if (this.timer) return;
@@ -116,7 +142,9 @@ export class OutputSink {
     this.lastFlushAt = this.clock.now();
     for (let attempt = 1; ; attempt++) {
       try {
+        const sentAt = this.clock.now();
         this.position = (await this.store.append(this.key, body, this.position)).nextPosition;
+        this.appendMs = this.clock.now() - sentAt;
         return;
       } catch (err) {
         // An append whose response was lost may have landed: the retry then meets a mismatch by exactly our

@@ -83,7 +83,7 @@ export class RunService {
     if (this.recent.size > MAX_RECENT_RUNS) this.recent.delete(this.recent.keys().next().value!);
   }
 
-  /** Just after a create or an input here, when output is due: the burst of LONG_POLL_FAST_INTERVAL_MS reads. */
+  /** Just after a create or an input here, when output is due: the burst of LONG_POLL_FAST_STEP reads. */
   private inFastWindow(id: string): boolean {
     const at = this.recent.get(id)?.touchedAt;
     return at !== undefined && this.deps.clock.now() - at < L.LONG_POLL_FAST_WINDOW_MS;
@@ -287,6 +287,10 @@ export class RunService {
           eof: finished && next >= size,
         };
       }
+      // The pause follows the look: against storage a round trip away, a look every period plus its round trip (the
+      // cost model's count is the upper bound). Looks from one start to the next were tried: the reads that then go
+      // back to back cost the API's CPU (and on one machine the emulator's) when the program starts, and the first
+      // output came later for it.
       await this.pause(id, Math.min(longPollPeriods(clock.now() - heldSince, this.inFastWindow(id)).outputEveryMs, Math.max(1, deadline - clock.now())));
     }
   }

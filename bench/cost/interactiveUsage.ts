@@ -7,7 +7,8 @@
  *   otherwise; an output append per flush (at most every `outputFlushIntervalMs` while output flows, at once when
  *   the program blocks on a prompt, and at exit).
  * - API (one watching client, its long poll always held): once at the start of each poll request, output and
- *   status; every `longPollFastIntervalMs` for `longPollFastWindowMs` after the create and each input, both; otherwise
+ *   status; for `longPollFastWindowMs` after the create and each input, the output and the status at the periods of
+ *   `longPollFastStep`; otherwise
  *   the output and the status at the periods of the idle step the poll is in (`longPollIdleSteps`, from the poll's
  *   start: a poll while output flows lasts one answer interval, a wait or a silent computation steps down). While the
  *   run is queued the status is missing and the manifest is HEADed instead. An input reads the status, HEADs the
@@ -94,8 +95,7 @@ export function interactiveUsage(s: InteractiveSession, sizing: Pick<StackSizing
   };
   const fast = (phaseMs: number) => {
     const fastMs = Math.min(phaseMs, t.longPollFastWindowMs);
-    const fastLooks = Math.floor(fastMs / t.longPollFastIntervalMs);
-    add({ output: fastLooks, status: fastLooks });
+    add({ output: Math.floor(fastMs / t.longPollFastStep.outputEveryMs), status: Math.floor(fastMs / t.longPollFastStep.statusEveryMs) });
     return fastMs;
   };
   const computing = (phaseMs: number) => {
@@ -114,7 +114,7 @@ export function interactiveUsage(s: InteractiveSession, sizing: Pick<StackSizing
   const heldMs = s.queuedMs + s.durationMs;
   const outputLooks = looks.output + pollRequests;
   const statusLooks = looks.status + pollRequests;
-  const queuedLooks = Math.min(statusLooks, Math.ceil(s.queuedMs / t.longPollFastIntervalMs));
+  const queuedLooks = Math.min(statusLooks, Math.ceil(s.queuedMs / t.longPollFastStep.statusEveryMs));
 
   return {
     label: s.label,

@@ -8,9 +8,14 @@ import * as L from '../../core/limits';
 export interface ProtocolTimings {
   /** Judge mode's wait reads the status this often (and a client asking as often as a held long poll first looks). */
   longPollIntervalMs: number;
-  /** A held output long poll looks at storage (status + output) this often for `longPollFastWindowMs` after a create or an input... */
+  /** ...after its first `longPollFastWindowMs`, in which it reads the status every `longPollFastIntervalMs`. */
   longPollFastIntervalMs: number;
   longPollFastWindowMs: number;
+  /**
+   * A held output long poll reads the output every `outputEveryMs` and the status (beside it) every `statusEveryMs`
+   * for `longPollFastWindowMs` after a create or an input...
+   */
+  longPollFastStep: { outputEveryMs: number; statusEveryMs: number };
   /** Longest a long poll is held before it answers empty. */
   maxLongPollMs: number;
   /**
@@ -107,6 +112,7 @@ export const PROTOCOL_TIMINGS: ProtocolTimings = {
   longPollIntervalMs: L.LONG_POLL_INTERVAL_MS,
   longPollFastIntervalMs: L.LONG_POLL_FAST_INTERVAL_MS,
   longPollFastWindowMs: L.LONG_POLL_FAST_WINDOW_MS,
+  longPollFastStep: L.LONG_POLL_FAST_STEP,
   maxLongPollMs: L.MAX_LONG_POLL_MS,
   // Slower the longer a poll waits without news (core/longPollPeriods.ts).
   longPollIdleSteps: L.LONG_POLL_IDLE_STEPS,

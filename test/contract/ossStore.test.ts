@@ -1,3 +1,5 @@
+import * as http from 'http';
+import type { AddressInfo } from 'net';
 import { OssObjectStore } from '../../adapters/storage/ossStore';
 import type { OssStoreOptions } from '../../adapters/storage/ossStore';
 import { isStoreError } from '../../core/ports';
@@ -206,6 +208,26 @@ describe('OssObjectStore request shapes', () => {
     const err = await elsewhere.head('k').catch((e: unknown) => e);
     expect(isStoreError(err)).toBe(false);
     expect((err as Error).message).toMatch(/^OSS HeadObject another-bucket\/k failed/);
+  });
+
+  test('a 404 that is not NoSuchKey (a missing bucket) is a plain error, not a missing object', async () => {
+    // Real OSS answers NoSuchBucket with a 404 too; the fake has one bucket per server, so a one-line server plays it.
+    const server = http.createServer((_req, res) => {
+      res.writeHead(404, { 'content-type': 'application/xml', 'x-oss-request-id': 'REQ1' });
+      res.end('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NoSuchBucket</Code><Message>The specified bucket does not exist.</Message></Error>');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const gone = new OssObjectStore({ bucket: 'gone', region: 'cn-hangzhou', endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, accessKeyId: AKID, accessKeySecret: SECRET });
+    try {
+      for (const range of [undefined, { start: 3 }]) {
+        const err = await gone.get('k', range).catch((e: unknown) => e);
+        expect(isStoreError(err)).toBe(false);
+        expect((err as Error).message).toMatch(/^OSS GetObject gone\/k failed \(NoSuchBucket, 404/);
+      }
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   describe('credentials', () => {

@@ -32,6 +32,7 @@ describe('protocol timings', () => {
       longPollIntervalMs: L.LONG_POLL_INTERVAL_MS,
       longPollFastIntervalMs: L.LONG_POLL_FAST_INTERVAL_MS,
       longPollFastWindowMs: L.LONG_POLL_FAST_WINDOW_MS,
+      longPollFastStep: L.LONG_POLL_FAST_STEP,
       maxLongPollMs: L.MAX_LONG_POLL_MS,
       controlPollBusyMs: L.CONTROL_POLL_BUSY_MS,
       controlLoopTickMs: L.CONTROL_POLL_WAITING_MS,

@@ -9,7 +9,7 @@ import { countRequests, type StoreRequest } from '../../adapters/storage/countRe
 import { MemoryStore } from '../../adapters/storage/memoryStore';
 import { controlPollPeriod } from '../../core/controlPollPeriod';
 import { limitPolicyFromEnv } from '../../core/limitPolicy';
-import { CONTROL_POLL_BUSY_MS, CONTROL_POLL_WAITING_STEPS, HEARTBEAT_INTERVAL_MS, LONG_POLL_IDLE_STEPS, LONG_POLL_INTERVAL_MS, MAX_INPUT_TOTAL_BYTES } from '../../core/limits';
+import { CONTROL_POLL_BUSY_MS, CONTROL_POLL_WAITING_STEPS, HEARTBEAT_INTERVAL_MS, LONG_POLL_FAST_STEP, LONG_POLL_FAST_WINDOW_MS, LONG_POLL_IDLE_STEPS, LONG_POLL_INTERVAL_MS, MAX_INPUT_TOTAL_BYTES } from '../../core/limits';
 import type { ObjectStore } from '../../core/ports';
 import { keys } from '../../core/protocol';
 import { handleRunEvent, type ExecutorDeps } from '../../core/run';
@@ -171,6 +171,24 @@ test('an idle watcher reads output and status at a falling rate the longer its p
   await h.clock.run(run);
 });
 
+test('right after a create (or an input), a held poll reads the output at the fast step and the status at half of it', async () => {
+  const h = harness((io) => io.sleep(30_000));
+  const id = await h.clock.run(h.create());
+  const start = h.clock.now();
+  const run = h.invoke(id);
+  // A client: each answer (the state's change from queued to running) is followed by the next poll at once.
+  const held = (async () => {
+    while (h.clock.now() < start + LONG_POLL_FAST_WINDOW_MS) await h.api.output(id, 0, 1_000);
+  })();
+  await h.clock.advance(LONG_POLL_FAST_WINDOW_MS);
+  const output = h.rate('api', start, start + LONG_POLL_FAST_WINDOW_MS, keys.output(id));
+  const status = h.rate('api', start, start + LONG_POLL_FAST_WINDOW_MS, keys.status(id));
+  expect(output).toBeCloseTo(1000 / LONG_POLL_FAST_STEP.outputEveryMs, -1);
+  expect(status).toBeCloseTo(1000 / LONG_POLL_FAST_STEP.statusEveryMs, -1);
+  await h.clock.run(h.api.kill(id));
+  await h.clock.run(Promise.all([held, run]));
+});
+
 // ------------------------------------------------------------------------------------------ round trips
 
 test('the program starts two round trips after its invocation: claim beside manifest and control reads, then its status beside the sandbox', async () => {
@@ -185,6 +203,29 @@ test('the program starts two round trips after its invocation: claim beside mani
   expect(spawnedAt - invokedAt).toBe(2 * ROUND_TRIP_MS);
   const before = h.requests.filter((r) => r.who === 'executor' && r.at <= spawnedAt).map((r) => `${r.kind} ${r.key.split('/').pop()}`);
   expect(before.sort()).toEqual([`GET ${id}.json`, 'GET control', 'PUT claim', 'PUT status.json'].sort());
+});
+
+test("after input, the echo and the program's reply share one append (output quiet for a moment, never held longer than an append takes)", async () => {
+  const h = harness(async (io) => {
+    io.print('? ');
+    const line = await io.readLine();
+    io.print(`${line}\r\n`);
+    await io.sleep(1);
+    io.print(`Input data: ${line}\r\n`);
+    io.print('? ');
+    await io.readLine();
+  }, ROUND_TRIP_MS);
+  const id = await h.clock.run(h.create());
+  const run = h.invoke(id);
+  await h.clock.advance(500);
+  const mark = h.requests.length;
+  await h.clock.run(h.api.input(id, 'x\n'));
+  await h.clock.advance(300);
+  const appends = h.requests.slice(mark).filter((r) => r.who === 'executor' && r.kind === 'APPEND');
+  expect(appends).toHaveLength(1);
+  expect((await h.runs.get(keys.output(id))).data.toString()).toBe('? x\r\nInput data: x\r\n? ');
+  await h.clock.run(h.api.kill(id));
+  await h.clock.run(run);
 });
 
 test('an input is one round trip for a run this API instance knows: the append (no HEAD) beside the status read', async () => {
