@@ -141,12 +141,23 @@ async function waitForLine(p: Started, pattern: RegExp): Promise<void> {
   while (!p.lines.some((l) => pattern.test(l))) await new Promise((r) => setTimeout(r, 20));
 }
 
+/** A process as a failure should name it: pid, state, parent and command line. */
+function describeProcess(pid: number): string {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const field = (name: string) => new RegExp(`^${name}:\\s+(.*)$`, 'm').exec(status)?.[1];
+    return `${pid} ${field('State')} ppid ${field('PPid')} ${fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim()}`;
+  } catch {
+    return `${pid} (gone)`;
+  }
+}
+
 async function expectNothingLeft(p: Started, marker: string, executors: number[]): Promise<void> {
-  expect(uidProcesses(p.uids, true)).toEqual([]);
+  expect(uidProcesses(p.uids, true).map(describeProcess)).toEqual([]);
   // A program swept after its executor was killed dies an orphan: init reaps it (at once on a usual host; the
   // init of some VMs takes a few seconds).
   for (let i = 0; i < 300 && uidProcesses(p.uids).length > 0; i++) await new Promise((r) => setTimeout(r, 50));
-  expect(uidProcesses(p.uids)).toEqual([]);
+  expect(uidProcesses(p.uids).map(describeProcess)).toEqual([]);
   expect(executors.filter((pid) => fs.existsSync(`/proc/${pid}`))).toEqual([]);
   expect(filesContaining(p.workRoot, marker)).toEqual([]);
   expect(filesOfUidFolders(p.workRoot, p.uids)).toEqual([]);
