@@ -5,6 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { processExists } from '../adapters/process/procfs';
 
 const LOCK_DIR = '/tmp/pocketrun-uid-blocks';
 const FIRST_UID = 40_000;
@@ -16,15 +17,6 @@ export interface UidBlock {
   base: number;
   count: number;
   release(): void;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export function claimUidBlock(count: number): UidBlock {
@@ -39,7 +31,7 @@ export function claimUidBlock(count: number): UidBlock {
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
         const owner = Number(fs.readFileSync(lock, 'utf8'));
-        if (Number.isInteger(owner) && owner > 0 && alive(owner)) break;
+        if (Number.isInteger(owner) && owner > 0 && processExists(owner)) break;
         fs.rmSync(lock, { force: true });
       }
     }

@@ -6,8 +6,8 @@ import * as fs from 'fs';
 
 const scratch = Buffer.allocUnsafe(8192);
 
-/** Reads at most 8 KiB of a `/proc` file as latin1 text; null when it cannot be opened or read. */
-export function readProc(path: string, maxBytes = scratch.length): string | null {
+/** Opens a `/proc` file, lets `read` fill `scratch` and say how many bytes it holds; null when anything fails. */
+function readWith(path: string, read: (fd: number) => number): string | null {
   let fd: number;
   try {
     fd = fs.openSync(path, 'r');
@@ -15,20 +15,24 @@ export function readProc(path: string, maxBytes = scratch.length): string | null
     return null;
   }
   try {
-    let length = 0;
-    const limit = Math.min(maxBytes, scratch.length);
-    for (;;) {
-      const n = fs.readSync(fd, scratch, length, limit - length, null);
-      if (n <= 0) break;
-      length += n;
-      if (length >= limit) break;
-    }
-    return scratch.toString('latin1', 0, length);
+    return scratch.toString('latin1', 0, read(fd));
   } catch {
     return null;
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** Reads at most 8 KiB of a `/proc` file as latin1 text; null when it cannot be opened or read. */
+export function readProc(path: string, maxBytes = scratch.length): string | null {
+  const limit = Math.min(maxBytes, scratch.length);
+  return readWith(path, (fd) => {
+    let length = 0;
+    for (;;) {
+      const n = fs.readSync(fd, scratch, length, limit - length, null);
+      if (n <= 0 || (length += n) >= limit) return length;
+    }
+  });
 }
 
 /**
@@ -37,19 +41,16 @@ export function readProc(path: string, maxBytes = scratch.length): string | null
  * would be a third of its system calls. Null when it cannot be opened or read.
  */
 export function readProcHead(path: string, bytes: number): string | null {
-  let fd: number;
+  return readWith(path, (fd) => fs.readSync(fd, scratch, 0, Math.min(bytes, scratch.length), null));
+}
+
+/** Whether a process with this pid exists (EPERM: it does, as another user's). */
+export function processExists(pid: number): boolean {
   try {
-    fd = fs.openSync(path, 'r');
-  } catch {
-    return null;
-  }
-  try {
-    const n = fs.readSync(fd, scratch, 0, Math.min(bytes, scratch.length), null);
-    return scratch.toString('latin1', 0, n);
-  } catch {
-    return null;
-  } finally {
-    fs.closeSync(fd);
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

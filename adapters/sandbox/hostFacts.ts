@@ -13,6 +13,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { processExists } from '../process/procfs';
 
 /** Bumped when what a fact holds changes shape or meaning: older files then read as nothing. */
 const FORMAT = 1;
@@ -118,7 +119,7 @@ export class HostFacts {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return () => undefined;
       }
       const holder = lockHolder(lock);
-      if (holder !== null && holder !== process.pid && alive(holder) && Date.now() - mtimeMs(lock) < maxHoldMs) return null;
+      if (holder !== null && holder !== process.pid && processExists(holder) && Date.now() - mtimeMs(lock) < maxHoldMs) return null;
       fs.rmSync(lock, { force: true });
     }
     return null;
@@ -171,11 +172,3 @@ function mtimeMs(file: string): number {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
