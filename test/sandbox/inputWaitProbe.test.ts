@@ -5,17 +5,9 @@
  */
 import { PtySpawner } from '../../adapters/process/ptySpawner';
 import { watchOutput } from '../support/watchOutput';
+import { eventually } from '../support/eventually';
 
 const PY = '/usr/bin/python3';
-
-async function eventually(predicate: () => boolean, timeoutMs = 5_000): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (predicate()) return true;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return predicate();
-}
 
 test('a wait that ends, comes back in the same thread, then moves to a child: each seen as it is', async () => {
   const code = [

@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import type { SpawnedProcess, SpawnRequest } from '../../core/ports';
 import { PtySpawner } from '../../adapters/process/ptySpawner';
 import { watchOutput, type WatchedOutput } from '../support/watchOutput';
+import { eventually } from '../support/eventually';
 
 const PY = '/usr/bin/python3';
 const spawner = new PtySpawner();
@@ -18,15 +19,6 @@ interface Running extends WatchedOutput {
 function start(file: string, args: string[], extra: Partial<SpawnRequest> = {}): Running {
   const proc = spawner.spawn({ file, args, cwd: '/tmp', env: { PATH: '/usr/bin:/bin', TERM: 'xterm-256color', LANG: 'C.UTF-8' }, cols: 80, rows: 24, ...extra });
   return { proc, ...watchOutput(proc) };
-}
-
-async function eventually(predicate: () => boolean, timeoutMs = 5_000): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (predicate()) return true;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return predicate();
 }
 
 function alive(pid: number): boolean {

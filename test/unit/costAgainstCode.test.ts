@@ -10,7 +10,7 @@ import { startExecution, waitForAnswer } from '../../core/judge/executeAndWait';
 import { limitPolicyFromEnv } from '../../core/limitPolicy';
 import * as L from '../../core/limits';
 import { isStoreError, type ObjectStore } from '../../core/ports';
-import { handleRunEvent, type ExecutorDeps } from '../../core/run';
+import { handleRunEvent } from '../../core/run';
 import { RunService } from '../../core/runService';
 import { parseCreateRun } from '../../core/validate';
 import { interactiveUsage, sessionPhases } from '../../bench/cost/interactiveUsage';
@@ -18,7 +18,7 @@ import { judgeUsage } from '../../bench/cost/judgeUsage';
 import type { OssOperation, RunUsage } from '../../bench/cost/runUsage';
 import { JUDGE_HELLO, TYPICAL_SESSION } from '../../bench/cost/scenarios';
 import { FakeClock } from '../support/fakeClock';
-import { FakeSandbox } from '../support/fakeSandbox';
+import { fakeExecutorDeps } from '../support/fakeExecutorDeps';
 import { FakeSpawner, type Program } from '../support/fakeSpawner';
 
 const policy = limitPolicyFromEnv({});
@@ -67,18 +67,14 @@ function setup(program: Program) {
   const judge = new FakeSpawner(clock, program, { separate: true });
   let seed = 0;
   const api = { code: counted(code, 'api', log), runs: counted(runs, 'api', log), clock, policy, randomBytes: (n: number) => Buffer.alloc(n, ++seed) };
-  const executor: ExecutorDeps = {
+  const executor = fakeExecutorDeps({
     code: counted(code, 'executor', log),
     runs: counted(runs, 'executor', log),
     spawners: { pty: spawner, pipes: spawner, judge },
-    sandbox: new FakeSandbox(),
     clock,
     policy,
-    allowNetwork: false,
-    resolveRuntime: (language) => ({ language, tools: Object.fromEntries(Object.keys(language.tools).map((t) => [t, `/usr/bin/${t}`])), version: '1.0' }),
     executorId: 'exec-a',
-    log: () => undefined,
-  };
+  });
   return { clock, api, executor, log };
 }
 

@@ -12,12 +12,12 @@ import { limitPolicyFromEnv } from '../../core/limitPolicy';
 import { CONTROL_POLL_BUSY_MS, CONTROL_POLL_WAITING_STEPS, HEARTBEAT_INTERVAL_MS, LONG_POLL_FAST_STEP, LONG_POLL_FAST_WINDOW_MS, LONG_POLL_IDLE_STEPS, LONG_POLL_INTERVAL_MS, MAX_INPUT_TOTAL_BYTES } from '../../core/limits';
 import type { ObjectStore } from '../../core/ports';
 import { keys } from '../../core/protocol';
-import { handleRunEvent, type ExecutorDeps } from '../../core/run';
+import { handleRunEvent } from '../../core/run';
 import { RunService } from '../../core/runService';
 import { parseCreateRun } from '../../core/validate';
 import { ApiError } from '../../core/apiError';
 import { FakeClock } from '../support/fakeClock';
-import { FakeSandbox } from '../support/fakeSandbox';
+import { fakeExecutorDeps } from '../support/fakeExecutorDeps';
 import { FakeSpawner, type Program } from '../support/fakeSpawner';
 
 const policy = limitPolicyFromEnv({});
@@ -55,18 +55,13 @@ function harness(program: Program, latencyMs = 0) {
   let seed = 0;
   const service = (randomBytes = (n: number) => Buffer.alloc(n, ++seed)) => new RunService({ code: api(code), runs: api(runs), clock, policy, randomBytes });
   const pty = new FakeSpawner(clock, program);
-  const deps: ExecutorDeps = {
+  const deps = fakeExecutorDeps({
     code: executor(code),
     runs: executor(runs),
     spawners: { pty, pipes: new FakeSpawner(clock, program) },
-    sandbox: new FakeSandbox(),
     clock,
     policy,
-    allowNetwork: false,
-    resolveRuntime: (language) => ({ language, tools: Object.fromEntries(Object.keys(language.tools).map((t) => [t, `/usr/bin/${t}`])), version: '1.0' }),
-    executorId: 'exec',
-    log: () => undefined,
-  };
+  });
   const first = service();
   return {
     clock,
@@ -311,18 +306,13 @@ test.each(lags)('a long poll reports finished only once all output is returned (
       await io.sleep(7);
     }
   };
-  const deps: ExecutorDeps = {
+  const deps = fakeExecutorDeps({
     code,
     runs,
     spawners: { pty: new FakeSpawner(clock, program), pipes: new FakeSpawner(clock, program) },
-    sandbox: new FakeSandbox(),
     clock,
     policy,
-    allowNetwork: false,
-    resolveRuntime: (language) => ({ language, tools: Object.fromEntries(Object.keys(language.tools).map((t) => [t, `/usr/bin/${t}`])), version: '1.0' }),
-    executorId: 'exec',
-    log: () => undefined,
-  };
+  });
   const id = await service.create(parseCreateRun({ code: 'scripted' }, policy));
   let seen = '';
   const watch = (async () => {

@@ -16,10 +16,11 @@ import { STOP_GRACE_MS } from '../../../core/judge/runStep';
 import * as L from '../../../core/limits';
 import type { ObjectStore, TreeMeasure } from '../../../core/ports';
 import { keys, type RunLimits, type StatusDoc } from '../../../core/protocol';
-import { handleRunEvent, type ExecutorDeps } from '../../../core/run';
+import { handleRunEvent } from '../../../core/run';
 import { readJson } from '../../../core/storeJson';
 import { FakeClock } from '../../support/fakeClock';
 import { FakeSandbox } from '../../support/fakeSandbox';
+import { fakeExecutorDeps } from '../../support/fakeExecutorDeps';
 import { FakeSpawner, type Program } from '../../support/fakeSpawner';
 
 const policy = limitPolicyFromEnv({});
@@ -47,18 +48,15 @@ function harness(program: Program, options: { measures?: TreeMeasure[] } = {}) {
     throw new Error('judge runs use the judge spawner only');
   });
   let seed = 0;
-  const deps: ExecutorDeps = {
+  const deps = fakeExecutorDeps({
     code,
     runs: recorded(runs, puts),
     spawners: { pty: unused, pipes: unused, judge },
-    sandbox,
     clock,
     policy,
-    allowNetwork: false,
-    resolveRuntime: (language) => ({ language, tools: Object.fromEntries(Object.keys(language.tools).map((t) => [t, `/usr/bin/${t}`])), version: '1.0' }),
+    sandbox,
     executorId: 'exec-a',
-    log: () => undefined,
-  };
+  });
   const api = { code, runs, clock, policy, randomBytes: (n: number) => Buffer.alloc(n, ++seed) };
   return {
     clock,
