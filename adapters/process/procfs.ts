@@ -151,13 +151,13 @@ export function processesOfUids(uids: ReadonlySet<number>): Map<number, number[]
   return found;
 }
 
-/** Identities of every live (not zombie) process whose any uid is in `uids`. */
-export function identitiesOfUids(uids: ReadonlySet<number>): ProcIdentity[] {
+/** Identities of every live (not zombie) process whose any uid is in `uids`; with `zombies`, of the dead not yet reaped too. */
+export function identitiesOfUids(uids: ReadonlySet<number>, zombies = false): ProcIdentity[] {
   const out: ProcIdentity[] = [];
   for (const pid of listNumeric('/proc')) {
     if (pid === process.pid) continue;
     const id = readIdentity(pid);
-    if (!id || id.state === 'Z' || id.state === 'X') continue;
+    if (!id || (!zombies && (id.state === 'Z' || id.state === 'X'))) continue;
     if (id.uids.some((u) => uids.has(u))) out.push(id);
   }
   return out;

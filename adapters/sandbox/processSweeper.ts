@@ -29,6 +29,8 @@ export interface SweepOutcome {
   /** Pids still alive after the last round, by uid (empty when everything is gone). */
   survivors: Map<number, number[]>;
   rounds: number;
+  /** Whether dead processes of the uids were still waiting to be reaped at the sweep's last look (see awaitReaped). */
+  zombies: boolean;
 }
 
 function killIfOwnedBy(pid: number, uid: number, signal: NodeJS.Signals = 'SIGKILL'): void {
@@ -56,8 +58,9 @@ export async function killProcessesOf(
     [(id: ProcIdentity) => id.namespaceInit, 'SIGKILL'],
   ] as const;
   // The usual case (the run head ended its run): one scan of /proc, and nothing more to do.
-  let live: ProcIdentity[] | null = identitiesOfUids(targets);
-  if (live.length === 0) return { survivors: new Map(), rounds: 0 };
+  const first = identitiesOfUids(targets, true);
+  let live: ProcIdentity[] | null = first.filter((id) => id.state !== 'Z' && id.state !== 'X');
+  if (live.length === 0) return { survivors: new Map(), rounds: 0, zombies: first.length > 0 };
   for (const [select, signal] of steps) {
     const group = (live ?? identitiesOfUids(targets)).filter(select);
     live = null;
@@ -86,7 +89,26 @@ export async function killProcessesOf(
       found = processesOfUids(targets);
     }
   }
-  return { survivors: found, rounds: round };
+  return { survivors: found, rounds: round, zombies: identitiesOfUids(targets, true).length > found.size };
+}
+
+/** How long a uid's clean-up waits for its dead processes to be reaped before it goes back into service anyway. */
+const REAP_WAIT_MS = 5_000;
+
+/**
+ * Waits (at most REAP_WAIT_MS) until no dead process of `uids` waits to be reaped; resolves to whether none does.
+ * A zombie runs nothing, but counts against its uid's RLIMIT_NPROC until its parent reaps it: one left to the host's
+ * init (a run head killed from outside leaves its orphans there; the init of some VMs reaps seconds late) would take
+ * a process from the limit of the uid's next run, and a fork bomb's could leave that run unable to start at all.
+ */
+export async function awaitReaped(uids: Iterable<number>, maxMs = REAP_WAIT_MS): Promise<boolean> {
+  const targets = new Set(uids);
+  const until = Date.now() + maxMs;
+  for (;;) {
+    if (identitiesOfUids(targets, true).length === 0) return true;
+    if (Date.now() >= until) return false;
+    await sleep(20);
+  }
 }
 
 /**

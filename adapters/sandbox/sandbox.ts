@@ -37,7 +37,7 @@ import { watchDisk } from './diskWatch';
 import { factKey, fileIdentity, procValue, type HostFacts } from './hostFacts';
 import { MemoryCgroups, ownMemoryCgroup, probeMemoryCgroups, type CgroupVersion } from './memoryCgroups';
 import { watchTreeMemory, type MemoryWatch } from './memoryWatch';
-import { killProcessesOf } from './processSweeper';
+import { awaitReaped, killProcessesOf } from './processSweeper';
 import { runAsUid } from './runAsUid';
 import { guardSharedFolders, SHARED_WRITABLE_FOLDERS, sharedFolders } from './sharedFolderGuard';
 import { cleanSlots, type Slot, type SlotCleanOptions, type SlotReport } from './slotCleaner';
@@ -175,7 +175,10 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
   // A previous executor process with this range may have died mid-run: everything of the range goes first, and
   // the first clean-up also tells whether this host lets us mount a tmpfs per slot.
   const sandbox = new ProcessSandbox(profile ? 'bwrap' : 'uid', tools, pool, workRoot, profile, folders, privateProc, log, memory);
-  await killProcessesOf(tools, pool.all());
+  // The range may have been another process's a moment ago (a crashed executor, a released uid block): its dead
+  // must be reaped before its uids run anything (awaitReaped).
+  const swept = await killProcessesOf(tools, pool.all());
+  if (swept.zombies && !(await awaitReaped(pool.all()))) log(`sandbox: dead processes of uids ${pool.base}..${pool.base + pool.count - 1} are still not reaped; their next runs have fewer processes`);
   step('sandbox: process sweep');
   let reports = await cleanSlots(sandbox.slots(pool.all()), { ...cleaner, tmpfs });
   if (tmpfs && reports.some((r) => r.mountFailed)) {
@@ -551,6 +554,8 @@ class ProcessSandbox implements Sandbox {
     // Processes first: once none is left, nothing of the uid races the clean-up.
     const outcome = await killProcessesOf(this.tools, [slot.uid]);
     const survivors = outcome.survivors.get(slot.uid) ?? [];
+    // Off the latency path (the final status is written): the uid's next run must not find its process limit taken.
+    if (survivors.length === 0 && outcome.zombies && !(await awaitReaped([slot.uid]))) this.log(`sandbox: uid ${slot.uid}: dead processes are still not reaped; its next run has fewer processes`);
     const report = survivors.length > 0 ? { uid: slot.uid, clean: false, uidDirty: true, movedAside: false, mountFailed: false, problems: [] } : await this.slotCleaner.clean(slot);
     this.settle(report, survivors, platformOnly);
   }

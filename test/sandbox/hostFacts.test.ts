@@ -107,14 +107,14 @@ describe.each(['uid', 'bwrap'] as const)('sandbox starts sharing a host, %s isol
   const host = (report: SandboxReport) => ({ ...report, retiredUids: undefined });
 
   /** A program in the sandbox: its uid, whether it sees pid 1, its exit. */
-  async function runIn(sandbox: Sandbox): Promise<{ uid: number; seesInit: boolean; exitCode: number | null }> {
+  async function runIn(sandbox: Sandbox): Promise<{ uid: number; seesInit: boolean; exitCode: number | null; text: string }> {
     const prep = await sandbox.prepare({ runId: 'r', files: [], command: ['/bin/sh', '-c', 'echo "uid=$(id -u) init=$(test -e /proc/1/status && echo yes || echo no)"'], env: {}, limits: SANDBOX_TEST_LIMITS, allowNetwork: false, cols: 80, rows: 24, terminal: false });
     try {
       const proc = new PipeSpawner().spawn(prep.spawn);
       const { text, exit } = watchOutput(proc, 15_000);
       const { exitCode } = await exit;
       const m = /uid=(\d+) init=(yes|no)/.exec(text());
-      return { uid: Number(m?.[1]), seesInit: m?.[2] === 'yes', exitCode };
+      return { uid: Number(m?.[1]), seesInit: m?.[2] === 'yes', exitCode, text: text() };
     } finally {
       await prep.dispose();
     }
@@ -131,7 +131,8 @@ describe.each(['uid', 'bwrap'] as const)('sandbox starts sharing a host, %s isol
     expect(host(second.sandbox.report())).toEqual(host(first.sandbox.report()));
     expect(second.sandbox.isolation).toBe(mode);
     const [a, b] = [await runIn(first.sandbox), await runIn(second.sandbox)];
-    expect(b.exitCode).toBe(0);
+    // With its output, so that a failure says which step of the chain refused (a link that dies exits 126 and says why).
+    expect({ exitCode: b.exitCode, text: b.text }).toEqual({ exitCode: 0, text: expect.stringMatching(/uid=\d+/) });
     expect(b.uid).toBeGreaterThanOrEqual(block.base + 2);
     expect(b.uid).toBeLessThan(block.base + 4);
     // Processes are hidden (or not) exactly as in the start that probed.
@@ -156,7 +157,8 @@ describe.each(['uid', 'bwrap'] as const)('sandbox starts sharing a host, %s isol
       spoil();
       const next = await start(1 + (k % 2), facts);
       expect({ why, probes: probes(next.steps).length > 0, taken: taken(next.steps).filter((s) => s.includes('bwrap')) }).toEqual({ why, probes: true, taken: [] });
-      expect((await runIn(next.sandbox)).exitCode).toBe(0);
+      const run = await runIn(next.sandbox);
+      expect({ exitCode: run.exitCode, text: run.text }).toEqual({ exitCode: 0, text: expect.stringMatching(/uid=\d+/) });
       await open.pop()!.close();
       // What it probed is what the next start would take.
       expect(facts.read('sandbox', written.key)).toEqual(written.value);

@@ -5,7 +5,7 @@
  * Uids come from a block claimed like the local platform's (local/uidBlock.ts), so parallel suites never share
  * one: a sandbox kills every process of its range when it starts.
  */
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
@@ -345,6 +345,22 @@ exec sleep 1000
     const uid = run.prep.spawn.uid!;
     expect(count(uid)).toBe(0);
     expect(zombies(uid)).toBe(0);
+  });
+
+  maybe('dispose puts a uid back into service only once its dead are reaped: a zombie counts against the next run’s process limit', async () => {
+    const run = track(await launch(sandbox, [{ path: 'main.py', content: 'print("hi")' }], [PY, 'main.py']));
+    await run.exit;
+    const uid = run.prep.spawn.uid!;
+    // A dead process of the uid whose parent (root, as init is for a killed run head's orphans) reaps it a second late.
+    const parent = spawn('/usr/bin/perl', ['-e', `my $p = fork(); if (!$p) { $( = $) = ${uid}; $< = $> = ${uid}; exit 0; } select(undef, undef, undef, 1.0); waitpid($p, 0); sleep 30;`], { stdio: 'ignore' });
+    try {
+      for (let i = 0; i < 100 && zombies(uid) === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(zombies(uid)).toBe(1);
+      await run.prep.dispose();
+      expect(zombies(uid)).toBe(0);
+    } finally {
+      parent.kill('SIGKILL');
+    }
   });
 
   maybe('a fork bomb is contained by the process limit and fully killed by dispose', async () => {
