@@ -200,6 +200,8 @@ function hostLanguages(uid: number): Language[] {
 export async function createExecutorDeps(settings: ExecutorSettings, buckets: Buckets, shutdown?: AbortSignal, timeline?: StartTimeline): Promise<ExecutorDeps & { runtimes: RuntimeProbe; build: string; hostFacts?: HostFacts }> {
   const { uidBase, policy } = settings;
   const hostFacts = settings.hostFacts ? new HostFacts(settings.hostFacts) : undefined;
+  // Judge commands' spawner: it holds each memory cgroup's first process ahead (joinAhead).
+  const judge = new PipeSpawner({ stderr: 'separate' });
   const sandbox = await createSandbox({
     isolation: settings.isolation,
     uidBase,
@@ -209,6 +211,7 @@ export async function createExecutorDeps(settings: ExecutorSettings, buckets: Bu
     sharedFolderGuard: settings.sharedFolderGuard,
     privateProc: settings.privateProc,
     memoryCgroups: settings.memoryCgroups,
+    joinAhead: judge,
     diskMaxBytes: policy.diskBytes.max,
     hostFacts,
     log: (message) => logLine({ event: 'sandbox', message }),
@@ -228,7 +231,7 @@ export async function createExecutorDeps(settings: ExecutorSettings, buckets: Bu
   return {
     code: buckets.code,
     runs: buckets.runs,
-    spawners: { pty: new PtySpawner(), pipes, judge: new PipeSpawner({ stderr: 'separate' }), split: new PipeSpawner({ stderr: 'separate', usage: false }) },
+    spawners: { pty: new PtySpawner(), pipes, judge, split: new PipeSpawner({ stderr: 'separate', usage: false }) },
     sandbox,
     clock: systemClock,
     policy,

@@ -17,7 +17,7 @@ import type { Disposable, ExitInfo, ProcessSpawner, SpawnedProcess, SpawnRequest
 import { Emitter } from './emitter';
 import { InputWaitProbe, inputSourceOf } from './inputWaitProbe';
 import { signalProgram } from './signalProgram';
-import { requestedIdentity, withSpawnPrelude } from './spawnPrelude';
+import { heldCommand, heldSpawnPrelude, requestedIdentity, withSpawnPrelude } from './spawnPrelude';
 import { canonicalSignalName } from './signalNames';
 import { systemTool } from './systemTools';
 
@@ -131,6 +131,65 @@ class PipeProcess implements SpawnedProcess {
   }
 }
 
+/** A prelude held for a cgroup (PipeSpawner.hold): the first spawn with that cgroup becomes it. */
+export interface HeldPrelude {
+  /** Ends it unless a spawn took it (then the process is that run's); resolves once it is gone from the cgroup. */
+  release(): Promise<void>;
+}
+
+/** How long a released held prelude may take to exit on its own before it is killed. */
+const HELD_RELEASE_GRACE_MS = 1_000;
+
+/** One held prelude: its process, idle (unreferenced: it keeps no executor alive) until a spawn takes it. */
+class Held implements HeldPrelude {
+  private readonly exited: Promise<void>;
+  private taken = false;
+
+  constructor(
+    readonly child: ChildProcess,
+    private readonly commandPipe: NodeJS.WritableStream & { destroyed?: boolean },
+    private readonly forget: () => void,
+  ) {
+    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    child.once('exit', forget);
+    child.once('error', forget);
+    commandPipe.on('error', () => undefined);
+    this.setRef(false);
+  }
+
+  /** Whether a spawn can still take it: alive and not released. */
+  usable(): boolean {
+    return !this.taken && this.child.exitCode === null && this.child.signalCode === null && this.child.pid !== undefined && !this.commandPipe.destroyed;
+  }
+
+  /** Sends the command and hands the process over to the spawn. */
+  take(command: string): ChildProcess {
+    this.taken = true;
+    this.forget();
+    this.setRef(true);
+    this.commandPipe.end(command);
+    return this.child;
+  }
+
+  async release(): Promise<void> {
+    if (this.taken) return;
+    this.taken = true;
+    this.forget();
+    this.commandPipe.end();
+    if (this.child.exitCode !== null || this.child.signalCode !== null || this.child.pid === undefined) return;
+    const kill = setTimeout(() => this.child.kill('SIGKILL'), HELD_RELEASE_GRACE_MS);
+    await this.exited;
+    clearTimeout(kill);
+  }
+
+  private setRef(on: boolean): void {
+    for (const handle of [this.child, ...this.child.stdio] as Array<{ ref?: () => void; unref?: () => void } | null>) {
+      if (on) handle?.ref?.();
+      else handle?.unref?.();
+    }
+  }
+}
+
 export interface PipeSpawnerOptions {
   /** `merged` (default): stderr into stdout's pipe; `separate`: stderr apart and the run head's usage report. */
   stderr?: 'merged' | 'separate';
@@ -151,22 +210,45 @@ export class PipeSpawner implements ProcessSpawner {
     this.usage = this.separate && options.usage !== false;
   }
 
+  /** Held preludes by the `cgroup.procs` they joined. */
+  private readonly held = new Map<string, Held>();
+
+  private get stdio(): Array<'pipe' | 'ignore'> {
+    return this.usage ? ['pipe', 'pipe', 'pipe', 'pipe'] : this.separate ? ['pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'ignore'];
+  }
+
   spawn(request: SpawnRequest): SpawnedProcess {
     const identity = requestedIdentity(request, 'PipeSpawner');
-    const [file, ...args] = withSpawnPrelude({ perl: this.perl }, [request.file, ...request.args], {
-      identity,
-      privateProc: request.privateProc,
-      cgroupProcs: request.cgroup,
-      mergeStderr: !this.separate,
-      keepFds: this.usage ? [USAGE_FD] : [],
-    });
+    const argv = [request.file, ...request.args];
+    const options = { identity, privateProc: request.privateProc, keepFds: this.usage ? [USAGE_FD] : [] };
+    const held = request.cgroup === undefined ? undefined : this.held.get(request.cgroup);
+    if (held?.usable()) return new PipeProcess(held.take(heldCommand(argv, options, request.cwd, { ...request.env })));
+    void held?.release();
+    const [file, ...args] = withSpawnPrelude({ perl: this.perl }, argv, { ...options, cgroupProcs: request.cgroup, mergeStderr: !this.separate });
     const child = spawn(file, args, {
       cwd: request.cwd,
       env: { ...request.env },
-      stdio: this.usage ? ['pipe', 'pipe', 'pipe', 'pipe'] : this.separate ? ['pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'ignore'],
+      stdio: this.stdio,
       // A session and process group of its own, so the whole group can be signalled.
       detached: true,
     });
     return new PipeProcess(child);
+  }
+
+  /**
+   * Starts the prelude of the next spawn with `cgroupProcs` now (spawnPrelude.ts heldSpawnPrelude): it joins the
+   * cgroup while nothing waits for it, and that spawn only sends it its command. Made for a memory cgroup made ahead
+   * of use (sandbox/memoryCgroups.ts), whose owner releases it when no spawn came.
+   */
+  hold(cgroupProcs: string): HeldPrelude {
+    this.held.get(cgroupProcs)?.release();
+    const stdio = [...this.stdio, 'pipe' as const];
+    const [file, ...args] = heldSpawnPrelude({ perl: this.perl }, cgroupProcs, stdio.length - 1, { mergeStderr: !this.separate });
+    const child = spawn(file, args, { cwd: '/', env: {}, stdio, detached: true });
+    const held: Held = new Held(child, child.stdio[stdio.length - 1] as NodeJS.WritableStream, () => {
+      if (this.held.get(cgroupProcs) === held) this.held.delete(cgroupProcs);
+    });
+    this.held.set(cgroupProcs, held);
+    return held;
   }
 }

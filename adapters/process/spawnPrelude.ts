@@ -169,3 +169,45 @@ export function withSpawnPrelude(tools: { perl: string }, argv: string[], option
   const identity = options.identity ? [identityFlag(options.identity)] : [];
   return [tools.perl, '-e', script, '--', ...keep, ...cgroup, ...(options.privateProc ? [PRIVATE_PROC_FLAG] : []), ...identity, ...argv];
 }
+
+/**
+ * A prelude started ahead of its command (held): `perl -e HOLD+PRELUDE -- --hold-fd=N --cgroup=<cgroup.procs>`. As
+ * root it joins the cgroup at once, then waits on descriptor N for its command, which the spawner writes when a
+ * spawn comes (heldCommand): the working folder, the environment and the prelude's own arguments. Then it goes on as
+ * the prelude would have from the start. Why: joining a cgroup as the first step of a spawn cost that spawn 10–13 ms
+ * on a 2-core VM (moving a process between cgroups takes the cgroup threadgroup lock for writing, which waits out an
+ * RCU grace period), and starting perl itself a few more; held, both are done while the cell's previous command runs
+ * or the executor waits for work. End of file on N without a complete command (released, or the executor went away)
+ * makes it exit without running anything.
+ */
+const HOLD_FD_FLAG = '--hold-fd';
+/** Ends a complete command (heldCommand): a command cut short by the executor's death is never run. */
+const HELD_COMMAND_END = '\0\0';
+const HOLD = [
+  `my $from = (@ARGV && $ARGV[0] =~ /^${HOLD_FD_FLAG}=(\\d+)$/) ? $1 : die "pocketrun: held prelude without its descriptor\\n"; shift @ARGV;`,
+  JOIN_CGROUP,
+  'open(my $held, "<&=", $from) or die "pocketrun: held prelude: $!\\n"; my $m = do { local $/; <$held> }; close($held);',
+  'exit 0 unless defined $m && length($m) >= 2 && substr($m, -2) eq "\\0\\0";',
+  'my @f = split(/\\0/, substr($m, 0, -2), -1); my $cwd = shift @f; my $n = shift @f;',
+  '%ENV = (); for (1 .. $n) { my ($k, $v) = split(/=/, shift(@f), 2); $ENV{$k} = $v; }',
+  'chdir($cwd) or die "pocketrun: chdir $cwd: $!\\n"; @ARGV = @f;',
+].join(' ');
+
+/** The held prelude's command line (see HOLD): it reads its command from `commandFd` once spawned. */
+export function heldSpawnPrelude(tools: { perl: string }, cgroupProcs: string, commandFd: number, options: Pick<PreludeOptions, 'mergeStderr'> = {}): string[] {
+  const script = `${HOLD} ${options.mergeStderr ? `${MERGE_STDERR} ` : ''}${PRELUDE}`;
+  return [tools.perl, '-e', script, '--', `${HOLD_FD_FLAG}=${commandFd}`, `${CGROUP_FLAG}=${cgroupProcs}`];
+}
+
+/**
+ * What a held prelude (heldSpawnPrelude) is sent to become `argv` as withSpawnPrelude would have started it, in
+ * `cwd` with exactly `env`: NUL-separated fields (none may hold a NUL, as no argument or variable can) and
+ * HELD_COMMAND_END. Its cgroup is the one it joined; `mergeStderr` was fixed when it was held.
+ */
+export function heldCommand(argv: string[], options: Omit<PreludeOptions, 'cgroupProcs' | 'mergeStderr'>, cwd: string, env: Record<string, string>): string {
+  const prelude = withSpawnPrelude({ perl: '' }, argv, options).slice(4);
+  const fields = [cwd, String(Object.keys(env).length), ...Object.entries(env).map(([k, v]) => `${k}=${v}`), ...prelude];
+  if (fields.some((f) => f.includes('\0'))) throw new Error('spawn prelude: a held command cannot carry a NUL');
+  if (Object.keys(env).some((k) => k.length === 0 || k.includes('='))) throw new Error('spawn prelude: bad environment name');
+  return `${fields.join('\0')}${HELD_COMMAND_END}`;
+}

@@ -25,6 +25,19 @@ const FILES = {
   v2: { limit: 'memory.max', swapLimit: 'memory.swap.max', peak: 'memory.peak', events: 'memory.events' },
 } as const;
 
+/**
+ * Who starts a spare cgroup's first process ahead, already joined to it (process/pipeSpawner.ts PipeSpawner.hold):
+ * joining costs an RCU grace period (10–13 ms here), which is then paid while nothing waits for it.
+ */
+export interface CgroupJoiner {
+  hold(procsFile: string): HeldJoin;
+}
+
+/** A process held in a cgroup for the spawn that takes the cgroup; released (ended) when none did. */
+export interface HeldJoin {
+  release(): Promise<void>;
+}
+
 /** What the probe found: where children go, or why there are none. */
 export type CgroupProbe = { ok: true; cgroups: MemoryCgroups } | { ok: false; reason: string };
 
@@ -74,6 +87,8 @@ export class MemoryCgroup {
   constructor(
     readonly version: CgroupVersion,
     readonly dir: string,
+    /** Its first process, held in it ahead of the spawn (CgroupJoiner), if one was. */
+    private readonly held: HeldJoin | null = null,
   ) {}
 
   /** What the spawn prelude writes its pid into. */
@@ -104,6 +119,8 @@ export class MemoryCgroup {
    * True when it is gone; a false one is left for the next start's sweep and reported by the caller.
    */
   async remove(attempts = 40): Promise<boolean> {
+    // A held process no spawn took is ended first: a cgroup with a member cannot go.
+    await this.held?.release();
     for (let i = 0; i < attempts; i++) {
       try {
         fs.rmdirSync(this.dir);
@@ -124,8 +141,9 @@ export class MemoryCgroups {
    * A child made ahead of time, without its limit yet: the mkdir (a few ms in v1) is off the path of the command
    * that takes it; the next spare is made right after, in the background.
    */
-  private spare: string | null = null;
+  private spare: { dir: string; held: HeldJoin | null } | null = null;
   private spareTimer: NodeJS.Immediate | null = null;
+  private joiner: CgroupJoiner | null = null;
 
   constructor(
     readonly version: CgroupVersion,
@@ -146,43 +164,67 @@ export class MemoryCgroups {
     return dir;
   }
 
-  /** A fresh child limited to `limitBytes` of memory and no swap (swap would let a program pass its limit slowly). */
-  create(limitBytes: number): MemoryCgroup {
-    let dir = this.spare;
-    this.spare = null;
-    // A spare nobody ever joined is as fresh as a new one; one that vanished (swept) is replaced.
-    if (!dir || !fs.existsSync(dir)) dir = this.makeDir();
+  /**
+   * From now on each spare gets its first process held in it by `joiner` (the spawner metered commands go through),
+   * and a spare is made now if there is none: the next command's spawn then only sends that process its command.
+   */
+  joinAhead(joiner: CgroupJoiner): void {
+    this.joiner = joiner;
+    if (this.spare && !this.spare.held) this.spare.held = this.holdIn(this.spare.dir);
+    this.makeSpareSoon();
+  }
+
+  private holdIn(dir: string): HeldJoin | null {
+    try {
+      return this.joiner?.hold(path.join(dir, 'cgroup.procs')) ?? null;
+    } catch {
+      return null; // the spawn joins by itself, as without a joiner
+    }
+  }
+
+  private makeSpareSoon(): void {
     this.spareTimer ??= setImmediate(() => {
       this.spareTimer = null;
+      if (this.spare) return;
       try {
-        this.spare ??= this.makeDir();
+        const dir = this.makeDir();
+        this.spare = { dir, held: this.holdIn(dir) };
       } catch {
         // the next create makes its own
       }
     });
-    const files = FILES[this.version];
-    try {
-      fs.writeFileSync(path.join(dir, files.limit), String(Math.floor(limitBytes)));
-      // v1 wants memory+swap at least the memory limit; without swap accounting (or without swap) the file is absent.
-      const swap = path.join(dir, files.swapLimit);
-      if (fs.existsSync(swap)) fs.writeFileSync(swap, this.version === 'v1' ? String(Math.floor(limitBytes)) : '0');
-    } catch (err) {
-      fs.rmdirSync(dir);
-      throw err;
-    }
-    return new MemoryCgroup(this.version, dir);
   }
 
-  /** Removes the spare (the sandbox closes): nothing of this process stays in the hierarchy. */
-  dropSpare(): void {
+  /** A fresh child limited to `limitBytes` of memory and no swap (swap would let a program pass its limit slowly). */
+  create(limitBytes: number): MemoryCgroup {
+    // A spare is as fresh as a new one (its held process, if any, has run nothing); one that vanished (swept) is replaced.
+    const spare = this.spare && fs.existsSync(this.spare.dir) ? this.spare : null;
+    if (this.spare && !spare) void this.spare.held?.release();
+    this.spare = null;
+    const cgroup = spare ? new MemoryCgroup(this.version, spare.dir, spare.held) : new MemoryCgroup(this.version, this.makeDir());
+    this.makeSpareSoon();
+    const files = FILES[this.version];
+    try {
+      fs.writeFileSync(path.join(cgroup.dir, files.limit), String(Math.floor(limitBytes)));
+      // v1 wants memory+swap at least the memory limit; without swap accounting (or without swap) the file is absent.
+      const swap = path.join(cgroup.dir, files.swapLimit);
+      if (fs.existsSync(swap)) fs.writeFileSync(swap, this.version === 'v1' ? String(Math.floor(limitBytes)) : '0');
+    } catch (err) {
+      void cgroup.remove();
+      throw err;
+    }
+    return cgroup;
+  }
+
+  /** Removes the spare and ends its held process (the sandbox closes): nothing of this process stays in the hierarchy. */
+  async dropSpare(): Promise<void> {
     if (this.spareTimer) clearImmediate(this.spareTimer);
     this.spareTimer = null;
-    try {
-      if (this.spare) fs.rmdirSync(this.spare);
-    } catch {
-      // gone already, or left to the next start's sweep
-    }
+    this.joiner = null;
+    const spare = this.spare;
     this.spare = null;
+    // Gone already, or left to the next start's sweep when it cannot be removed.
+    if (spare) await new MemoryCgroup(this.version, spare.dir, spare.held).remove();
   }
 
   /** Removes children a previous executor process of this tag left behind (it died mid-run). */

@@ -21,6 +21,13 @@ const FATAL_SIGNALS = [
 const EINTR = os.constants.errno.EINTR;
 
 /**
+ * How long the run head waits, after `kill -9 -1`, for the run's processes to be reaped (a process in uninterruptible
+ * sleep may take longer): past it the run head ends all the same, and the sandbox's sweep deals with what is left
+ * (treeReaped.ts reasons from this bound).
+ */
+export const REAP_DEADLINE_S = 2;
+
+/**
  * A seccomp filter (classic BPF, as `struct sock_filter` {u16 code, u8 jt, u8 jf, u32 k}) that refuses the kernel
  * keyring calls with EPERM, as Docker's default profile does: keyrings are not namespaced, and a program that
  * adds a key to its uid's user keyring and then takes away its own write permission (KEYCTL_SETPERM) leaves it
@@ -116,8 +123,10 @@ export const RUN_HEAD = chainLink([
   `if ($follow && ($status & 127)) { while (1) { my $w = waitpid(-1, 0); if ($w > 0) { $status = $?; last; } last if $! != ${EINTR}; } }`,
   'my $wall = mono_us() - $started;',
   'kill 9, -1;',
-  'my $until = time + 3;',
-  `while (time < $until) { my $w = waitpid(-1, 1); if ($w == -1) { last if $! != ${EINTR}; } elsif ($w == 0) { select(undef, undef, undef, 0.005); } }`,
+  // A blocking wait, bounded by an alarm: a poll with a sleep between looks (as before) cost up to that sleep (5 ms)
+  // whenever bwrap's pid-1 was still tearing its namespaces down, on the path to every judge answer. perl restarts
+  // waitpid after a signal, so the alarm's handler dies out of the loop instead.
+  `eval { local $SIG{ALRM} = sub { die "reap\\n"; }; alarm ${REAP_DEADLINE_S}; while (1) { last if waitpid(-1, 0) == -1; } alarm 0; };`,
   // struct rusage starts with ru_utime and ru_stime (struct timeval: two longs each), then ru_maxrss (a long, KiB).
   `if ($report) { my $ru = "\\0" x 512; syscall(${syscallNumber('getrusage')}, -1, $ru); my @r = unpack("l!5", $ru);`,
   '  syswrite($report, sprintf("usage %d %d %d %d\\n", $r[0] * 1000000 + $r[1], $r[2] * 1000000 + $r[3], $r[4], $wall)); close($report); }',

@@ -35,7 +35,7 @@ import { bwrapCandidates } from './bwrapBinary';
 import { commandChain, type Rlimits } from './commandChain';
 import { watchDisk } from './diskWatch';
 import { factKey, fileIdentity, procValue, type HostFacts } from './hostFacts';
-import { MemoryCgroups, ownMemoryCgroup, probeMemoryCgroups, type CgroupVersion } from './memoryCgroups';
+import { MemoryCgroups, ownMemoryCgroup, probeMemoryCgroups, type CgroupJoiner, type CgroupVersion } from './memoryCgroups';
 import { watchTreeMemory, type MemoryWatch } from './memoryWatch';
 import { awaitReaped, killProcessesOf } from './processSweeper';
 import { runAsUid } from './runAsUid';
@@ -68,6 +68,11 @@ export interface SandboxOptions {
   privateProc?: 'auto' | 'off';
   /** `auto`: metered spawns (judge mode) get a memory cgroup each where the host allows; `off`: RLIMIT_AS and an RSS watch. */
   memoryCgroups?: 'auto' | 'off';
+  /**
+   * The spawner metered commands go through (process/pipeSpawner.ts PipeSpawner), which then holds each memory cgroup's
+   * first process ahead, already joined (memoryCgroups.ts CgroupJoiner): a metered spawn no longer waits for the join.
+   */
+  joinAhead?: CgroupJoiner;
   /** The largest `diskBytes` a run may get (the size of each slot's tmpfs). */
   diskMaxBytes?: number;
   /** Diagnostics (probe failures, uids taken out of service). */
@@ -189,6 +194,7 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
   step('sandbox: slot clean-up');
   sandbox.start({ ...cleaner, tmpfs }, reports);
   if (!sandbox.ready) throw new Error(`sandbox: no sandbox uid of ${pool.base}..${pool.base + pool.count - 1} could be proved clean`);
+  if (options.joinAhead) memory.cgroups?.joinAhead(options.joinAhead);
   return sandbox;
 }
 
@@ -402,7 +408,7 @@ class ProcessSandbox implements Sandbox {
     // A clean-up still under way (a run disposed as the instance stops) would mount its slot again after this.
     await Promise.all([...this.cleanUps]);
     await this.slotCleaner.close();
-    this.memory.cgroups?.dropSpare();
+    await this.memory.cgroups?.dropSpare();
     if (!this.cleaner.tmpfs) return;
     const uids = this.pool.all();
     await killProcessesOf(this.tools, uids);

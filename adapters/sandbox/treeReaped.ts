@@ -7,7 +7,7 @@
  * - It is a child subreaper and every process of the run descends from it (the uid is the cell's alone, and only
  *   root could start another process as it): once `waitpid(-1)` says there is no child left, no process of the run
  *   exists any more, not even a zombie.
- * - But that reaping loop gives up after its deadline (`time + 3`: between 2 and 3 s, whole seconds) and the report
+ * - But that reaping wait gives up after its deadline (runHead.ts REAP_DEADLINE_S, an alarm) and the report
  *   is written all the same. So the report proves the tree gone only when the run head ended well before that
  *   deadline could have passed. The sandbox times, on a monotonic clock, from the metered spawn's making (just
  *   before the spawn) to its finish (after the exit): that bounds the run head's life from above, and the report's
@@ -20,9 +20,10 @@
  * and that sweep is what retires a uid something of which survived.
  */
 import type { TreeUsage } from '../../core/ports';
+import { REAP_DEADLINE_S } from './runHead';
 
-/** Half the run head's shortest reaping deadline (2 s). */
-export const REAP_PROOF_MS = 1_000;
+/** Half the run head's reaping deadline. */
+export const REAP_PROOF_MS = (REAP_DEADLINE_S * 1000) / 2;
 
 /** `report`: the run head's, if it wrote one; `sinceSpawnMs`: from just before the spawn to after the exit. */
 export function treeReaped(report: TreeUsage | undefined, sinceSpawnMs: number): boolean {
