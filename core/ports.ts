@@ -157,6 +157,8 @@ export interface SpawnedProcess {
 
 export interface ProcessSpawner {
   spawn(request: SpawnRequest): SpawnedProcess;
+  /** Ends what the spawner keeps started ahead of spawns (held preludes), when it keeps any; the executor stops. */
+  close?(): Promise<void>;
 }
 
 // ---------------------------------------------------------------- sandbox

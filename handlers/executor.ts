@@ -231,7 +231,7 @@ export async function createExecutorDeps(settings: ExecutorSettings, buckets: Bu
   return {
     code: buckets.code,
     runs: buckets.runs,
-    spawners: { pty: new PtySpawner(), pipes, judge, split: new PipeSpawner({ stderr: 'separate', usage: false }) },
+    spawners: { pty: new PtySpawner({ holdAhead: true }), pipes, judge, split: new PipeSpawner({ stderr: 'separate', usage: false }) },
     sandbox,
     clock: systemClock,
     policy,
@@ -351,7 +351,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<http.S
     // Exits 0 only once every invocation has answered, i.e. every run was killed, disposed and recorded, and the
     // sandbox has undone its mounts (a timer kept alive, so the process cannot drift out without that).
     // The runtime probe's cell is disposed before the sandbox closes (it stops probing at once when stopping).
-    const exit = (code: number) => void runtimesReport.stop().then(() => deps.sandbox.close()).finally(() => process.exit(code));
+    const closeSpawners = () => Promise.all(Object.values(deps.spawners).map((spawner) => spawner?.close?.()));
+    const exit = (code: number) => void runtimesReport.stop().then(() => deps.sandbox.close()).then(closeSpawners).finally(() => process.exit(code));
     server.close(() => exit(0));
     server.closeIdleConnections();
     setTimeout(() => {

@@ -235,6 +235,10 @@ export class PipeSpawner implements ProcessSpawner {
     return new PipeProcess(child);
   }
 
+  async close(): Promise<void> {
+    await Promise.all([...this.held.values()].map((held) => held.release()));
+  }
+
   /**
    * Starts the prelude of the next spawn with `cgroupProcs` now (spawnPrelude.ts heldSpawnPrelude): it joins the
    * cgroup while nothing waits for it, and that spawn only sends it its command. Made for a memory cgroup made ahead
@@ -243,7 +247,7 @@ export class PipeSpawner implements ProcessSpawner {
   hold(cgroupProcs: string): HeldPrelude {
     this.held.get(cgroupProcs)?.release();
     const stdio = [...this.stdio, 'pipe' as const];
-    const [file, ...args] = heldSpawnPrelude({ perl: this.perl }, cgroupProcs, stdio.length - 1, { mergeStderr: !this.separate });
+    const [file, ...args] = heldSpawnPrelude({ perl: this.perl }, { fd: stdio.length - 1 }, { cgroupProcs, mergeStderr: !this.separate });
     const child = spawn(file, args, { cwd: '/', env: {}, stdio, detached: true });
     const held: Held = new Held(child, child.stdio[stdio.length - 1] as NodeJS.WritableStream, () => {
       if (this.held.get(cgroupProcs) === held) this.held.delete(cgroupProcs);

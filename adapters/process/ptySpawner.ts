@@ -11,14 +11,16 @@
  * `/dev/stdin` and `/dev/tty` open as on a local machine.
  */
 import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import type { IPty } from '@lydell/node-pty';
 import type { Disposable, ExitInfo, ProcessSpawner, SpawnedProcess, SpawnRequest } from '../../core/ports';
 import { Emitter } from './emitter';
-import { requestedIdentity, withSpawnPrelude } from './spawnPrelude';
+import { heldCommand, heldSpawnPrelude, requestedIdentity, withSpawnPrelude, type Identity } from './spawnPrelude';
 import { systemTool } from './systemTools';
 import { InputWaitProbe } from './inputWaitProbe';
 import { signalProgram } from './signalProgram';
-import { readProc, readStat } from './procfs';
+import { processExists, readProc, readStat } from './procfs';
 import { signalName } from './signalNames';
 
 // Loaded lazily so that importing this module costs nothing where no PTY is ever spawned.
@@ -40,6 +42,70 @@ export interface PtySpawnerOptions {
    * none. `null` skips the prelude: every child then inherits the executor's descriptors, PTY masters included.
    */
   perl?: string | null;
+  /**
+   * Keep one terminal with its prelude started ahead (spawnPrelude.ts heldSpawnPrelude, waiting on a FIFO): a spawn
+   * then only sends it its command, and the executor's fork (node-pty forks the whole executor, ~2 ms of its main
+   * thread) and perl's start are off the way to the program's first byte. The executor's, for interactive runs.
+   */
+  holdAhead?: boolean;
+}
+
+/**
+ * A held command larger than this goes to a fresh spawn instead: the FIFO is written without blocking the executor,
+ * in one write, which a pipe takes whole only while it fits in its buffer (64 KiB on Linux).
+ */
+const HELD_COMMAND_MAX_BYTES = 60 * 1024;
+
+/** The environment a terminal's program gets: node-pty adds PWD and TERM to what it is given; a held spawn sends the same. */
+function terminalEnv(request: SpawnRequest): Record<string, string> {
+  return { ...request.env, PWD: request.cwd, TERM: request.env.TERM || 'xterm-256color' };
+}
+
+const HELD_FOLDER_PREFIX = 'pocketrun-held-';
+
+/** How long after a spawn (or the spawner's start) the next spare terminal is started (see holdSoon). */
+const HELD_SPARE_DELAY_MS = 100;
+
+/**
+ * This process's folder for held terminals' FIFOs, after removing those of executors that are gone (killed without
+ * their close: their held preludes died of the hangup, and an unused FIFO stays behind).
+ */
+function heldFolder(): string {
+  const tmp = os.tmpdir();
+  for (const name of fs.readdirSync(tmp)) {
+    const pid = new RegExp(`^${HELD_FOLDER_PREFIX}(\\d+)-`).exec(name)?.[1];
+    if (!pid || processExists(Number(pid))) continue;
+    const dir = path.join(tmp, name);
+    if (fs.lstatSync(dir).uid === 0) fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return fs.mkdtempSync(path.join(tmp, `${HELD_FOLDER_PREFIX}${process.pid}-`));
+}
+
+/** A terminal whose prelude waits on `fifo` for its command (PtySpawnerOptions.holdAhead). */
+class HeldTerminal {
+  exited = false;
+
+  constructor(
+    readonly term: IPty,
+    readonly fifo: string,
+  ) {
+    term.onExit(() => (this.exited = true));
+    // Idle, it keeps no executor alive; taken, it is a run's terminal like any other.
+    this.socket()?.unref?.();
+  }
+
+  socket(): { ref?: () => void; unref?: () => void } | undefined {
+    return (this.term as unknown as { _socket?: { ref?: () => void; unref?: () => void } })._socket;
+  }
+
+  release(): void {
+    if (this.exited) return;
+    try {
+      this.term.kill('SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
 }
 
 class PtyProcess implements SpawnedProcess {
@@ -182,31 +248,41 @@ class PtyProcess implements SpawnedProcess {
 
 export class PtySpawner implements ProcessSpawner {
   private readonly perl: string | null;
+  private readonly holdAhead: boolean;
+  private spare: HeldTerminal | null = null;
+  private spareTimer: NodeJS.Timeout | null = null;
+  /** Root-only (mkdtemp: 0700, a name nobody can guess or make first) folder of the held terminals' FIFOs. */
+  private heldDir: string | null = null;
+  private heldCount = 0;
+  private closed = false;
 
   constructor(options: PtySpawnerOptions = {}) {
     this.perl = options.perl === undefined ? systemTool('perl') : options.perl;
     if (this.perl === null && options.perl === undefined) {
       throw new Error('PtySpawner: perl (perl-base) is needed to close inherited descriptors in children; pass perl: null to run without');
     }
+    this.holdAhead = options.holdAhead === true && this.perl !== null;
+    if (this.holdAhead) this.holdSoon();
   }
 
   spawn(request: SpawnRequest): SpawnedProcess {
     const identity = requestedIdentity(request, 'PtySpawner');
     if (identity && !this.perl) throw new Error('PtySpawner: perl is required to run as another user');
     const argv = [request.file, ...request.args];
+    const held = this.takeSpare(request, argv, identity);
+    this.holdSoon();
+    if (held) return held;
     const [file, ...args] = this.perl ? withSpawnPrelude({ perl: this.perl }, argv, { identity, privateProc: request.privateProc, cgroupProcs: request.cgroup }) : argv;
-    const term = pty().spawn(file, args, {
-      name: request.env.TERM || 'xterm-256color',
-      cols: request.cols,
-      rows: request.rows,
-      cwd: request.cwd,
-      env: { ...request.env },
-      encoding: null,
-      handleFlowControl: false,
-    });
+    const env = terminalEnv(request);
+    const term = pty().spawn(file, args, { name: env.TERM, cols: request.cols, rows: request.rows, cwd: request.cwd, env, encoding: null, handleFlowControl: false });
+    return this.started(term, identity);
+  }
+
+  /** The terminal handed to the run's identity (mode 0600), so `/dev/stdin` and `/dev/tty` open as on a local machine. */
+  private started(term: IPty, identity: Identity | undefined): PtyProcess {
     const ptsName = (term as unknown as { ptsName?: string }).ptsName ?? '';
     if (identity && ptsName) {
-      // The child is still in the prelude (a few ms of perl start-up) when this runs.
+      // The child is still in the prelude (a few ms of perl start-up, or waiting for its command) when this runs.
       try {
         fs.chownSync(ptsName, identity.uid, identity.gid);
         fs.chmodSync(ptsName, 0o600);
@@ -215,5 +291,65 @@ export class PtySpawner implements ProcessSpawner {
       }
     }
     return new PtyProcess(term, ptsName);
+  }
+
+  /**
+   * The spare terminal as this spawn's, when it is waiting for its command: the FIFO opens for writing only then
+   * (ENXIO otherwise, without blocking). A spawn that asks for a cgroup (the held prelude joined none) or a spare
+   * not ready (still starting, or dead) goes to a fresh spawn, and the spare is ended.
+   */
+  private takeSpare(request: SpawnRequest, argv: string[], identity: Identity | undefined): PtyProcess | null {
+    const spare = this.spare;
+    this.spare = null;
+    if (!spare) return null;
+    const command = Buffer.from(heldCommand(argv, { identity, privateProc: request.privateProc }, request.cwd, terminalEnv(request)));
+    let fd: number | null = null;
+    try {
+      if (spare.exited || request.cgroup !== undefined || command.length > HELD_COMMAND_MAX_BYTES) throw new Error('not for this spawn');
+      fd = fs.openSync(spare.fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+      spare.term.resize(request.cols, request.rows);
+      const proc = this.started(spare.term, identity);
+      spare.socket()?.ref?.();
+      // Whole or not at all: a command cut short is never run (the prelude exits), which the exit then reports.
+      fs.writeSync(fd, command);
+      return proc;
+    } catch {
+      spare.release();
+      return null;
+    } finally {
+      if (fd !== null) fs.closeSync(fd);
+    }
+  }
+
+  /**
+   * Starts the next spare terminal a little after a spawn (HELD_SPARE_DELAY_MS): at once, its fork and perl's start
+   * took CPU from the very chain the spawn had just started (2 cores here), which then reached the program later.
+   */
+  private holdSoon(): void {
+    if (!this.holdAhead || this.closed || this.spare || this.spareTimer) return;
+    this.spareTimer = setTimeout(() => {
+      this.spareTimer = null;
+      if (this.closed || this.spare || !this.perl) return;
+      try {
+        this.heldDir ??= heldFolder();
+        const fifo = path.join(this.heldDir, `${process.pid}-${this.heldCount++}`);
+        const [file, ...args] = heldSpawnPrelude({ perl: this.perl }, { fifo });
+        const term = pty().spawn(file, args, { name: 'xterm-256color', cols: 80, rows: 24, cwd: '/', env: {}, encoding: null, handleFlowControl: false });
+        this.spare = new HeldTerminal(term, fifo);
+      } catch {
+        // none ahead: the next spawn starts its own
+      }
+    }, HELD_SPARE_DELAY_MS);
+    this.spareTimer.unref();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.spareTimer) clearTimeout(this.spareTimer);
+    this.spareTimer = null;
+    this.spare?.release();
+    this.spare = null;
+    if (this.heldDir) fs.rmSync(this.heldDir, { recursive: true, force: true });
+    this.heldDir = null;
   }
 }

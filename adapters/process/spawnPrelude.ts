@@ -12,6 +12,7 @@
  * execs it otherwise. The prelude, the identity switch, the run head and the foreground helper are thus one process
  * and one exec; after it only bwrap and the program are exec'd.
  */
+import * as path from 'path';
 import type { SpawnRequest } from '../../core/ports';
 import { syscallNumber } from './syscallNumbers';
 
@@ -171,32 +172,46 @@ export function withSpawnPrelude(tools: { perl: string }, argv: string[], option
 }
 
 /**
- * A prelude started ahead of its command (held): `perl -e HOLD+PRELUDE -- --hold-fd=N --cgroup=<cgroup.procs>`. As
- * root it joins the cgroup at once, then waits on descriptor N for its command, which the spawner writes when a
- * spawn comes (heldCommand): the working folder, the environment and the prelude's own arguments. Then it goes on as
- * the prelude would have from the start. Why: joining a cgroup as the first step of a spawn cost that spawn 10–13 ms
- * on a 2-core VM (moving a process between cgroups takes the cgroup threadgroup lock for writing, which waits out an
- * RCU grace period), and starting perl itself a few more; held, both are done while the cell's previous command runs
- * or the executor waits for work. End of file on N without a complete command (released, or the executor went away)
- * makes it exit without running anything.
+ * A prelude started ahead of its command (held): `perl -e HOLD+PRELUDE -- --hold-fd=N | --hold-fifo=PATH
+ * [--cgroup=<cgroup.procs>]`. As root it joins the cgroup at once (if one is given), then waits for its command on
+ * descriptor N (the pipe spawner's extra pipe) or on a FIFO it makes at PATH (a terminal's process has no descriptor
+ * but the terminal: PtySpawner), which the spawner writes when a spawn comes (heldCommand): the working folder, the
+ * environment and the prelude's own arguments. Then it goes on as the prelude would have from the start. Why:
+ * joining a cgroup as the first step of a spawn cost that spawn 10–13 ms on a 2-core VM (moving a process between
+ * cgroups takes the cgroup threadgroup lock for writing, which waits out an RCU grace period), and the executor's
+ * fork and perl's start 3–4 ms more; held, all of it is done while the cell's previous command runs or the
+ * executor waits for work. End of file without a complete command (released, or the executor went away) makes it
+ * exit without running anything; a terminal's held prelude also dies of the hangup when its executor goes.
  */
 const HOLD_FD_FLAG = '--hold-fd';
+const HOLD_FIFO_FLAG = '--hold-fifo';
 /** Ends a complete command (heldCommand): a command cut short by the executor's death is never run. */
 const HELD_COMMAND_END = '\0\0';
 const HOLD = [
-  `my $from = (@ARGV && $ARGV[0] =~ /^${HOLD_FD_FLAG}=(\\d+)$/) ? $1 : die "pocketrun: held prelude without its descriptor\\n"; shift @ARGV;`,
+  'my ($from, $fifo);',
+  `if (@ARGV && $ARGV[0] =~ /^${HOLD_FD_FLAG}=(\\d+)$/) { $from = $1; shift @ARGV; } elsif (@ARGV && $ARGV[0] =~ /^${HOLD_FIFO_FLAG}=(\\/.+)$/s) { $fifo = $1; shift @ARGV; }`,
+  'else { die "pocketrun: held prelude without its descriptor\\n"; }',
   JOIN_CGROUP,
-  'open(my $held, "<&=", $from) or die "pocketrun: held prelude: $!\\n"; my $m = do { local $/; <$held> }; close($held);',
+  // S_IFIFO | 0600, root's: only the executor (root) can open it for writing.
+  `my $held; if (defined $fifo) { syscall(${syscallNumber('mknodat')}, -100, $fifo, 0010600, 0) == 0 or die "pocketrun: held prelude: $fifo: $!\\n";`,
+  '  open($held, "<", $fifo) or die "pocketrun: held prelude: $!\\n"; unlink($fifo); }',
+  'else { open($held, "<&=", $from) or die "pocketrun: held prelude: $!\\n"; }',
+  'my $m = do { local $/; <$held> }; close($held);',
   'exit 0 unless defined $m && length($m) >= 2 && substr($m, -2) eq "\\0\\0";',
   'my @f = split(/\\0/, substr($m, 0, -2), -1); my $cwd = shift @f; my $n = shift @f;',
   '%ENV = (); for (1 .. $n) { my ($k, $v) = split(/=/, shift(@f), 2); $ENV{$k} = $v; }',
   'chdir($cwd) or die "pocketrun: chdir $cwd: $!\\n"; @ARGV = @f;',
 ].join(' ');
 
-/** The held prelude's command line (see HOLD): it reads its command from `commandFd` once spawned. */
-export function heldSpawnPrelude(tools: { perl: string }, cgroupProcs: string, commandFd: number, options: Pick<PreludeOptions, 'mergeStderr'> = {}): string[] {
+/** Where a held prelude (HOLD) waits for its command. */
+export type HeldCommandSource = { fd: number } | { fifo: string };
+
+/** The held prelude's command line (see HOLD): it waits for its command at `from` once spawned. */
+export function heldSpawnPrelude(tools: { perl: string }, from: HeldCommandSource, options: Pick<PreludeOptions, 'mergeStderr' | 'cgroupProcs'> = {}): string[] {
+  if ('fifo' in from && !path.isAbsolute(from.fifo)) throw new Error('spawn prelude: a held prelude\'s FIFO needs an absolute path');
   const script = `${HOLD} ${options.mergeStderr ? `${MERGE_STDERR} ` : ''}${PRELUDE}`;
-  return [tools.perl, '-e', script, '--', `${HOLD_FD_FLAG}=${commandFd}`, `${CGROUP_FLAG}=${cgroupProcs}`];
+  const source = 'fd' in from ? `${HOLD_FD_FLAG}=${from.fd}` : `${HOLD_FIFO_FLAG}=${from.fifo}`;
+  return [tools.perl, '-e', script, '--', source, ...(options.cgroupProcs ? [`${CGROUP_FLAG}=${options.cgroupProcs}`] : [])];
 }
 
 /**

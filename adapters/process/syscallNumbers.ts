@@ -24,6 +24,8 @@ const TABLE = {
   capset: { x64: 126, arm64: 91, ia32: 185, arm: 185 },
   prlimit64: { x64: 302, arm64: 261, ia32: 340, arm: 369 },
   exit_group: { x64: 231, arm64: 94, ia32: 252, arm: 248 },
+  // A held prelude's FIFO (spawnPrelude.ts HOLD).
+  mknodat: { x64: 259, arm64: 33, ia32: 297, arm: 324 },
 } as const;
 
 /** Linux's resource numbers for setrlimit/prlimit64 (the same on every architecture in TABLE). */

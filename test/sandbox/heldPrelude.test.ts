@@ -10,6 +10,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { PipeSpawner } from '../../adapters/process/pipeSpawner';
+import { PtySpawner } from '../../adapters/process/ptySpawner';
 import { heldCommand, heldSpawnPrelude } from '../../adapters/process/spawnPrelude';
 import { ownMemoryCgroup } from '../../adapters/sandbox/memoryCgroups';
 import { createSandbox } from '../../adapters/sandbox/sandbox';
@@ -17,6 +18,7 @@ import type { ExitInfo, Sandbox } from '../../core/ports';
 import type { RunLimits } from '../../core/protocol';
 import { claimUidBlock, type UidBlock } from '../../local/uidBlock';
 import { eventually } from '../support/eventually';
+import { watchOutput } from '../support/watchOutput';
 
 const PY = '/usr/bin/python3';
 const MiB = 1024 * 1024;
@@ -166,7 +168,7 @@ const modes = (['uid', 'bwrap'] as const).filter((m) => m === 'uid' || !bwrapPro
 
   /** Holds a prelude on descriptor 3, writes `message` (or nothing) and ends the pipe; resolves its exit. */
   function hold(message: string | null): Promise<{ code: number | null; stderr: string; cgroup: string }> {
-    const [file, ...args] = heldSpawnPrelude({ perl }, path.join(cgroup, 'cgroup.procs'), 3);
+    const [file, ...args] = heldSpawnPrelude({ perl }, { fd: 3 }, { cgroupProcs: path.join(cgroup, 'cgroup.procs') });
     const child = spawnChild(file, args, { cwd: '/', env: {}, stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (d) => (stderr += d));
@@ -206,5 +208,110 @@ const modes = (['uid', 'bwrap'] as const).filter((m) => m === 'uid' || !bwrapPro
   test('a NUL in the command or a bad variable name is refused before anything is sent', () => {
     expect(() => heldCommand(['/bin/echo', 'a\0b'], {}, '/', {})).toThrow(/NUL/);
     expect(() => heldCommand(['/bin/echo'], {}, '/', { 'A=B': 'x' })).toThrow(/environment/);
+  });
+});
+
+/** Our own children waiting as held terminals (PtySpawnerOptions.holdAhead), by pid. */
+function heldTerminals(): number[] {
+  return fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number).filter((pid) => {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      return ppid === process.pid && fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('\0--hold-fifo=');
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** What a terminal program can see of how it was started, as SHOW, plus its terminal (name, owner, mode, size). */
+const SHOW_TERMINAL = [
+  SHOW.split('\n').filter((l) => !l.includes('stdin.read')).join('\n'),
+  't = os.ttyname(0); st = os.stat(t); print(t.startswith("/dev/pts/"), st.st_uid == os.getuid(), oct(st.st_mode & 0o777), os.get_terminal_size())',
+  'print(os.getpgrp() == os.tcgetpgrp(0), os.getsid(0) != os.getpid())',
+  'print("typed:", input("ready> "))',
+].join('\n');
+
+async function runOnTerminal(sandbox: Sandbox, spawner: PtySpawner, code: string): Promise<Outcome> {
+  const cell = await sandbox.prepare({ runId: 't', files: [{ path: 'main.py', content: code }], command: [PY, '-I', 'main.py'], env: { EXTRA: 'a=b c' }, limits: LIMITS, allowNetwork: false, cols: 101, rows: 33 });
+  try {
+    const proc = spawner.spawn(cell.spawn);
+    const out = watchOutput(proc, 15_000);
+    await out.waitFor('ready> ');
+    proc.write('hello\r');
+    const exit = await out.exit;
+    return { pid: proc.pid, stdout: out.text(), stderr: '', exit };
+  } finally {
+    await cell.dispose();
+  }
+}
+
+describe.each(modes)('held terminals, %s isolation', (isolation) => {
+  let block: UidBlock;
+  let dir: string;
+  let sandbox: Sandbox;
+  // Made here, not as the file loads: one describe's held terminal must not be there while another's tests run.
+  let held: PtySpawner;
+  let fresh: PtySpawner;
+
+  beforeAll(async () => {
+    held = new PtySpawner({ holdAhead: true });
+    fresh = new PtySpawner();
+    block = claimUidBlock(2);
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'held-pty-'));
+    fs.chmodSync(dir, 0o711);
+    sandbox = await createSandbox({ isolation, uidBase: block.base, uidCount: 2, workRoot: path.join(dir, 'work') });
+  });
+  afterAll(async () => {
+    await held?.close();
+    await sandbox?.close();
+    block?.release();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('the spawn is the terminal held ahead, and the program sees what a fresh spawn gives it', async () => {
+    expect(await eventually(() => heldTerminals().length === 1)).toBe(true);
+    const [holder] = heldTerminals();
+    const a = await runOnTerminal(sandbox, held, SHOW_TERMINAL);
+    const b = await runOnTerminal(sandbox, fresh, SHOW_TERMINAL);
+    expect(a.pid).toBe(holder);
+    expect(a.exit).toMatchObject({ exitCode: 0, signal: null });
+    // The same but for the terminal's number and the uid (consecutive runs get the range's uids in turn).
+    const same = (o: Outcome) => o.stdout.replace(/\/dev\/pts\/\d+/g, '/dev/pts/N').split(String(block.base + 1)).join(String(block.base)).split(String(block.base)).join('<uid>');
+    expect(same(a)).toBe(same(b));
+    expect(a.stdout).toContain("('EXTRA', 'a=b c')");
+    expect(a.stdout).toContain('True 0o600 os.terminal_size(columns=101, lines=33)');
+    expect(a.stdout).toContain('typed: hello');
+    // The next spare comes a little after the spawn.
+    expect(await eventually(() => heldTerminals().length === 1 && heldTerminals()[0] !== holder)).toBe(true);
+  });
+
+  test('a held terminal that died is replaced by a fresh spawn', async () => {
+    expect(await eventually(() => heldTerminals().length === 1)).toBe(true);
+    const [holder] = heldTerminals();
+    process.kill(holder, 'SIGKILL');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const o = await runOnTerminal(sandbox, held, 'print("typed:", input("ready> "))');
+    expect(o.stdout).toContain('typed: hello');
+    expect(o.pid).not.toBe(holder);
+  });
+
+  test('its FIFO is in a folder only root can enter; close ends the held terminal and removes the folder', async () => {
+    expect(await eventually(() => heldTerminals().length === 1)).toBe(true);
+    const before = heldTerminals();
+    const spawner = new PtySpawner({ holdAhead: true });
+    try {
+      expect(await eventually(() => heldTerminals().length === 2)).toBe(true);
+      const [holder] = heldTerminals().filter((pid) => !before.includes(pid));
+      const fifo = /\0--hold-fifo=([^\0]+)/.exec(fs.readFileSync(`/proc/${holder}/cmdline`, 'utf8'))![1];
+      const folder = fs.statSync(path.dirname(fifo));
+      expect({ uid: folder.uid, mode: folder.mode & 0o777 }).toEqual({ uid: 0, mode: 0o700 });
+      expect(fs.statSync(fifo).isFIFO()).toBe(true);
+      await spawner.close();
+      expect(fs.existsSync(path.dirname(fifo))).toBe(false);
+      expect(await eventually(() => !fs.existsSync(`/proc/${holder}`) || fs.readFileSync(`/proc/${holder}/stat`, 'utf8').includes(') Z '))).toBe(true);
+    } finally {
+      await spawner.close();
+    }
   });
 });
