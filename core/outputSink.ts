@@ -120,6 +120,19 @@ export class OutputSink {
     }, wait);
   }
 
+  /**
+   * No append goes out before `gate` resolves (the run's running status is stored: readers never see output of a
+   * run that is not running yet); if it rejects, nothing is stored any more and `close` rethrows why.
+   */
+  after(gate: Promise<unknown>): void {
+    this.chain = this.chain.then(() => gate).then(
+      () => undefined,
+      (err: unknown) => {
+        this.failure ??= err;
+      },
+    );
+  }
+
   /** Appends everything pending now; resolves when it is durable. Appends never overlap. */
   flush(): Promise<void> {
     this.timer?.cancel();

@@ -265,7 +265,15 @@ class ExecutorRun {
         // As supervise() picks its spawner: a terminal for interactive runs that are not split.
         terminal: interactive && !split,
       });
-      await running;
+      // The program starts beside its running status too (one round trip sooner in the cloud), but nothing of it is
+      // stored before that status is (its output appends wait for it, OutputSink.after), and a run whose status
+      // cannot be written is stopped and ends as internal_error.
+      sink.after(running);
+      let unannounced = false;
+      running.catch(() => {
+        unannounced = true;
+        this.proc?.kill('SIGKILL');
+      });
       let compileMs: number | undefined;
       if (lang.compile) {
         const compiled = await this.compile(prepared, sink, lang.compile.command(ctx), compileLimits(lang.compile, limits, manifest.compileLimits), early, interactive && !split);
@@ -275,7 +283,10 @@ class ExecutorRun {
         }
         compileMs = compiled.wallMs;
       }
+      // A compile step that ran while the status failed: the program is not started.
+      if (unannounced) await running;
       const exit = await this.supervise(prepared, sink, limits, early, interactive, split);
+      await running;
       outputClosing = true;
       await sink.close();
       result = { ...this.classify(exit, sink.tail, lang), ...(compileMs === undefined ? {} : { compileMs }) };

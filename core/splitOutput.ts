@@ -11,6 +11,8 @@ export interface RunOutput {
   /** Takes output; false once the cap is reached (the excess is dropped). `stream` matters to split output only. */
   push(chunk: Buffer, stream?: OutputStream): boolean;
   flush(): Promise<void>;
+  /** Nothing is stored before `gate` resolves, nor after it rejects (OutputSink.after). */
+  after(gate: Promise<unknown>): void;
   /** Output appends go out as they come for a moment: the program just got input (OutputSink.expedite). */
   expedite(): void;
   close(): Promise<void>;
@@ -59,6 +61,10 @@ export class SplitOutput implements RunOutput {
 
   flush(): Promise<void> {
     return this.sink.flush();
+  }
+
+  after(gate: Promise<unknown>): void {
+    this.sink.after(gate);
   }
 
   expedite(): void {

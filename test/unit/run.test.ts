@@ -596,6 +596,21 @@ test('the final status is written before the clean-up, and the invocation is ans
   expect(disposed).toBe(true);
 });
 
+test('a run whose running status cannot be written is stopped: internal_error, and nothing of its output is stored', async () => {
+  const h = harness(
+    async (io) => {
+      io.print('secret\n');
+      await io.sleep(10_000);
+      return 0;
+    },
+    { hooks: { beforePut: (key, body) => { if (key.endsWith('/status.json') && (JSON.parse(body) as StatusDoc).state === 'running') throw new Error('storage down'); } } },
+  );
+  const id = await h.create();
+  await h.invoke(id);
+  expect(await h.status(id)).toMatchObject({ state: 'finished', result: { status: 'internal_error', message: expect.stringContaining('storage down') } });
+  expect(await h.output(id)).toBe('');
+});
+
 test('a final status that cannot be written still leaves the cell disposed before the invocation fails', async () => {
   let disposals = 0;
   const h = harness(async () => 0, {

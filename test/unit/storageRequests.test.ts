@@ -186,7 +186,7 @@ test('right after a create (or an input), a held poll reads the output at the fa
 
 // ------------------------------------------------------------------------------------------ round trips
 
-test('the program starts two round trips after its invocation: claim beside manifest and control reads, then its status beside the sandbox', async () => {
+test('the program starts one round trip after its invocation (claim beside manifest and control reads), its status beside the sandbox and the program, whose output waits for that status', async () => {
   let spawnedAt = 0;
   const h: ReturnType<typeof harness> = harness(async (io) => {
     spawnedAt = h.clock.now();
@@ -195,9 +195,15 @@ test('the program starts two round trips after its invocation: claim beside mani
   const id = await h.clock.run(h.create());
   const invokedAt = h.clock.now();
   await h.clock.run(h.invoke(id));
-  expect(spawnedAt - invokedAt).toBe(2 * ROUND_TRIP_MS);
+  expect(spawnedAt - invokedAt).toBe(ROUND_TRIP_MS);
+  // Requests are recorded as they complete.
   const before = h.requests.filter((r) => r.who === 'executor' && r.at <= spawnedAt).map((r) => `${r.kind} ${r.key.split('/').pop()}`);
-  expect(before.sort()).toEqual([`GET ${id}.json`, 'GET control', 'PUT claim', 'PUT status.json'].sort());
+  expect(before.sort()).toEqual([`GET ${id}.json`, 'GET control', 'PUT claim'].sort());
+  const running = h.requests.find((r) => r.who === 'executor' && r.kind === 'PUT' && r.key === keys.status(id))!;
+  expect(running.at).toBe(invokedAt + 2 * ROUND_TRIP_MS);
+  // Readers never see output of a run whose status does not say running yet: the first append goes once it is stored.
+  const append = h.requests.find((r) => r.who === 'executor' && r.kind === 'APPEND')!;
+  expect(append.at).toBeGreaterThanOrEqual(running.at + ROUND_TRIP_MS);
 });
 
 test("after input, the echo and the program's reply share one append (output quiet for a moment, never held longer than an append takes)", async () => {
