@@ -5,6 +5,7 @@
  * (FC's instance concurrency 1). Requests are counted where OSS would bill them: at the servers, attributed by the
  * access key that signed them (the API's, or an executor's from its environment or its invocation's headers).
  */
+import * as fs from 'fs';
 import { spawn, type ChildProcess } from 'child_process';
 import * as path from 'path';
 import * as readline from 'readline';
@@ -43,6 +44,8 @@ function startBundle(entry: string, env: Record<string, string>): Promise<{ chil
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${entry} exited with ${code}`)));
     readline.createInterface({ input: child.stdout! }).on('line', (line) => {
+      // BENCH_LOG=file keeps the bundles' log records, the executors' too (to read where an outlier's time went).
+      if (process.env.BENCH_LOG) fs.appendFileSync(process.env.BENCH_LOG, `${line}\n`);
       try {
         const record = JSON.parse(line) as { event?: string; port?: number };
         if (record.event === 'listening' && record.port) resolve({ child, port: record.port });
@@ -122,6 +125,9 @@ export async function startCloudTarget(options: CloudOptions): Promise<BenchTarg
           [ENV.sandboxUidBase]: String(uids.base),
           [ENV.sandboxUidCount]: '2',
           [ENV.workRoot]: workRoot,
+        },
+        onLog: (line) => {
+          if (process.env.BENCH_LOG) fs.appendFileSync(process.env.BENCH_LOG, `${line}\n`);
         },
       });
     };

@@ -10,7 +10,8 @@
  *   npm run bench -- --json[=file]         also a machine-readable copy (one JSON line on stdout, or the file)
  * Environment: BENCH_MODE (local, cloud, both), BENCH_LATENCY_MS, BENCH_TRIGGER_MS, BENCH_ROUNDS, BENCH_JSON (1 or
  * a file), BENCH_THROUGHPUT_REQUESTS, BENCH_EXECUTORS; BENCH_TRACE=n prints the storage requests of the first n
- * runs of each latency path on a time line, and the executors' peak RSS after each section.
+ * runs of each latency path on a time line, and the executors' peak RSS after each section; BENCH_LOG=file keeps
+ * the simulated cloud's function log records there (what an outlier's executor was doing).
  */
 import * as fs from 'fs';
 import * as os from 'os';

@@ -22,6 +22,7 @@
  * first run of a fresh instance then pays no probe cell at all. A result that no longer holds (the tool removed)
  * fails the run that uses it, as it would between a probe and a run anyway.
  */
+import { STOP_GRACE_MS } from './judge/runStep';
 import type { Language, SourceTransformName, ToolSpec } from './languages';
 import { versionOf } from './languages/versionOf';
 import * as L from './limits';
@@ -273,13 +274,23 @@ export class RuntimeProbe {
         if (bytes < PROBE_OUTPUT_BYTES) chunks.push(chunk);
         bytes += chunk.length;
       });
-      const timer = deps.clock.setTimeout(() => proc.kill('SIGKILL'), PROBE_TIMEOUT_MS);
+      // Ended as a judge step is (runStep.ts): SIGTERM makes the run head kill the uid's processes and reap them
+      // itself, SIGKILL follows past the grace. Killed outright, the run head leaves its tree to the host's init,
+      // whose late reaping (about 2 s on this VM) the cell's dispose then waits out (awaitReaped) before the run that
+      // stopped the probe can start.
+      let grace: ReturnType<typeof deps.clock.setTimeout> | null = null;
+      const end = () => {
+        proc.kill('SIGTERM');
+        grace ??= deps.clock.setTimeout(() => proc.kill('SIGKILL'), STOP_GRACE_MS);
+      };
+      const timer = deps.clock.setTimeout(end, PROBE_TIMEOUT_MS);
       // A stopping instance, or a run wanting the uid, waits for the probe's cell to be disposed: not for a slow tool.
-      const onStop = () => proc.kill('SIGKILL');
+      const onStop = end;
       deps.shutdown?.addEventListener('abort', onStop, { once: true });
       stop?.addEventListener('abort', onStop, { once: true });
       proc.onExit(() => {
         timer.cancel();
+        grace?.cancel();
         deps.shutdown?.removeEventListener('abort', onStop);
         stop?.removeEventListener('abort', onStop);
         resolve(stopped() ? null : Buffer.concat(chunks).toString('utf8'));

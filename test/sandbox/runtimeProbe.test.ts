@@ -9,7 +9,7 @@ import { PipeSpawner } from '../../adapters/process/pipeSpawner';
 import { createSandbox } from '../../adapters/sandbox/sandbox';
 import { findLanguage, type Language } from '../../core/languages';
 import { fixedSource } from '../../core/languages/language';
-import { systemClock, type Sandbox } from '../../core/ports';
+import { systemClock, type ProcessSpawner, type Sandbox } from '../../core/ports';
 import { parseProbeOutput, RuntimeProbe } from '../../core/runtimeProbe';
 import { claimUidBlock, type UidBlock } from '../../local/uidBlock';
 import { watchOutput } from '../support/watchOutput';
@@ -138,6 +138,34 @@ describe.each(['uid', 'bwrap'] as const)('%s isolation', (mode) => {
     expect(python?.tools).toEqual({ python: '/usr/bin/python3' });
     // Asked again when the instance is idle: everything, python's tools not probed a second time.
     expect((await fresh.all())?.map((r) => r.language.id)).toEqual(['python', 'c']);
+    expect(sandbox.report()).toMatchObject({ ready: true, retiredUids: 0 });
+  });
+
+  test('a background probe stopped by a run is ended as a judge step is: SIGTERM to its run head, which reaps its tree itself', async () => {
+    // Killed outright, the run head would leave the probe's tools to the host's init, whose late reaping (about 2 s
+    // on this VM) the cell's dispose waits out before the run can start.
+    const signals: string[] = [];
+    const pipes = new PipeSpawner();
+    const recording: ProcessSpawner = {
+      spawn: (request) => {
+        const proc = pipes.spawn(request);
+        const kill = proc.kill.bind(proc);
+        proc.kill = (signal?: NodeJS.Signals) => {
+          signals.push(signal ?? 'SIGKILL');
+          kill(signal);
+        };
+        return proc;
+      },
+    };
+    const slow = language('slow', { t: { candidates: ['/bin/sh'], versionArgs: ['-c', 'sleep 20 & sleep 20; echo 1.0'] } });
+    const probe = new RuntimeProbe({ sandbox, spawner: recording, clock: systemClock, shell: '/bin/bash', languages: [findLanguage('python')!, slow], transforms: [], log: () => undefined });
+    // A probe of the python tools first, so that what the run asks for below is known and only the stop is timed.
+    expect(await probe.runtime(findLanguage('python')!)).not.toBeNull();
+    const background = probe.all();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await probe.runtime(findLanguage('python')!)).not.toBeNull();
+    expect(await background).toBeNull();
+    expect(signals[0]).toBe('SIGTERM');
     expect(sandbox.report()).toMatchObject({ ready: true, retiredUids: 0 });
   });
 
