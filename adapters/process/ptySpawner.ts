@@ -295,18 +295,27 @@ export class PtySpawner implements ProcessSpawner {
 
   /**
    * The spare terminal as this spawn's, when it is waiting for its command: the FIFO opens for writing only then
-   * (ENXIO otherwise, without blocking). A spawn that asks for a cgroup (the held prelude joined none) or a spare
-   * not ready (still starting, or dead) goes to a fresh spawn, and the spare is ended.
+   * (ENXIO otherwise, without blocking). A spare still starting (ENXIO) is kept for the next spawn and this one
+   * starts its own, as does a spawn that asks for a cgroup (the held prelude joined none) or a command too long; a
+   * dead spare is replaced.
    */
   private takeSpare(request: SpawnRequest, argv: string[], identity: Identity | undefined): PtyProcess | null {
     const spare = this.spare;
-    this.spare = null;
     if (!spare) return null;
+    if (spare.exited) {
+      this.spare = null;
+      return null;
+    }
     const command = Buffer.from(heldCommand(argv, { identity, privateProc: request.privateProc }, request.cwd, terminalEnv(request)));
-    let fd: number | null = null;
+    if (request.cgroup !== undefined || command.length > HELD_COMMAND_MAX_BYTES) return null;
+    let fd: number;
     try {
-      if (spare.exited || request.cgroup !== undefined || command.length > HELD_COMMAND_MAX_BYTES) throw new Error('not for this spawn');
       fd = fs.openSync(spare.fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+    } catch {
+      return null; // not waiting yet: it stays the spare
+    }
+    this.spare = null;
+    try {
       spare.term.resize(request.cols, request.rows);
       const proc = this.started(spare.term, identity);
       spare.socket()?.ref?.();
@@ -317,7 +326,7 @@ export class PtySpawner implements ProcessSpawner {
       spare.release();
       return null;
     } finally {
-      if (fd !== null) fs.closeSync(fd);
+      fs.closeSync(fd);
     }
   }
 

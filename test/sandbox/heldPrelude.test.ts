@@ -224,6 +224,22 @@ function heldTerminals(): number[] {
   });
 }
 
+/**
+ * Those of them already waiting for their command: the FIFO made (the path on its command line exists) and the
+ * process asleep (in the FIFO's open). One still starting is passed over by a spawn, which then starts its own.
+ */
+function readyHeldTerminals(): number[] {
+  return heldTerminals().filter((pid) => {
+    try {
+      const fifo = /\0--hold-fifo=([^\0]+)/.exec(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8'))?.[1];
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return fifo !== undefined && fs.existsSync(fifo) && stat.slice(stat.lastIndexOf(')') + 2).startsWith('S');
+    } catch {
+      return false;
+    }
+  });
+}
+
 /** What a terminal program can see of how it was started, as SHOW, plus its terminal (name, owner, mode, size). */
 const SHOW_TERMINAL = [
   SHOW.split('\n').filter((l) => !l.includes('stdin.read')).join('\n'),
@@ -270,8 +286,8 @@ describe.each(modes)('held terminals, %s isolation', (isolation) => {
   });
 
   test('the spawn is the terminal held ahead, and the program sees what a fresh spawn gives it', async () => {
-    expect(await eventually(() => heldTerminals().length === 1)).toBe(true);
-    const [holder] = heldTerminals();
+    expect(await eventually(() => readyHeldTerminals().length === 1)).toBe(true);
+    const [holder] = readyHeldTerminals();
     const a = await runOnTerminal(sandbox, held, SHOW_TERMINAL);
     const b = await runOnTerminal(sandbox, fresh, SHOW_TERMINAL);
     expect(a.pid).toBe(holder);
@@ -301,8 +317,8 @@ describe.each(modes)('held terminals, %s isolation', (isolation) => {
     const before = heldTerminals();
     const spawner = new PtySpawner({ holdAhead: true });
     try {
-      expect(await eventually(() => heldTerminals().length === 2)).toBe(true);
-      const [holder] = heldTerminals().filter((pid) => !before.includes(pid));
+      expect(await eventually(() => readyHeldTerminals().filter((pid) => !before.includes(pid)).length === 1)).toBe(true);
+      const [holder] = readyHeldTerminals().filter((pid) => !before.includes(pid));
       const fifo = /\0--hold-fifo=([^\0]+)/.exec(fs.readFileSync(`/proc/${holder}/cmdline`, 'utf8'))![1];
       const folder = fs.statSync(path.dirname(fifo));
       expect({ uid: folder.uid, mode: folder.mode & 0o777 }).toEqual({ uid: 0, mode: 0o700 });
