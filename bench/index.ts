@@ -22,7 +22,7 @@ import { CLIENTS, C_HELLO, PY_HELLO } from './floor';
 import { judgeSection } from './judge';
 import { latencySection } from './latency';
 import { startLocalTarget } from './localTarget';
-import { rssMiB } from './procStatus';
+import { rssMiB, treeCpuMs } from './procStatus';
 import { Report } from './report';
 import { resourcesSection } from './resources';
 import type { Section } from './section';
@@ -69,6 +69,27 @@ async function warmUp(target: BenchTarget): Promise<void> {
   await Promise.all(each.map(async () => new Watcher(target.url, await createRun(target.url, PY_HELLO)).finish()));
   for (const [language, code] of [['python', PY_HELLO], ['c', C_HELLO]]) {
     await Promise.all(each.map(() => json(`${target.url}/api/execute`, { method: 'POST', body: JSON.stringify({ language, code }) })));
+  }
+  await executorsQuiet(target);
+}
+
+/**
+ * Waits until the executors and all they started have used under QUIET_CPU_MS of CPU for QUIET_MS (at most
+ * QUIET_LIMIT_MS): idle after the warm-up, fresh instances probe every runtime of the host for GET /api/runtimes
+ * (handlers/runtimesReport.ts; in the simulated cloud each of them, as FC's instances would, with no host facts to
+ * share), which is start-up work, not the latency of a run on an instance past its first minute.
+ */
+const QUIET_MS = 1_000;
+const QUIET_CPU_MS = 30;
+const QUIET_LIMIT_MS = 30_000;
+async function executorsQuiet(target: BenchTarget): Promise<void> {
+  const deadline = Date.now() + QUIET_LIMIT_MS;
+  let before = treeCpuMs(target.executorPids());
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, QUIET_MS));
+    const after = treeCpuMs(target.executorPids());
+    if (after - before < QUIET_CPU_MS) return;
+    before = after;
   }
 }
 
