@@ -43,7 +43,11 @@ class PipeProcess implements SpawnedProcess {
   private exitInfo: ExitInfo | null = null;
   private probe: InputWaitProbe | null = null;
 
-  constructor(private readonly child: ChildProcess) {
+  constructor(
+    private readonly child: ChildProcess,
+    /** Whether descriptor USAGE_FD is the run head's report pipe (a held prelude's command pipe comes after the others). */
+    usage: boolean,
+  ) {
     this.pid = child.pid ?? -1;
     // Spawned (exec'd) by now, its descriptor 0 in place: one stat, no exec.
     const stdin = this.pid > 0 ? inputSourceOf(`/proc/${this.pid}/fd/0`) : null;
@@ -55,7 +59,7 @@ class PipeProcess implements SpawnedProcess {
       if (!this.exitInfo) this.stderr.emit(chunk);
     });
     const report: Buffer[] = [];
-    const usagePipe = child.stdio[USAGE_FD] as NodeJS.ReadableStream | null | undefined;
+    const usagePipe = usage ? (child.stdio[USAGE_FD] as NodeJS.ReadableStream | null | undefined) : null;
     // Small and written once; a pipe that says more than a line is not the run head's.
     usagePipe?.on('data', (chunk: Buffer) => void (report.length < 4 && report.push(chunk)));
     // A program that exits before reading all its input must not crash the executor with EPIPE.
@@ -222,7 +226,7 @@ export class PipeSpawner implements ProcessSpawner {
     const argv = [request.file, ...request.args];
     const options = { identity, privateProc: request.privateProc, keepFds: this.usage ? [USAGE_FD] : [] };
     const held = request.cgroup === undefined ? undefined : this.held.get(request.cgroup);
-    if (held?.usable()) return new PipeProcess(held.take(heldCommand(argv, options, request.cwd, { ...request.env })));
+    if (held?.usable()) return new PipeProcess(held.take(heldCommand(argv, options, request.cwd, { ...request.env })), this.usage);
     void held?.release();
     const [file, ...args] = withSpawnPrelude({ perl: this.perl }, argv, { ...options, cgroupProcs: request.cgroup, mergeStderr: !this.separate });
     const child = spawn(file, args, {
@@ -232,7 +236,7 @@ export class PipeSpawner implements ProcessSpawner {
       // A session and process group of its own, so the whole group can be signalled.
       detached: true,
     });
-    return new PipeProcess(child);
+    return new PipeProcess(child, this.usage);
   }
 
   async close(): Promise<void> {
