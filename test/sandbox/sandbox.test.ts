@@ -219,14 +219,19 @@ print("JSON" + json.dumps({
     prepared.push(prep);
     const { file, args, uid, gid, groups, cwd, env } = prep.spawn;
     const argv = withSpawnPrelude({ perl: '/usr/bin/perl' }, [file, ...args], { identity: { uid, gid, groups } });
-    const log = path.join(os.tmpdir(), `pocketrun-execs-${process.pid}-${mode}.txt`);
-    const r = spawnSync(strace!, ['-f', '-qq', '-e', 'trace=execve,open,openat', '-e', 'signal=none', '-o', log, ...argv], { cwd, env, encoding: 'utf8', timeout: 30_000 });
-    const lines = fs.readFileSync(log, 'utf8').split('\n');
+    // One file per process (-ff), lines in time order (-ttt): with -f into one file, a call that another process's
+    // interleaves is split into `<unfinished ...>` and `<... resumed>` lines, which under load hid an exec.
+    const logDir = fs.mkdtempSync(path.join(os.tmpdir(), `pocketrun-execs-${mode}-`));
+    const r = spawnSync(strace!, ['-ff', '-ttt', '-qq', '-e', 'trace=execve,open,openat', '-e', 'signal=none', '-o', path.join(logDir, 'trace'), ...argv], { cwd, env, encoding: 'utf8', timeout: 30_000 });
+    const lines = fs
+      .readdirSync(logDir)
+      .flatMap((name) => fs.readFileSync(path.join(logDir, name), 'utf8').split('\n').filter(Boolean))
+      .sort((a, b) => Number(a.split(' ')[0]) - Number(b.split(' ')[0]));
+    fs.rmSync(logDir, { recursive: true, force: true });
     const execs = lines.filter((l) => /execve\(/.test(l) && / = 0$/.test(l)).map((l) => /execve\("([^"]+)"/.exec(l)![1]);
     // What the chain's processes opened before the program's exec (python opens modules of its own after it).
     const pyExec = lines.findIndex((l) => l.includes(`execve("${PY}"`));
     const modules = lines.slice(0, pyExec).filter((l) => /open(at)?\(.*\.pm"/.test(l));
-    fs.rmSync(log, { force: true });
     expect(r.stdout).toContain('ran');
     expect(execs).toEqual(mode === 'bwrap' ? ['/usr/bin/perl', prep.spawn.args.find((a) => a.endsWith('/bwrap'))!, PY] : ['/usr/bin/perl', PY]);
     expect(pyExec).toBeGreaterThan(0);
