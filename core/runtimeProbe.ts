@@ -22,12 +22,12 @@
  * first run of a fresh instance then pays no probe cell at all. A result that no longer holds (the tool removed)
  * fails the run that uses it, as it would between a probe and a run anyway.
  */
-import { STOP_GRACE_MS } from './judge/runStep';
 import type { Language, SourceTransformName, ToolSpec } from './languages';
 import { versionOf } from './languages/versionOf';
 import * as L from './limits';
-import type { Clock, PreparedSandbox, ProcessSpawner, Sandbox } from './ports';
+import type { Clock, PreparedSandbox, ProcessSpawner, Sandbox, Timer } from './ports';
 import type { RuntimeInfo } from './protocol';
+import { stopThroughRunHead } from './stopThroughRunHead';
 
 const MiB = 1024 * 1024;
 
@@ -274,14 +274,11 @@ export class RuntimeProbe {
         if (bytes < PROBE_OUTPUT_BYTES) chunks.push(chunk);
         bytes += chunk.length;
       });
-      // Ended as a judge step is (runStep.ts): SIGTERM makes the run head kill the uid's processes and reap them
-      // itself, SIGKILL follows past the grace. Killed outright, the run head leaves its tree to the host's init,
-      // whose late reaping (about 2 s on this VM) the cell's dispose then waits out (awaitReaped) before the run that
-      // stopped the probe can start.
-      let grace: ReturnType<typeof deps.clock.setTimeout> | null = null;
+      // Ended through its run head (stopThroughRunHead.ts): killed outright, it would leave the probe's tools to the
+      // host's init, whose late reaping the cell's dispose waits out before the run that stopped the probe can start.
+      let grace: Timer | null = null;
       const end = () => {
-        proc.kill('SIGTERM');
-        grace ??= deps.clock.setTimeout(() => proc.kill('SIGKILL'), STOP_GRACE_MS);
+        grace ??= stopThroughRunHead(proc, deps.clock);
       };
       const timer = deps.clock.setTimeout(end, PROBE_TIMEOUT_MS);
       // A stopping instance, or a run wanting the uid, waits for the probe's cell to be disposed: not for a slow tool.

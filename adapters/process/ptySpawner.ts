@@ -72,8 +72,9 @@ const HELD_SPARE_DELAY_MS = 100;
  */
 function heldFolder(): string {
   const tmp = os.tmpdir();
+  const ofPid = new RegExp(`^${HELD_FOLDER_PREFIX}(\\d+)-`);
   for (const name of fs.readdirSync(tmp)) {
-    const pid = new RegExp(`^${HELD_FOLDER_PREFIX}(\\d+)-`).exec(name)?.[1];
+    const pid = ofPid.exec(name)?.[1];
     if (!pid || processExists(Number(pid))) continue;
     const dir = path.join(tmp, name);
     if (fs.lstatSync(dir).uid === 0) fs.rmSync(dir, { recursive: true, force: true });
@@ -306,8 +307,10 @@ export class PtySpawner implements ProcessSpawner {
       this.spare = null;
       return null;
     }
+    // The held prelude joined no cgroup: a spawn that asks for one starts its own.
+    if (request.cgroup !== undefined) return null;
     const command = Buffer.from(heldCommand(argv, { identity, privateProc: request.privateProc }, request.cwd, terminalEnv(request)));
-    if (request.cgroup !== undefined || command.length > HELD_COMMAND_MAX_BYTES) return null;
+    if (command.length > HELD_COMMAND_MAX_BYTES) return null;
     let fd: number;
     try {
       fd = fs.openSync(spare.fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);

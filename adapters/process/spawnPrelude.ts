@@ -165,10 +165,15 @@ export interface PreludeOptions {
  */
 export function withSpawnPrelude(tools: { perl: string }, argv: string[], options: PreludeOptions = {}): string[] {
   const script = options.mergeStderr ? `${MERGE_STDERR} ${PRELUDE}` : PRELUDE;
+  return [tools.perl, '-e', script, '--', ...preludeArgs(argv, options)];
+}
+
+/** The prelude's arguments (after `--`): its flags in the order it reads them, then `argv`. */
+function preludeArgs(argv: string[], options: Omit<PreludeOptions, 'mergeStderr'>): string[] {
   const keep = (options.keepFds ?? []).map((fd) => `${KEEP_FD_FLAG}=${fd}`);
   const cgroup = options.cgroupProcs ? [`${CGROUP_FLAG}=${options.cgroupProcs}`] : [];
   const identity = options.identity ? [identityFlag(options.identity)] : [];
-  return [tools.perl, '-e', script, '--', ...keep, ...cgroup, ...(options.privateProc ? [PRIVATE_PROC_FLAG] : []), ...identity, ...argv];
+  return [...keep, ...cgroup, ...(options.privateProc ? [PRIVATE_PROC_FLAG] : []), ...identity, ...argv];
 }
 
 /**
@@ -220,7 +225,7 @@ export function heldSpawnPrelude(tools: { perl: string }, from: HeldCommandSourc
  * HELD_COMMAND_END. Its cgroup is the one it joined; `mergeStderr` was fixed when it was held.
  */
 export function heldCommand(argv: string[], options: Omit<PreludeOptions, 'cgroupProcs' | 'mergeStderr'>, cwd: string, env: Record<string, string>): string {
-  const prelude = withSpawnPrelude({ perl: '' }, argv, options).slice(4);
+  const prelude = preludeArgs(argv, options);
   const fields = [cwd, String(Object.keys(env).length), ...Object.entries(env).map(([k, v]) => `${k}=${v}`), ...prelude];
   if (fields.some((f) => f.includes('\0'))) throw new Error('spawn prelude: a held command cannot carry a NUL');
   if (Object.keys(env).some((k) => k.length === 0 || k.includes('='))) throw new Error('spawn prelude: bad environment name');

@@ -17,7 +17,7 @@ import { appendControl } from '../controlStream';
 import type { ExecuteRequest } from '../executeRequest';
 import type { ExecuteResult, JudgeStatus } from './executeResult';
 import { hasCompileStep } from './judgeCommands';
-import { STOP_GRACE_MS } from './runStep';
+import { STOP_GRACE_MS } from '../stopThroughRunHead';
 import { writeManifest } from '../writeManifest';
 import { sleepUntilChanged } from '../sleepUntilChanged';
 

@@ -6,12 +6,7 @@
  */
 import type { Clock, Disposable, ExitInfo, PreparedSandbox, ProcessSpawner, Timer, TreeMeasure } from '../ports';
 import type { RunLimits } from '../protocol';
-
-/**
- * A stop asks the run head to end the run (SIGTERM: it kills the tree, reaps it and still reports the figures); past
- * this grace the whole process group is killed outright.
- */
-export const STOP_GRACE_MS = 2_000;
+import { stopThroughRunHead } from '../stopThroughRunHead';
 
 export type StopReason = 'wall' | 'budget' | 'output' | 'memory' | 'disk' | 'cancelled';
 
@@ -99,8 +94,7 @@ export async function runStep(deps: StepDeps, request: StepRequest, cancel: Abor
     const halt = (reason: StopReason, message: string) => {
       if (stop || exited) return;
       stop = { reason, message };
-      proc.kill('SIGTERM');
-      timers.push(clock.setTimeout(() => proc.kill('SIGKILL'), STOP_GRACE_MS));
+      timers.push(stopThroughRunHead(proc, clock));
     };
     const capture = (name: 'stdout' | 'stderr', into: CappedBuffer) => (chunk: Buffer) => {
       if (into.push(chunk) || request.output === 'merged') return;

@@ -12,7 +12,7 @@ import { startExecution, waitForAnswer, executeWaitMs } from '../../../core/judg
 import type { ExecuteResult } from '../../../core/judge/executeResult';
 import type { JudgeCommands } from '../../../core/judge/judgeCommands';
 import { runJudge } from '../../../core/judge/runJudge';
-import { STOP_GRACE_MS } from '../../../core/judge/runStep';
+import { STOP_GRACE_MS } from '../../../core/stopThroughRunHead';
 import * as L from '../../../core/limits';
 import type { ObjectStore, TreeMeasure } from '../../../core/ports';
 import { keys, type RunLimits, type StatusDoc } from '../../../core/protocol';
