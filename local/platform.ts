@@ -8,7 +8,6 @@ import type * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
 import { FsObjectStore } from '../adapters/storage/fsStore';
-import { HostFacts } from '../adapters/sandbox/hostFacts';
 import { createSandbox } from '../adapters/sandbox/sandbox';
 import { ENV, VARIABLES } from '../core/config';
 import { ConfigReader } from '../core/configReader';
@@ -35,6 +34,7 @@ import {
   LIFECYCLE_SWEEP_INTERVAL_MS,
   maxExecutorsFor,
 } from './settings';
+import { hostFactsFolder } from './hostFactsFolder';
 import { UidSlots } from './uidSlots';
 
 export interface LocalPlatformOptions {
@@ -93,9 +93,6 @@ function defaultExecutorEntry(): string {
   return found;
 }
 
-/** Where, in the work root, the instances keep what they found about the host (root-only, like the work root's other dot folders). */
-const HOST_FACTS_FOLDER = '.host-facts';
-
 /** Uids per executor instance, used in turn, so that the next run on an instance never gets the previous run's uid. */
 const UIDS_PER_INSTANCE = 2;
 
@@ -145,9 +142,10 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     uids.give(probeUid);
 
     // The instances share this host: what a start probes about it is probed by the first and handed to the next
-    // (adapters/sandbox/hostFacts.ts). Forgotten at every platform start, so that each start probes the host afresh.
-    const hostFacts = new HostFacts(path.join(workRoot, HOST_FACTS_FOLDER));
-    hostFacts.clear();
+    // (adapters/sandbox/hostFacts.ts). A folder of this platform's own (local/hostFactsFolder.ts), new at each
+    // start, so that each start probes the host afresh; removed at its stop.
+    const hostFacts = hostFactsFolder(workRoot);
+    cleanup.push(() => hostFacts.clear());
 
     const entry = options.executorEntry ?? defaultExecutorEntry();
     const env: Record<string, string> = {

@@ -4,7 +4,7 @@
  * sandboxes, real probes, real programs; and the runtime probe (core/runtimeProbe.ts) taking tools another instance
  * found instead of probing them.
  */
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -14,6 +14,7 @@ import { createSandbox } from '../../adapters/sandbox/sandbox';
 import { findLanguage } from '../../core/languages';
 import { systemClock, type Sandbox, type SandboxReport } from '../../core/ports';
 import { RuntimeProbe, type SharedToolResults, type ToolResult } from '../../core/runtimeProbe';
+import { hostFactsFolder } from '../../local/hostFactsFolder';
 import { claimUidBlock, type UidBlock } from '../../local/uidBlock';
 import { SANDBOX_TEST_LIMITS } from '../support/sandboxLimits';
 import { watchOutput } from '../support/watchOutput';
@@ -58,6 +59,37 @@ describe('a fact is read back only as it was written, by root, under the same ke
     fs.chmodSync(f.dir, 0o777);
     expect(f.write('f', 'k', 1)).toBe(false);
     expect(fs.readdirSync(f.dir)).toEqual([]);
+  });
+});
+
+describe("each local platform's own facts folder in a shared work root (local/hostFactsFolder.ts)", () => {
+  test("a platform's start leaves the facts of platforms still running, and gives itself an empty folder", () => {
+    const running = hostFactsFolder(dir);
+    expect(running.write('sandbox', 'k', { probed: true })).toBe(true);
+    const next = hostFactsFolder(dir);
+    const again = hostFactsFolder(dir);
+    expect(new Set([running.dir, next.dir, again.dir]).size).toBe(3);
+    expect(running.read('sandbox', 'k')).toEqual({ probed: true });
+    expect(next.read('sandbox', 'k')).toBeNull();
+    expect(fs.statSync(running.dir).mode & 0o777).toBe(0o700);
+  });
+
+  test('the folders of platforms that are gone are removed; those of live ones, and other folders, are kept', () => {
+    const dead = spawnSync('/bin/true').pid!;
+    const live = spawn('/bin/sleep', ['30']);
+    try {
+      const deadFacts = hostFactsFolder(dir, dead);
+      const liveFacts = hostFactsFolder(dir, live.pid!);
+      for (const f of [deadFacts, liveFacts]) expect(f.write('sandbox', 'k', 1)).toBe(true);
+      fs.mkdirSync(path.join(dir, '.host-facts'));
+      fs.mkdirSync(path.join(dir, '.trash'));
+      const mine = hostFactsFolder(dir);
+      expect(fs.readdirSync(dir).sort()).toEqual(['.host-facts', '.trash', path.basename(liveFacts.dir)].sort());
+      expect(mine.write('sandbox', 'k', 2)).toBe(true);
+      expect(liveFacts.read('sandbox', 'k')).toBe(1);
+    } finally {
+      live.kill('SIGKILL');
+    }
   });
 });
 
