@@ -170,6 +170,11 @@ export const JUDGE_WAIT_MARGIN_MS = 15_000;
 export const JUDGE_MAX_RESULT_OUTPUT_BYTES = 8 * MiB;
 /** Without a memory cgroup, how often the RSS of a program's tree is summed to hold it to its memory limit. */
 export const MEMORY_WATCH_INTERVAL_MS = 50;
+/**
+ * A judge command's tree is held to its CPU time limit by a watch (adapters/sandbox/cpuWatch.ts) that looks no more
+ * often than this once the limit is near: the tree stops within about this times the cores past its limit.
+ */
+export const CPU_WATCH_MIN_INTERVAL_MS = 20;
 
 /** Piston's WebSocket (`GET /api/v2/connect`): a socket that has sent no `init` this long after it opened is closed (4001), as Piston does. */
 export const PISTON_INIT_TIMEOUT_MS = 1_000;

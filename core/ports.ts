@@ -234,8 +234,11 @@ export interface MeteredSpawn {
    * at the limit); `rlimit`, RLIMIT_AS raised by the overhead plus a watch of the tree's resident memory.
    */
   memory: 'cgroup' | 'rlimit';
-  /** Starts watching the spawned tree (`pid`: the spawned process); `listener` once, when it passes its memory limit. */
-  watch(pid: number, listener: (status: 'memory_limit', message: string) => void): Disposable;
+  /**
+   * Starts watching the spawned tree (`pid`: the spawned process); `listener` once, when it passes its memory limit
+   * (where no cgroup holds it) or its CPU time limit (the whole tree's: RLIMIT_CPU counts each process in whole seconds).
+   */
+  watch(pid: number, listener: (status: 'memory_limit' | 'cpu_limit', message: string) => void): Disposable;
   /**
    * Once the spawned process has exited: makes sure nothing of the cell's uid is still alive (killing what is), then
    * reads and frees the meter. `report` is the run head's (ExitInfo.usage) when its exit brought one; without it (the
@@ -249,6 +252,11 @@ export interface TreeMeasure {
   peakKb: number | null;
   /** The kernel's OOM killer ended a process of the tree at its cgroup's limit. */
   oomKilled: boolean;
+  /**
+   * The tree's CPU time, ms, as the CPU watch last read it, when it looked at all (near the limit). A tree the watch
+   * stopped was killed before its processes were waited for, so the run head's figure misses most of their time.
+   */
+  cpuMs?: number;
 }
 
 /** What a sandbox found the host allows, probed once at start (shown by `/api/health` and the start-up log). */

@@ -114,7 +114,7 @@ export const RUN_LIMITS = {
     default: 60_000,
     max: 300_000,
     judge: { default: 5_000, max: 20_000 },
-    meaning: 'CPU time per process (`RLIMIT_CPU`, in whole seconds; `SIGXCPU` is reported as `timeout`).',
+    meaning: 'CPU time: per process in interactive runs (`RLIMIT_CPU`, whole seconds); in judge mode the whole tree\'s (a watch stops it within about 20 ms per core past the limit; `RLIMIT_CPU` a second later is the backstop). Reported as `timeout`.',
     configurable: {
       env: { default: 'RUN_CPU_DEFAULT_MS', max: 'RUN_CPU_MAX_MS' },
       stack: { default: 'runCpuDefaultSeconds', max: 'runCpuMaxSeconds', unit: 'Seconds', ceiling: 3600, written: 'whenSet' },

@@ -34,6 +34,7 @@ import { BwrapProfile, bwrapFeatures, hostEtcView, isHostEtcView, probeBwrap, SA
 import { bwrapCandidates } from './bwrapBinary';
 import { commandChain, type Rlimits } from './commandChain';
 import { watchDisk } from './diskWatch';
+import { cgroupCpuMs, uidTreeCpuMs, watchTreeCpu, type CpuWatch } from './cpuWatch';
 import { factKey, fileIdentity, procValue, type HostFacts } from './hostFacts';
 import { MemoryCgroups, ownMemoryCgroup, probeMemoryCgroups, type CgroupJoiner, type CgroupVersion } from './memoryCgroups';
 import { watchTreeMemory, type MemoryWatch } from './memoryWatch';
@@ -510,7 +511,9 @@ class ProcessSandbox implements Sandbox {
     const memoryBytes = positiveInt('memoryBytes', limits.memoryBytes);
     const cgroup = this.memory.cgroups?.create(memoryBytes) ?? null;
     const rlimits: Rlimits = {
-      cpuSeconds: positiveInt('cpuMs', limits.cpuMs / 1000),
+      // The tree's CPU watch (in `watch` below) stops it at the limit; RLIMIT_CPU, a second later, is the kernel's
+      // backstop should the watch not see a process's time (cpuWatch.ts says when).
+      cpuSeconds: positiveInt('cpuMs', limits.cpuMs / 1000) + 1,
       memoryBytes: cgroup ? Infinity : positiveInt('memoryBytes', memoryBytes + request.addressSpaceOverheadBytes),
       processes: positiveInt('processes', limits.processes),
       fileBytes: positiveInt('fileBytes', limits.fileBytes),
@@ -522,22 +525,42 @@ class ProcessSandbox implements Sandbox {
     // Before the spawn (the caller spawns what this returns): with the finish, it bounds the run head's life (treeReaped.ts).
     const made = performance.now();
     let watch: MemoryWatch | null = null;
+    let cpuWatch: CpuWatch | null = null;
     return {
       spawn,
       memory: cgroup ? 'cgroup' : 'rlimit',
       watch: (pid, listener) => {
-        if (cgroup || watch) return { dispose: () => undefined };
+        // The tree's CPU time, from its cgroup where it has one (v2), else summed over the uid's processes.
+        const cgroupCpu = cgroup?.version === 'v2' ? cgroup.dir : null;
+        if (cpuWatch) return { dispose: () => undefined };
+        const cpu = watchTreeCpu({
+          used: () => (cgroupCpu ? cgroupCpuMs(cgroupCpu) : uidTreeCpuMs(uid, pid)),
+          limitMs: limits.cpuMs,
+          cores: os.availableParallelism(),
+          minIntervalMs: L.CPU_WATCH_MIN_INTERVAL_MS,
+          onExceeded: (message) => listener('cpu_limit', message),
+        });
+        cpuWatch = cpu;
+        if (cgroup) return cpu;
         const started = watchTreeMemory({ uid, excludePid: pid, maxBytes: memoryBytes, intervalMs: L.MEMORY_WATCH_INTERVAL_MS, onExceeded: (message) => listener('memory_limit', message) });
         watch = started;
-        return { dispose: () => started.dispose() };
+        return {
+          dispose: () => {
+            cpu.dispose();
+            started.dispose();
+          },
+        };
       },
       finish: async (report) => {
         watch?.dispose();
+        cpuWatch?.dispose();
+        const cpuMs = cpuWatch?.lastMs() ?? null;
+        const cpu = cpuMs === null ? {} : { cpuMs: Math.round(cpuMs) };
         // The next command of the cell must not meet anything of this one. The run head has killed and reaped its
         // tree, and its report proves it when it came in time (treeReaped.ts); otherwise (the run head was killed
         // first, or gave up reaping) the uid is swept from root here.
         if (!treeReaped(report, performance.now() - made)) await killProcessesOf(this.tools, [uid]);
-        if (!cgroup) return { peakKb: watch ? Math.round(watch.peakBytes() / 1024) : null, oomKilled: false };
+        if (!cgroup) return { peakKb: watch ? Math.round(watch.peakBytes() / 1024) : null, oomKilled: false, ...cpu };
         const peak = cgroup.peakBytes();
         const oomKilled = cgroup.oomKilled();
         const removal = cgroup.remove().then((removed) => {
@@ -545,7 +568,7 @@ class ProcessSandbox implements Sandbox {
           removals.delete(removal);
         });
         removals.add(removal);
-        return { peakKb: peak === null ? null : Math.round(peak / 1024), oomKilled };
+        return { peakKb: peak === null ? null : Math.round(peak / 1024), oomKilled, ...cpu };
       },
     };
   }

@@ -1,14 +1,14 @@
 /**
  * One command of a judge run (the compile step or one test) in the run's prepared cell, from spawn to exit: its own
  * rlimits and memory meter (PreparedSandbox.spawnMetered), its stdin written and closed, stdout and stderr captured
- * apart up to their caps, and its own wall timer. Whatever stops it early (wall time, the request's budget, output,
- * memory, disk, a cancel) is recorded as the reason; classifying the outcome is testVerdict.ts's job.
+ * apart up to their caps, and its own wall timer. Whatever stops it early (wall time, the tree's CPU time, the request's budget,
+ * output, memory, disk, a cancel) is recorded as the reason; classifying the outcome is testVerdict.ts's job.
  */
 import type { Clock, Disposable, ExitInfo, PreparedSandbox, ProcessSpawner, Timer, TreeMeasure } from '../ports';
 import type { RunLimits } from '../protocol';
 import { stopThroughRunHead } from '../stopThroughRunHead';
 
-export type StopReason = 'wall' | 'budget' | 'output' | 'memory' | 'disk' | 'cancelled';
+export type StopReason = 'wall' | 'cpu' | 'budget' | 'output' | 'memory' | 'disk' | 'cancelled';
 
 export interface StepStop {
   reason: StopReason;
@@ -118,7 +118,7 @@ export async function runStep(deps: StepDeps, request: StepRequest, cancel: Abor
           request.wallMs,
         ),
       );
-      disposables.push(metered.watch(proc.pid, (_status, message) => halt('memory', message)));
+      disposables.push(metered.watch(proc.pid, (status, message) => halt(status === 'cpu_limit' ? 'cpu' : 'memory', message)));
       disposables.push(cell.onLimit((_status, message) => halt('disk', message)));
       const onCancel = () => halt('cancelled', String(cancel.reason ?? 'cancelled'));
       if (cancel.aborted) onCancel();

@@ -1,6 +1,6 @@
 /**
  * The status of one test from what happened to it (runStep.ts), first cause first:
- * 1. a stop by the executor: `timeout` (wall time, or the request's budget), `output_limit`, `memory_limit` (the RSS
+ * 1. a stop by the executor: `timeout` (wall time, the tree's CPU time, or the request's budget), `output_limit`, `memory_limit` (the RSS
  *    watch), `disk_limit`; a cancel (the run killed, the executor stopping) is `internal_error`;
  * 2. the memory cgroup's OOM killer: `memory_limit`;
  * 3. no report from the run head: the sandbox failed (or the program killed its supervisor): `internal_error`;
@@ -39,6 +39,7 @@ export function testVerdict(
   if (stop) {
     switch (stop.reason) {
       case 'wall':
+      case 'cpu':
         return { status: 'timeout', message: stop.message };
       case 'budget':
         return { status: 'timeout', message: `not finished: ${stop.message}` };

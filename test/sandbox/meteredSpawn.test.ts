@@ -169,6 +169,25 @@ describe.each(modes)('metered spawns, %s isolation, memory cgroups %s', (isolati
     expect(o.exit.usage!.cpuMs).toBeLessThanOrEqual(1300);
   });
 
+  test('the whole tree is held to its CPU time limit: two processes spinning are stopped soon after their sum passes it', async () => {
+    // Each alone stays far under RLIMIT_CPU (per process, in whole seconds); only the tree's watch can stop them.
+    const o = await run(sandbox, 'import os\nos.fork()\nwhile True: pass', { limits: { cpuMs: 600 } });
+    expect(o.limitHit).toMatch(/^CPU time limit of 0\.6 s exceeded \(0\.\d+ s used by the program's processes together\)$/);
+    expect(o.exit.signal).not.toBe('SIGXCPU');
+    // Killed before it was waited for, most of the tree's time is not in the run head's getrusage: the watch's
+    // reading is the figure (core/judge/programFigures.ts).
+    expect(o.measure.cpuMs).toBeGreaterThan(600);
+    expect(o.measure.cpuMs).toBeLessThan(900);
+  });
+
+  test('a command far under its CPU limit is never looked at, and one that ends first is not stopped', async () => {
+    const o = await run(sandbox, 'import time\nt = time.process_time()\nwhile time.process_time() - t < 0.3: pass\nprint("done")', { limits: { cpuMs: 400 } });
+    expect(o.limitHit).toBeNull();
+    expect(o.stdout).toBe('done\n');
+    // Looked at (on 2 cores: 0.2 s in, then every 0.1 s or less), never stopped; on one core it ends before the first look.
+    expect(o.measure.cpuMs ?? 0).toBeLessThanOrEqual(400);
+  });
+
   test('the program cannot write the report: descriptor 3 is closed and the run head’s copy is out of reach', async () => {
     const o = await run(sandbox, [
       'import os',

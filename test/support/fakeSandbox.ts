@@ -26,7 +26,7 @@ export class FakeSandbox implements Sandbox {
   finished = 0;
   /** The run head's report each `finish` was given (undefined: none), in order. */
   readonly reports: Array<TreeUsage | undefined> = [];
-  private readonly memoryListeners = new Set<(status: 'memory_limit', message: string) => void>();
+  private readonly meteredListeners = new Set<(status: 'memory_limit' | 'cpu_limit', message: string) => void>();
   disposals = 0;
   readonly ready = true;
   private readonly limitListeners = new Set<(status: 'disk_limit', message: string) => void>();
@@ -44,9 +44,9 @@ export class FakeSandbox implements Sandbox {
     for (const listener of this.limitListeners) listener('disk_limit', message);
   }
 
-  /** What the real sandbox's RSS watch does when a metered command's tree uses too much memory. */
-  exceedMemory(message: string): void {
-    for (const listener of this.memoryListeners) listener('memory_limit', message);
+  /** What the real sandbox's watches do when a metered command's tree uses too much memory (the RSS watch) or CPU time. */
+  exceedMetered(status: 'memory_limit' | 'cpu_limit', message: string): void {
+    for (const listener of this.meteredListeners) listener(status, message);
   }
 
   async prepare(request: SandboxRequest): Promise<PreparedSandbox> {
@@ -70,13 +70,13 @@ export class FakeSandbox implements Sandbox {
           spawn: { file: mfile, args: margs, cwd: '/home/run', env: { ...request.env }, cols: request.cols, rows: request.rows, uid: FAKE_UID, gid: FAKE_UID, groups: [] },
           memory: 'rlimit',
           watch: (_pid, listener) => {
-            this.memoryListeners.add(listener);
-            return { dispose: () => this.memoryListeners.delete(listener) };
+            this.meteredListeners.add(listener);
+            return { dispose: () => this.meteredListeners.delete(listener) };
           },
           finish: async (report) => {
             this.finished += 1;
             this.reports.push(report);
-            this.memoryListeners.clear();
+            this.meteredListeners.clear();
             return this.options.measures?.[index] ?? { peakKb: 2048, oomKilled: false };
           },
         };

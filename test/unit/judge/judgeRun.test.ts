@@ -189,6 +189,21 @@ describe('one test: the verdict table on fakes', () => {
   });
 });
 
+test('the sandbox’s CPU watch stops the tree: timeout, saying CPU, with the watch’s figure where the run head’s misses what was killed', async () => {
+  const message = "CPU time limit of 1 s exceeded (1.02 s used by the program's processes together)";
+  const h = harness(
+    async (io) => {
+      await io.compute(300);
+      h.sandbox.exceedMetered('cpu_limit', message);
+      await io.sleep(FOREVER);
+    },
+    { measures: [{ peakKb: 2048, oomKilled: false, cpuMs: 1_020 }] },
+  );
+  const { answer } = await h.execute({ limits: { cpuMs: 1_000 } });
+  expect(answer).toMatchObject({ status: 'timeout', signal: 'SIGTERM', cpuMs: 1_020, message });
+  expect(h.clock.pending).toBe(0);
+});
+
 describe('what a command’s finish is told (the sandbox skips its sweep on the run head’s timely report)', () => {
   test.each<[string, Program, boolean]>([
     ['the run head reported', (io) => io.sleep(300), true],
