@@ -20,6 +20,7 @@ import type { LimitPolicy } from './limitPolicy';
 import * as L from './limits';
 import { OutputSink } from './outputSink';
 import { sinkCapFor, SplitOutput, type RunOutput } from './splitOutput';
+import { stopThroughRunHead } from './stopThroughRunHead';
 import { isStoreError, type Clock, type ExitInfo, type ObjectStore, type PreparedSandbox, type ProcessSpawner, type Sandbox, type SpawnedProcess, type Timer } from './ports';
 import { keys, type ClaimDoc, type ControlRecord, type Manifest, type RunLimits, type RunResult, type RunStatus, type StatusDoc } from './protocol';
 import { RunPhase } from './runPhase';
@@ -357,10 +358,12 @@ class ExecutorRun {
     let exited = false;
     let stopped: { status: RunStatus; message?: string } | null = null;
     let printed = 0;
+    // Through the run head, which kills and reaps the compiler's tree itself (stopThroughRunHead.ts).
+    let forceKill: Timer | null = null;
     const stop = (status: RunStatus, message?: string) => {
       if (stopped || exited) return;
       stopped = { status, message };
-      proc.kill('SIGKILL');
+      forceKill = stopThroughRunHead(proc, deps.clock);
     };
     proc.onData((raw) => {
       if (!this.phase.is('starting')) return;
@@ -398,6 +401,7 @@ class ExecutorRun {
       proc.onExit((exit) => {
         exited = true;
         timeout.cancel();
+        forceKill?.cancel();
         diskWatch.dispose();
         this.shutdown?.removeEventListener('abort', onShutdown);
         this.pacer.wake();
@@ -473,11 +477,17 @@ class ExecutorRun {
         }
       };
 
+      // On pipes, through the run head, which kills and reaps the program's tree itself (stopThroughRunHead.ts):
+      // killed outright, it left the tree to the host's init, and the next run on this instance waited for init's
+      // late reaping (1.3–1.5 s here). A terminal's run head is killed outright: closing the terminal hangs up the
+      // program's session, which ends it at once.
+      let forceKill: Timer | null = null;
       const stop = (reason: StopReason, message?: string) => {
         if (this.stopReason || exited) return;
         this.stopReason = reason;
         this.stopMessage = message;
-        proc.kill('SIGKILL');
+        if (spawner === deps.spawners.pty) proc.kill('SIGKILL');
+        else forceKill = stopThroughRunHead(proc, deps.clock);
       };
 
       const onOutput = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
@@ -505,6 +515,7 @@ class ExecutorRun {
         controlWatch?.dispose();
         quietTimer?.cancel();
         timeout.cancel();
+        forceKill?.cancel();
         busy?.stop();
         diskWatch.dispose();
         this.heartbeat?.cancel();

@@ -10,6 +10,7 @@ import { findLanguage, type Language } from '../../core/languages';
 import type { RuntimeInfo } from '../../core/protocol';
 import { hasCompileStep } from '../../core/judge/judgeCommands';
 import { pistonRuntime } from './pistonRuntimes';
+import { pistonSignal } from './pistonSignal';
 
 export interface PistonStage {
   stdout: string;
@@ -53,7 +54,7 @@ function runStage(result: ExecuteResult): PistonStage {
     stderr: result.stderr,
     output: result.stdout + result.stderr,
     code: result.signal ? null : result.exitCode,
-    signal: result.signal,
+    signal: pistonSignal(result),
     message: result.status === 'ok' || result.status === 'accepted' ? null : (result.message ?? null),
     status: statusOf(result),
     cpu_time: result.cpuMs,

@@ -674,7 +674,7 @@ const compileCases: Array<[string, CompileCase]> = [
   }],
   ['a compiler that runs past its budget is killed: compile_error saying so', {
     compiler: sleepForever,
-    result: { status: 'compile_error', signal: 'SIGKILL', wallMs: COMPILE_TIMEOUT_MS, message: `the compile step took longer than ${COMPILE_TIMEOUT_MS / 1000} s` },
+    result: { status: 'compile_error', signal: 'SIGTERM', wallMs: COMPILE_TIMEOUT_MS, message: `the compile step took longer than ${COMPILE_TIMEOUT_MS / 1000} s` },
     ran: false,
   }],
   ['a compiler printing more than its cap is stopped there', {
@@ -685,7 +685,7 @@ const compileCases: Array<[string, CompileCase]> = [
       }
     },
     create: { interactive: false },
-    result: { status: 'compile_error', signal: 'SIGKILL', message: `the compiler printed more than ${COMPILE_OUTPUT_BYTES} bytes` },
+    result: { status: 'compile_error', signal: 'SIGTERM', message: `the compiler printed more than ${COMPILE_OUTPUT_BYTES} bytes` },
     output: 'x'.repeat(COMPILE_OUTPUT_BYTES),
     ran: false,
   }],
@@ -703,7 +703,7 @@ const compileCases: Array<[string, CompileCase]> = [
       await h.clock.sleep(2_000);
       await h.service.kill(id);
     },
-    result: { status: 'killed', signal: 'SIGKILL' },
+    result: { status: 'killed', signal: 'SIGTERM' },
     ran: false,
   }],
   ['too much written to disk while compiling is disk_limit', {
@@ -754,6 +754,24 @@ test.each(compileCases)('compile step: %s', async (_name, c) => {
   ]);
   const programs = h.spawned().filter((p) => p.request.file === './main');
   expect(programs).toHaveLength(c.ran ? 1 : 0);
+});
+
+// On pipes the run head kills and reaps the tree itself on SIGTERM (core/stopThroughRunHead.ts); killed outright it
+// left the tree to the host's init, and the instance's next run waited for init's late reaping.
+test.each<[string, CreateOptions, ((h: Harness, id: string) => Promise<void>) | undefined, string]>([
+  ['the wall timeout', { limits: { timeoutMs: 2_000 } }, undefined, 'timeout'],
+  ['a kill', {}, async (h, id) => {
+    await h.clock.sleep(700);
+    await h.service.kill(id);
+  }, 'killed'],
+])('a run on pipes (tty: false) stopped by %s is ended through its run head: SIGTERM, which the program dies of', async (_name, create, meanwhile, status) => {
+  const h = harness(sleepForever);
+  const id = await h.create({ interactive: false, ...create });
+  await Promise.all([h.invoke(id), meanwhile?.(h, id)]);
+  expect(await expectCleanFinish(h, id)).toMatchObject({ status, signal: 'SIGTERM' });
+  expect(h.pty.spawned).toHaveLength(0);
+  // (The run's clean-up then kills whatever may be left: a no-op on the exited process.)
+  expect(h.pipes.spawned.map((p) => p.signals[0])).toEqual(['SIGTERM']);
 });
 
 test('a long compile keeps the heartbeat going', async () => {
