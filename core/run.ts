@@ -555,15 +555,23 @@ class ExecutorRun {
         let failingSince: number | null = null;
         /** When the current wait for input began, or the last input arrived during it; null while not waiting. */
         let waitingSince: number | null = null;
+        // The next look is due at the wait check's pace, or sooner when the next read is (the period runs from one
+        // read's start to the next: a read's own round trip is not added to it, and the rate stays at most
+        // 1000 / period a second).
+        let nextReadIn = L.CONTROL_POLL_WAITING_MS;
         while (!exited) {
-          await this.pacer.sleep(L.CONTROL_POLL_WAITING_MS);
+          await this.pacer.sleep(Math.max(1, Math.min(L.CONTROL_POLL_WAITING_MS, nextReadIn)));
           if (exited) break;
           const now = deps.clock.now();
           const waiting = proc.isWaitingForInput();
           const waitBegins = waiting && waitingSince === null;
           waitingSince = waiting ? (waitingSince ?? now) : null;
           if (waiting && sink.hasPending) void sink.flush();
-          if (!waitBegins && !controlChanged && now - lastPoll < controlPollPeriod(waitingSince === null ? null : now - waitingSince)) continue;
+          const period = controlPollPeriod(waitingSince === null ? null : now - waitingSince);
+          if (!waitBegins && !controlChanged && now - lastPoll < period) {
+            nextReadIn = lastPoll + period - now;
+            continue;
+          }
           lastPoll = now;
           controlChanged = false;
           try {
@@ -579,6 +587,8 @@ class ExecutorRun {
             if (deps.clock.now() - failingSince >= L.CONTROL_OUTAGE_MS) throw err;
             deps.log({ event: 'control_poll_failed', runId: this.id, error: err instanceof Error ? err.message : String(err) });
           }
+          const after = deps.clock.now();
+          nextReadIn = lastPoll + controlPollPeriod(waitingSince === null ? null : after - waitingSince) - after;
         }
       })().catch((err) => {
         stop('killed');

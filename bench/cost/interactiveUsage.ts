@@ -17,7 +17,7 @@
  * Billed: every answer but a 404 (a missing object: the control stream before the first input, the status while
  * queued) and a 416 (a read at an object's end: a poll that finds nothing new).
  */
-import { controlPollPeriodMs, controlPollsOverWait, idleLooksOfSilence, PROTOCOL_TIMINGS, type ProtocolTimings } from './protocolTimings';
+import { controlPollsOverWait, idleLooksOfSilence, PROTOCOL_TIMINGS, type ProtocolTimings } from './protocolTimings';
 import { runObjects } from './runObjects';
 import type { RunUsage } from './runUsage';
 import type { InteractiveSession } from './scenarios';
@@ -64,8 +64,8 @@ export function interactiveRequestRates(t: ProtocolTimings = PROTOCOL_TIMINGS): 
   const waitingFroms = [...new Set([...apiFroms, ...froms(t.controlPollWaitingSteps.map((step) => step.untilMs))])].sort((x, y) => x - y);
   const controlAt = (ms: number) => t.controlPollWaitingSteps.find((step) => ms < step.untilMs)!.everyMs;
   return {
-    waiting: waitingFroms.map((fromMs) => ({ fromMs, sent: apiAt(fromMs).sent + 1000 / controlPollPeriodMs(t, controlAt(fromMs)), billed: apiAt(fromMs).billed })),
-    sleeping: apiFroms.map((fromMs) => ({ fromMs, sent: apiAt(fromMs).sent + 1000 / controlPollPeriodMs(t, t.controlPollBusyMs), billed: apiAt(fromMs).billed })),
+    waiting: waitingFroms.map((fromMs) => ({ fromMs, sent: apiAt(fromMs).sent + 1000 / controlAt(fromMs), billed: apiAt(fromMs).billed })),
+    sleeping: apiFroms.map((fromMs) => ({ fromMs, sent: apiAt(fromMs).sent + 1000 / t.controlPollBusyMs, billed: apiAt(fromMs).billed })),
   };
 }
 
@@ -76,7 +76,7 @@ export function interactiveUsage(s: InteractiveSession, sizing: Pick<StackSizing
   // Executor.
   const heartbeats = Math.floor(s.durationMs / t.heartbeatIntervalMs);
   const controlWaiting = waits.reduce((sum, waitMs) => sum + controlPollsOverWait(t, waitMs), 0);
-  const controlBusy = Math.floor(busyMs / controlPollPeriodMs(t, t.controlPollBusyMs));
+  const controlBusy = Math.floor(busyMs / t.controlPollBusyMs);
   // While output flows, one append per flush interval (or per line when lines are rarer); one per prompt; one at exit.
   const appends = Math.floor(busyMs / Math.max(t.outputFlushIntervalMs, s.printIntervalMs)) + n + 1;
 

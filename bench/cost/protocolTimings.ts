@@ -31,11 +31,6 @@ export interface ProtocolTimings {
   controlPollWaitingSteps: ReadonlyArray<{ untilMs: number; everyMs: number }>;
   /** ...and this often while it computes or sleeps (and during a judge run, for a kill). */
   controlPollBusyMs: number;
-  /**
-   * The executor's control loop wakes this often to look whether the program waits (a local check): a poll period
-   * that is not a multiple of it takes the next multiple.
-   */
-  controlLoopTickMs: number;
   /** The executor rewrites the status this often while the run is alive. */
   heartbeatIntervalMs: number;
   /** Output is appended at most this often while it flows. */
@@ -47,18 +42,14 @@ export interface ProtocolTimings {
   apiHeadsKnownRuns: boolean;
 }
 
-/** A control poll period as the executor's loop keeps it: the next multiple of its tick. */
-export function controlPollPeriodMs(t: Pick<ProtocolTimings, 'controlLoopTickMs'>, everyMs: number): number {
-  return Math.ceil(everyMs / t.controlLoopTickMs - 1e-9) * t.controlLoopTickMs;
-}
-
 /** Control polls during a wait of `waitMs` from its start: whole periods of each step. */
-export function controlPollsOverWait(t: Pick<ProtocolTimings, 'controlPollWaitingSteps' | 'controlLoopTickMs'>, waitMs: number): number {
+export function controlPollsOverWait(t: Pick<ProtocolTimings, 'controlPollWaitingSteps'>, waitMs: number): number {
   let from = 0;
   let polls = 0;
   for (const step of t.controlPollWaitingSteps) {
     const to = Math.min(step.untilMs, waitMs);
-    if (to > from) polls += Math.floor((to - from) / controlPollPeriodMs(t, step.everyMs));
+    // The executor keeps each period from one read's start to the next (core/run.ts).
+    if (to > from) polls += Math.floor((to - from) / step.everyMs);
     from = step.untilMs;
     if (from >= waitMs) break;
   }
@@ -120,7 +111,6 @@ export const PROTOCOL_TIMINGS: ProtocolTimings = {
   controlPollWaitingSteps: L.CONTROL_POLL_WAITING_STEPS,
   controlPollBusyMs: L.CONTROL_POLL_BUSY_MS,
   // The loop sleeps the fastest waiting period between two looks (core/run.ts).
-  controlLoopTickMs: L.CONTROL_POLL_WAITING_MS,
   heartbeatIntervalMs: L.HEARTBEAT_INTERVAL_MS,
   outputFlushIntervalMs: L.OUTPUT_FLUSH_INTERVAL_MS,
   // core/runService.ts: a run this instance created or fed is neither HEADed while queued nor before an append.

@@ -11,7 +11,7 @@ import { costReport, summaryTable } from '../../bench/cost/costReport';
 import { interactiveRequestRates, interactiveUsage, sessionOutputBytes, sessionPhases } from '../../bench/cost/interactiveUsage';
 import { judgeUsage } from '../../bench/cost/judgeUsage';
 import { PRICES, type Prices } from '../../bench/cost/prices';
-import { controlPollPeriodMs, controlPollsOverWait, PROTOCOL_TIMINGS, type ProtocolTimings } from '../../bench/cost/protocolTimings';
+import { controlPollsOverWait, PROTOCOL_TIMINGS, type ProtocolTimings } from '../../bench/cost/protocolTimings';
 import { requestTotals, type RunUsage } from '../../bench/cost/runUsage';
 import { JUDGE_HELLO, TYPICAL_SESSION, type InteractiveSession } from '../../bench/cost/scenarios';
 import { SEED_LOOP, seedIdleRequestsPerSecond, seedLoopPeriodMs, seedUsage } from '../../bench/cost/seedUsage';
@@ -35,7 +35,6 @@ describe('protocol timings', () => {
       longPollFastStep: L.LONG_POLL_FAST_STEP,
       maxLongPollMs: L.MAX_LONG_POLL_MS,
       controlPollBusyMs: L.CONTROL_POLL_BUSY_MS,
-      controlLoopTickMs: L.CONTROL_POLL_WAITING_MS,
       heartbeatIntervalMs: L.HEARTBEAT_INTERVAL_MS,
       outputFlushIntervalMs: L.OUTPUT_FLUSH_INTERVAL_MS,
     });
@@ -55,17 +54,8 @@ describe('protocol timings', () => {
     [15_000, 150 + 140 + 25],
     [0, 0],
   ])('stepped control polls: a %d ms wait makes %d', (waitMs, polls) => {
-    const t = { controlLoopTickMs: 10, controlPollWaitingSteps: [{ untilMs: 3_000, everyMs: 20 }, { untilMs: 10_000, everyMs: 50 }, { untilMs: Infinity, everyMs: 200 }] };
+    const t = { controlPollWaitingSteps: [{ untilMs: 3_000, everyMs: 20 }, { untilMs: 10_000, everyMs: 50 }, { untilMs: Infinity, everyMs: 200 }] };
     expect(controlPollsOverWait(t, waitMs)).toBe(polls);
-  });
-
-  test.each([
-    [20, 50, 60],
-    [20, 40, 40],
-    [25, 500, 500],
-    [10, 25, 30],
-  ])('a loop waking every %d ms keeps a %d ms period as %d ms', (tick, everyMs, period) => {
-    expect(controlPollPeriodMs({ controlLoopTickMs: tick }, everyMs)).toBe(period);
   });
 
   test('the typical session polls the control stream at the constants’ rates', () => {
@@ -87,8 +77,7 @@ describe('halving a period doubles the requests it paces', () => {
     key === 'longPollIdleSteps'
       ? { ...t, longPollIdleSteps: t.longPollIdleSteps.map((step) => ({ ...step, outputEveryMs: step.outputEveryMs / 2, statusEveryMs: step.statusEveryMs / 2 })) }
       : key === 'controlPollWaitingSteps'
-      ? // The loop's tick is the fastest waiting period: it halves with it.
-        { ...t, controlLoopTickMs: t.controlLoopTickMs / 2, controlPollWaitingSteps: t.controlPollWaitingSteps.map((step) => ({ ...step, everyMs: step.everyMs / 2 })) }
+      ? { ...t, controlPollWaitingSteps: t.controlPollWaitingSteps.map((step) => ({ ...step, everyMs: step.everyMs / 2 })) }
       : { ...t, [key]: (t[key] as number) / 2 };
   const apiPolls = (u: RunUsage) => u.functions.find((f) => f.fn === 'api')!.invocations - 1 - TYPICAL_SESSION.inputs.length;
   const printing: InteractiveSession = { ...TYPICAL_SESSION, printIntervalMs: 1 };
