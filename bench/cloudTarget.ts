@@ -11,6 +11,7 @@ import * as path from 'path';
 import * as readline from 'readline';
 import type { RequestKind } from '../adapters/storage/countRequests';
 import { ENV } from '../core/config';
+import { HANDLER_NODE_FLAGS } from '../core/handlerNodeFlags';
 import { ossPutEvent, runIdFromManifestKey, type OssEvent } from '../core/protocol';
 import { ExecutorInstance } from '../local/executorInstance';
 import { FakeOssServer, type RecordedRequest } from '../local/ossEmulator/fakeOssServer';
@@ -40,7 +41,8 @@ function kindOf(r: RecordedRequest): RequestKind {
 
 /** Starts a bundle and resolves its port once it logs that it listens. */
 function startBundle(entry: string, env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [entry], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  // As FC starts it (infra/customRuntime.ts).
+  const child = spawn(process.execPath, [...HANDLER_NODE_FLAGS, entry], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${entry} exited with ${code}`)));
     readline.createInterface({ input: child.stdout! }).on('line', (line) => {

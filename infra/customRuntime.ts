@@ -1,10 +1,12 @@
 /**
  * How both functions run: FC 3.0's `custom.debian10` runtime starting the bundle's `index.js` with the Node 20 that
- * the runtime ships, as an HTTP server on port 9000 (the handlers' default `PORT`).
+ * the runtime ships (and the flags of core/handlerNodeFlags.ts), as an HTTP server on port 9000 (the handlers'
+ * default `PORT`).
  */
 import type * as alicloud from '@pulumi/alicloud';
 import type * as pulumi from '@pulumi/pulumi';
 import { ENV } from '../core/config';
+import { HANDLER_NODE_FLAGS } from '../core/handlerNodeFlags';
 import { limitPolicyVariables } from '../core/limitPolicy';
 import { runLimitField, type RunLimitSettings } from './config';
 import type { FunctionNetwork } from './functionNetwork';
@@ -16,7 +18,7 @@ export const FC_HANDLER = 'index.handler';
 export const NODE_BINARY = '/var/fc/lang/nodejs20/bin/node';
 
 export function customRuntimeConfig(): { commands: string[]; args: string[]; port: number } {
-  return { commands: [NODE_BINARY], args: ['index.js'], port: FC_PORT };
+  return { commands: [NODE_BINARY], args: [...HANDLER_NODE_FLAGS, 'index.js'], port: FC_PORT };
 }
 
 /** The environment variables a handler may be given: only names, regions, endpoints, limits and a hash. */

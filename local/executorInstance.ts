@@ -8,6 +8,7 @@ import { randomBytes, randomUUID } from 'crypto';
 import * as http from 'http';
 import * as readline from 'readline';
 import { ENV } from '../core/config';
+import { HANDLER_NODE_FLAGS } from '../core/handlerNodeFlags';
 import type { OssEvent } from '../core/protocol';
 import { INVOKE_SECRET_HEADER } from '../handlers/invokeGate';
 
@@ -75,7 +76,7 @@ export class ExecutorInstance {
     const spawnedAt = performance.now();
     delete this.coldStart.listeningMs;
     delete this.coldStart.probedMs;
-    const child = spawn(process.execPath, [this.options.entry], {
+    const child = spawn(process.execPath, [...HANDLER_NODE_FLAGS, this.options.entry], {
       // Loopback only: nothing but this process needs to reach it (FC's instances listen on 0.0.0.0 for its proxy).
       env: { ...this.options.env, [ENV.port]: '0', [ENV.listenHost]: '127.0.0.1', [ENV.invokeSecret]: this.secret },
       stdio: ['ignore', 'pipe', 'pipe'],

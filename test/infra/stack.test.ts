@@ -275,7 +275,7 @@ describe('dev stack (defaults)', () => {
   test('executor: custom.debian10, one run per instance, timeout above the longest run, sizes from config', () => {
     const fn = fnNamed(run, `${prefix}-executor`).inputs;
     expect(fn.runtime).toBe('custom.debian10');
-    expect(fn.customRuntimeConfig).toEqual({ commands: ['/var/fc/lang/nodejs20/bin/node'], args: ['index.js'], port: 9000 });
+    expect(fn.customRuntimeConfig).toEqual({ commands: ['/var/fc/lang/nodejs20/bin/node'], args: ['--no-flush-bytecode', 'index.js'], port: 9000 });
     expect(fn.instanceConcurrency).toBe(1);
     expect(fn.timeout).toBe(360);
     expect(fn.timeout * 1000).toBeGreaterThan(run.config.runLimits.timeoutMaxMs);
@@ -340,7 +340,7 @@ describe('dev stack (defaults)', () => {
   test('API: custom.debian10, many requests per instance, anonymous HTTP trigger, URL as output', () => {
     const fn = fnNamed(run, `${prefix}-api`).inputs;
     expect(fn.runtime).toBe('custom.debian10');
-    expect(fn.customRuntimeConfig).toEqual({ commands: ['/var/fc/lang/nodejs20/bin/node'], args: ['index.js'], port: 9000 });
+    expect(fn.customRuntimeConfig).toEqual({ commands: ['/var/fc/lang/nodejs20/bin/node'], args: ['--no-flush-bytecode', 'index.js'], port: 9000 });
     expect(fn.instanceConcurrency).toBe(20);
     expect(fn.timeout).toBe(60);
     expect(fn.role).toBe(`acs:ram::${ACCOUNT}:role/${prefix}-api`);

@@ -1,6 +1,7 @@
 /** The local platform as FC's stand-in: redelivery, queueing, a dying instance, lifecycle expiry. */
 import * as fs from 'fs';
 import * as path from 'path';
+import { HANDLER_NODE_FLAGS } from '../../core/handlerNodeFlags';
 import { keys, ossPutEvent } from '../../core/protocol';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 
@@ -43,6 +44,15 @@ test('more runs than instances queue and all complete', async () => {
     expect(r.output).toBe(`${i}\r\n`);
     expect(r.result.status).toBe('ok');
   });
+});
+
+test('executor instances run with the Node flags FC starts the bundles with (core/handlerNodeFlags.ts)', () => {
+  expect(t.platform.instances.length).toBeGreaterThan(0);
+  for (const instance of t.platform.instances) {
+    const argv = fs.readFileSync(`/proc/${instance.pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    expect(argv.slice(1, 1 + HANDLER_NODE_FLAGS.length)).toEqual([...HANDLER_NODE_FLAGS]);
+    expect(argv[1 + HANDLER_NODE_FLAGS.length]).toMatch(/executor\/index\.js$/);
+  }
 });
 
 test('health reports the active isolation', async () => {
