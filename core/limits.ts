@@ -105,9 +105,9 @@ export const LONG_POLL_FAST_WINDOW_MS = 400;
  * A held output long poll in that window after this API instance created the run or took its input, when output is
  * expected at once (the first bytes, the reply): the output at that pace (what the client waits for; a read that
  * finds nothing answers 404 or 416, which OSS does not bill) and the status beside every other one (a billed 200 once
- * the run started; a change of state shows at most `statusEveryMs` late). A faster pace was tried (output every 5 ms, and
- * periods from one look's start to the next): its extra reads cost the API's CPU (and, on one machine, the
- * emulator's) while the program starts, and the first output came later, not sooner.
+ * the run started; a change of state shows at most `statusEveryMs` late). The periods run from one look's start to the
+ * next (core/runService.ts). A faster pace was tried (output every 5 ms): its extra reads cost the API's CPU (and,
+ * on one machine, the emulator's) while the program starts, and the first output came later, not sooner.
  */
 export const LONG_POLL_FAST_STEP = { outputEveryMs: LONG_POLL_FAST_INTERVAL_MS, statusEveryMs: 2 * LONG_POLL_FAST_INTERVAL_MS } as const;
 /**
