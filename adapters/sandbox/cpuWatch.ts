@@ -14,7 +14,7 @@
  * the limit spread over every core, and never more often than `minIntervalMs`. A command far below its limit (a
  * hello world under a 5 s limit) is never looked at.
  */
-import { listNumeric, readProc } from '../process/procfs';
+import { identitiesOfUids, readProc } from '../process/procfs';
 
 /** Linux's USER_HZ, the unit of /proc/<pid>/stat's times (100 on every architecture Node runs on). */
 const TICK_MS = 10;
@@ -77,10 +77,8 @@ export function cgroupCpuMs(dir: string): number | null {
 /** The CPU time of `uid`'s live processes (theirs and their waited-for children's) but `excludePid`, ms. */
 export function uidTreeCpuMs(uid: number, excludePid: number): number {
   let ticks = 0;
-  for (const pid of listNumeric('/proc')) {
-    if (pid === excludePid || pid === process.pid) continue;
-    const status = readProc(`/proc/${pid}/status`, 4096);
-    if (!status || Number(/\nUid:\s*(\d+)/.exec(status)?.[1]) !== uid) continue;
+  for (const { pid } of identitiesOfUids(new Set([uid]))) {
+    if (pid === excludePid) continue;
     const stat = readProc(`/proc/${pid}/stat`, 1024);
     if (!stat) continue;
     // After the command name (which may hold spaces and parentheses): field 14 (utime) is the 12th.
