@@ -559,6 +559,7 @@ class ExecutorRun {
         // read's start to the next: a read's own round trip is not added to it, and the rate stays at most
         // 1000 / period a second).
         let nextReadIn = L.CONTROL_POLL_WAITING_MS;
+        const periodAt = (now: number) => controlPollPeriod(waitingSince === null ? null : now - waitingSince);
         while (!exited) {
           await this.pacer.sleep(Math.max(1, Math.min(L.CONTROL_POLL_WAITING_MS, nextReadIn)));
           if (exited) break;
@@ -567,7 +568,7 @@ class ExecutorRun {
           const waitBegins = waiting && waitingSince === null;
           waitingSince = waiting ? (waitingSince ?? now) : null;
           if (waiting && sink.hasPending) void sink.flush();
-          const period = controlPollPeriod(waitingSince === null ? null : now - waitingSince);
+          const period = periodAt(now);
           if (!waitBegins && !controlChanged && now - lastPoll < period) {
             nextReadIn = lastPoll + period - now;
             continue;
@@ -588,7 +589,7 @@ class ExecutorRun {
             deps.log({ event: 'control_poll_failed', runId: this.id, error: err instanceof Error ? err.message : String(err) });
           }
           const after = deps.clock.now();
-          nextReadIn = lastPoll + controlPollPeriod(waitingSince === null ? null : after - waitingSince) - after;
+          nextReadIn = lastPoll + periodAt(after) - after;
         }
       })().catch((err) => {
         stop('killed');

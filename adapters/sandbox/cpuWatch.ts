@@ -14,6 +14,7 @@
  * the limit spread over every core, and never more often than `minIntervalMs`. A command far below its limit (a
  * hello world under a 5 s limit) is never looked at.
  */
+import { cpuLimitMessage } from '../../core/judge/testVerdict';
 import { identitiesOfUids, readProc } from '../process/procfs';
 
 /** Linux's USER_HZ, the unit of /proc/<pid>/stat's times (100 on every architecture Node runs on). */
@@ -34,8 +35,6 @@ export interface CpuWatch {
   dispose(): void;
 }
 
-const seconds = (ms: number) => `${Number((ms / 1000).toFixed(3))} s`;
-
 export function watchTreeCpu(options: CpuWatchOptions): CpuWatch {
   let timer: NodeJS.Timeout | null = null;
   let done = false;
@@ -52,7 +51,7 @@ export function watchTreeCpu(options: CpuWatchOptions): CpuWatch {
     const usedMs = read ?? 0;
     if (usedMs > options.limitMs) {
       done = true;
-      options.onExceeded(`CPU time limit of ${seconds(options.limitMs)} exceeded (${seconds(usedMs)} used by the program's processes together)`);
+      options.onExceeded(cpuLimitMessage(options.limitMs, usedMs));
       return;
     }
     schedule(usedMs);

@@ -530,9 +530,9 @@ class ProcessSandbox implements Sandbox {
       spawn,
       memory: cgroup ? 'cgroup' : 'rlimit',
       watch: (pid, listener) => {
+        if (cpuWatch) return { dispose: () => undefined };
         // The tree's CPU time, from its cgroup where it has one (v2), else summed over the uid's processes.
         const cgroupCpu = cgroup?.version === 'v2' ? cgroup.dir : null;
-        if (cpuWatch) return { dispose: () => undefined };
         const cpu = watchTreeCpu({
           used: () => (cgroupCpu ? cgroupCpuMs(cgroupCpu) : uidTreeCpuMs(uid, pid)),
           limitMs: limits.cpuMs,

@@ -23,6 +23,12 @@ export interface Verdict {
 const MiB = 1024 * 1024;
 const seconds = (ms: number) => `${Number((ms / 1000).toFixed(3))} s`;
 
+/** What a test stopped or judged for CPU time says: the limit, and the tree's figure where there is one. */
+export function cpuLimitMessage(limitMs: number, usedMs?: number): string {
+  const used = usedMs === undefined ? '' : ` (${seconds(usedMs)} used by the program's processes together)`;
+  return `CPU time limit of ${seconds(limitMs)} exceeded${used}`;
+}
+
 /** The first line of the sandbox's own complaint (`pocketrun: …`), if the chain said one. */
 function sandboxComplaint(stderr: Buffer): string | null {
   const line = stderr.toString('utf8').split('\n').find((l) => l.startsWith('pocketrun: '));
@@ -60,9 +66,9 @@ export function testVerdict(
     return { status: 'internal_error', message: complaint ? `the sandbox could not run the program: ${complaint}` : 'the program’s supervisor ended without its report' };
   }
   // RLIMIT_CPU's own count and rusage's differ by a few percent: SIGXCPU is the kernel's word, stated without a figure.
-  if (exit.signal === 'SIGXCPU') return { status: 'timeout', message: `CPU time limit of ${seconds(limits.cpuMs)} exceeded` };
+  if (exit.signal === 'SIGXCPU') return { status: 'timeout', message: cpuLimitMessage(limits.cpuMs) };
   if (exit.usage.cpuMs > limits.cpuMs) {
-    return { status: 'timeout', message: `CPU time limit of ${seconds(limits.cpuMs)} exceeded (${seconds(exit.usage.cpuMs)} used by the program's processes together)` };
+    return { status: 'timeout', message: cpuLimitMessage(limits.cpuMs, exit.usage.cpuMs) };
   }
   if (exit.signal !== null || exit.exitCode !== 0) {
     const stderr = outcome.stderr.toString('utf8');
