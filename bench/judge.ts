@@ -8,15 +8,30 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { bareC, barePython, CLIENTS, C_HELLO, PY_HELLO, rate } from './floor';
-import { sampleRss, treeCpuMs } from './procStatus';
+import { cpuMs, machineCpuMs, sampleRss, treeCpuMs } from './procStatus';
 import type { Section } from './section';
 import { now } from './stats';
 
-async function judge(base: string, language: string, code: string): Promise<number> {
+interface Judged {
+  ms: number;
+  /** The program's CPU as the answer gives it (the run head's rusage of its tree: bwrap and the interpreter). */
+  programCpuMs: number;
+}
+
+async function judge(base: string, language: string, code: string): Promise<Judged> {
   const started = now();
   const answer = await json(`${base}/api/execute`, { method: 'POST', body: JSON.stringify({ language, code }) });
   if (answer.status !== 'ok') throw new Error(`judge ${language}: ${JSON.stringify(answer).slice(0, 300)}`);
-  return now() - started;
+  return { ms: now() - started, programCpuMs: typeof answer.cpuMs === 'number' ? answer.cpuMs : NaN };
+}
+
+/** Own CPU of each of `pids` now (cpuMs), to subtract later: processes started since count from zero. */
+function ownCpuOf(pids: number[]): Map<number, number> {
+  return new Map(pids.map((pid) => [pid, cpuMs(pid)]));
+}
+
+function ownCpuSince(before: Map<number, number>, pids: number[]): number {
+  return pids.reduce((sum, pid) => sum + cpuMs(pid) - (before.get(pid) ?? 0), 0);
 }
 
 export function judgeSection(throughputRequests: number): Section {
@@ -33,9 +48,9 @@ export function judgeSection(throughputRequests: number): Section {
       try {
         for (let i = 0; i < rounds; i++) {
           barePy.push(await barePython());
-          py.push(await judge(base, 'python', PY_HELLO));
+          py.push((await judge(base, 'python', PY_HELLO)).ms);
           bareCs.push(await bareC(scratch));
-          c.push(await judge(base, 'c', C_HELLO));
+          c.push((await judge(base, 'c', C_HELLO)).ms);
         }
       } finally {
         fs.rmSync(scratch, { recursive: true, force: true });
@@ -44,15 +59,43 @@ export function judgeSection(throughputRequests: number): Section {
       const python = report.samples('judge', column, 'python hello world', 'ms', py);
       const floorC = report.samples('judge', column, 'c hello world, bare gcc + run (the floor)', 'ms', bareCs).median;
       const compiled = report.samples('judge', column, 'c hello world (gcc + run)', 'ms', c);
-      const bareRate = await rate(throughputRequests, barePython);
+      const n = throughputRequests;
+      const machineBare = machineCpuMs();
+      const bareRate = await rate(n, barePython);
+      const bareCpu = (machineCpuMs() - machineBare) / n;
       report.value('judge', column, `throughput, ${CLIENTS} at once, bare python3 (the floor)`, 'runs/s', bareRate);
       const platform = sampleRss(() => [target.apiPid, ...target.executorPids()]);
-      const cpuBefore = treeCpuMs(target.executorPids());
-      const throughput = await rate(throughputRequests, () => judge(base, 'python', PY_HELLO));
-      const cpuPerRun = (treeCpuMs(target.executorPids()) - cpuBefore) / throughputRequests;
+      const treeBefore = treeCpuMs(target.executorPids());
+      const ownBefore = ownCpuOf(target.executorPids());
+      const apiBefore = cpuMs(target.apiPid);
+      const machineBefore = machineCpuMs();
+      let programCpu = 0;
+      const throughput = await rate(n, async () => {
+        // Read after the await: `programCpu += await …` would add to the value from before it, losing the others'.
+        const judged = await judge(base, 'python', PY_HELLO);
+        programCpu += judged.programCpuMs;
+      });
+      const machineCpu = (machineCpuMs() - machineBefore) / n;
+      const treeCpu = (treeCpuMs(target.executorPids()) - treeBefore) / n;
+      const ownCpu = ownCpuSince(ownBefore, target.executorPids()) / n;
+      const apiCpu = (cpuMs(target.apiPid) - apiBefore) / n;
       const peak = platform.stop();
-      // CPU time is what the cores' throughput is made of, and robust to other work on the machine, unlike latencies.
-      report.value('judge', column, 'CPU per python hello world under the load: the executor with all it starts (program, wrappers, clean-up)', 'ms', cpuPerRun);
+      // CPU time is what the cores' throughput is made of, and robust to other work on the machine, unlike latencies:
+      // where a judge run's CPU goes, next to the bare run's, says what bounds the throughput (README, Bench).
+      const load = 'CPU per python hello world under the load';
+      report.value('judge', column, `${load}, whole machine: bare python3 (the floor)`, 'ms', bareCpu);
+      report.value('judge', column, `${load}, whole machine`, 'ms', machineCpu);
+      report.value('judge', column, `${load}: the executor with all it starts (program, wrappers, clean-up)`, 'ms', treeCpu);
+      report.value('judge', column, `${load}: of that, the program as judged (bwrap and python3: the run head's rusage)`, 'ms', programCpu / n);
+      report.value('judge', column, `${load}: of that, the executor processes' own (node)`, 'ms', ownCpu);
+      report.value('judge', column, `${load}: of that, the rest (spawn prelude and run head, slot clean-up)`, 'ms', treeCpu - programCpu / n - ownCpu);
+      report.value('judge', column, `${load}: ${target.mode === 'local' ? 'the platform process (API, trigger and the bench\'s clients)' : 'the API process'}`, 'ms', apiCpu);
+      const cores = os.availableParallelism();
+      report.value('judge', column, `throughput the cores allow at the whole machine's CPU per run (${cores} × 1000 ÷ it): bare python3`, 'runs/s', (cores * 1000) / bareCpu);
+      report.value('judge', column, `throughput the cores allow at the whole machine's CPU per run (${cores} × 1000 ÷ it): pocketrun`, 'runs/s', (cores * 1000) / machineCpu);
+      // The bound the sandbox alone sets: if nothing but the sandboxed program (bwrap, namespaces, cgroup and the
+      // interpreter, as the kernel charged them to its tree) cost CPU, the throughput could reach this share of the bare rate.
+      report.value('judge', column, 'bare rate share the sandboxed program alone allows (bare CPU per run ÷ the program as judged)', '×', bareCpu / (programCpu / n));
       report.value('judge', column, `throughput, ${CLIENTS} at once, ${target.executors} executor instances`, 'runs/s', throughput);
       report.value('resources', column, `platform peak RSS under load (API + ${target.executors} executors, programs aside)`, 'MiB', peak);
       if (target.mode === 'local') {

@@ -54,6 +54,20 @@ export function treeCpuMs(pids: number[]): number {
   return total;
 }
 
+/**
+ * CPU time the whole machine has spent so far (user, nice, system, irq and softirq of /proc/stat's `cpu` line; not
+ * idle, iowait or steal), ms: over a stretch of work, what every process and the kernel cost, the bench's own part
+ * included, whatever is reaped by whom.
+ */
+export function machineCpuMs(): number {
+  try {
+    const fields = fs.readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1).map(Number);
+    return (fields[0] + fields[1] + fields[2] + fields[5] + fields[6]) * TICK_MS;
+  } catch {
+    return 0;
+  }
+}
+
 /** VmRSS (now) or VmHWM (the peak since the process started), MiB; 0 once it is gone. */
 export function rssMiB(pid: number, which: 'VmRSS' | 'VmHWM'): number {
   try {
