@@ -4,7 +4,7 @@
  * stopped. systemd's default (and Ctrl-C in a terminal) signals every process of the tree, executors included,
  * which then hear it twice; `docker stop` signals the main process only. A second signal forces the stop.
  */
-import { spawn, type ChildProcess } from 'child_process';
+import { spawn, spawnSync, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -41,11 +41,17 @@ async function startPlatform(isolation: 'bwrap' | 'uid'): Promise<Started> {
   const lines: string[] = [];
   const reader = readline.createInterface({ input: child.stdout! });
   reader.on('line', (l) => lines.push(l));
+  // Kept apart (the last stdout line is asserted), and shown when the platform exits early.
+  const errors: string[] = [];
+  readline.createInterface({ input: child.stderr! }).on('line', (l) => errors.push(l));
   const readAll = new Promise<void>((r) => reader.once('close', () => r()));
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
   const ended = Promise.all([exit, readAll]).then(([e]) => e);
   const cleanUp = () => {
     child.kill('SIGKILL');
+    // A slot's tmpfs left mounted (a failed test; expectNothingLeft asserts there is none) would make the removal
+    // fail with EBUSY and hide the test's own failure: lazily unmounted first.
+    for (const mount of mountsUnder(workRoot).reverse()) spawnSync('umount', ['-l', mount]);
     for (const dir of [dataDir, workRoot, `${workRoot}-probe`]) fs.rmSync(dir, { recursive: true, force: true });
   };
   try {
@@ -54,7 +60,7 @@ async function startPlatform(isolation: 'bwrap' | 'uid'): Promise<Started> {
         const m = /url:\s+(http:\/\/\S+)/.exec(line);
         if (m) resolve(m[1]);
       });
-      child.once('exit', () => reject(new Error(`npm start exited early: ${lines.join('\n')}`)));
+      child.once('exit', (code, signal) => reject(new Error(`npm start exited early (${code ?? signal}): ${[...lines, ...errors].join('\n')}`)));
     });
     const dir = '/tmp/pocketrun-uid-blocks';
     const lock = fs.readdirSync(dir).find((f) => fs.readFileSync(path.join(dir, f), 'utf8') === String(child.pid));
@@ -110,6 +116,15 @@ function filesContaining(dir: string, needle: string): string[] {
   return found;
 }
 
+/** Mount points at or below `dir` (the host's mount table), outermost first. */
+function mountsUnder(dir: string): string[] {
+  return fs
+    .readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((line) => line.split(' ')[4])
+    .filter((point): point is string => point !== undefined && (point === dir || point.startsWith(`${dir}/`)));
+}
+
 /** Files left in the folders named after the block's sandbox uids. */
 function filesOfUidFolders(workRoot: string, [from, to]: [number, number]): string[] {
   const found: string[] = [];
@@ -161,6 +176,7 @@ async function expectNothingLeft(p: Started, marker: string, executors: number[]
   expect(executors.filter((pid) => fs.existsSync(`/proc/${pid}`))).toEqual([]);
   expect(filesContaining(p.workRoot, marker)).toEqual([]);
   expect(filesOfUidFolders(p.workRoot, p.uids)).toEqual([]);
+  expect(mountsUnder(p.workRoot)).toEqual([]);
 }
 
 describe.each(['bwrap', 'uid'] as const)('isolation %s', (isolation) => {
