@@ -8,7 +8,8 @@
  *   npm run bench -- --local | --cloud     one of them
  *   npm run bench -- --latency=5,15 --trigger=50 --rounds=9
  *   npm run bench -- --json[=file]         also a machine-readable copy (one JSON line on stdout, or the file)
- * Environment: BENCH_MODE (local, cloud, both), BENCH_LATENCY_MS, BENCH_TRIGGER_MS, BENCH_ROUNDS, BENCH_JSON (1 or
+ *   npm run bench -- --isolation=uid       the sandbox's isolation (auto, bwrap, uid): uid is FC's, which has no bwrap
+ * Environment: BENCH_MODE (local, cloud, both), BENCH_ISOLATION, BENCH_LATENCY_MS, BENCH_TRIGGER_MS, BENCH_ROUNDS, BENCH_JSON (1 or
  * a file), BENCH_THROUGHPUT_REQUESTS, BENCH_EXECUTORS; BENCH_TRACE=n prints the storage requests of the first n
  * runs of each latency path on a time line, and the executors' peak RSS after each section; BENCH_LOG=file keeps
  * the simulated cloud's function log records there (what an outlier's executor was doing).
@@ -53,6 +54,12 @@ const throughputRequests = Math.max(8, Math.round(positive('BENCH_THROUGHPUT_REQ
 // measures what the cores allow, not runs queueing behind two instances (the latency rows are sequential either way).
 const executors = Math.max(2, Math.round(positive('BENCH_EXECUTORS', process.env.BENCH_EXECUTORS, CLIENTS)));
 const jsonOut = option('json', 'BENCH_JSON');
+const ISOLATIONS = ['auto', 'bwrap', 'uid'] as const;
+const isolationOption = ((text: string): (typeof ISOLATIONS)[number] => {
+  const found = ISOLATIONS.find((i) => i === text);
+  if (!found) throw new Error(`isolation: expected ${ISOLATIONS.join(', ')}, got ${JSON.stringify(text)}`);
+  return found;
+})(option('isolation', 'BENCH_ISOLATION') ?? 'auto');
 
 /**
  * The bench's parts, run in this order against each target. The scale rows (issue 12 §4: a classroom of interactive
@@ -98,8 +105,9 @@ async function main(): Promise<void> {
   const report = new Report();
   const started = Date.now();
   const targets: Array<() => Promise<BenchTarget>> = [];
-  let isolation = 'auto';
-  if (mode !== 'cloud') targets.push(async () => startLocalTarget(executors));
+  // What the first target probed (auto) is what the others get, so every column runs the same way.
+  let isolation: string = isolationOption;
+  if (mode !== 'cloud') targets.push(async () => startLocalTarget(executors, isolationOption));
   if (mode !== 'local') {
     for (const latencyMs of latencies) targets.push(async () => startCloudTarget({ latencyMs, triggerDelayMs, executors, isolation }));
   }

@@ -14,7 +14,7 @@ import { now } from './stats';
 
 interface Judged {
   ms: number;
-  /** The program's CPU as the answer gives it (the run head's rusage of its tree: bwrap and the interpreter). */
+  /** The program's CPU as the answer gives it (the run head's rusage of its tree: the interpreter, and bwrap where used). */
   programCpuMs: number;
 }
 
@@ -86,7 +86,7 @@ export function judgeSection(throughputRequests: number): Section {
       report.value('judge', column, `${load}, whole machine: bare python3 (the floor)`, 'ms', bareCpu);
       report.value('judge', column, `${load}, whole machine`, 'ms', machineCpu);
       report.value('judge', column, `${load}: the executor with all it starts (program, wrappers, clean-up)`, 'ms', treeCpu);
-      report.value('judge', column, `${load}: of that, the program as judged (bwrap and python3: the run head's rusage)`, 'ms', programCpu / n);
+      report.value('judge', column, `${load}: of that, the program as judged (its tree under the run head: python3, and bwrap where used)`, 'ms', programCpu / n);
       report.value('judge', column, `${load}: of that, the executor processes' own (node)`, 'ms', ownCpu);
       report.value('judge', column, `${load}: of that, the rest (spawn prelude and run head, slot clean-up)`, 'ms', treeCpu - programCpu / n - ownCpu);
       report.value('judge', column, `${load}: ${target.mode === 'local' ? 'the platform process (API, trigger and the bench\'s clients)' : 'the API process'}`, 'ms', apiCpu);

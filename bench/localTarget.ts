@@ -12,10 +12,10 @@ import { DEFAULT_WORK_ROOT } from '../local/settings';
 import { claimUidBlock } from '../local/uidBlock';
 import { timedStart, type BenchTarget, type StorageRecord } from './benchTarget';
 
-export async function startLocalTarget(executors: number): Promise<BenchTarget> {
+export async function startLocalTarget(executors: number, isolation: 'auto' | 'bwrap' | 'uid' = 'auto'): Promise<BenchTarget> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pocketrun-bench-'));
   const log = path.join(dataDir, 'requests.jsonl');
-  const platform = await startLocalPlatform({ port: 0, dataDir: path.join(dataDir, 'data'), executors, handlerEnv: { [ENV.storeRequestLog]: log } });
+  const platform = await startLocalPlatform({ port: 0, dataDir: path.join(dataDir, 'data'), executors, isolation, handlerEnv: { [ENV.storeRequestLog]: log } });
   let read = 0;
   const records: StorageRecord[] = [];
   return {
