@@ -3,6 +3,12 @@
  * Debian and on FC's image; one exec for any number of slots, `cleanSlots`, or one per sandbox that takes its runs'
  * slots one at a time, slotCleanerProcess.ts) that, for each slot,
  * 1. forks a child that becomes the uid itself (gid, groups, uid; no way back) and, as the uid,
+ *    - when asked to (`alone`), first proves that no other process of the uid exists, live or dead: with its own
+ *      RLIMIT_NPROC at 2 it forks once, and the kernel refuses that fork (EAGAIN) while the uid has any process
+ *      but this one. The kernel counts every process and thread by real uid until it is reaped, in every pid and
+ *      user namespace the uid made (bwrap's included), so a zombie or a process hidden from /proc counts too; a
+ *      fork racing with the count is counted. Refused, it touches nothing and reports `processes`: the caller
+ *      sweeps the uid from root (processSweeper.ts) and asks again. One fork instead of a walk of /proc;
  *    - clears its kernel keyrings (user, user-session, persistent: they outlive every process of the uid),
  *    - removes its System V shared memory, semaphores and message queues (owned or created by it),
  *    - empties its `home`, `tmp` and `shm` folders (unless they are a tmpfs that is about to be unmounted),
@@ -19,7 +25,8 @@
  *    With `tmpfs`, <slot> is first mounted as a tmpfs of its own capped in bytes and inodes, so a run can fill
  *    neither the disk nor another run's space.
  *
- * Only called once every process of the uid is dead, so nothing of the uid races the walk.
+ * Called once every process of the uid is dead (swept), or asked to prove it first (`alone`): nothing of the uid
+ * races the walk.
  */
 import { spawn } from 'child_process';
 import { syscallNumber } from '../process/syscallNumbers';
@@ -54,7 +61,20 @@ export interface SlotReport {
   mountFailed: boolean;
   /** Diagnostics for the log, e.g. `keys`, `ipc`, `home`, `sweep`, `setuid`. */
   problems: string[];
+  /**
+   * Asked to prove the uid had no process left (`alone`), the clean-up found one, live or not yet reaped, and did
+   * nothing: the slot is as the run left it, and the caller sweeps the uid before asking again.
+   */
+  processesLeft: boolean;
 }
+
+/** A slot to clean; `alone`: prove first that the uid has no process left, and touch nothing otherwise (see above). */
+export interface CleanRequest extends Slot {
+  alone?: boolean;
+}
+
+/** The problem a clean-up that found the uid not alone reports (SlotReport.processesLeft). */
+const PROCESSES_LEFT = 'processes';
 
 const CLEAN_SCRIPT = String.raw`
 use strict;
@@ -91,12 +111,26 @@ sub sweep {
   closedir($here);
 }
 
+# Whether this process (as the uid, without capabilities) is the uid's only one: RLIMIT_NPROC (6) at 2 on itself,
+# one fork. The kernel refuses it while the uid has another process or thread, live or unreaped (checked before the
+# count includes the new child on old kernels, after on new ones: 2 holds both ways). Any failure counts as not alone.
+sub alone {
+  my $limit = pack("Q2", 2, 2);
+  return 0 if syscall(NR_PRLIMIT64, 0, 6, $limit, 0) != 0;
+  my $pid = fork();
+  return 0 unless defined $pid;
+  syscall(NR_EXIT_GROUP, 0) if $pid == 0;
+  waitpid($pid, 0);
+  return 1;
+}
+
 sub as_uid {
-  my ($uid, $dir) = @_;
+  my ($uid, $dir, $probe) = @_;
   alarm($timeout);
   my $groups = pack("L", $uid);
   syscall(NR_SETGROUPS, 1, $groups) == 0 && syscall(NR_SETRESGID, $uid + 0, $uid + 0, $uid + 0) == 0 && syscall(NR_SETRESUID, $uid + 0, $uid + 0, $uid + 0) == 0 or return 16;
   return 16 if $< != $uid || $> != $uid || $( != $uid || $) ne "$uid $uid";
+  return 64 if $probe && !alone();
   my $bad = 0;
   # KEYCTL_GET_PERSISTENT (22) links the persistent keyring into @u (-4), KEYCTL_CLEAR (7) empties it, then @u and @us (-5).
   my $persistent = syscall(NR_KEYCTL, 22, -1, -4);
@@ -132,13 +166,15 @@ sub as_uid {
 # What is moved aside gets a name of its own even when one process moves the same uid's slot twice in a second.
 my $moves = 0;
 sub clean_slot {
-  my ($uid, $dir) = @_;
+  my ($uid, $dir, $probe) = @_;
   my @problems;
   my $pid = fork();
   my $code = 16;
   # _exit: the parent's buffered output must not be written a second time by the child.
-  if (defined $pid && $pid == 0) { my $code = as_uid($uid, $dir); syscall(NR_EXIT_GROUP, $code + 0); }
+  if (defined $pid && $pid == 0) { my $code = as_uid($uid, $dir, $probe); syscall(NR_EXIT_GROUP, $code + 0); }
   if (defined $pid) { waitpid($pid, 0); $code = ($? & 127) ? 32 : ($? >> 8); }
+  # Not alone: nothing is touched (no unmount, no layout) until the caller has swept the uid.
+  return "slot $uid 0 0 0 0 PROCESSES_LEFT\n" if $code == 64;
   push @problems, 'files' if $code & 1;
   push @problems, 'keys-or-ipc' if $code & 2;
   push @problems, 'sweep' if $code & 4;
@@ -181,18 +217,24 @@ sub clean_slot {
   return "slot $uid $clean $dirty $moved $mountFailed " . join(',', @problems) . "\n";
 }
 
-# once: the slots given after the options, then exit. serve (slotCleanerProcess.ts): one "<uid> <dir>" line at a
-# time on stdin, each answered by its report line at once, until stdin ends.
+# A request: "<alone|any> <uid> <dir>" (alone: prove first that the uid has no process left).
+sub request {
+  my ($probe, $uid, $dir) = @_;
+  return "bad request\n" unless defined $dir && $probe =~ /^(alone|any)$/ && $uid =~ /^\d+$/ && $dir =~ m{^/};
+  return clean_slot($uid, $dir, $probe eq 'alone');
+}
+
+# once: the requests given after the options (three arguments each), then exit. serve (slotCleanerProcess.ts): one
+# request line at a time on stdin, each answered by its report line at once, until stdin ends.
 if ($mode eq 'serve') {
   $| = 1;
   while (defined(my $line = <STDIN>)) {
     chomp $line;
-    my ($uid, $dir) = split(/ /, $line, 2);
-    print(($uid =~ /^\d+$/ && defined $dir && $dir =~ m{^/}) ? clean_slot($uid, $dir) : "bad request\n");
+    print request(split(/ /, $line, 3));
   }
   exit 0;
 }
-while (@ARGV) { print clean_slot(splice(@ARGV, 0, 2)); }
+while (@ARGV) { print request(splice(@ARGV, 0, 3)); }
 `
   .replace(/NR_CLOSE/g, String(syscallNumber('close')))
   .replace(/NR_KEYCTL/g, String(syscallNumber('keyctl')))
@@ -201,20 +243,27 @@ while (@ARGV) { print clean_slot(splice(@ARGV, 0, 2)); }
   .replace(/NR_SETGROUPS/g, String(syscallNumber('setgroups')))
   .replace(/NR_SETRESGID/g, String(syscallNumber('setresgid')))
   .replace(/NR_SETRESUID/g, String(syscallNumber('setresuid')))
-  .replace(/NR_EXIT_GROUP/g, String(syscallNumber('exit_group')));
+  .replace(/NR_EXIT_GROUP/g, String(syscallNumber('exit_group')))
+  .replace(/NR_PRLIMIT64/g, String(syscallNumber('prlimit64')))
+  .replace(/PROCESSES_LEFT/g, PROCESSES_LEFT);
 
 /** Seconds each slot's clean-up may take (its alarm in the child that is the uid). */
 export function cleanTimeoutSeconds(options: Pick<SlotCleanOptions, 'timeoutMs'>): number {
   return Math.ceil((options.timeoutMs ?? 120_000) / 1000);
 }
 
+/** One request to the clean-up (its arguments in `once` mode, its line's words in `serve` mode). */
+export function cleanRequestWords({ uid, dir, alone }: CleanRequest): string[] {
+  return [alone ? 'alone' : 'any', String(uid), dir];
+}
+
 /** The clean-up's perl arguments: `once` with the slots to clean, or `serve` (slotCleanerProcess.ts) with none. */
-export function cleanerArgs(mode: 'once' | 'serve', options: SlotCleanOptions, slots: Slot[] = []): string[] {
+export function cleanerArgs(mode: 'once' | 'serve', options: SlotCleanOptions, slots: CleanRequest[] = []): string[] {
   const tmpfs = options.tmpfs ? `${Math.floor(options.tmpfs.bytes)}:${Math.floor(options.tmpfs.inodes)}` : '';
   return [
     '-e', CLEAN_SCRIPT, '--',
     mode, tmpfs, options.trash, String(cleanTimeoutSeconds(options)), String(options.sweepRoots.length), ...options.sweepRoots,
-    ...slots.flatMap((s) => [String(s.uid), s.dir]),
+    ...slots.flatMap(cleanRequestWords),
   ];
 }
 
@@ -225,16 +274,17 @@ export const CLEANER_SPAWN = { cwd: '/', env: { PATH: '/usr/bin:/bin', LANG: 'C'
 export function parseSlotReport(line: string): SlotReport | null {
   const m = /^slot (\d+) ([01]) ([01]) ([01]) ([01]) ?(.*)$/.exec(line);
   if (!m) return null;
-  return { uid: Number(m[1]), clean: m[2] === '1', uidDirty: m[3] === '1', movedAside: m[4] === '1', mountFailed: m[5] === '1', problems: m[6] ? m[6].split(',') : [] };
+  const problems = m[6] ? m[6].split(',') : [];
+  return { uid: Number(m[1]), clean: m[2] === '1', uidDirty: m[3] === '1', movedAside: m[4] === '1', mountFailed: m[5] === '1', problems, processesLeft: problems.includes(PROCESSES_LEFT) };
 }
 
 /** The report of a slot whose clean-up could not be done or proved: the uid is retired. */
 export function failedSlot(uid: number, why: string): SlotReport {
-  return { uid, clean: false, uidDirty: true, movedAside: false, mountFailed: false, problems: [why] };
+  return { uid, clean: false, uidDirty: true, movedAside: false, mountFailed: false, problems: [why], processesLeft: false };
 }
 
 /** Cleans `slots` (see the file comment) with a perl process of their own; never rejects: a slot whose clean-up failed reports it. */
-export function cleanSlots(slots: Slot[], options: SlotCleanOptions): Promise<SlotReport[]> {
+export function cleanSlots(slots: CleanRequest[], options: SlotCleanOptions): Promise<SlotReport[]> {
   if (slots.length === 0) return Promise.resolve([]);
   const timeoutSeconds = cleanTimeoutSeconds(options);
   const args = cleanerArgs('once', options, slots);

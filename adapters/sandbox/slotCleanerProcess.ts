@@ -3,7 +3,7 @@
  * run: a run's clean-up otherwise costs a fork of the executor (node: its whole page table copied) and a perl start,
  * several ms of CPU and about 10 ms of wall time on the way to answering the invocation. The script and every
  * property of the clean-up are the same (as the uid in a forked child, then as root); only the slots come one
- * `<uid> <dir>` line at a time on the process's stdin, each answered by its report line.
+ * `<alone|any> <uid> <dir>` line at a time on the process's stdin, each answered by its report line.
  * - Started at the first clean-up, not at the sandbox's start (no cost on the cold start); one request at a time
  *   in the perl loop, answered in order.
  * - If it dies (killed, crashed), every clean-up it had not answered is done again by a perl process of its own
@@ -17,7 +17,7 @@
  */
 import { spawn, type ChildProcessByStdio } from 'child_process';
 import type { Readable, Writable } from 'stream';
-import { CLEANER_SPAWN, cleanerArgs, cleanSlots, cleanTimeoutSeconds, failedSlot, parseSlotReport, type Slot, type SlotCleanOptions, type SlotReport } from './slotCleaner';
+import { CLEANER_SPAWN, cleanerArgs, cleanRequestWords, cleanSlots, cleanTimeoutSeconds, failedSlot, parseSlotReport, type CleanRequest, type SlotCleanOptions, type SlotReport } from './slotCleaner';
 
 /** Deaths after which clean-ups go back to a process each (something keeps killing it). */
 export const MAX_DEATHS = 3;
@@ -29,7 +29,7 @@ const HANG_MARGIN_MS = 10_000;
 const CLOSE_WAIT_MS = 5_000;
 
 interface Pending {
-  slot: Slot;
+  slot: CleanRequest;
   resolve: (report: SlotReport) => void;
 }
 
@@ -62,15 +62,15 @@ export class SlotCleanerProcess {
     return this.child?.pid;
   }
 
-  /** Cleans one slot (see slotCleaner.ts); never rejects. */
-  clean(slot: Slot): Promise<SlotReport> {
+  /** Cleans one slot (see slotCleaner.ts; with `alone`, only once it is proved that the uid has no process left); never rejects. */
+  clean(slot: CleanRequest): Promise<SlotReport> {
     if (this.closed || this.deaths >= MAX_DEATHS || /[\n\r]/.test(slot.dir)) return this.once([slot]).then(([report]) => report);
     const child = this.child ?? this.start();
     return new Promise((resolve) => {
       this.pending.push({ slot, resolve });
       if (this.pending.length === 1) this.armHangTimer();
       hold(child, true);
-      child.stdin.write(`${slot.uid} ${slot.dir}\n`);
+      child.stdin.write(`${cleanRequestWords(slot).join(' ')}\n`);
     });
   }
 
@@ -91,7 +91,7 @@ export class SlotCleanerProcess {
     return cleanTimeoutSeconds(this.options) * 1000 + HANG_MARGIN_MS;
   }
 
-  private once(slots: Slot[]): Promise<SlotReport[]> {
+  private once(slots: CleanRequest[]): Promise<SlotReport[]> {
     return cleanSlots(slots, this.options);
   }
 

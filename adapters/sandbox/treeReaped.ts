@@ -16,7 +16,8 @@
  *   nothing was left.
  * - The program can never write the report (descriptor 3 is closed before it starts; the run head is not dumpable).
  * Without the report (the run head was killed: the stop's grace ran out, or the spawn failed) or past the bound,
- * the sweep runs as before. Either way the cell's dispose sweeps the uid again from root after the final status,
+ * the sweep runs as before. Either way the cell's dispose, after the final status, has the kernel's count of the
+ * uid's processes prove it empty before its slot is cleaned (slotCleaner.ts, `alone`), else sweeps it from root,
  * and that sweep is what retires a uid something of which survived.
  */
 import type { TreeUsage } from '../../core/ports';

@@ -17,6 +17,7 @@ import { withSpawnPrelude } from '../../adapters/process/spawnPrelude';
 import { checkedFilePaths, createSandbox, SANDBOX_DENY_GID } from '../../adapters/sandbox/sandbox';
 import { resolveInterpreter } from '../../adapters/sandbox/resolveInterpreter';
 import { processesOfUids } from '../../adapters/process/procfs';
+import * as processSweeper from '../../adapters/sandbox/processSweeper';
 import { UidPool } from '../../adapters/sandbox/uidPool';
 import { claimUidBlock, type UidBlock } from '../../local/uidBlock';
 import { SANDBOX_TEST_LIMITS } from '../support/sandboxLimits';
@@ -365,6 +366,26 @@ exec sleep 1000
       expect(zombies(uid)).toBe(0);
     } finally {
       parent.kill('SIGKILL');
+    }
+  });
+
+  maybe('dispose proves the uid alone without a walk of /proc when the run head reaped everything; with a process left, it sweeps', async () => {
+    // Observed, not replaced: the sweep runs for real when it is called.
+    const sweeps = jest.spyOn(processSweeper, 'killProcessesOf');
+    try {
+      const done = track(await launch(sandbox, [{ path: 'main.py', content: 'print("hi")' }], [PY, 'main.py']));
+      await done.exit;
+      await done.prep.dispose();
+      expect(sweeps).not.toHaveBeenCalled();
+      const running = track(await launch(sandbox, [{ path: 'main.py', content: 'import time\nprint("running", flush=True)\ntime.sleep(1000)' }], [PY, 'main.py']));
+      await running.waitFor('running');
+      const uid = running.prep.spawn.uid!;
+      await running.prep.dispose();
+      expect(sweeps).toHaveBeenCalledWith(expect.anything(), [uid]);
+      expect(count(uid)).toBe(0);
+      expect(zombies(uid)).toBe(0);
+    } finally {
+      sweeps.mockRestore();
     }
   });
 

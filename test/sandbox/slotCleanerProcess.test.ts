@@ -1,13 +1,16 @@
 /**
  * The long-lived slot cleaner (adapters/sandbox/slotCleanerProcess.ts) on real slots, as root, with and without a
  * tmpfs per slot: each clean-up empties the slot as the one-shot clean-up does, one process serves them all, its
- * death (between clean-ups or with one unanswered) costs no clean-up, and close() stops it.
+ * death (between clean-ups or with one unanswered) costs no clean-up, and close() stops it. Asked to prove the uid
+ * alone first (`alone`), a clean-up with a process of the uid left, live or dead and unreaped, touches nothing.
  */
+import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { cleanSlots, type Slot, type SlotCleanOptions } from '../../adapters/sandbox/slotCleaner';
 import { MAX_DEATHS, SlotCleanerProcess } from '../../adapters/sandbox/slotCleanerProcess';
+import { syscallNumber } from '../../adapters/process/syscallNumbers';
 import { systemTools } from '../../adapters/process/systemTools';
 import { claimUidBlock, type UidBlock } from '../../local/uidBlock';
 
@@ -55,6 +58,29 @@ const alive = (pid: number | undefined) => {
   }
 };
 
+/**
+ * Something of the uid left behind, as a run could leave it: a live process, or one that is dead and that its parent
+ * (root, as the executor is) has not reaped. Resolves once it exists.
+ */
+async function leftBehind(uid: number, kind: 'live' | 'unreaped'): Promise<ChildProcess> {
+  const become = `syscall(${syscallNumber('setresgid')}, ${uid}, ${uid}, ${uid}) == 0 && syscall(${syscallNumber('setresuid')}, ${uid}, ${uid}, ${uid}) == 0 or die "setresuid: $!";`;
+  const script = kind === 'live' ? `${become} print "ready\n"; sleep 60;` : `my $pid = fork(); if ($pid == 0) { ${become} exit 0; } $SIG{TERM} = sub { waitpid($pid, 0); exit 0; }; select(undef, undef, undef, 0.005) while !-e "/proc/$pid/stat" || (split(' ', do { local(@ARGV, $/) = "/proc/$pid/stat"; <> }))[2] ne 'Z'; print "ready\n"; sleep 60;`;
+  const child = spawn(perl, ['-e', `$| = 1; ${script}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.once('data', () => resolve());
+    child.once('exit', (code) => reject(new Error(`the left-behind process exited ${code}`)));
+  });
+  return child;
+}
+
+/** Ends it; the unreaped one's parent reaps its dead child first (left to init, it could stay a zombie for seconds). */
+async function ended(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
 describe.each([['a tmpfs per slot', true], ['plain folders', false]])('the slot cleaner process, %s', (_name, withTmpfs) => {
   let block: UidBlock;
   let dir: string;
@@ -87,13 +113,40 @@ describe.each([['a tmpfs per slot', true], ['plain folders', false]])('the slot 
         for (const slot of slots) {
           dirty(slot);
           const report = await cleaner.clean(slot);
-          expect(report).toEqual({ uid: slot.uid, clean: true, uidDirty: false, movedAside: false, mountFailed: false, problems: [] });
+          expect(report).toEqual({ uid: slot.uid, clean: true, uidDirty: false, movedAside: false, mountFailed: false, problems: [], processesLeft: false });
           expectFresh(slot);
           pid ??= cleaner.pid;
           expect(cleaner.pid).toBe(pid);
         }
       }
       expect(alive(pid)).toBe(true);
+    } finally {
+      await cleaner.close();
+    }
+  });
+
+  test.each<['live' | 'unreaped', 'serve' | 'once']>([
+    ['live', 'serve'],
+    ['unreaped', 'serve'],
+    ['live', 'once'],
+    ['unreaped', 'once'],
+  ])('asked to prove the uid alone, with a process of the uid left (%s; %s mode), it touches nothing and says so; once that is gone it cleans', async (kind, mode) => {
+    const cleaner = new SlotCleanerProcess(options);
+    const clean = (alone: boolean) => (mode === 'serve' ? cleaner.clean({ ...slots[0], alone }) : cleanSlots([{ ...slots[0], alone }], options).then(([r]) => r));
+    try {
+      dirty(slots[0]);
+      const left = await leftBehind(slots[0].uid, kind);
+      try {
+        const refused = await clean(true);
+        expect(refused).toMatchObject({ uid: slots[0].uid, clean: false, processesLeft: true, problems: ['processes'] });
+        // As the run left it: its files are still there.
+        expect(fs.readdirSync(path.join(slots[0].dir, 'home')).sort()).toEqual(['left-home', 'outer']);
+      } finally {
+        await ended(left);
+      }
+      const done = await clean(true);
+      expect(done).toMatchObject({ clean: true, processesLeft: false });
+      expectFresh(slots[0]);
     } finally {
       await cleaner.close();
     }
