@@ -5,6 +5,12 @@
 import type { RequestKind } from '../adapters/storage/countRequests';
 import { now } from './stats';
 
+/** The simulated cloud's setting the issue's cloud latency targets are set at: 5 ms a request, a 50 ms trigger. */
+export const CLOUD_TARGET_SETTING = { latencyMs: 5, triggerDelayMs: 50 } as const;
+
+/** Round trips per request the bench simulates by default: the targets' 5 ms, and 15 ms to show how the paths scale with it. */
+export const DEFAULT_LATENCIES_MS = [CLOUD_TARGET_SETTING.latencyMs, 15] as const;
+
 export interface StorageRecord {
   /** Date.now() when the request was made (locally: when it ended, a fraction of a millisecond later). */
   at: number;

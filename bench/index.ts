@@ -4,7 +4,7 @@
  * that add a round trip to every request, and a trigger delay: bench/cloudTarget.ts). Every figure of issue 12 and
  * each target as met or not; nothing is asserted (benchmarks, not tests).
  *
- *   npm run bench                          local, then the cloud at 5 ms a request and a 50 ms trigger
+ *   npm run bench                          local, then the cloud at 5 and at 15 ms a request, a 50 ms trigger
  *   npm run bench -- --local | --cloud     one of them
  *   npm run bench -- --latency=5,15 --trigger=50 --rounds=9
  *   npm run bench -- --json[=file]         also a machine-readable copy (one JSON line on stdout, or the file)
@@ -16,7 +16,7 @@
  */
 import * as fs from 'fs';
 import * as os from 'os';
-import type { BenchTarget } from './benchTarget';
+import { CLOUD_TARGET_SETTING, DEFAULT_LATENCIES_MS, type BenchTarget } from './benchTarget';
 import { startCloudTarget } from './cloudTarget';
 import { createRun, json, Watcher } from './client';
 import { CLIENTS, C_HELLO, PY_HELLO } from './floor';
@@ -46,8 +46,8 @@ function positive(name: string, text: string | undefined, fallback: number): num
 const flags = process.argv.slice(2);
 const mode = flags.includes('--cloud') ? 'cloud' : flags.includes('--local') ? 'local' : (process.env.BENCH_MODE ?? 'both');
 if (!['local', 'cloud', 'both'].includes(mode)) throw new Error(`BENCH_MODE: expected local, cloud or both, got ${JSON.stringify(mode)}`);
-const latencies = (option('latency', 'BENCH_LATENCY_MS') ?? '5').split(',').map((l) => positive('latency', l, 5));
-const triggerDelayMs = positive('trigger', option('trigger', 'BENCH_TRIGGER_MS'), 50);
+const latencies = (option('latency', 'BENCH_LATENCY_MS') ?? DEFAULT_LATENCIES_MS.join(',')).split(',').map((l) => positive('latency', l, CLOUD_TARGET_SETTING.latencyMs));
+const triggerDelayMs = positive('trigger', option('trigger', 'BENCH_TRIGGER_MS'), CLOUD_TARGET_SETTING.triggerDelayMs);
 const rounds = Math.max(1, Math.round(positive('rounds', option('rounds', 'BENCH_ROUNDS'), 11)));
 const throughputRequests = Math.max(8, Math.round(positive('BENCH_THROUGHPUT_REQUESTS', process.env.BENCH_THROUGHPUT_REQUESTS, 48)));
 // One executor instance per judge client by default: FC gives each run an instance of its own, so the throughput row

@@ -4,7 +4,7 @@
  * simulated cloud also how many storage round trips sat in sequence on each path (bench/roundTrips.ts), and in both
  * the executor's own CPU time per run.
  */
-import { requestsOf, type BenchTarget } from './benchTarget';
+import { CLOUD_TARGET_SETTING, requestsOf, type BenchTarget } from './benchTarget';
 import { createRun, sendInput, Watcher } from './client';
 import { bareFirstOutput, PY_HELLO } from './floor';
 import { cpuMs } from './procStatus';
@@ -76,8 +76,11 @@ export const latencySection: Section = {
     if (target.mode === 'cloud') {
       report.value('latency', column, 'storage round trips in sequence, first output', 'count', median(firstTrips));
       report.value('latency', column, 'storage round trips in sequence, input → reply', 'count', median(replyTrips));
-      report.target(column, 'first output − floor − trigger', firstOutput.median - floor - target.triggerDelayMs, '<=', 40, 'ms');
-      report.target(column, 'input round trip', input.median, '<=', 50, 'ms');
+      // The issue sets these two at 5 ms a request and a 50 ms trigger; other settings are shown, not judged.
+      if (target.latencyMs === CLOUD_TARGET_SETTING.latencyMs && target.triggerDelayMs === CLOUD_TARGET_SETTING.triggerDelayMs) {
+        report.target(column, 'first output − floor − trigger', firstOutput.median - floor - target.triggerDelayMs, '<=', 40, 'ms');
+        report.target(column, 'input round trip', input.median, '<=', 50, 'ms');
+      }
     } else {
       report.target(column, 'first output − floor', firstOutput.median - floor, '<=', 25, 'ms');
       report.target(column, 'input round trip', input.median, '<=', 20, 'ms');
