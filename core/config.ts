@@ -75,6 +75,13 @@ export const VARIABLES = {
   /** FC's custom runtime calls the port of `infra/customRuntime.ts` (`FC_PORT`); `0` picks a free one (tests). */
   port: { name: 'PORT', kind: 'int', min: 0, default: 9000, meaning: 'The port the server listens on.' },
   listenHost: { name: 'LISTEN_HOST', kind: 'string', meaning: 'The address the executor listens on; unset (all interfaces) in FC, 127.0.0.1 on the local platform.' },
+  /** The local platform's instances only: FC's runtime gives no such pipe (and its stdin may be at its end from the start). */
+  lifeline: {
+    name: 'EXECUTOR_LIFELINE',
+    kind: 'bool',
+    default: false,
+    meaning: '`1`: stdin is a pipe the local platform holds open and never writes; its end (the platform died, even by SIGKILL) stops the instance as SIGTERM does. Unset in FC.',
+  },
   invokeSecret: {
     name: 'POCKETRUN_INVOKE_SECRET',
     kind: 'string',

@@ -180,6 +180,7 @@ const EXECUTOR_VARIABLES = {
   port: VARIABLES.port,
   listenHost: VARIABLES.listenHost,
   invokeSecret: VARIABLES.invokeSecret,
+  lifeline: VARIABLES.lifeline,
 };
 
 export type ExecutorSettings = ValuesOf<typeof EXECUTOR_VARIABLES> & { policy: LimitPolicy };
@@ -321,13 +322,29 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<http.S
     },
   });
   runtimesReport.start();
+  // Invocations whose runs are not over yet (killed, recorded and cleaned up), counted apart from the connections:
+  // a caller that went away (the local platform killed outright) leaves no connection while its run still ends.
+  let runsInFlight = 0;
+  let onRunsOver: (() => void) | null = null;
+  const activity = {
+    runStarted: () => {
+      runsInFlight++;
+      runtimesReport.runStarted();
+    },
+    runEnded: () => {
+      runsInFlight--;
+      runtimesReport.runEnded();
+      if (runsInFlight === 0) onRunsOver?.();
+    },
+  };
+  const runsOver = () => (runsInFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => (onRunsOver = resolve)));
   const server = createExecutorServer({
     deps,
     shutdown: shutdown.signal,
     refreshCredentials: buckets.refreshCredentials,
     invokeSecret,
     onUnusable: () => stop('SIGTERM'),
-    activity: runtimesReport,
+    activity,
   });
   const onListening = () => {
     const address = server.address();
@@ -348,12 +365,13 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<http.S
     stopping = true;
     logLine({ event: 'stopping', signal });
     shutdown.abort();
-    // Exits 0 only once every invocation has answered, i.e. every run was killed, disposed and recorded, and the
-    // sandbox has undone its mounts (a timer kept alive, so the process cannot drift out without that).
+    // Exits 0 only once every invocation has answered and every run is over, i.e. killed, disposed and recorded
+    // (its caller may be gone), and the sandbox has undone its mounts (a timer kept alive, so the process cannot
+    // drift out without that).
     // The runtime probe's cell is disposed before the sandbox closes (it stops probing at once when stopping).
     const closeSpawners = () => Promise.all(Object.values(deps.spawners).map((spawner) => spawner?.close?.()));
     const exit = (code: number) => void runtimesReport.stop().then(() => deps.sandbox.close()).then(closeSpawners).finally(() => process.exit(code));
-    server.close(() => exit(0));
+    server.close(() => void runsOver().then(() => exit(0)));
     server.closeIdleConnections();
     setTimeout(() => {
       logLine({ event: 'stop_grace_expired', graceMs: SHUTDOWN_GRACE_MS });
@@ -362,5 +380,14 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<http.S
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  // The local platform's pipe (EXECUTOR_LIFELINE): it ends only when the platform is gone. An instance that outlived
+  // it, killed or crashed, would otherwise keep its sandbox's mounts, uids and held preludes until the host reboots.
+  if (settings.lifeline) {
+    // Its log pipes die with it: a log line written after that (EPIPE) must not crash the stop that records the run.
+    for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+    process.stdin.once('end', () => stop('SIGTERM'));
+    process.stdin.once('error', () => stop('SIGTERM'));
+    process.stdin.resume();
+  }
   return server;
 }

@@ -78,8 +78,10 @@ export class ExecutorInstance {
     delete this.coldStart.probedMs;
     const child = spawn(process.execPath, [...HANDLER_NODE_FLAGS, this.options.entry], {
       // Loopback only: nothing but this process needs to reach it (FC's instances listen on 0.0.0.0 for its proxy).
-      env: { ...this.options.env, [ENV.port]: '0', [ENV.listenHost]: '127.0.0.1', [ENV.invokeSecret]: this.secret },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...this.options.env, [ENV.port]: '0', [ENV.listenHost]: '127.0.0.1', [ENV.invokeSecret]: this.secret, [ENV.lifeline]: '1' },
+      // stdin: the lifeline (EXECUTOR_LIFELINE), held open and never written: when this process dies, however it
+      // dies, the kernel closes it and the instance stops by itself.
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
     this.child = child;
     this.exit = null;

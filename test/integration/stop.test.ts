@@ -2,7 +2,8 @@
  * Stopping `npm start` (dist/local/index.js) with SIGTERM, as systemd and `docker stop` do, with a program
  * running: the run is recorded as killed, nothing of it is left running or on disk, and the console says it
  * stopped. systemd's default (and Ctrl-C in a terminal) signals every process of the tree, executors included,
- * which then hear it twice; `docker stop` signals the main process only. A second signal forces the stop.
+ * which then hear it twice; `docker stop` signals the main process only. A second signal forces the stop. A
+ * platform killed outright leaves its executor instances to stop by themselves (their stdin lifeline ends).
  */
 import { spawn, spawnSync, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
@@ -198,6 +199,25 @@ describe.each(['bwrap', 'uid'] as const)('isolation %s', (isolation) => {
       expect(status.result?.status).toBe('killed');
       await expectNothingLeft(p, marker, executors);
       expect(p.lines[p.lines.length - 1]).toBe('pocketrun: stopped');
+    } finally {
+      p.cleanUp();
+    }
+  }, 60_000);
+
+  test('SIGKILL to the platform (the OOM killer, a crash): its executor instances stop by themselves, the run is recorded as killed, nothing is left running, on disk or mounted', async () => {
+    const p = await startPlatform(isolation);
+    try {
+      const marker = `stop-marker-${isolation}-sigkill-${Date.now()}`;
+      const id = await startSpinner(p, marker);
+      const executors = childrenOf(p.child.pid!);
+      expect(executors).toHaveLength(2);
+      p.child.kill('SIGKILL');
+      expect(await p.ended).toEqual({ code: null, signal: 'SIGKILL' });
+      // Their lifeline (stdin) ended with the platform: each stops as on SIGTERM, within its grace.
+      for (let i = 0; i < 300 && executors.some((pid) => fs.existsSync(`/proc/${pid}`)); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(executors.filter((pid) => fs.existsSync(`/proc/${pid}`)).map(describeProcess)).toEqual([]);
+      expect(readStatus(p, id)).toMatchObject({ state: 'finished', result: { status: 'killed' } });
+      await expectNothingLeft(p, marker, executors);
     } finally {
       p.cleanUp();
     }
