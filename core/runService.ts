@@ -283,7 +283,9 @@ export class RunService {
         return {
           data: bytes.toString(encoding),
           offset: next,
-          state: current.state,
+          // Output is stored only once the running status is (the executor's OutputSink.after): output found beside
+          // a status read made at an earlier look (the status is read every other look) proves the run running.
+          state: current.state === 'queued' && size > 0 ? 'running' : current.state,
           ...(current.result ? { result: current.result } : {}),
           eof: finished && next >= size,
         };
