@@ -180,17 +180,26 @@ async function expectNothingLeft(p: Started, marker: string, executors: number[]
   expect(mountsUnder(p.workRoot)).toEqual([]);
 }
 
+/** A platform with a spinning run on one of its two executor instances; the platform is cleaned up after `body`. */
+async function withSpinningRun(isolation: 'bwrap' | 'uid', label: string, body: (p: Started, run: { id: string; marker: string; executors: number[] }) => Promise<void>): Promise<void> {
+  const p = await startPlatform(isolation);
+  try {
+    const marker = `stop-marker-${isolation}-${label}-${Date.now()}`;
+    const id = await startSpinner(p, marker);
+    const executors = childrenOf(p.child.pid!);
+    expect(executors).toHaveLength(2);
+    await body(p, { id, marker, executors });
+  } finally {
+    p.cleanUp();
+  }
+}
+
 describe.each(['bwrap', 'uid'] as const)('isolation %s', (isolation) => {
   test.each<[string, 'group' | 'main']>([
     ['SIGTERM to the whole process tree (systemd, a terminal)', 'group'],
     ['SIGTERM to the platform process only (docker stop)', 'main'],
-  ])('%s: the run is killed and recorded, nothing is left running or on disk, the console says it stopped', async (_name, target) => {
-    const p = await startPlatform(isolation);
-    try {
-      const marker = `stop-marker-${isolation}-${target}-${Date.now()}`;
-      const id = await startSpinner(p, marker);
-      const executors = childrenOf(p.child.pid!);
-      expect(executors).toHaveLength(2);
+  ])('%s: the run is killed and recorded, nothing is left running or on disk, the console says it stopped', (_name, target) =>
+    withSpinningRun(isolation, target, async (p, { id, marker, executors }) => {
       if (target === 'group') process.kill(-p.child.pid!, 'SIGTERM');
       else p.child.kill('SIGTERM');
       expect(await p.ended).toEqual({ code: 0, signal: null });
@@ -199,18 +208,10 @@ describe.each(['bwrap', 'uid'] as const)('isolation %s', (isolation) => {
       expect(status.result?.status).toBe('killed');
       await expectNothingLeft(p, marker, executors);
       expect(p.lines[p.lines.length - 1]).toBe('pocketrun: stopped');
-    } finally {
-      p.cleanUp();
-    }
-  }, 60_000);
+    }), 60_000);
 
-  test('SIGKILL to the platform (the OOM killer, a crash): its executor instances stop by themselves, the run is recorded as killed, nothing is left running, on disk or mounted', async () => {
-    const p = await startPlatform(isolation);
-    try {
-      const marker = `stop-marker-${isolation}-sigkill-${Date.now()}`;
-      const id = await startSpinner(p, marker);
-      const executors = childrenOf(p.child.pid!);
-      expect(executors).toHaveLength(2);
+  test('SIGKILL to the platform (the OOM killer, a crash): its executor instances stop by themselves, the run is recorded as killed, nothing is left running, on disk or mounted', () =>
+    withSpinningRun(isolation, 'sigkill', async (p, { id, marker, executors }) => {
       p.child.kill('SIGKILL');
       expect(await p.ended).toEqual({ code: null, signal: 'SIGKILL' });
       // Their lifeline (stdin) ended with the platform: each stops as on SIGTERM, within its grace.
@@ -218,17 +219,10 @@ describe.each(['bwrap', 'uid'] as const)('isolation %s', (isolation) => {
       expect(executors.filter((pid) => fs.existsSync(`/proc/${pid}`)).map(describeProcess)).toEqual([]);
       expect(readStatus(p, id)).toMatchObject({ state: 'finished', result: { status: 'killed' } });
       await expectNothingLeft(p, marker, executors);
-    } finally {
-      p.cleanUp();
-    }
-  }, 60_000);
+    }), 60_000);
 
-  test('a second SIGTERM while the stop waits on an executor forces it: executors killed, the run swept and recorded as killed', async () => {
-    const p = await startPlatform(isolation);
-    try {
-      const marker = `stop-marker-${isolation}-forced-${Date.now()}`;
-      const id = await startSpinner(p, marker);
-      const executors = childrenOf(p.child.pid!);
+  test('a second SIGTERM while the stop waits on an executor forces it: executors killed, the run swept and recorded as killed', () =>
+    withSpinningRun(isolation, 'forced', async (p, { id, marker, executors }) => {
       // The run's executor hangs (stopped): a graceful stop would wait out its grace.
       const claim = JSON.parse(fs.readFileSync(path.join(p.dataDir, 'runs', keys.claim(id)), 'utf8')) as ClaimDoc;
       const owner = Number(claim.executor.split(':').pop());
@@ -245,8 +239,5 @@ describe.each(['bwrap', 'uid'] as const)('isolation %s', (isolation) => {
       expect(status.result).toMatchObject({ status: 'killed', message: 'the local platform was stopped' });
       await expectNothingLeft(p, marker, executors);
       expect(p.lines[p.lines.length - 1]).toBe('pocketrun: stopped (forced)');
-    } finally {
-      p.cleanUp();
-    }
-  }, 60_000);
+    }), 60_000);
 });
