@@ -3,20 +3,12 @@
  * and errors that carry the API's own message.
  */
 
-export interface OutputChunk {
-  data: string;
-  offset: number;
-  state: 'queued' | 'running' | 'finished';
-  eof: boolean;
-  result?: { status: string; exitCode: number | null; signal: string | null; wallMs: number; message?: string };
-}
+import type { RuntimeInfo } from '../core/protocol';
+import type { OutputChunk } from '../core/runService';
 
-export interface Runtime {
-  language: string;
-  version: string;
-  aliases: string[];
-  compiled: boolean;
-}
+export type { OutputChunk };
+/** One language of `GET /api/runtimes`. */
+export type Runtime = RuntimeInfo;
 
 /** An answer the API gave with an error status: `status` and the API's `{error: {code, message}}`. */
 export class ApiRefusal extends Error {

@@ -9,6 +9,7 @@
  * The API: POST /api/runs {language, code} → 201 {id}; POST /api/runs/:id/input {data} → 202;
  * GET /api/runs/:id/output?offset=N&waitMs=M → {data, offset, state, result?} (long poll up to waitMs).
  */
+import type { OutputChunk } from '../core/runService';
 
 export interface SmokeResult {
   name: string;
@@ -31,13 +32,6 @@ export interface SmokeOptions {
   scenarioTimeoutMs?: number;
   /** Long-poll wait per output request; default 10 s. */
   pollWaitMs?: number;
-}
-
-interface OutputChunk {
-  data: string;
-  offset: number;
-  state: 'queued' | 'running' | 'finished';
-  result?: { status: string; exitCode: number | null; signal: string | null; wallMs: number };
 }
 
 class SmokeFailure extends Error {}

@@ -1,13 +1,8 @@
 /** A small HTTP client for the pocketrun API, as an integrator would write it (global fetch, real HTTP). */
 import type { RunResult } from '../../core/protocol';
+import type { OutputChunk } from '../../core/runService';
 
-export interface OutputChunk {
-  data: string;
-  offset: number;
-  state: 'queued' | 'running' | 'finished';
-  result?: RunResult;
-  eof: boolean;
-}
+export type { OutputChunk };
 
 export interface Finished {
   output: string;

@@ -3,6 +3,10 @@
  * page treats differently: a refusal (the API answered 4xx with `{error: {code, message}}`, shown as it is) and a
  * transient failure (no answer, a cut answer, a gateway or server error), which callers may retry.
  */
+// The wire types are the API's own (type-only imports: nothing of core is bundled into the page).
+import type { ExecuteResult, TestResult } from '../../core/judge/executeResult';
+import type { RunResult, RuntimeInfo } from '../../core/protocol';
+import type { OutputChunk } from '../../core/runService';
 
 /** The API refused the request; `message` is the API's own, naming the field. */
 export class ApiRefusal extends Error {
@@ -24,51 +28,14 @@ export class TransientError extends Error {
   }
 }
 
-export interface OutputChunk {
-  data: string;
-  offset: number;
-  state: 'queued' | 'running' | 'finished';
-  result?: RunResult;
-  eof: boolean;
-}
-
-export interface RunResult {
-  status: string;
-  exitCode: number | null;
-  signal: string | null;
-  wallMs: number;
-  message?: string;
-}
-
+export type { ExecuteResult, OutputChunk, RunResult };
 /** One test's figures and streams in an answer of `POST /api/execute` (README, *Blocking execution*). */
-export interface TestVerdict {
-  status: string;
-  stdout: string;
-  stderr: string;
-  exitCode: number | null;
-  signal: string | null;
-  wallMs: number;
-  cpuMs: number;
-  /** Peak memory of the program's tree, KiB. */
-  memoryKb: number;
-  message?: string;
-  outputTruncated?: boolean;
-}
-
-/** The answer of `POST /api/execute`: the deciding test's fields, `tests` when the request had them. */
-export interface ExecuteResult extends TestVerdict {
-  compileOutput?: string;
-  tests?: TestVerdict[];
-}
+export type TestVerdict = TestResult;
 
 export type ExecuteRequest = { language: string; code: string } & ({ stdin?: string; expectedOutput?: string } | { tests: { stdin: string; expectedOutput?: string }[] });
 
-export interface Runtime {
-  language: string;
-  version?: string;
-  aliases?: string[];
-  compiled?: boolean;
-}
+/** A runtime as the page uses it: `GET /api/runtimes` gives all of RuntimeInfo, the page's fallback list (languages.ts) only the language. */
+export type Runtime = Pick<RuntimeInfo, 'language'> & Partial<Pick<RuntimeInfo, 'version' | 'aliases' | 'compiled'>>;
 
 export interface ApiOptions {
   /** Prefix of every path ('' for the page's own origin). */
