@@ -112,7 +112,7 @@ export function judgeSection(throughputRequests: number): Section {
       const treeCpu = ours.treeMs / n;
       const ownCpu = ours.ownMs / n;
       const apiCpu = ours.apiMs / n;
-      const programCpu = ours.programMs;
+      const programCpu = ours.programMs / n;
       const peak = platform.stop();
       // CPU time is what the cores' throughput is made of, and robust to other work on the machine, unlike latencies:
       // where a judge run's CPU goes, next to the bare run's, says what bounds the throughput (README, Bench).
@@ -120,16 +120,16 @@ export function judgeSection(throughputRequests: number): Section {
       report.value('judge', column, `${load}, whole machine: bare python3 (the floor)`, 'ms', bareCpu);
       report.value('judge', column, `${load}, whole machine`, 'ms', machineCpu);
       report.value('judge', column, `${load}: the executor with all it starts (program, wrappers, clean-up)`, 'ms', treeCpu);
-      report.value('judge', column, `${load}: of that, the program as judged (its tree under the run head: python3, and bwrap where used)`, 'ms', programCpu / n);
+      report.value('judge', column, `${load}: of that, the program as judged (its tree under the run head: python3, and bwrap where used)`, 'ms', programCpu);
       report.value('judge', column, `${load}: of that, the executor processes' own (node)`, 'ms', ownCpu);
-      report.value('judge', column, `${load}: of that, the rest (spawn prelude and run head, slot clean-up)`, 'ms', treeCpu - programCpu / n - ownCpu);
+      report.value('judge', column, `${load}: of that, the rest (spawn prelude and run head, slot clean-up)`, 'ms', treeCpu - programCpu - ownCpu);
       report.value('judge', column, `${load}: ${target.mode === 'local' ? 'the platform process (API, trigger and the bench\'s clients)' : 'the API process'}`, 'ms', apiCpu);
       const cores = os.availableParallelism();
       report.value('judge', column, `throughput the cores allow at the whole machine's CPU per run (${cores} × 1000 ÷ it): bare python3`, 'runs/s', (cores * 1000) / bareCpu);
       report.value('judge', column, `throughput the cores allow at the whole machine's CPU per run (${cores} × 1000 ÷ it): pocketrun`, 'runs/s', (cores * 1000) / machineCpu);
       // The bound the sandbox alone sets: if nothing but the sandboxed program (bwrap, namespaces, cgroup and the
       // interpreter, as the kernel charged them to its tree) cost CPU, the throughput could reach this share of the bare rate.
-      report.value('judge', column, 'bare rate share the sandboxed program alone allows (bare CPU per run ÷ the program as judged)', '×', bareCpu / (programCpu / n));
+      report.value('judge', column, 'bare rate share the sandboxed program alone allows (bare CPU per run ÷ the program as judged)', '×', bareCpu / programCpu);
       report.value('judge', column, `throughput, ${CLIENTS} at once, ${target.executors} executor instances`, 'runs/s', throughput);
       report.value('resources', column, `platform peak RSS under load (API + ${target.executors} executors, programs aside)`, 'MiB', peak);
       if (target.mode === 'local') {
