@@ -560,7 +560,13 @@ class ProcessSandbox implements Sandbox {
         // The next command of the cell must not meet anything of this one. The run head has killed and reaped its
         // tree, and its report proves it when it came in time (treeReaped.ts); otherwise (the run head was killed
         // first, or gave up reaping) the uid is swept from root here.
-        if (!treeReaped(report, performance.now() - made)) await killProcessesOf(this.tools, [uid]);
+        if (!treeReaped(report, performance.now() - made)) {
+          const swept = await killProcessesOf(this.tools, [uid]);
+          // Dead but not yet reaped (orphans the run head did not live to reap, left to the host's init): they count
+          // against the uid's RLIMIT_NPROC, so the cell's next command could not even start (a program that killed
+          // its own run head with `kill -9 -1`, which uid isolation cannot prevent).
+          if (swept.zombies) await awaitReaped([uid]);
+        }
         if (!cgroup) return { peakKb: watch ? Math.round(watch.peakBytes() / 1024) : null, oomKilled: false, ...cpu };
         const peak = cgroup.peakBytes();
         const oomKilled = cgroup.oomKilled();
