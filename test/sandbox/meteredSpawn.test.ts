@@ -14,6 +14,8 @@ import type { RunLimits } from '../../core/protocol';
 import { ownMemoryCgroup } from '../../adapters/sandbox/memoryCgroups';
 import { claimUidBlock, type UidBlock } from '../../local/uidBlock';
 import { processesOfUids } from '../../adapters/process/procfs';
+import { REAP_DEADLINE_S } from '../../adapters/sandbox/runHead';
+import { REAP_PROOF_MS } from '../../adapters/sandbox/treeReaped';
 
 const PY = '/usr/bin/python3';
 const NODE = fs.existsSync('/usr/bin/node') ? '/usr/bin/node' : process.execPath;
@@ -256,6 +258,160 @@ describe.each(modes)('metered spawns, %s isolation, memory cgroups %s', (isolati
     } finally {
       await cell.dispose();
     }
+  });
+
+  // Judge steps started ahead (core/judge/runJudge.ts): under bwrap, with a memory cgroup per command, the next step
+  // is set up while the cell's current one runs, and its program starts at the go.
+  describe('a step started ahead', () => {
+    const grants = () => isolation === 'bwrap' && sandbox.report().memoryLimit?.by === 'cgroup';
+    const STAMP = 'import os, time\nprint(os.path.exists("stamp"), time.time(), os.nice(0))\nopen("stamp", "w").close()';
+    const NEXT = [PY, '-I', '-c', 'print("next")'];
+    const command = [PY, '-I', 'main.py'];
+    type Cell = Awaited<ReturnType<Sandbox['prepare']>>;
+
+    async function inCell<T>(code: string, body: (cell: Cell) => Promise<T>): Promise<T> {
+      const cell = await sandbox.prepare({ runId: 'm', files: [{ path: 'main.py', content: code }], command, env: {}, limits: LIMITS, allowNetwork: false, cols: 80, rows: 24 });
+      try {
+        return await body(cell);
+      } finally {
+        await cell.dispose();
+      }
+    }
+
+    /** Spawns a metered step in `cell` (`ahead` or `besideHeld` as asked), its stdin closed and its stdout kept. */
+    function step(cell: Cell, options: { ahead?: boolean; besideHeld?: boolean; argv?: string[]; env?: Record<string, string> } = {}) {
+      const metered = cell.spawnMetered({ command: options.argv ?? command, limits: LIMITS, addressSpaceOverheadBytes: 0, ahead: options.ahead, besideHeld: options.besideHeld });
+      const proc = spawner.spawn({ ...metered.spawn, env: { ...metered.spawn.env, ...options.env } });
+      const out: Buffer[] = [];
+      proc.onData((d) => out.push(d));
+      const exited = new Promise<ExitInfo>((resolve) => proc.onExit(resolve));
+      proc.endInput!();
+      return { metered, proc, uid: metered.spawn.uid!, exited, output: () => Buffer.concat(out).toString() };
+    }
+    /** As runStep.ts starts a step started ahead. */
+    const go = (s: ReturnType<typeof step>) => {
+      s.metered.beforeGo?.();
+      s.proc.go?.();
+    };
+    const alive = (uid: number) => processesOfUids(new Set([uid])).get(uid) ?? [];
+
+    test('is granted only under bwrap with a memory cgroup per command; elsewhere the request is an ordinary spawn', async () => {
+      await inCell(STAMP, async (cell) => {
+        expect(cell.startsAhead === true).toBe(grants());
+        const s = step(cell, { ahead: true });
+        expect(s.metered.ahead).toBe(grants());
+        expect(s.metered.spawn.goFd !== undefined).toBe(grants());
+        go(s);
+        const exit = await s.exited;
+        await s.metered.finish(exit.usage);
+        expect(exit.exitCode).toBe(0);
+        expect(s.output()).toMatch(/^False /);
+      });
+    });
+
+    test('its program starts at the go, not before, and its wall time is the program’s, not the wait', async () => {
+      if (!grants()) return;
+      await inCell(STAMP, async (cell) => {
+        const s = step(cell, { ahead: true });
+        await new Promise((r) => setTimeout(r, 600));
+        // Set up and waiting: nothing printed, and only the wrappers of the uid alive (the run head, bwrap's monitor
+        // and its pid-1: commandChain.ts WRAPPER_PROCESSES), which RLIMIT_NPROC counts...
+        expect(s.output()).toBe('');
+        const waiting = alive(s.uid);
+        expect(waiting.length).toBeGreaterThanOrEqual(2);
+        expect(waiting.length).toBeLessThanOrEqual(3);
+        // ...at the lowest priority (on what CPU the running step leaves idle)...
+        const niceOf = (pid: number) => Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[16]);
+        expect(waiting.map(niceOf)).toEqual(waiting.map(() => 19));
+        const went = Date.now();
+        go(s);
+        const exit = await s.exited;
+        await s.metered.finish(exit.usage);
+        expect(exit.exitCode).toBe(0);
+        const [seen, at, nice] = s.output().trim().split(' ');
+        expect(seen).toBe('False');
+        // ...and the program at the usual one, started after the go.
+        expect(nice).toBe('0');
+        expect(Number(at) * 1000).toBeGreaterThanOrEqual(went - 5);
+        expect(exit.usage!.wallMs).toBeLessThan(500);
+      });
+    });
+
+    test('released without a go, it exits 125 without a report, its program never ran, and nothing of the uid is left', async () => {
+      if (!grants()) return;
+      await inCell(STAMP, async (cell) => {
+        const s = step(cell, { ahead: true });
+        await new Promise((r) => setTimeout(r, 300));
+        const released = Date.now();
+        s.proc.release!();
+        const exit = await s.exited;
+        // Not at the run head's reap deadline: it did not wait on a child it had not killed (bwrap's pid-1).
+        expect(Date.now() - released).toBeLessThan(REAP_DEADLINE_S * 1000);
+        expect(exit.exitCode).toBe(125);
+        expect(exit.usage).toBeUndefined();
+        // Before finish (which would sweep the uid): the run head killed bwrap's pid-1 too, which still waited on its
+        // block pipe, before the pipe's end of file at its exit could let the program start.
+        expect(alive(s.uid)).toEqual([]);
+        await s.metered.finish(exit.usage);
+        expect(s.output()).toBe('');
+        // The program would have made its stamp in the cell's folder: the next step finds none.
+        const next = step(cell);
+        await next.metered.finish((await next.exited).usage);
+        expect(next.output()).toMatch(/^False /);
+      });
+    });
+
+    test('one that waited longer than the reaping proof allows still proves its tree gone from its go: no sweep', async () => {
+      if (!grants()) return;
+      await inCell(STAMP, async (cell) => {
+        const s = step(cell, { ahead: true });
+        await new Promise((r) => setTimeout(r, REAP_PROOF_MS + 300));
+        go(s);
+        const exit = await s.exited;
+        expect(exit.usage).toBeDefined();
+        expect((await s.metered.finish(exit.usage)).swept).toBeUndefined();
+      });
+    });
+
+    test('a step whose end had to be swept (its run head killed) takes the one held beside it along, and says so', async () => {
+      if (!grants()) return;
+      await inCell(LEAVES_A_SLEEPER, async (cell) => {
+        const first = step(cell, { besideHeld: true, env: { LINGER: '1' } });
+        const second = step(cell, { ahead: true, argv: NEXT });
+        // The sleeper runs once "left" is printed: SIGKILL on the run head alone, so no report proves the tree gone.
+        first.proc.onData(() => process.kill(first.proc.pid, 'SIGKILL'));
+        const firstExit = await first.exited;
+        expect(firstExit.usage).toBeUndefined();
+        expect((await first.metered.finish(firstExit.usage)).swept).toBe(true);
+        const gone = await second.exited;
+        expect(gone.usage).toBeUndefined();
+        await second.metered.finish(gone.usage);
+        expect(alive(first.uid)).toEqual([]);
+      });
+    });
+
+    test('it lives through the end of the step beside it, even one that leaves a setsid sleeper behind, which is gone', async () => {
+      if (!grants()) return;
+      await inCell(LEAVES_A_SLEEPER, async (cell) => {
+        const first = step(cell, { besideHeld: true });
+        const second = step(cell, { ahead: true, argv: NEXT });
+        let secondExit: ExitInfo | null = null;
+        second.proc.onExit((e) => (secondExit = e));
+        const firstExit = await first.exited;
+        await first.metered.finish(firstExit.usage);
+        expect(firstExit.exitCode).toBe(0);
+        expect(secondExit).toBeNull();
+        // Of the uid only the waiting step's wrappers are left: the sleeper went with its pid namespace.
+        const left = alive(first.uid);
+        expect(left.length).toBeLessThanOrEqual(3);
+        expect(left.map((p) => fs.readFileSync(`/proc/${p}/comm`, 'utf8').trim()).filter((comm) => comm.startsWith('python'))).toEqual([]);
+        go(second);
+        const exit = await second.exited;
+        await second.metered.finish(exit.usage);
+        expect(exit.exitCode).toBe(0);
+        expect(second.output()).toBe('next\n');
+      });
+    });
   });
 
   test('node runs under a 256 MiB limit', async () => {
