@@ -120,11 +120,6 @@ export interface SpawnRequest {
   privateProc?: boolean;
   /** A cgroup's `cgroup.procs` the process joins as root before anything of it runs (a metered spawn's memory cgroup). */
   cgroup?: string;
-  /**
-   * A step started ahead (MeteredSpawn.ahead): the descriptor its go pipe is on in the process, which waits there
-   * until `SpawnedProcess.go` (or ends at `release`). Pipe spawners only.
-   */
-  goFd?: number;
 }
 
 /**
@@ -148,10 +143,6 @@ export interface SpawnedProcess {
   write(data: Buffer | string): void;
   /** Closes the program's stdin (end of file), where the spawner can: pipes yes, a terminal no. */
   endInput?(): void;
-  /** A process spawned with `goFd`: lets it start now (once). */
-  go?(): void;
-  /** A process spawned with `goFd`: ends it without starting it (its run head kills and reaps its tree, exits 125). */
-  release?(): void;
   resize(cols: number, rows: number): void;
   /** Signals the whole process group. */
   kill(signal?: NodeJS.Signals): void;
@@ -224,8 +215,6 @@ export interface PreparedSandbox {
    * (the run head's usage report), then `watch`, and `finish` once it has exited.
    */
   spawnMetered(request: MeteredSpawnRequest): MeteredSpawn;
-  /** Whether `spawnMetered` grants `ahead` in this cell (bwrap with a memory cgroup per command). */
-  readonly startsAhead?: boolean;
   /** Kills every process of the run's uid and deletes every file it could have made. Safe to call twice. */
   dispose(): Promise<void>;
 }
@@ -236,24 +225,10 @@ export interface MeteredSpawnRequest {
   limits: RunLimits;
   /** Address space the runtime reserves beyond what it uses: added to RLIMIT_AS where RLIMIT_AS is what holds memory. */
   addressSpaceOverheadBytes: number;
-  /**
-   * Asks for a step started ahead: spawned now, set up as far as its program, and started by `go` (while the cell's
-   * previous step still runs). Granted where the sandbox can (MeteredSpawn.ahead says), else an ordinary spawn.
-   */
-  ahead?: boolean;
-  /** Whether a step started ahead will wait beside this one (the sandbox leaves room for its wrapper processes). */
-  besideHeld?: boolean;
 }
 
 export interface MeteredSpawn {
   spawn: SandboxedSpawnRequest;
-  /** Whether `spawn` waits for its go (`goFd` set): the caller calls SpawnedProcess.go or release. */
-  ahead: boolean;
-  /**
-   * A step started ahead: called just before its go. The run head's clock starts at the go, so the bound that lets
-   * its report prove the tree reaped (treeReaped.ts) counts from here, not from the spawn and the wait.
-   */
-  beforeGo?(): void;
   /**
    * How `limits.memoryBytes` is held: `cgroup`, a memory cgroup of its own (no RLIMIT_AS; the kernel's OOM killer
    * at the limit); `rlimit`, RLIMIT_AS raised by the overhead plus a watch of the tree's resident memory.
@@ -282,11 +257,6 @@ export interface TreeMeasure {
    * stopped was killed before its processes were waited for, so the run head's figure misses most of their time.
    */
   cpuMs?: number;
-  /**
-   * The end did not prove the tree gone (no report, or a late one: treeReaped.ts), so `finish` swept the uid from
-   * root: that ended a step started ahead beside it too.
-   */
-  swept?: boolean;
 }
 
 /** What a sandbox found the host allows, probed once at start (shown by `/api/health` and the start-up log). */

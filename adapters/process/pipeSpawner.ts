@@ -26,13 +26,6 @@ const EXIT_DRAIN_MS = 100;
 
 /** The descriptor of the run head's report pipe in the child (the first one after stdio). */
 export const USAGE_FD = 3;
-/**
- * The go pipe of a step started ahead (SpawnRequest.goFd; sandbox/runHead.ts `--go-fd`): after the report pipe and
- * a held prelude's command pipe (4), so that a held prelude, which reads its command to the end of file, can become
- * a step started ahead too: every held prelude of a spawner with the report pipe gets one, which the prelude closes
- * for any other spawn (it keeps only the descriptors it is told to).
- */
-export const GO_FD = 5;
 
 /** The run head's report line (sandbox/runHead.ts): user µs, system µs, max RSS KiB, wall µs. */
 export function parseUsageReport(text: string): TreeUsage | undefined {
@@ -50,20 +43,12 @@ class PipeProcess implements SpawnedProcess {
   private exitInfo: ExitInfo | null = null;
   private probe: InputWaitProbe | null = null;
 
-  /** A step started ahead: the go pipe, until its go or release. */
-  private goPipe: (NodeJS.WritableStream & { destroyed?: boolean }) | null;
-
   constructor(
     private readonly child: ChildProcess,
     /** Whether descriptor USAGE_FD is the run head's report pipe (a held prelude's command pipe comes after the others). */
     usage: boolean,
-    ahead = false,
   ) {
     this.pid = child.pid ?? -1;
-    const goPipe = (child.stdio as unknown as Array<unknown>)[GO_FD] as (NodeJS.WritableStream & { destroy?: () => void }) | null | undefined;
-    this.goPipe = ahead && goPipe ? goPipe : null;
-    if (!ahead) goPipe?.destroy?.();
-    this.goPipe?.on('error', () => undefined);
     // Spawned (exec'd) by now, its descriptor 0 in place: one stat, no exec.
     const stdin = this.pid > 0 ? inputSourceOf(`/proc/${this.pid}/fd/0`) : null;
     this.probe = stdin ? new InputWaitProbe(this.pid, stdin) : null;
@@ -120,16 +105,6 @@ class PipeProcess implements SpawnedProcess {
 
   write(data: Buffer | string): void {
     if (!this.exitInfo && this.child.stdin!.writable) this.child.stdin!.write(data);
-  }
-
-  go(): void {
-    this.goPipe?.end('g');
-    this.goPipe = null;
-  }
-
-  release(): void {
-    this.goPipe?.end();
-    this.goPipe = null;
   }
 
   endInput(): void {
@@ -249,21 +224,19 @@ export class PipeSpawner implements ProcessSpawner {
   spawn(request: SpawnRequest): SpawnedProcess {
     const identity = requestedIdentity(request, 'PipeSpawner');
     const argv = [request.file, ...request.args];
-    const ahead = request.goFd !== undefined;
-    if (ahead && (request.goFd !== GO_FD || !this.usage)) throw new Error(`PipeSpawner: a go pipe is descriptor ${GO_FD}, with the report pipe`);
-    const options = { identity, privateProc: request.privateProc, keepFds: this.usage ? [USAGE_FD, ...(ahead ? [GO_FD] : [])] : [] };
+    const options = { identity, privateProc: request.privateProc, keepFds: this.usage ? [USAGE_FD] : [] };
     const held = request.cgroup === undefined ? undefined : this.held.get(request.cgroup);
-    if (held?.usable()) return new PipeProcess(held.take(heldCommand(argv, options, request.cwd, { ...request.env })), this.usage, ahead);
+    if (held?.usable()) return new PipeProcess(held.take(heldCommand(argv, options, request.cwd, { ...request.env })), this.usage);
     void held?.release();
     const [file, ...args] = withSpawnPrelude({ perl: this.perl }, argv, { ...options, cgroupProcs: request.cgroup, mergeStderr: !this.separate });
     const child = spawn(file, args, {
       cwd: request.cwd,
       env: { ...request.env },
-      stdio: ahead ? [...this.stdio, 'ignore', 'pipe'] : this.stdio,
+      stdio: this.stdio,
       // A session and process group of its own, so the whole group can be signalled.
       detached: true,
     });
-    return new PipeProcess(child, this.usage, ahead);
+    return new PipeProcess(child, this.usage);
   }
 
   async close(): Promise<void> {
@@ -277,12 +250,10 @@ export class PipeSpawner implements ProcessSpawner {
    */
   hold(cgroupProcs: string): HeldPrelude {
     this.held.get(cgroupProcs)?.release();
-    // The command pipe, and with the report pipe the go pipe (GO_FD) should the spawn that takes it start ahead.
-    const stdio = [...this.stdio, 'pipe' as const, ...(this.usage ? ['pipe' as const] : [])];
-    const commandFd = this.stdio.length;
-    const [file, ...args] = heldSpawnPrelude({ perl: this.perl }, { fd: commandFd }, { cgroupProcs, mergeStderr: !this.separate });
+    const stdio = [...this.stdio, 'pipe' as const];
+    const [file, ...args] = heldSpawnPrelude({ perl: this.perl }, { fd: stdio.length - 1 }, { cgroupProcs, mergeStderr: !this.separate });
     const child = spawn(file, args, { cwd: '/', env: {}, stdio, detached: true });
-    const held: Held = new Held(child, child.stdio[commandFd] as NodeJS.WritableStream, () => {
+    const held: Held = new Held(child, child.stdio[stdio.length - 1] as NodeJS.WritableStream, () => {
       if (this.held.get(cgroupProcs) === held) this.held.delete(cgroupProcs);
     });
     this.held.set(cgroupProcs, held);

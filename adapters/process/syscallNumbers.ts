@@ -26,8 +26,6 @@ const TABLE = {
   exit_group: { x64: 231, arm64: 94, ia32: 252, arm: 248 },
   // A held prelude's FIFO (spawnPrelude.ts HOLD).
   mknodat: { x64: 259, arm64: 33, ia32: 297, arm: 324 },
-  // A step started ahead: the run head puts bwrap's block pipe on the go descriptor (sandbox/runHead.ts).
-  dup3: { x64: 292, arm64: 24, ia32: 330, arm: 358 },
 } as const;
 
 /** Linux's resource numbers for setrlimit/prlimit64 (the same on every architecture in TABLE). */

@@ -49,15 +49,6 @@ export interface CommandChainOptions {
    * helper under bwrap, and `bwrap` must then be BwrapProfile.argv with `terminal: true` (no `--die-with-parent`).
    */
   terminal?: boolean;
-  /**
-   * A step started ahead (runHead.ts `--go-fd`): bwrap makes its namespaces and mounts now and waits on this
-   * descriptor (`--block-fd`) until the run head's go; bwrap on pipes only.
-   */
-  goFd?: number;
-  /** The run ends by killing the run head's own tree, not the uid's every process (runHead.ts `--own-tree`); bwrap only. */
-  ownTree?: boolean;
-  /** Whether a step started ahead waits beside this one: its wrappers count against the uid's RLIMIT_NPROC too. */
-  besideHeld?: boolean;
 }
 
 /**
@@ -67,9 +58,8 @@ export interface CommandChainOptions {
 const WRAPPER_PROCESSES = { uid: 1, bwrap: 3 } as const;
 
 /** The run head's `--rlimits=` argument: `resource:soft:hard`, comma-separated, `inf` for none. */
-export function rlimitsArgument(rlimits: Rlimits, bwrapped: boolean, besideHeld = false): string {
-  const wrappers = WRAPPER_PROCESSES[bwrapped ? 'bwrap' : 'uid'];
-  const processes = rlimits.processes + wrappers * (besideHeld ? 2 : 1);
+export function rlimitsArgument(rlimits: Rlimits, bwrapped: boolean): string {
+  const processes = rlimits.processes + WRAPPER_PROCESSES[bwrapped ? 'bwrap' : 'uid'];
   const memory = Number.isFinite(rlimits.memoryBytes) ? String(rlimits.memoryBytes) : 'inf';
   const set: Array<[number, string | number, string | number]> = [
     // SIGXCPU at the soft limit, SIGKILL a second later.
@@ -87,25 +77,12 @@ export function rlimitsArgument(rlimits: Rlimits, bwrapped: boolean, besideHeld 
   return `--rlimits=${set.map((r) => r.join(':')).join(',')}`;
 }
 
-export function commandChain({ tools, rlimits, bwrap, command, usageFd, terminal = true, goFd, ownTree = false, besideHeld = false }: CommandChainOptions): string[] {
-  if ((goFd !== undefined || ownTree || besideHeld) && (!bwrap || terminal)) throw new Error('commandChain: goFd, ownTree and besideHeld need bwrap on pipes');
+export function commandChain({ tools, rlimits, bwrap, command, usageFd, terminal = true }: CommandChainOptions): string[] {
   const foreground = [tools.perl, '-e', FOREGROUND_AND_EXEC, '--'];
-  const head = [
-    tools.perl,
-    '-e',
-    RUN_HEAD,
-    '--',
-    ...(usageFd === undefined ? [] : [`--usage-fd=${usageFd}`]),
-    ...(goFd === undefined ? [] : [`--go-fd=${goFd}`]),
-    ...(ownTree ? ['--own-tree'] : []),
-    rlimitsArgument(rlimits, bwrap !== null, besideHeld),
-  ];
+  const head = [tools.perl, '-e', RUN_HEAD, '--', ...(usageFd === undefined ? [] : [`--usage-fd=${usageFd}`]), rlimitsArgument(rlimits, bwrap !== null)];
   if (!bwrap) return [...head, '0', ...foreground, ...command];
   // A terminal run under bwrap: the helper, a link in the run head's child, makes the foreground group before bwrap
   // (whose monitor and pid-1 join it) rather than an exec inside it; the run head is told (`2`, see runHead.ts).
   if (terminal) return [...head, '2', ...foreground, ...bwrap, ...command];
-  // bwrap's own options end with `--` (BwrapProfile.argv): the block descriptor goes before it.
-  if (goFd !== undefined && bwrap[bwrap.length - 1] !== '--') throw new Error('commandChain: bwrap options must end with --');
-  const options = goFd === undefined ? bwrap : [...bwrap.slice(0, -1), '--block-fd', String(goFd), ...bwrap.slice(-1)];
-  return [...head, '1', ...options, ...command];
+  return [...head, '1', ...bwrap, ...command];
 }

@@ -75,20 +75,8 @@ export function cgroupCpuMs(dir: string): number | null {
 
 /** The CPU time of `uid`'s live processes (theirs and their waited-for children's) but `excludePid`, ms. */
 export function uidTreeCpuMs(uid: number, excludePid: number): number {
-  return processesCpuMs(
-    identitiesOfUids(new Set([uid])).map(({ pid }) => pid),
-    excludePid,
-  );
-}
-
-/**
- * The CPU time of the live processes `pids` (theirs and their waited-for children's) but `excludePid`, ms: a cgroup
- * v1 memory cgroup's members, which hold one command's tree and nothing else of its uid (a step started ahead for
- * the same uid waits in a cgroup of its own), or a uid's processes.
- */
-export function processesCpuMs(pids: Iterable<number>, excludePid: number): number {
   let ticks = 0;
-  for (const pid of pids) {
+  for (const { pid } of identitiesOfUids(new Set([uid]))) {
     if (pid === excludePid) continue;
     const stat = readProc(`/proc/${pid}/stat`, 1024);
     if (!stat) continue;

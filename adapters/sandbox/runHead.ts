@@ -81,16 +81,6 @@ const SECCOMP_FILTER = ((): string => {
  *   The child closes N before it execs, so the program can never write a figure of its own there, nor reach the run
  *   head's copy (it is not dumpable: its /proc/<pid>/fd is root's). Without N open (a terminal run: the prelude
  *   closed everything above 2) nothing is written.
- * - With `--go-fd=N` (after `--usage-fd`; bwrap on pipes only, `1`): a step started ahead. Its child hands over to
- *   bwrap with a pipe of the run head's on descriptor N, which bwrap (`--block-fd N`, commandChain.ts) reads once
- *   its namespaces and mounts are made, just before the program: so the set-up is done while the cell's previous
- *   step runs. The run head itself waits for one byte on its own descriptor N (the executor's go pipe) and only then
- *   passes one to bwrap and starts its clock (the wall time is the program's, not the wait's). End of file, a
- *   signal or anything but one byte is a release: it kills its tree, reaps it and exits 125 without a report.
- * - With `--own-tree` (bwrap only): the end of the run kills the run head's own children (bwrap's monitor, and its
- *   pid-1 if re-parented here) instead of every process of the uid: under bwrap every process of the run lives in
- *   its pid namespace, which the kernel empties when its pid-1 ends, and a step started ahead for the same uid, in
- *   a namespace of its own, must live on. The cell's dispose still proves the uid empty (slotCleaner.ts `alone`).
  * - With `1` or `2` the child is bwrap, which reports a program killed by signal N as exit code 128 + N: such a code
  *   is turned back into death by N (for signals whose default action kills), so the spawner sees `SIGXCPU`,
  *   `SIGSEGV`, `SIGKILL` as without bwrap. A program that itself exits with 128 + N is then reported as killed
@@ -101,8 +91,6 @@ const SECCOMP_FILTER = ((): string => {
 export const RUN_HEAD = chainLink([
   'if ($< == 0 || $> == 0) { print STDERR "pocketrun: the run head never runs as root\\n"; exit 126; }',
   'my $usage = -1; if (@ARGV && $ARGV[0] =~ /^--usage-fd=(\\d+)$/) { $usage = $1; shift @ARGV; }',
-  'my $go = -1; if (@ARGV && $ARGV[0] =~ /^--go-fd=(\\d+)$/) { $go = $1; shift @ARGV; }',
-  'my $own = 0; if (@ARGV && $ARGV[0] eq "--own-tree") { $own = 1; shift @ARGV; }',
   'my $limits = (@ARGV && $ARGV[0] =~ /^--rlimits=([\\d:,inf]*)$/) ? $1 : undef; shift @ARGV if defined $limits;',
   'if (!defined $limits) { print STDERR "pocketrun: the run head needs its rlimits\\n"; exit 126; }',
   // struct rlimit64 {u64 rlim_cur; u64 rlim_max}; RLIM64_INFINITY is all ones.
@@ -116,12 +104,6 @@ export const RUN_HEAD = chainLink([
   `syscall(${syscallNumber('prctl')}, 4, 0, 0, 0, 0);`,
   'my $report; if ($usage >= 0 && !open($report, ">&=", $usage)) { $report = undef; }',
   'my $mode = shift(@ARGV); my $convert = $mode ne "0"; my $follow = $mode eq "2";',
-  'if (($go >= 0 && $mode ne "1") || ($own && $mode eq "0")) { print STDERR "pocketrun: --go-fd and --own-tree need bwrap\\n"; exit 126; }',
-  // The block pipe, bwrap's side of the go: CLOEXEC (perl's default above $^F), but for its copy on descriptor $go.
-  'my ($block_r, $block_w); if ($go >= 0 && !pipe($block_r, $block_w)) { print STDERR "pocketrun: pipe: $!\\n"; exit 126; }',
-  // Set up at the lowest priority, on what CPU the running step leaves idle rather than on its share (the sandbox
-  // puts the step's processes back at 0 before the go: sandbox.ts beforeGo).
-  'setpriority(0, 0, 19) if $go >= 0;',
   `sub mono_us { my $t = "\\0" x 32; syscall(${syscallNumber('clock_gettime')}, 1, $t); my ($s, $n) = unpack("l!2", $t); return $s * 1000000 + int($n / 1000); }`,
   'my $started = mono_us();',
   `my %fatal = map { $_ => 1 } (${FATAL_SIGNALS.join(', ')});`,
@@ -130,22 +112,9 @@ export const RUN_HEAD = chainLink([
   // The child hands over: to bwrap, or (uid isolation) to the foreground helper in this same process. Ctrl-Z is
   // ignored and the umask 077 already here (the helper sets both again): bwrap keeps both for the program, so a pipe
   // run under bwrap goes without the helper (commandChain.ts).
-  `if ($pid == 0) { syscall(${syscallNumber('close')}, $usage + 0) if $usage >= 0;`,
-  `  if ($go >= 0 && syscall(${syscallNumber('dup3')}, fileno($block_r), $go + 0, 0) != $go) { print STDERR "pocketrun: dup3: $!\\n"; syscall(${syscallNumber('exit_group')}, 126); }`,
-  `  $SIG{TSTP} = "IGNORE"; umask 077; ${HAND_OVER} }`,
-  // The uid's every process, or (--own-tree) the run head's own children: bwrap's pid-1 takes its namespace with it.
-  // Under --own-tree the run head's children as the kernel lists them: not yet reaped, so no pid of theirs can have
-  // been reused; where the list is not there (a kernel without CONFIG_PROC_CHILDREN), the uid's every process.
-  `my $stop = sub { if (!$own) { kill 9, -1; return; } if (open(my $c, "<", "/proc/$$/task/$$/children")) { my @k = split(" ", <$c> // ""); kill 9, @k if @k; } else { kill 9, -1; } };`,
+  `if ($pid == 0) { syscall(${syscallNumber('close')}, $usage + 0) if $usage >= 0; $SIG{TSTP} = "IGNORE"; umask 077; ${HAND_OVER} }`,
   '$SIG{$_} = "IGNORE" for qw(INT QUIT TSTP TTIN TTOU);',
-  '$SIG{$_} = sub { $stop->(); } for qw(USR1 TERM HUP);',
-  // Under --own-tree each reaped child may have left one re-parented here (this is a subreaper): bwrap's pid-1 when
-  // its monitor is killed first, as at a release, where it still waits on its block pipe, whose end of file (at this
-  // process's exit) would let it run the program. So it is killed before this process can end.
-  `sub reap_all { eval { local $SIG{ALRM} = sub { die "reap\\n"; }; alarm ${REAP_DEADLINE_S}; while (1) { last if waitpid(-1, 0) == -1; $stop->() if $own; } alarm 0; }; }`,
-  'if ($go >= 0) { close($block_r); my ($g, $n, $byte); $n = sysread($g, $byte, 1) if open($g, "<&=", $go);',
-  '  if (!defined $n || $n != 1) { $stop->(); reap_all(); exit 125; }',
-  '  $started = mono_us(); syswrite($block_w, "g"); }',
+  '$SIG{$_} = sub { kill 9, -1; } for qw(USR1 TERM HUP);',
   'my $status = 9;',
   `while (1) { my $w = waitpid(-1, 0); if ($w == $pid) { $status = $?; last; } if ($w == -1 && $! != ${EINTR}) { last; } }`,
   // A terminal run under bwrap has bwrap's monitor in the program's foreground group (commandChain.ts), so Ctrl-C
@@ -153,11 +122,11 @@ export const RUN_HEAD = chainLink([
   // is then the run's end, and its status the run's.
   `if ($follow && ($status & 127)) { while (1) { my $w = waitpid(-1, 0); if ($w > 0) { $status = $?; last; } last if $! != ${EINTR}; } }`,
   'my $wall = mono_us() - $started;',
-  '$stop->();',
+  'kill 9, -1;',
   // A blocking wait, bounded by an alarm: a poll with a sleep between looks (as before) cost up to that sleep (5 ms)
   // whenever bwrap's pid-1 was still tearing its namespaces down, on the path to every judge answer. perl restarts
   // waitpid after a signal, so the alarm's handler dies out of the loop instead.
-  'reap_all();',
+  `eval { local $SIG{ALRM} = sub { die "reap\\n"; }; alarm ${REAP_DEADLINE_S}; while (1) { last if waitpid(-1, 0) == -1; } alarm 0; };`,
   // struct rusage starts with ru_utime and ru_stime (struct timeval: two longs each), then ru_maxrss (a long, KiB).
   `if ($report) { my $ru = "\\0" x 512; syscall(${syscallNumber('getrusage')}, -1, $ru); my @r = unpack("l!5", $ru);`,
   '  syswrite($report, sprintf("usage %d %d %d %d\\n", $r[0] * 1000000 + $r[1], $r[2] * 1000000 + $r[3], $r[4], $wall)); close($report); }',

@@ -29,13 +29,13 @@ import * as path from 'path';
 import * as L from '../../core/limits';
 import type { Disposable, Isolation, MeteredSpawn, MeteredSpawnRequest, PreparedSandbox, Sandbox, SandboxedSpawnRequest, SandboxReport, SandboxRequest } from '../../core/ports';
 import { RUN_LIMITS } from '../../core/runLimits';
-import { GO_FD, USAGE_FD } from '../process/pipeSpawner';
+import { USAGE_FD } from '../process/pipeSpawner';
 import { findTool, systemTools, type Tools } from '../process/systemTools';
 import { BwrapProfile, bwrapFeatures, hostEtcView, isHostEtcView, probeBwrap, SANDBOX_HOME, writeSyntheticEtc, type BwrapFeatures } from './bwrap';
 import { bwrapCandidates } from './bwrapBinary';
 import { commandChain, type Rlimits } from './commandChain';
 import { watchDisk } from './diskWatch';
-import { cgroupCpuMs, processesCpuMs, uidTreeCpuMs, watchTreeCpu, type CpuWatch } from './cpuWatch';
+import { cgroupCpuMs, uidTreeCpuMs, watchTreeCpu, type CpuWatch } from './cpuWatch';
 import { factKey, fileIdentity, procValue, type HostFacts } from './hostFacts';
 import { MemoryCgroups, ownMemoryCgroup, probeMemoryCgroups, type CgroupJoiner, type CgroupVersion } from './memoryCgroups';
 import { watchTreeMemory, type MemoryWatch } from './memoryWatch';
@@ -499,7 +499,7 @@ class ProcessSandbox implements Sandbox {
         await Promise.all([...removals]);
         await this.cleanUp(slot, request.platformOnly);
       })());
-    return { spawn, spawnFor, onLimit, spawnMetered, startsAhead: profile !== null && this.memory.cgroups !== null, dispose };
+    return { spawn, spawnFor, onLimit, spawnMetered, dispose };
   }
 
   /**
@@ -520,44 +520,22 @@ class ProcessSandbox implements Sandbox {
       fileBytes: positiveInt('fileBytes', limits.fileBytes),
       openFiles: positiveInt('openFiles', limits.openFiles),
     };
-    // Under bwrap every metered step ends by killing its own tree (its pid namespace), so that a step started ahead
-    // for the same uid lives on; started ahead itself only where its memory is its cgroup's (a watch of the uid's
-    // resident memory would count the waiting step into the running one's).
-    const ahead = bwrap !== null && cgroup !== null && request.ahead === true;
-    const chained = bwrap ? { ownTree: true, besideHeld: request.besideHeld === true, ...(ahead ? { goFd: GO_FD } : {}) } : {};
     // On pipes (PreparedSandbox.spawnMetered): no terminal.
-    const [file, ...args] = commandChain({ tools: this.tools, rlimits, bwrap, command: request.command, usageFd: USAGE_FD, terminal: false, ...chained });
-    const spawn: SandboxedSpawnRequest = { ...base, file, args, ...(cgroup ? { cgroup: cgroup.procsFile } : {}), ...(ahead ? { goFd: GO_FD } : {}) };
+    const [file, ...args] = commandChain({ tools: this.tools, rlimits, bwrap, command: request.command, usageFd: USAGE_FD, terminal: false });
+    const spawn: SandboxedSpawnRequest = { ...base, file, args, ...(cgroup ? { cgroup: cgroup.procsFile } : {}) };
     // Before the spawn (the caller spawns what this returns): with the finish, it bounds the run head's life (treeReaped.ts).
-    let made = performance.now();
+    const made = performance.now();
     let watch: MemoryWatch | null = null;
     let cpuWatch: CpuWatch | null = null;
     return {
       spawn,
-      ahead,
-      ...(ahead && cgroup
-        ? {
-            beforeGo: () => {
-              made = performance.now();
-              // Set up at nice 19 (runHead.ts --go-fd): the whole step, its cgroup's members, back at 0 to run.
-              for (const pid of cgroup.members()) {
-                try {
-                  os.setPriority(pid, 0);
-                } catch {
-                  // gone already: its end is the run head's to report
-                }
-              }
-            },
-          }
-        : {}),
       memory: cgroup ? 'cgroup' : 'rlimit',
       watch: (pid, listener) => {
         if (cpuWatch) return { dispose: () => undefined };
-        // The tree's CPU time: its cgroup's where it has one (v2), else summed over its cgroup's members (v1) or,
-        // without a cgroup, over the uid's processes (no step is started ahead there: a waiting step's would count).
+        // The tree's CPU time, from its cgroup where it has one (v2), else summed over the uid's processes.
         const cgroupCpu = cgroup?.version === 'v2' ? cgroup.dir : null;
         const cpu = watchTreeCpu({
-          used: () => (cgroupCpu ? cgroupCpuMs(cgroupCpu) : cgroup ? processesCpuMs(cgroup.members(), pid) : uidTreeCpuMs(uid, pid)),
+          used: () => (cgroupCpu ? cgroupCpuMs(cgroupCpu) : uidTreeCpuMs(uid, pid)),
           limitMs: limits.cpuMs,
           cores: os.availableParallelism(),
           minIntervalMs: L.CPU_WATCH_MIN_INTERVAL_MS,
@@ -582,16 +560,14 @@ class ProcessSandbox implements Sandbox {
         // The next command of the cell must not meet anything of this one. The run head has killed and reaped its
         // tree, and its report proves it when it came in time (treeReaped.ts); otherwise (the run head was killed
         // first, or gave up reaping) the uid is swept from root here.
-        const swept = !treeReaped(report, performance.now() - made);
-        if (swept) {
-          const outcome = await killProcessesOf(this.tools, [uid]);
+        if (!treeReaped(report, performance.now() - made)) {
+          const swept = await killProcessesOf(this.tools, [uid]);
           // Dead but not yet reaped (orphans the run head did not live to reap, left to the host's init): they count
           // against the uid's RLIMIT_NPROC, so the cell's next command could not even start (a program that killed
           // its own run head with `kill -9 -1`, which uid isolation cannot prevent).
-          if (outcome.zombies) await awaitReaped([uid]);
+          if (swept.zombies) await awaitReaped([uid]);
         }
-        const sweep = swept ? { swept } : {};
-        if (!cgroup) return { peakKb: watch ? Math.round(watch.peakBytes() / 1024) : null, oomKilled: false, ...cpu, ...sweep };
+        if (!cgroup) return { peakKb: watch ? Math.round(watch.peakBytes() / 1024) : null, oomKilled: false, ...cpu };
         const peak = cgroup.peakBytes();
         const oomKilled = cgroup.oomKilled();
         const removal = cgroup.remove().then((removed) => {
@@ -599,7 +575,7 @@ class ProcessSandbox implements Sandbox {
           removals.delete(removal);
         });
         removals.add(removal);
-        return { peakKb: peak === null ? null : Math.round(peak / 1024), oomKilled, ...cpu, ...sweep };
+        return { peakKb: peak === null ? null : Math.round(peak / 1024), oomKilled, ...cpu };
       },
     };
   }

@@ -3,11 +3,7 @@
  * its /proc sweep (about 1 ms of CPU per 100 host processes, on the path to a judge answer). The reasoning:
  * - The run head (runHead.ts) writes its report only after the program ended, once it has run `kill -9 -1` as the
  *   uid (every process of the uid gets SIGKILL in one pass under the tasklist lock; a fork racing with it is
- *   aborted, so no process of the uid can run user code after it) and then reaped with `waitpid(-1)`. Under bwrap
- *   a judge step kills its own tree instead (`--own-tree`): every process of the step is in its pid namespace, and
- *   the kernel kills and reaps all of them before bwrap's pid-1, whose end the run head waits for, is gone.
- * - A step started ahead counts from its go (MeteredSpawn.beforeGo), where the run head's clock starts: its wait
- *   is no part of the bound below.
+ *   aborted, so no process of the uid can run user code after it) and then reaped with `waitpid(-1)`.
  * - It is a child subreaper and every process of the run descends from it (the uid is the cell's alone, and only
  *   root could start another process as it): once `waitpid(-1)` says there is no child left, no process of the run
  *   exists any more, not even a zombie.

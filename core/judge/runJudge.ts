@@ -13,7 +13,7 @@ import type { ExecuteResult, TestResult } from './executeResult';
 import type { JudgeCommands } from './judgeCommands';
 import type { JudgeSpec } from './judgeSpec';
 import { programFigures } from './programFigures';
-import { releaseAhead, runStep, startAhead, type AheadStep, type StepDeps, type StepOptions, type StepOutcome } from './runStep';
+import { runStep, type StepDeps, type StepOutcome } from './runStep';
 import { summarize } from './summarize';
 import { testVerdict, type Verdict } from './testVerdict';
 
@@ -73,65 +73,37 @@ export function transformFailed(spec: JudgeSpec, report: string): ExecuteResult 
 
 export async function runJudge(deps: StepDeps, job: JudgeJob, cancel: AbortSignal): Promise<ExecuteResult> {
   const { commands, limits, spec } = job;
-  const testCommand = { command: commands.run, limits, addressSpaceOverheadBytes: commands.addressSpaceOverheadBytes };
-  // Each step's successor is spawned ahead once the step is on its way (runStep.ts startAhead): under bwrap its
-  // set-up overlaps the step, not the time between the two. `held` is the one waiting, if any.
-  let held: AheadStep | null = null;
-  const steps = (commands.compile ? 1 : 0) + spec.tests.length;
-  let started = 0;
-  /** Options for the next step to run: the one held for it, and the one to hold beside it. */
-  const turn = (): StepOptions => {
-    const index = started++;
-    const ahead = held;
-    held = null;
-    const besideHeld = deps.cell.startsAhead === true && index + 1 < steps;
-    return { ahead, besideHeld, onStarted: () => (held = besideHeld ? startAhead(deps, testCommand, index + 2 < steps) : null) };
-  };
-  /** A step whose end swept the uid from root (TreeMeasure.swept) took the step held beside it along: its turn spawns afresh. */
-  const settled = async (outcome: StepOutcome): Promise<StepOutcome> => {
-    const beside = held as AheadStep | null;
-    if (outcome.measure.swept && beside) {
-      held = null;
-      await releaseAhead(beside);
-    }
-    return outcome;
-  };
-  try {
-    let compileOutput: string | undefined;
-    if (commands.compile) {
-      const compile = commands.compile;
-      const outcome = await settled(
-        await runStep(
-          deps,
-          { command: compile.command, limits: compile.limits, addressSpaceOverheadBytes: 0, stdin: '', ...wallFor(deps, job, compile.limits.timeoutMs), output: 'merged' },
-          cancel,
-          turn(),
-        ),
-      );
-      compileOutput = outcome.stdout.toString('utf8');
-      const failed = compileVerdict(outcome, compile.limits);
-      if (failed) return summarize(spec.tests.map(() => notRun(failed)), spec.batch, compileOutput);
-    }
-
-    const allowance = new OutputAllowance(L.JUDGE_MAX_RESULT_OUTPUT_BYTES);
-    const results: TestResult[] = [];
-    for (const test of spec.tests) {
-      if (cancel.aborted) {
-        results.push(notRun({ status: 'internal_error', message: `not run: ${String(cancel.reason ?? 'cancelled')}` }));
-        continue;
-      }
-      const wall = wallFor(deps, job, limits.timeoutMs);
-      if (wall.wallMs <= 0) {
-        results.push(notRun({ status: 'timeout', message: `not run: the request’s time budget of ${L.JUDGE_REQUEST_WALL_MS / 1000} s ran out` }));
-        continue;
-      }
-      const outcome = await settled(await runStep(deps, { ...testCommand, stdin: test.stdin, ...wall, output: 'separate' }, cancel, turn()));
-      results.push(testResult(outcome, testVerdict(outcome, limits, test.expectedOutput, commands.memoryErrorPatterns), allowance));
-    }
-    return summarize(results, spec.batch, compileOutput);
-  } finally {
-    // A step held for a turn that never came (a compile error, the budget spent, a cancel) leaves nothing behind.
-    const left = held as AheadStep | null;
-    if (left) await releaseAhead(left);
+  let compileOutput: string | undefined;
+  if (commands.compile) {
+    const compile = commands.compile;
+    const outcome = await runStep(
+      deps,
+      { command: compile.command, limits: compile.limits, addressSpaceOverheadBytes: 0, stdin: '', ...wallFor(deps, job, compile.limits.timeoutMs), output: 'merged' },
+      cancel,
+    );
+    compileOutput = outcome.stdout.toString('utf8');
+    const failed = compileVerdict(outcome, compile.limits);
+    if (failed) return summarize(spec.tests.map(() => notRun(failed)), spec.batch, compileOutput);
   }
+
+  const allowance = new OutputAllowance(L.JUDGE_MAX_RESULT_OUTPUT_BYTES);
+  const results: TestResult[] = [];
+  for (const test of spec.tests) {
+    if (cancel.aborted) {
+      results.push(notRun({ status: 'internal_error', message: `not run: ${String(cancel.reason ?? 'cancelled')}` }));
+      continue;
+    }
+    const wall = wallFor(deps, job, limits.timeoutMs);
+    if (wall.wallMs <= 0) {
+      results.push(notRun({ status: 'timeout', message: `not run: the request’s time budget of ${L.JUDGE_REQUEST_WALL_MS / 1000} s ran out` }));
+      continue;
+    }
+    const outcome = await runStep(
+      deps,
+      { command: commands.run, limits, addressSpaceOverheadBytes: commands.addressSpaceOverheadBytes, stdin: test.stdin, ...wall, output: 'separate' },
+      cancel,
+    );
+    results.push(testResult(outcome, testVerdict(outcome, limits, test.expectedOutput, commands.memoryErrorPatterns), allowance));
+  }
+  return summarize(results, spec.batch, compileOutput);
 }

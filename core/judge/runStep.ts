@@ -4,7 +4,7 @@
  * apart up to their caps, and its own wall timer. Whatever stops it early (wall time, the tree's CPU time, the request's budget,
  * output, memory, disk, a cancel) is recorded as the reason; classifying the outcome is testVerdict.ts's job.
  */
-import type { Clock, Disposable, ExitInfo, MeteredSpawn, PreparedSandbox, ProcessSpawner, SpawnedProcess, Timer, TreeMeasure } from '../ports';
+import type { Clock, Disposable, ExitInfo, PreparedSandbox, ProcessSpawner, Timer, TreeMeasure } from '../ports';
 import type { RunLimits } from '../protocol';
 import { stopThroughRunHead } from '../stopThroughRunHead';
 
@@ -76,67 +76,9 @@ class CappedBuffer {
 
 const seconds = (ms: number) => `${Number((ms / 1000).toFixed(3))} s`;
 
-/** What a step is spawned with, known before its turn (its wall time is not: StepRequest). */
-export type StepCommand = Pick<StepRequest, 'command' | 'limits' | 'addressSpaceOverheadBytes'>;
-
-/**
- * A step spawned ahead of its turn (PreparedSandbox.startsAhead): under bwrap its namespaces and mounts are made
- * while the cell's previous step runs, and its program waits for the go (runStep with `ahead`).
- */
-export interface AheadStep {
-  metered: MeteredSpawn;
-  proc: SpawnedProcess;
-  /** Its exit when it ended before its go: its set-up failed (the uid's process limit, say) or it was killed. */
-  readonly early: ExitInfo | null;
-}
-
-/** Spawns `command` ahead (see AheadStep), or returns null where the cell cannot (then its turn spawns as usual). */
-export function startAhead(deps: StepDeps, command: StepCommand, besideHeld: boolean): AheadStep | null {
-  if (!deps.cell.startsAhead) return null;
-  const metered = deps.cell.spawnMetered({ ...command, ahead: true, besideHeld });
-  if (!metered.ahead) throw new Error('runStep: the cell said it starts steps ahead, but did not');
-  const proc = deps.spawner.spawn(metered.spawn);
-  const step = { metered, proc, early: null as ExitInfo | null };
-  const listening = proc.onExit((exit) => {
-    step.early = exit;
-    listening.dispose();
-  });
-  return {
-    metered,
-    proc,
-    get early() {
-      return step.early;
-    },
-  };
-}
-
-/** Ends a step started ahead without running it, once its tree is gone, and frees its meter. */
-export async function releaseAhead(step: AheadStep): Promise<void> {
-  const exited = step.early ?? (await new Promise<ExitInfo>((resolve) => {
-    const d = step.proc.onExit((exit) => (d.dispose(), resolve(exit)));
-    step.proc.release?.();
-  }));
-  await step.metered.finish(exited.usage).catch(() => undefined);
-}
-
-export interface StepOptions {
-  /** This step, spawned ahead (startAhead with the same command): it is started here instead of spawned. */
-  ahead?: AheadStep | null;
-  /** Whether a step started ahead will wait beside this one (the caller starts it in `onStarted`). */
-  besideHeld?: boolean;
-  /** Called once the step's program is on its way: where the caller starts the next step ahead. */
-  onStarted?: () => void;
-}
-
-export async function runStep(deps: StepDeps, request: StepRequest, cancel: AbortSignal, options: StepOptions = {}): Promise<StepOutcome> {
+export async function runStep(deps: StepDeps, request: StepRequest, cancel: AbortSignal): Promise<StepOutcome> {
   const { clock, cell } = deps;
-  let ahead = options.ahead ?? null;
-  if (ahead?.early) {
-    // It never got to its go: its meter is freed and the step spawns as usual.
-    await ahead.metered.finish(ahead.early.usage).catch(() => undefined);
-    ahead = null;
-  }
-  const metered = ahead?.metered ?? cell.spawnMetered({ command: request.command, limits: request.limits, addressSpaceOverheadBytes: request.addressSpaceOverheadBytes, besideHeld: options.besideHeld === true });
+  const metered = cell.spawnMetered({ command: request.command, limits: request.limits, addressSpaceOverheadBytes: request.addressSpaceOverheadBytes });
   const disposables: Disposable[] = [];
   const timers: Timer[] = [];
   let exit: ExitInfo;
@@ -146,13 +88,8 @@ export async function runStep(deps: StepDeps, request: StepRequest, cancel: Abor
   let spawnedAt = clock.now();
   let exitedAt = spawnedAt;
   try {
-    const proc = ahead ? ahead.proc : deps.spawner.spawn(metered.spawn);
-    if (ahead) {
-      ahead.metered.beforeGo?.();
-      ahead.proc.go?.();
-    }
+    const proc = deps.spawner.spawn(metered.spawn);
     spawnedAt = clock.now();
-    options.onStarted?.();
     let exited = false;
     const halt = (reason: StopReason, message: string) => {
       if (stop || exited) return;

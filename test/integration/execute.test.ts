@@ -98,27 +98,6 @@ describe.each(platforms)('%s', (_name, mode) => {
     expect(busy.cpuMs).toBeLessThanOrEqual(1300);
   });
 
-  test('tests run one after another: each program starts once the one before it has ended (under bwrap it is set up ahead)', async () => {
-    const code = 'import os, time\nlines = open("log").read().split() if os.path.exists("log") else []\nprint(len(lines))\ntime.sleep(0.05)\nopen("log", "a").write("x\\n")';
-    const r = await execute(t, { language: 'python', code, tests: [0, 1, 2, 3, 4].map((n) => ({ stdin: '', expectedOutput: String(n) })) });
-    expect(r.tests!.map((x) => x.status)).toEqual(['accepted', 'accepted', 'accepted', 'accepted', 'accepted']);
-    // Each test's wall time is its program's: not the wait of a step set up ahead.
-    for (const x of r.tests!) expect(x.wallMs).toBeLessThan(1_000);
-    // A step set up ahead does so at the lowest priority, and its program runs at the usual one.
-    const nice = await execute(t, { language: 'python', code: 'import os\nprint(os.nice(0))', tests: [1, 2, 3].map(() => ({ stdin: '', expectedOutput: '0' })) });
-    expect(nice.tests!.map((x) => x.status)).toEqual(['accepted', 'accepted', 'accepted']);
-    // Tests longer than the run head's reaping proof allows for (treeReaped.ts): a step that waited that long
-    // still proves its tree gone, and so leaves the step held beside it alone.
-    const slow = await execute(t, { language: 'python', code: 'import time\ntime.sleep(1.2)\nprint(input())', tests: [1, 2, 3].map((n) => ({ stdin: String(n), expectedOutput: String(n) })) });
-    expect(slow.tests!.map((x) => x.status)).toEqual(['accepted', 'accepted', 'accepted']);
-    const c = await execute(t, {
-      language: 'c',
-      code: '#include <stdio.h>\nint main(void) { FILE *f = fopen("n", "r"); int n = 0; if (f) { fscanf(f, "%d", &n); fclose(f); } printf("%d\\n", n); f = fopen("n", "w"); fprintf(f, "%d", n + 1); fclose(f); return 0; }\n',
-      tests: [0, 1, 2].map((n) => ({ stdin: '', expectedOutput: String(n) })),
-    });
-    expect(c.tests!.map((x) => x.status)).toEqual(['accepted', 'accepted', 'accepted']);
-  });
-
   test('wall and CPU timeouts say which', async () => {
     const [wall, cpu] = await Promise.all([
       execute(t, { language: 'python', code: 'import time\ntime.sleep(30)', limits: { timeoutMs: 1_000 } }),

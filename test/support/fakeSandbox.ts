@@ -68,7 +68,6 @@ export class FakeSandbox implements Sandbox {
         const [mfile, ...margs] = metered.command;
         return {
           spawn: { file: mfile, args: margs, cwd: '/home/run', env: { ...request.env }, cols: request.cols, rows: request.rows, uid: FAKE_UID, gid: FAKE_UID, groups: [] },
-          ahead: false,
           memory: 'rlimit',
           watch: (_pid, listener) => {
             this.meteredListeners.add(listener);

@@ -52,32 +52,6 @@ describe('commandChain', () => {
     }
   });
 
-  test('a step started ahead: bwrap waits on the go descriptor (--block-fd, before its --), and the run head is told', () => {
-    const bwrap = ['/usr/bin/bwrap', '--unshare-pid', '--'];
-    const chain = commandChain({ tools, rlimits, bwrap, command, usageFd: 3, terminal: false, goFd: 5, ownTree: true });
-    expect(chain.slice(3, 7)).toEqual(['--', '--usage-fd=3', '--go-fd=5', '--own-tree']);
-    expect(chain.slice(8)).toEqual(['1', '/usr/bin/bwrap', '--unshare-pid', '--block-fd', '5', '--', ...command]);
-    // Without a go descriptor bwrap's options are as given; --own-tree alone is the end of every bwrap step.
-    expect(commandChain({ tools, rlimits, bwrap, command, terminal: false, ownTree: true }).slice(4)).toEqual(['--own-tree', expect.stringMatching(/^--rlimits=/), '1', ...bwrap, ...command]);
-  });
-
-  test('beside a step started ahead, the uid’s process limit has room for its wrappers too', () => {
-    const bwrap = ['/usr/bin/bwrap', '--unshare-pid', '--'];
-    const limitOf = (besideHeld: boolean) => commandChain({ tools, rlimits, bwrap, command, terminal: false, ownTree: true, besideHeld }).find((a) => a.startsWith('--rlimits='));
-    expect(limitOf(false)).toContain(',6:23:23,');
-    expect(limitOf(true)).toContain(',6:26:26,');
-  });
-
-  test.each([
-    ['a go descriptor without bwrap', { bwrap: null, goFd: 5, terminal: false }],
-    ['a go descriptor on a terminal', { bwrap: ['/usr/bin/bwrap', '--'], goFd: 5, terminal: true }],
-    ['its own tree without bwrap', { bwrap: null, ownTree: true, terminal: false }],
-    ['room beside a held step without bwrap', { bwrap: null, besideHeld: true, terminal: false }],
-    ['a go descriptor with bwrap options not ending in --', { bwrap: ['/usr/bin/bwrap', '--unshare-pid'], goFd: 5, terminal: false }],
-  ])('refused: %s', (_name, options) => {
-    expect(() => commandChain({ tools, rlimits, command, ...options })).toThrow(/commandChain: /);
-  });
-
   test('every perl step is a link the prelude runs in its own process (spawnPrelude.ts chainLink)', () => {
     for (const link of [RUN_HEAD, FOREGROUND_AND_EXEC]) expect(link.startsWith('#pocketrun-link\n')).toBe(true);
   });
