@@ -112,6 +112,17 @@ export async function awaitReaped(uids: Iterable<number>, maxMs = REAP_WAIT_MS):
 }
 
 /**
+ * killProcessesOf, then, when nothing was left alive but dead processes still wait to be reaped, awaitReaped:
+ * `reaped` says whether the uids are free of processes now, zombies included (false with survivors, or when the
+ * reaping wait ran out). What every sweep before a uid's next use needs: its next command must be able to start.
+ */
+export async function sweepAndReap(tools: Pick<Tools, 'perl'>, uids: number[]): Promise<{ outcome: SweepOutcome; reaped: boolean }> {
+  const outcome = await killProcessesOf(tools, uids);
+  if ([...outcome.survivors.values()].some((pids) => pids.length > 0)) return { outcome, reaped: false };
+  return { outcome, reaped: !outcome.zombies || (await awaitReaped(uids)) };
+}
+
+/**
  * Kills every process of one uid (gid = uid) with the system tools; never rejects. For callers that lost
  * the `PreparedSandbox` (an executor process that died mid-run): files are left to the next `createSandbox`
  * over the range, which sweeps them at start.

@@ -39,7 +39,7 @@ import { cgroupCpuMs, uidTreeCpuMs, watchTreeCpu, type CpuWatch } from './cpuWat
 import { factKey, fileIdentity, procValue, type HostFacts } from './hostFacts';
 import { MemoryCgroups, ownMemoryCgroup, probeMemoryCgroups, type CgroupJoiner, type CgroupVersion } from './memoryCgroups';
 import { watchTreeMemory, type MemoryWatch } from './memoryWatch';
-import { awaitReaped, killProcessesOf } from './processSweeper';
+import { killProcessesOf, sweepAndReap } from './processSweeper';
 import { runAsUid } from './runAsUid';
 import { guardSharedFolders, SHARED_WRITABLE_FOLDERS, sharedFolders } from './sharedFolderGuard';
 import { cleanSlots, type Slot, type SlotCleanOptions, type SlotReport } from './slotCleaner';
@@ -184,8 +184,8 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
   const sandbox = new ProcessSandbox(profile ? 'bwrap' : 'uid', tools, pool, workRoot, profile, folders, privateProc, log, memory);
   // The range may have been another process's a moment ago (a crashed executor, a released uid block): its dead
   // must be reaped before its uids run anything (awaitReaped).
-  const swept = await killProcessesOf(tools, pool.all());
-  if (swept.zombies && !(await awaitReaped(pool.all()))) log(`sandbox: dead processes of uids ${pool.base}..${pool.base + pool.count - 1} are still not reaped; their next runs have fewer processes`);
+  const swept = await sweepAndReap(tools, pool.all());
+  if (swept.outcome.zombies && !swept.reaped) log(`sandbox: dead processes of uids ${pool.base}..${pool.base + pool.count - 1} are still not reaped; their next runs have fewer processes`);
   step('sandbox: process sweep');
   let reports = await cleanSlots(sandbox.slots(pool.all()), { ...cleaner, tmpfs });
   if (tmpfs && reports.some((r) => r.mountFailed)) {
@@ -560,13 +560,9 @@ class ProcessSandbox implements Sandbox {
         // The next command of the cell must not meet anything of this one. The run head has killed and reaped its
         // tree, and its report proves it when it came in time (treeReaped.ts); otherwise (the run head was killed
         // first, or gave up reaping) the uid is swept from root here.
-        if (!treeReaped(report, performance.now() - made)) {
-          const swept = await killProcessesOf(this.tools, [uid]);
-          // Dead but not yet reaped (orphans the run head did not live to reap, left to the host's init): they count
-          // against the uid's RLIMIT_NPROC, so the cell's next command could not even start (a program that killed
-          // its own run head with `kill -9 -1`, which uid isolation cannot prevent).
-          if (swept.zombies) await awaitReaped([uid]);
-        }
+        // Reaped too: the dead the run head did not live to reap (a program that killed it with `kill -9 -1`, which uid
+        // isolation cannot prevent) would take the uid's RLIMIT_NPROC from the cell's next command.
+        if (!treeReaped(report, performance.now() - made)) await sweepAndReap(this.tools, [uid]);
         if (!cgroup) return { peakKb: watch ? Math.round(watch.peakBytes() / 1024) : null, oomKilled: false, ...cpu };
         const peak = cgroup.peakBytes();
         const oomKilled = cgroup.oomKilled();
@@ -594,10 +590,10 @@ class ProcessSandbox implements Sandbox {
     const first = await this.slotCleaner.clean({ ...slot, alone: true });
     if (!first.processesLeft) return this.settle(first, [], platformOnly);
     // Something of the uid is still there (a run stopped mid-way, an orphan, a zombie not yet reaped): processes first.
-    const outcome = await killProcessesOf(this.tools, [slot.uid]);
-    const survivors = outcome.survivors.get(slot.uid) ?? [];
     // Off the latency path (the final status is written): the uid's next run must not find its process limit taken.
-    if (survivors.length === 0 && outcome.zombies && !(await awaitReaped([slot.uid]))) this.log(`sandbox: uid ${slot.uid}: dead processes are still not reaped; its next run has fewer processes`);
+    const { outcome, reaped } = await sweepAndReap(this.tools, [slot.uid]);
+    const survivors = outcome.survivors.get(slot.uid) ?? [];
+    if (survivors.length === 0 && !reaped) this.log(`sandbox: uid ${slot.uid}: dead processes are still not reaped; its next run has fewer processes`);
     // The sweep stands for the proof now: a zombie that outlived the reaping wait runs nothing and must not keep the slot dirty.
     const report = survivors.length > 0 ? { uid: slot.uid, clean: false, uidDirty: true, movedAside: false, mountFailed: false, problems: [], processesLeft: true } : await this.slotCleaner.clean(slot);
     this.settle(report, survivors, platformOnly);

@@ -371,7 +371,7 @@ exec sleep 1000
 
   maybe('dispose proves the uid alone without a walk of /proc when the run head reaped everything; with a process left, it sweeps', async () => {
     // Observed, not replaced: the sweep runs for real when it is called.
-    const sweeps = jest.spyOn(processSweeper, 'killProcessesOf');
+    const sweeps = jest.spyOn(processSweeper, 'sweepAndReap');
     try {
       const done = track(await launch(sandbox, [{ path: 'main.py', content: 'print("hi")' }], [PY, 'main.py']));
       await done.exit;
