@@ -104,24 +104,8 @@ export function parseProcNetTcp(text: string, littleEndian = os.endianness() ===
   return entries;
 }
 
-/** Both tables of this network namespace; null when neither can be read (no Linux /proc). */
-function readTcpTables(files = PROC_NET_TCP): TcpSocketEntry[] | null {
-  let readable = false;
-  const entries: TcpSocketEntry[] = [];
-  for (const file of files) {
-    let text: string;
-    try {
-      text = fs.readFileSync(file, 'latin1');
-    } catch {
-      continue; // no IPv6 on this host: tcp6 is missing
-    }
-    readable = true;
-    entries.push(...parseProcNetTcp(text));
-  }
-  return readable ? entries : null;
-}
-
-interface SocketEnds {
+/** The two ends of a connection as this side sees them. */
+export interface SocketEnds {
   /** The far end, as this side sees it. */
   remote: TcpEndpoint;
   /** This side. */
@@ -137,12 +121,68 @@ function endsOf(socket: net.Socket): SocketEnds | null {
 
 const same = (a: TcpEndpoint, b: TcpEndpoint) => a.port === b.port && a.address === b.address;
 
+/** The peer's own row is the mirror image of ours: its local end is our remote one and the other way round. */
+const isPeerRow = (row: TcpSocketEntry, ends: SocketEnds) => same(row.local, ends.remote) && same(row.remote, ends.local);
+
+/** Finds the kernel's row of the peer's socket: null when it is not listed, `unreadable` when the table cannot be read. */
+export type PeerLookup = (ends: SocketEnds) => TcpSocketEntry | null | 'unreadable';
+
+/** A lookup in given rows (null: tables that could not be read). */
+export const peerRowIn =
+  (rows: TcpSocketEntry[] | null): PeerLookup =>
+  (ends) =>
+    rows === null ? 'unreadable' : (rows.find((row) => isPeerRow(row, ends)) ?? null);
+
+/**
+ * The peer's row from the kernel, read a page at a time and no further than its row. The kernel makes each page of
+ * /proc/net/tcp* by walking its TCP hash table, all of it for a whole file whatever few sockets there are: 4–5 ms of
+ * system time per file on this 24 GiB VM, on the executor's event loop at every connection it accepts. A peer with
+ * an IPv4 address (v4-mapped included) is usually an IPv4 socket (/proc/net/tcp), but may be an IPv6 one connected
+ * to a v4-mapped address (/proc/net/tcp6), which is looked at only when the first has no row; any other peer is IPv6.
+ */
+export function peerRowFromKernel(ends: SocketEnds): TcpSocketEntry | null | 'unreadable' {
+  const files = /^\d+\.\d+\.\d+\.\d+$/.test(ends.remote.address) ? PROC_NET_TCP : PROC_NET_TCP.slice(1);
+  let readable = false;
+  for (const file of files) {
+    const found = peerRowInFile(file, ends);
+    if (found === 'unreadable') continue; // no IPv6 on this host: tcp6 is missing
+    readable = true;
+    if (found) return found;
+  }
+  return readable ? null : 'unreadable';
+}
+
+function peerRowInFile(file: string, ends: SocketEnds): TcpSocketEntry | null | 'unreadable' {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return 'unreadable';
+  }
+  try {
+    const page = Buffer.alloc(64 * 1024);
+    let partial = '';
+    for (;;) {
+      const n = fs.readSync(fd, page, 0, page.length, null);
+      if (n === 0) return null;
+      const text = partial + page.toString('latin1', 0, n);
+      const cut = text.lastIndexOf('\n') + 1;
+      partial = text.slice(cut);
+      const found = parseProcNetTcp(text.slice(0, cut)).find((row) => isPeerRow(row, ends));
+      if (found) return found;
+    }
+  } catch {
+    return 'unreadable';
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** The kernel's entry for the other end of `socket`, when that end is a socket of this network namespace. */
-export function peerEntry(socket: net.Socket, tables: TcpSocketEntry[] | null = readTcpTables()): TcpSocketEntry | null {
+export function peerEntry(socket: net.Socket, lookUp: PeerLookup = peerRowFromKernel): TcpSocketEntry | null {
   const ends = endsOf(socket);
-  if (!ends || !tables) return null;
-  // The peer's own row is the mirror image of ours: its local end is our remote one and the other way round.
-  return tables.find((e) => same(e.local, ends.remote) && same(e.remote, ends.local)) ?? null;
+  const entry = ends ? lookUp(ends) : null;
+  return entry === 'unreadable' ? null : entry;
 }
 
 /**
@@ -169,16 +209,15 @@ export type PeerVerdict = { ok: true; uid: number | null } | { ok: false; reason
  * by anyone but root, or a local socket that can no longer be vouched for (closed right after connecting, so its
  * row lost its owner), or when the tables cannot be read. A peer on another host (FC's proxy) is served.
  */
-export function rootPeerVerdict(socket: net.Socket, tables: TcpSocketEntry[] | null = readTcpTables()): PeerVerdict {
+export function rootPeerVerdict(socket: net.Socket, lookUp: PeerLookup = peerRowFromKernel): PeerVerdict {
   const ends = endsOf(socket);
   if (!ends) return { ok: false, reason: 'the connection is already gone' };
-  if (!tables) return { ok: false, reason: 'the TCP tables in /proc/net are not readable' };
-  const entry = peerEntry(socket, tables);
-  if (entry) {
-    if (entry.state !== TCP_ESTABLISHED) return { ok: false, reason: `the local peer socket is no longer established (state ${entry.state})` };
-    if (entry.uid !== 0) return { ok: false, reason: `the peer socket belongs to uid ${entry.uid}` };
-    return { ok: true, uid: 0 };
-  }
-  if (isLocalAddress(ends.remote.address)) return { ok: false, reason: 'the peer is local but its socket is not listed' };
-  return { ok: true, uid: null };
+  // A peer on another host (FC's proxy) has no row in this host's tables, for or against it: served without the read.
+  if (!isLocalAddress(ends.remote.address)) return { ok: true, uid: null };
+  const entry = lookUp(ends);
+  if (entry === 'unreadable') return { ok: false, reason: 'the TCP tables in /proc/net are not readable' };
+  if (!entry) return { ok: false, reason: 'the peer is local but its socket is not listed' };
+  if (entry.state !== TCP_ESTABLISHED) return { ok: false, reason: `the local peer socket is no longer established (state ${entry.state})` };
+  if (entry.uid !== 0) return { ok: false, reason: `the peer socket belongs to uid ${entry.uid}` };
+  return { ok: true, uid: 0 };
 }
