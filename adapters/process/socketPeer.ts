@@ -136,7 +136,8 @@ export const peerRowIn =
 /**
  * The peer's row from the kernel, read a page at a time and no further than its row. The kernel makes each page of
  * /proc/net/tcp* by walking its TCP hash table, all of it for a whole file whatever few sockets there are: 4–5 ms of
- * system time per file on this 24 GiB VM, on the executor's event loop at every connection it accepts. A peer with
+ * system time per file on this 24 GiB VM, on the executor's event loop at every connection it accepts (a peer that
+ * is not listed, one on another host among them, still costs both files). A peer with
  * an IPv4 address (v4-mapped included) is usually an IPv4 socket (/proc/net/tcp), but may be an IPv6 one connected
  * to a v4-mapped address (/proc/net/tcp6), which is looked at only when the first has no row; any other peer is IPv6.
  */
@@ -212,12 +213,15 @@ export type PeerVerdict = { ok: true; uid: number | null } | { ok: false; reason
 export function rootPeerVerdict(socket: net.Socket, lookUp: PeerLookup = peerRowFromKernel): PeerVerdict {
   const ends = endsOf(socket);
   if (!ends) return { ok: false, reason: 'the connection is already gone' };
-  // A peer on another host (FC's proxy) has no row in this host's tables, for or against it: served without the read.
-  if (!isLocalAddress(ends.remote.address)) return { ok: true, uid: null };
+  // Looked up whatever the address says: a row in this host's tables proves the peer local, whether or not its
+  // address is one isLocalAddress knows (an address a local route gives without an interface holding it).
   const entry = lookUp(ends);
   if (entry === 'unreadable') return { ok: false, reason: 'the TCP tables in /proc/net are not readable' };
-  if (!entry) return { ok: false, reason: 'the peer is local but its socket is not listed' };
-  if (entry.state !== TCP_ESTABLISHED) return { ok: false, reason: `the local peer socket is no longer established (state ${entry.state})` };
-  if (entry.uid !== 0) return { ok: false, reason: `the peer socket belongs to uid ${entry.uid}` };
-  return { ok: true, uid: 0 };
+  if (entry) {
+    if (entry.state !== TCP_ESTABLISHED) return { ok: false, reason: `the local peer socket is no longer established (state ${entry.state})` };
+    if (entry.uid !== 0) return { ok: false, reason: `the peer socket belongs to uid ${entry.uid}` };
+    return { ok: true, uid: 0 };
+  }
+  if (isLocalAddress(ends.remote.address)) return { ok: false, reason: 'the peer is local but its socket is not listed' };
+  return { ok: true, uid: null };
 }
