@@ -137,23 +137,24 @@ export const peerRowIn =
  * The peer's row from the kernel, read a page at a time and no further than its row. The kernel makes each page of
  * /proc/net/tcp* by walking its TCP hash table, all of it for a whole file whatever few sockets there are: 4–5 ms of
  * system time per file on this 24 GiB VM, on the executor's event loop at every connection it accepts (a peer that
- * is not listed, one on another host among them, still costs both files). A peer with
- * an IPv4 address (v4-mapped included) is usually an IPv4 socket (/proc/net/tcp), but may be an IPv6 one connected
- * to a v4-mapped address (/proc/net/tcp6), which is looked at only when the first has no row; any other peer is IPv6.
+ * is not listed, one on another host among them, still costs both files). A peer with an IPv4 address (v4-mapped
+ * included) is usually an IPv4 socket (/proc/net/tcp), but may be an IPv6 one connected to a v4-mapped address
+ * (/proc/net/tcp6), which is looked at only when the first has no row; any other peer is IPv6.
  */
-export function peerRowFromKernel(ends: SocketEnds): TcpSocketEntry | null | 'unreadable' {
+export const peerRowFromKernel: PeerLookup = (ends) => {
   const files = /^\d+\.\d+\.\d+\.\d+$/.test(ends.remote.address) ? PROC_NET_TCP : PROC_NET_TCP.slice(1);
   let readable = false;
   for (const file of files) {
-    const found = peerRowInFile(file, ends);
+    const found = peerRowInTable(file, ends);
     if (found === 'unreadable') continue; // no IPv6 on this host: tcp6 is missing
     readable = true;
     if (found) return found;
   }
   return readable ? null : 'unreadable';
-}
+};
 
-function peerRowInFile(file: string, ends: SocketEnds): TcpSocketEntry | null | 'unreadable' {
+/** The peer's row in one table file in /proc/net/tcp's format, read `chunkBytes` at a time up to the row. */
+export function peerRowInTable(file: string, ends: SocketEnds, chunkBytes = 64 * 1024): ReturnType<PeerLookup> {
   let fd: number;
   try {
     fd = fs.openSync(file, 'r');
@@ -161,12 +162,13 @@ function peerRowInFile(file: string, ends: SocketEnds): TcpSocketEntry | null | 
     return 'unreadable';
   }
   try {
-    const page = Buffer.alloc(64 * 1024);
+    const chunk = Buffer.alloc(chunkBytes);
+    // A row the last read cut off, completed by the next.
     let partial = '';
     for (;;) {
-      const n = fs.readSync(fd, page, 0, page.length, null);
+      const n = fs.readSync(fd, chunk, 0, chunk.length, null);
       if (n === 0) return null;
-      const text = partial + page.toString('latin1', 0, n);
+      const text = partial + chunk.toString('latin1', 0, n);
       const cut = text.lastIndexOf('\n') + 1;
       partial = text.slice(cut);
       const found = parseProcNetTcp(text.slice(0, cut)).find((row) => isPeerRow(row, ends));
@@ -179,20 +181,14 @@ function peerRowInFile(file: string, ends: SocketEnds): TcpSocketEntry | null | 
   }
 }
 
-/** The kernel's entry for the other end of `socket`, when that end is a socket of this network namespace. */
-export function peerEntry(socket: net.Socket, lookUp: PeerLookup = peerRowFromKernel): TcpSocketEntry | null {
-  const ends = endsOf(socket);
-  const entry = ends ? lookUp(ends) : null;
-  return entry === 'unreadable' ? null : entry;
-}
-
 /**
  * The uid owning the other end of `socket` when it is a live (established) socket on this host; null when the
  * other end is not one (another host, or a socket already closed).
  */
 export function peerUid(socket: net.Socket): number | null {
-  const entry = peerEntry(socket);
-  return entry && entry.state === TCP_ESTABLISHED ? entry.uid : null;
+  const ends = endsOf(socket);
+  const entry = ends ? peerRowFromKernel(ends) : null;
+  return entry && entry !== 'unreadable' && entry.state === TCP_ESTABLISHED ? entry.uid : null;
 }
 
 /** Addresses that belong to this host: a connection from one of them was made by a local process. */

@@ -185,7 +185,7 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
   // The range may have been another process's a moment ago (a crashed executor, a released uid block): its dead
   // must be reaped before its uids run anything (awaitReaped).
   const swept = await sweepAndReap(tools, pool.all());
-  if (swept.outcome.zombies && !swept.reaped) log(`sandbox: dead processes of uids ${pool.base}..${pool.base + pool.count - 1} are still not reaped; their next runs have fewer processes`);
+  if (swept.outcome.survivors.size === 0 && !swept.reaped) log(`sandbox: dead processes of uids ${pool.base}..${pool.base + pool.count - 1} are still not reaped; their next runs have fewer processes`);
   step('sandbox: process sweep');
   let reports = await cleanSlots(sandbox.slots(pool.all()), { ...cleaner, tmpfs });
   if (tmpfs && reports.some((r) => r.mountFailed)) {

@@ -3,8 +3,11 @@
  * root or a sandbox uid, over IPv4, IPv6 and a dual-stack listener.
  */
 import { spawn, type ChildProcess } from 'child_process';
+import * as fs from 'fs';
 import * as net from 'net';
-import { canonicalAddress, parseProcNetTcp, peerRowIn, peerUid, rootPeerVerdict, TCP_ESTABLISHED, type TcpSocketEntry } from '../../adapters/process/socketPeer';
+import * as os from 'os';
+import * as path from 'path';
+import { canonicalAddress, parseProcNetTcp, peerRowIn, peerRowInTable, peerUid, rootPeerVerdict, TCP_ESTABLISHED, type TcpSocketEntry } from '../../adapters/process/socketPeer';
 import { claimUidBlock, type UidBlock } from '../../local/uidBlock';
 
 describe('canonicalAddress', () => {
@@ -136,6 +139,38 @@ describe('the peer of a live connection', () => {
     // Its row now is FIN_WAIT2 or TIME_WAIT, whose uid column reads 0: trusting it would let anyone in.
     expect(peerUid(side)).toBeNull();
     expect(rootPeerVerdict(side)).toMatchObject({ ok: false, reason: expect.stringMatching(/no longer established|already gone/) });
+  });
+});
+
+describe('peerRowInTable: read a chunk at a time up to the row', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcp-table-'));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  // Rows of 127.0.0.1 clients (ports 40000 + i) to 127.0.0.1:8080, the wanted one (uid 40001) at `at`.
+  const row = (i: number, uid: number) => `${String(i).padStart(4)}: 0100007F:${(40000 + i).toString(16).toUpperCase()} 0100007F:1F90 01 00000000:00000000 00:00000000 00000000 ${String(uid).padStart(5)}        0 ${i} 1 0000000000000000 20 4 30 10 -1`;
+  const table = (rows: number, at: number) => {
+    const file = path.join(dir, `tcp-${rows}-${at}`);
+    const lines = ['  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode'];
+    for (let i = 0; i < rows; i++) lines.push(row(i, i === at ? 40001 : 0));
+    fs.writeFileSync(file, lines.join('\n') + '\n');
+    return file;
+  };
+  const endsFor = (i: number) => ({ remote: { address: '127.0.0.1', port: 40000 + i }, local: { address: '127.0.0.1', port: 8080 } });
+
+  test.each([
+    ['in the first chunk', 3],
+    ['past many chunks', 180],
+    ['the last row', 199],
+  ])('a row %s is found, whole, wherever the chunks cut the rows', (_name, at) => {
+    const file = table(200, at);
+    // Chunks of sizes that cut rows at every offset in turn, down to a few bytes.
+    for (const chunkBytes of [7, 64, 151, 1000, 64 * 1024]) {
+      expect(peerRowInTable(file, endsFor(at), chunkBytes)).toMatchObject({ uid: 40001, state: TCP_ESTABLISHED, local: { port: 40000 + at } });
+    }
+  });
+
+  test('a peer not listed: null after the whole table; a table that cannot be opened: unreadable', () => {
+    expect(peerRowInTable(table(50, 7), endsFor(99), 100)).toBeNull();
+    expect(peerRowInTable(path.join(dir, 'missing'), endsFor(1))).toBe('unreadable');
   });
 });
 
