@@ -1,7 +1,9 @@
 /**
  * Sandbox uids are per host, not per process: two local platforms (or two test files) on one machine must never
  * share one, or one's cleanup would kill the other's programs. A block is claimed with an exclusive lock file
- * naming its owner's pid; a block whose owner is gone is taken over.
+ * naming its owner's pid; a block whose owner is gone is taken over, and a release frees only a block still its
+ * own (one a live process has taken over, by writing its pid there, stays taken: a test watching what a killed or
+ * stopped platform left in its block keeps other test files out of that block until it has looked).
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -27,7 +29,7 @@ export function claimUidBlock(count: number): UidBlock {
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         fs.writeFileSync(lock, String(process.pid), { flag: 'wx' });
-        return { base, count, release: () => fs.rmSync(lock, { force: true }) };
+        return { base, count, release: () => releaseIfOwned(lock) };
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
         const owner = Number(fs.readFileSync(lock, 'utf8'));
@@ -37,4 +39,13 @@ export function claimUidBlock(count: number): UidBlock {
     }
   }
   throw new Error(`no free block of ${count} sandbox uids in ${FIRST_UID}-${LAST_UID}`);
+}
+
+/** Removes `lock` only while it names this process (see the file's comment). */
+function releaseIfOwned(lock: string): void {
+  try {
+    if (fs.readFileSync(lock, 'utf8') === String(process.pid)) fs.rmSync(lock, { force: true });
+  } catch {
+    // already gone
+  }
 }

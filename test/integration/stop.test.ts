@@ -66,7 +66,12 @@ async function startPlatform(isolation: 'bwrap' | 'uid'): Promise<Started> {
     const dir = '/tmp/pocketrun-uid-blocks';
     const lock = fs.readdirSync(dir).find((f) => fs.readFileSync(path.join(dir, f), 'utf8') === String(child.pid));
     if (!lock) throw new Error(`no uid block for ${child.pid}`);
-    return { child, client: new ApiClient(url), lines, ended, dataDir, workRoot, uids: [Number(lock), Number(lock) + BLOCK_SIZE], cleanUp };
+    // Taken over by this test (local/uidBlock.ts): the platform's release at its exit then leaves it, and a killed
+    // platform's stale lock is not taken over by another test file, whose programs would run as these uids while
+    // expectNothingLeft looks at them. cleanUp frees it.
+    const lockFile = path.join(dir, lock);
+    fs.writeFileSync(lockFile, String(process.pid));
+    return { child, client: new ApiClient(url), lines, ended, dataDir, workRoot, uids: [Number(lock), Number(lock) + BLOCK_SIZE], cleanUp: () => (cleanUp(), fs.rmSync(lockFile, { force: true })) };
   } catch (err) {
     cleanUp();
     throw err;
