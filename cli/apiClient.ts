@@ -69,8 +69,8 @@ export class ApiClient {
     return this.request('POST', `/api/runs/${encodeURIComponent(id)}/resize`, { cols, rows });
   }
 
-  kill(id: string): Promise<unknown> {
-    return this.request('POST', `/api/runs/${encodeURIComponent(id)}/kill`);
+  kill(id: string, signal?: AbortSignal): Promise<unknown> {
+    return this.request('POST', `/api/runs/${encodeURIComponent(id)}/kill`, undefined, signal);
   }
 
   runtimes(): Promise<Runtime[]> {

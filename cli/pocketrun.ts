@@ -6,7 +6,7 @@
  *   pocketrun runtimes                            the languages the platform can run
  *
  * Everywhere: `--url URL` (or POCKETRUN_URL; default the local platform, http://127.0.0.1:8080) and `--token T`
- * (or POCKETRUN_TOKEN). Exit status: the program's own, 128 + n for a signal, 124 for a timeout, 1 otherwise.
+ * (or POCKETRUN_TOKEN). Exit status: cli/exitStatus.ts; 128 + n when a signal ends the CLI itself (the run is killed).
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -14,6 +14,7 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import { LANGUAGES } from '../core/languages';
 import { ApiClient, ApiRefusal, type OutputChunk } from './apiClient';
+import { exitStatusOf } from './exitStatus';
 
 const DEFAULT_URL = 'http://127.0.0.1:8080';
 /** Long-poll hold per output request: the API's own maximum is 25 s. */
@@ -66,36 +67,68 @@ function readSource(file: string): string {
   }
 }
 
-/** The exit status a shell would give the program's end. */
-function exitStatusOf(result: NonNullable<OutputChunk['result']>): number {
-  if (result.exitCode !== null && result.exitCode !== undefined) return result.exitCode;
-  const signal = result.signal ? (os.constants.signals as Record<string, number>)[result.signal] : undefined;
-  if (signal) return 128 + signal;
-  return result.status === 'timeout' ? 124 : 1;
-}
+/**
+ * How long `follow` keeps retrying while it gets no answer at all: every wait has a bound, and a platform gone for
+ * two minutes should not hold the terminal. It then exits 2 naming the run, which may still be going.
+ */
+const GIVE_UP_MS = 120_000;
+
+/** The CLI left a run it could no longer reach: exit 2, the run perhaps still going. */
+class LeftRun extends Error {}
+
+/** A pause that an abort ends early. */
+const pause = (ms: number, stop: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    stop.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+  });
 
 /** Follows a run's output from `offset` until it ended, writing it to stdout; resumes after network errors. */
 async function follow(api: ApiClient, id: string, stop: AbortSignal): Promise<NonNullable<OutputChunk['result']>> {
   let offset = 0;
   let failures = 0;
+  let failingSince = 0;
   for (;;) {
     let chunk: OutputChunk;
     try {
       chunk = await api.output(id, offset, POLL_WAIT_MS, stop);
       failures = 0;
     } catch (err) {
+      if (stop.aborted) throw stop.reason;
       if (err instanceof ApiRefusal && err.status < 500) throw err;
-      if ((err as Error).name === 'AbortError') throw err;
       // The network or an instance went away for a moment: the run goes on, so does the following.
-      failures++;
-      if (failures === 1) process.stderr.write(`\r\npocketrun: ${(err as Error).message}; retrying…\r\n`);
-      await new Promise((r) => setTimeout(r, Math.min(200 * 2 ** failures, 5_000)));
+      if (failures++ === 0) {
+        failingSince = Date.now();
+        process.stderr.write(`\r\npocketrun: ${(err as Error).message}; retrying…${process.stdin.isTTY ? ' (three Ctrl-C to give up)' : ''}\r\n`);
+      } else if (Date.now() - failingSince > GIVE_UP_MS) {
+        throw new LeftRun(`no answer from the platform for ${GIVE_UP_MS / 1000} s; run ${id} may still be going`);
+      }
+      await pause(Math.min(200 * 2 ** failures, 5_000), stop);
+      if (stop.aborted) throw stop.reason;
       continue;
     }
-    if (chunk.data) process.stdout.write(Buffer.from(chunk.data, 'base64'));
+    if (chunk.data) await writeOut(Buffer.from(chunk.data, 'base64'));
     offset = chunk.offset;
     if (chunk.eof && chunk.result) return chunk.result;
   }
+}
+
+/**
+ * Writes to stdout and, while its pipe is full, waits for the reader: a slow one (`| less`) holds the following
+ * back instead of the CLI buffering the whole output in memory. A closed stdout is the SIGPIPE path (run()).
+ */
+function writeOut(bytes: Buffer): Promise<void> {
+  const out = process.stdout;
+  if (out.destroyed || out.write(bytes)) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      out.off('drain', done);
+      out.off('close', done);
+      resolve();
+    };
+    out.once('drain', done);
+    out.once('close', done);
+  });
 }
 
 /** Sends what is typed, in order, one request at a time. */
@@ -110,46 +143,97 @@ function inputQueue(api: ApiClient, id: string): (data: string) => void {
   };
 }
 
+/** How long a kill may take when the CLI itself is ending (a signal, a closed terminal, giving up). */
+const KILL_ON_LEAVE_MS = 3_000;
+
+/**
+ * The status the CLI exits with once it is leaving a run early (a signal, stdout closed), whatever the run's own
+ * end then says: the shell expects 128 + n for a CLI ended by signal n.
+ */
+let leavingWith: number | null = null;
+
+/** Stops the run (within KILL_ON_LEAVE_MS; a platform that cannot be told keeps it to its limits) and exits. */
+function leaveRun(api: ApiClient, id: string, status: number, restore: () => void): void {
+  if (leavingWith !== null) return;
+  leavingWith = status;
+  restore();
+  void api
+    .kill(id, AbortSignal.timeout(KILL_ON_LEAVE_MS))
+    .catch(() => undefined)
+    .then(() => exitAfterFlush(status));
+}
+
+/**
+ * Ends the run when the CLI is ended by a signal, as a local program dies with its terminal: SIGINT (Ctrl-C with
+ * stdin piped), SIGTERM, and SIGHUP (the window closed, ssh dropped).
+ */
+function killOnSignals(api: ApiClient, id: string, restore: () => void): () => void {
+  const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((name) => {
+    const handler = () => leaveRun(api, id, 128 + os.constants.signals[name], restore);
+    process.on(name, handler);
+    return () => process.off(name, handler);
+  });
+  return () => handlers.forEach((off) => off());
+}
+
 async function run(api: ApiClient, file: string, lang: string | undefined, args: string[]): Promise<number> {
   const code = readSource(file);
   const language = languageFor(file, lang);
   const interactive = process.stdin.isTTY === true;
   const stop = new AbortController();
+  let id: string;
+  let restore = () => undefined as void;
   if (!interactive) {
     // Piped stdin: the whole text, then end of file, through pipes (no terminal, so no echo), like `prog < file`.
     const stdin = fs.readFileSync(0, 'utf8');
-    const { id } = await api.createRun({ language, code, args, stdin, tty: false });
-    const result = await follow(api, id, stop.signal);
-    return report(result);
-  }
-  const cols = process.stdout.columns || 80;
-  const rows = process.stdout.rows || 24;
-  const { id } = await api.createRun({ language, code, args, cols, rows });
-  const send = inputQueue(api, id);
-  const ctrlC: number[] = [];
-  process.stdin.setRawMode(true);
-  process.stdin.resume();
-  process.stdin.on('data', (chunk: Buffer) => {
-    const text = chunk.toString('utf8');
-    if (text === '\x03') {
-      const now = Date.now();
-      ctrlC.push(now);
-      while (ctrlC.length > 0 && now - ctrlC[0] > KILL_CHORD_MS) ctrlC.shift();
-      if (ctrlC.length >= 3) {
-        void api.kill(id).catch(() => undefined);
-        return;
+    ({ id } = await api.createRun({ language, code, args, stdin, tty: false }));
+  } else {
+    const cols = process.stdout.columns || 80;
+    const rows = process.stdout.rows || 24;
+    ({ id } = await api.createRun({ language, code, args, cols, rows }));
+    const send = inputQueue(api, id);
+    const ctrlC: number[] = [];
+    restore = () => {
+      process.stdin.setRawMode(false);
+      process.stdin.pause();
+    };
+    process.stdin.setRawMode(true);
+    process.stdin.resume();
+    process.stdin.on('data', (chunk: Buffer) => {
+      const text = chunk.toString('utf8');
+      // Counted per character: three quick Ctrl-C may come in one read.
+      const presses = text.split('\x03').length - 1;
+      if (presses > 0) {
+        const now = Date.now();
+        for (let i = 0; i < presses; i++) ctrlC.push(now);
+        while (ctrlC.length > 0 && now - ctrlC[0] > KILL_CHORD_MS) ctrlC.shift();
+        if (ctrlC.length >= 3) {
+          ctrlC.length = 0;
+          // Stop the run; when the platform cannot be told, leave it rather than hold the terminal.
+          void api.kill(id, AbortSignal.timeout(KILL_ON_LEAVE_MS)).catch(() => stop.abort(new LeftRun(`could not reach the platform to stop run ${id}; it may still be going`)));
+          return;
+        }
       }
-    }
-    send(text);
-  });
-  const onResize = () => void api.resize(id, process.stdout.columns || cols, process.stdout.rows || rows).catch(() => undefined);
-  process.stdout.on('resize', onResize);
+      send(text);
+    });
+    const onResize = () => void api.resize(id, process.stdout.columns || cols, process.stdout.rows || rows).catch(() => undefined);
+    process.stdout.on('resize', onResize);
+    const restoreTerminal = restore;
+    restore = () => {
+      process.stdout.off('resize', onResize);
+      restoreTerminal();
+    };
+  }
+  const unhook = killOnSignals(api, id, restore);
+  // A closed stdout (`| head`) ends the run as SIGPIPE would end a local program.
+  const onStdoutError = () => leaveRun(api, id, 128 + os.constants.signals.SIGPIPE, restore);
+  process.stdout.on('error', onStdoutError);
   try {
     return report(await follow(api, id, stop.signal));
   } finally {
-    process.stdout.off('resize', onResize);
-    process.stdin.setRawMode(false);
-    process.stdin.pause();
+    unhook();
+    process.stdout.off('error', onStdoutError);
+    if (leavingWith === null) restore();
   }
 }
 
@@ -225,15 +309,35 @@ export async function main(argv: string[]): Promise<number> {
   return exec(api, file, values.lang, values.stdin, values.expect);
 }
 
+/**
+ * Exits once stdout and stderr have handed everything to the kernel: `process.exit` with writes pending on a pipe
+ * drops them (`pocketrun run big.py | less` lost all but the first 64 KiB).
+ */
+function exitAfterFlush(status: number): void {
+  let left = 2;
+  const one = () => {
+    if (--left === 0) process.exit(status);
+  };
+  for (const stream of [process.stdout, process.stderr]) {
+    // A closed pipe has nothing more to take: its error ends the wait as its flush would.
+    if (stream.destroyed) one();
+    else {
+      stream.once('error', one);
+      stream.write('', one);
+    }
+  }
+}
+
 /** Runs `main` and exits with its status; a usage error, a refusal or an unreachable platform exits 2 with a line saying so. */
 export function cli(argv: string[] = process.argv.slice(2)): void {
   main(argv).then(
-    (status) => process.exit(status),
+    (status) => exitAfterFlush(leavingWith ?? status),
     (err: unknown) => {
+      if (leavingWith !== null) return exitAfterFlush(leavingWith);
       if (err instanceof UsageError) process.stderr.write(`pocketrun: ${err.message}\n`);
       else if (err instanceof ApiRefusal) process.stderr.write(`pocketrun: the platform refused (${err.status}): ${err.message}\n`);
       else process.stderr.write(`pocketrun: ${err instanceof Error ? err.message : String(err)}\n`);
-      process.exit(2);
+      exitAfterFlush(2);
     },
   );
 }

@@ -4,6 +4,7 @@
  */
 import { spawn as spawnChild } from 'child_process';
 import * as fs from 'fs';
+import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import * as pty from '@lydell/node-pty';
@@ -149,4 +150,109 @@ test('exec: a wrong answer exits 1 and says so; a compile error shows the compil
   expect(compile.err).toMatch(/‘nope’ undeclared|'nope' undeclared/);
   expect(compile.err).toMatch(/\ncompile_error \(the compiler exited with code 1\) · /);
   expect(compile.code).toBe(1);
+});
+
+/**
+ * A TCP relay to the platform that records what the CLI asks and can be cut, as a network that goes away does:
+ * `close()` ends the relay and every connection through it.
+ */
+async function relay(): Promise<{ url: string; requests: () => string[]; close: () => void }> {
+  const target = new URL(t.platform.url);
+  const sockets = new Set<net.Socket>();
+  let seen = '';
+  const server = net.createServer((client) => {
+    const upstream = net.connect(Number(target.port), target.hostname);
+    sockets.add(client).add(upstream);
+    client.on('data', (d) => (seen += d.toString('latin1')));
+    client.pipe(upstream).pipe(client);
+    for (const s of [client, upstream]) s.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests: () => [...seen.matchAll(/^(GET|POST) (\S+) HTTP/gm)].map((m) => `${m[1]} ${m[2].split('?')[0]}`),
+    close: () => {
+      server.close();
+      for (const s of sockets) s.destroy();
+    },
+  };
+}
+
+const KILLED = /^POST \/api\/runs\/([\w-]+)\/kill$/;
+
+test('run with stdout piped to a slow reader: every byte arrives before the CLI exits (run and exec)', async () => {
+  // ~450 KB: far more than a pipe holds, so the CLI must wait for the reader rather than exit with writes pending.
+  const file = program('many.py', "for i in range(8000):\n    print(i, 'x' * 50)\n");
+  const expected = Array.from({ length: 8000 }, (_, i) => `${i} ${'x'.repeat(50)}\n`).join('');
+  for (const command of ['run', 'exec']) {
+    const child = spawnChild(process.execPath, [BIN, command, file, '--url', t.platform.url], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.pause();
+    await new Promise((r) => setTimeout(r, 1_500));
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stdout.resume();
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect({ command, length: out.length, code }).toEqual({ command, length: expected.length, code: 0 });
+    expect(out).toBe(expected);
+  }
+});
+
+test('run: a closed stdout (| head) stops the run and exits 141, as SIGPIPE ends a local program', async () => {
+  const file = program('endless.py', "import itertools\nfor i in itertools.count():\n    print('line', i, flush=True)\n");
+  const r = await relay();
+  try {
+    const child = spawnChild(process.execPath, [BIN, 'run', file, '--url', r.url], { stdio: ['ignore', 'pipe', 'pipe'] });
+    await new Promise((resolve) => child.stdout.once('data', resolve));
+    child.stdout.destroy();
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(128 + os.constants.signals.SIGPIPE);
+    const id = r.requests().map((q) => KILLED.exec(q)?.[1]).find(Boolean);
+    expect(id).toBeDefined();
+    expect((await t.client.finish(id!)).result.status).toBe('killed');
+  } finally {
+    r.close();
+  }
+});
+
+test('run with stdin piped: SIGINT (Ctrl-C) and SIGHUP stop the run on the platform, and the CLI exits 128 + n', async () => {
+  const file = program('ticks.py', "import time\ni = 0\nwhile True:\n    print('tick', i, flush=True)\n    i += 1\n    time.sleep(0.1)\n");
+  for (const signal of ['SIGINT', 'SIGHUP'] as const) {
+    const r = await relay();
+    try {
+      const child = spawnChild(process.execPath, [BIN, 'run', file, '--url', r.url], { stdio: ['pipe', 'pipe', 'pipe'] });
+      child.stdin.end('');
+      await new Promise((resolve) => child.stdout.once('data', resolve));
+      child.kill(signal);
+      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      expect({ signal, code }).toEqual({ signal, code: 128 + os.constants.signals[signal] });
+      const id = r.requests().map((q) => KILLED.exec(q)?.[1]).find(Boolean);
+      expect(id).toBeDefined();
+      expect((await t.client.finish(id!)).result.status).toBe('killed');
+    } finally {
+      r.close();
+    }
+  }
+});
+
+test('run: when the platform goes away mid-run, three Ctrl-C give the terminal back (exit 2, naming the run)', async () => {
+  const file = program('ticks2.py', "import time\ni = 0\nwhile True:\n    print('tick', i, flush=True)\n    i += 1\n    time.sleep(0.1)\n");
+  const r = await relay();
+  const term = pty.spawn(process.execPath, [BIN, 'run', file, '--url', r.url], { cols: 100, rows: 30, cwd: dir, env: { ...process.env, POCKETRUN_URL: '' } as Record<string, string> });
+  let text = '';
+  term.onData((d) => (text += d));
+  const exit = new Promise<number>((resolve) => term.onExit(({ exitCode }) => resolve(exitCode)));
+  let id: string | undefined;
+  try {
+    while (!text.includes('tick 2')) await new Promise((res) => setTimeout(res, 20));
+    id = r.requests().map((q) => /^POST \/api\/runs\/([\w-]+)\/resize$|^GET \/api\/runs\/([\w-]+)\/output$/.exec(q)).map((m) => m?.[1] ?? m?.[2]).find(Boolean);
+    r.close();
+    while (!text.includes('retrying')) await new Promise((res) => setTimeout(res, 20));
+    term.write('\x03\x03\x03');
+    expect(await exit).toBe(2);
+    expect(text).toMatch(/could not reach the platform to stop run [\w-]+; it may still be going/);
+  } finally {
+    term.kill();
+    if (id) await t.client.kill(id);
+  }
 });
