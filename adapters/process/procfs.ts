@@ -113,6 +113,8 @@ export interface ProcIdentity {
   uids: number[];
   /** Single-letter state (`R`, `S`, `D`, `T`, `Z`, ...). */
   state: string;
+  /** Threads of its thread group (`Threads:`); NaN when the field was not found. */
+  threads: number;
   /** Pid 1 of a pid namespace below ours (bwrap's reaper): killing it kills and reaps the whole namespace. */
   namespaceInit: boolean;
 }
@@ -134,12 +136,23 @@ export function readIdentity(pid: number): ProcIdentity | null {
     pid,
     ppid: Number(/\nPPid:\s*(\d+)/.exec(text)?.[1] ?? -1),
     state: state[1],
+    threads: Number(/\nThreads:\s*(\d+)/.exec(text)?.[1] ?? NaN),
     uids: [Number(uid[1]), Number(uid[2]), Number(uid[3]), Number(uid[4])],
     namespaceInit: nspid.length > 1 && nspid[nspid.length - 1] === '1',
   };
 }
 
-/** Every live (not zombie) process whose any uid is in `uids`, grouped by that uid. */
+/**
+ * Whether a process is dead, waiting only to be reaped. A thread-group leader that called pthread_exit shows as a
+ * zombie (`Z`) while its other threads still run, and a program can kill every other process of its uid from such a
+ * thread (`kill -9 -1` spares the caller's own group): its `Threads:` count, above 1, is what tells it from the
+ * dead. A count that could not be read counts as alive.
+ */
+export function isDead(id: ProcIdentity): boolean {
+  return (id.state === 'Z' || id.state === 'X') && id.threads <= 1;
+}
+
+/** Every live (not dead, see isDead) process whose any uid is in `uids`, grouped by that uid. */
 export function processesOfUids(uids: ReadonlySet<number>): Map<number, number[]> {
   const found = new Map<number, number[]>();
   for (const id of identitiesOfUids(uids)) {
@@ -151,13 +164,13 @@ export function processesOfUids(uids: ReadonlySet<number>): Map<number, number[]
   return found;
 }
 
-/** Identities of every live (not zombie) process whose any uid is in `uids`; with `zombies`, of the dead not yet reaped too. */
+/** Identities of every live process (see isDead) whose any uid is in `uids`; with `zombies`, of the dead not yet reaped too. */
 export function identitiesOfUids(uids: ReadonlySet<number>, zombies = false): ProcIdentity[] {
   const out: ProcIdentity[] = [];
   for (const pid of listNumeric('/proc')) {
     if (pid === process.pid) continue;
     const id = readIdentity(pid);
-    if (!id || (!zombies && (id.state === 'Z' || id.state === 'X'))) continue;
+    if (!id || (!zombies && isDead(id))) continue;
     if (id.uids.some((u) => uids.has(u))) out.push(id);
   }
   return out;

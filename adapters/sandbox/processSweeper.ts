@@ -5,12 +5,12 @@
  * First the orderly way (see `killProcessesOf`), then rounds until none is left. Each round: scan `/proc` for live processes of the uid (by `/proc/<pid>/status`, which a process cannot
  * hide by making itself non-dumpable); if any, run `kill -9 -1` AS the uid (the kernel signals every process
  * the caller may signal in one pass under the tasklist lock, and a fork racing with it is aborted, so a fork
- * bomb cannot outrun it), then SIGKILL each found pid from root for good measure. Zombies are skipped: they
- * are already dead and vanish when their parent reaps them.
+ * bomb cannot outrun it), then SIGKILL each found pid from root for good measure. The dead are skipped: they
+ * vanish when their parent reaps them (procfs.ts isDead: not a zombie leader whose threads still run).
  */
 import { KILL_SWEEP_ROUNDS } from '../../core/limits';
 import { systemTools, type Tools } from '../process/systemTools';
-import { identitiesOfUids, processesOfUids, readIdentity, type ProcIdentity } from '../process/procfs';
+import { identitiesOfUids, isDead, processesOfUids, readIdentity, type ProcIdentity } from '../process/procfs';
 import { runAsUid } from './runAsUid';
 import { chainLink } from '../process/spawnPrelude';
 
@@ -59,7 +59,7 @@ export async function killProcessesOf(
   ] as const;
   // The usual case (the run head ended its run): one scan of /proc, and nothing more to do.
   const first = identitiesOfUids(targets, true);
-  let live: ProcIdentity[] | null = first.filter((id) => id.state !== 'Z' && id.state !== 'X');
+  let live: ProcIdentity[] | null = first.filter((id) => !isDead(id));
   if (live.length === 0) return { survivors: new Map(), rounds: 0, zombies: first.length > 0 };
   for (const [select, signal] of steps) {
     const group = (live ?? identitiesOfUids(targets)).filter(select);

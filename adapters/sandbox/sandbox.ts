@@ -421,10 +421,11 @@ class ProcessSandbox implements Sandbox {
   /** A uid goes back into service only when nothing of it can be left; otherwise it is retired for good. */
   private settle(report: SlotReport, survivors: number[] = [], platformOnly = false): void {
     if (report.movedAside) this.log(`sandbox: uid ${report.uid}: what could not be removed was moved to ${this.cleaner.trash} (${report.problems.join(' ')})`);
-    if (survivors.length > 0 || report.uidDirty) {
+    if (survivors.length > 0 || report.uidDirty || report.processesLeft) {
       this.retired++;
       this.pool.retire(report.uid);
-      this.log(`sandbox: uid ${report.uid} retired (${survivors.length > 0 ? `processes ${survivors.join(',')} survived` : report.problems.join(' ')}); ${this.pool.available} uids left`);
+      const why = survivors.length > 0 ? `processes ${survivors.join(',')} survived` : report.uidDirty ? report.problems.join(' ') : 'a process of it was left after the sweep';
+      this.log(`sandbox: uid ${report.uid} retired (${why}); ${this.pool.available} uids left`);
     } else {
       this.pool.release(report.uid, platformOnly);
     }
@@ -594,8 +595,10 @@ class ProcessSandbox implements Sandbox {
     const { outcome, reaped } = await sweepAndReap(this.tools, [slot.uid]);
     const survivors = outcome.survivors.get(slot.uid) ?? [];
     if (survivors.length === 0 && !reaped) this.log(`sandbox: uid ${slot.uid}: dead processes are still not reaped; its next run has fewer processes`);
-    // The sweep stands for the proof now: a zombie that outlived the reaping wait runs nothing and must not keep the slot dirty.
-    const report = survivors.length > 0 ? { uid: slot.uid, clean: false, uidDirty: true, movedAside: false, mountFailed: false, problems: [], processesLeft: true } : await this.slotCleaner.clean(slot);
+    // Reaped, the uid must prove again that it is alone: the kernel's count sees every thread, whatever /proc showed
+    // the sweep, and a uid that fails it is retired (settle). Only a zombie that outlived the reaping wait (it runs
+    // nothing: procfs.ts isDead) lets the sweep stand for the proof, or it would keep the slot dirty for good.
+    const report = survivors.length > 0 ? { uid: slot.uid, clean: false, uidDirty: true, movedAside: false, mountFailed: false, problems: [], processesLeft: true } : await this.slotCleaner.clean({ ...slot, alone: reaped });
     this.settle(report, survivors, platformOnly);
   }
 }
