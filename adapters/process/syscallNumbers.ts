@@ -24,6 +24,10 @@ const TABLE = {
   capset: { x64: 126, arm64: 91, ia32: 185, arm: 185 },
   prlimit64: { x64: 302, arm64: 261, ia32: 340, arm: 369 },
   exit_group: { x64: 231, arm64: 94, ia32: 252, arm: 248 },
+  // The run head's Landlock domain in uid isolation (sandbox/runHead.ts); generic numbers on arm64.
+  landlock_create_ruleset: { x64: 444, arm64: 444, ia32: 444, arm: 444 },
+  landlock_add_rule: { x64: 445, arm64: 445, ia32: 445, arm: 445 },
+  landlock_restrict_self: { x64: 446, arm64: 446, ia32: 446, arm: 446 },
   // A held prelude's FIFO (spawnPrelude.ts HOLD).
   mknodat: { x64: 259, arm64: 33, ia32: 297, arm: 324 },
 } as const;

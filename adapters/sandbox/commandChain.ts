@@ -1,7 +1,7 @@
 /**
  * The one builder of a sandboxed command line, for runs and for the start-up probe alike:
  *
- *   perl -e RUN_HEAD -- [--usage-fd=N] --rlimits=… 0 perl -e FOREGROUND_AND_EXEC -- command…   (uid isolation)
+ *   perl -e RUN_HEAD -- [--usage-fd=N] [--write=SLOT] --rlimits=… 0 perl -e FOREGROUND_AND_EXEC -- command…   (uid isolation)
  *   perl -e RUN_HEAD -- [--usage-fd=N] --rlimits=… 2 perl -e FOREGROUND_AND_EXEC -- bwrap … -- command…   (bwrap, terminal)
  *   perl -e RUN_HEAD -- [--usage-fd=N] --rlimits=… 1 bwrap … -- command…   (bwrap, pipes)
  *
@@ -42,6 +42,11 @@ export interface CommandChainOptions {
   bwrap: string[] | null;
   /** The program's command line as it resolves inside the sandbox. */
   command: string[];
+  /**
+   * Uid isolation: the trees the program may change (the run's slot); everything else of the filesystem it may only
+   * read, where the kernel has Landlock (runHead.ts LANDLOCK). Ignored under bwrap.
+   */
+  writable?: string[];
   /** The descriptor the run head reports the program's figures on (runHead.ts `--usage-fd`), when the spawner gives one. */
   usageFd?: number;
   /**
@@ -77,9 +82,11 @@ export function rlimitsArgument(rlimits: Rlimits, bwrapped: boolean): string {
   return `--rlimits=${set.map((r) => r.join(':')).join(',')}`;
 }
 
-export function commandChain({ tools, rlimits, bwrap, command, usageFd, terminal = true }: CommandChainOptions): string[] {
+export function commandChain({ tools, rlimits, bwrap, command, usageFd, terminal = true, writable = [] }: CommandChainOptions): string[] {
   const foreground = [tools.perl, '-e', FOREGROUND_AND_EXEC, '--'];
-  const head = [tools.perl, '-e', RUN_HEAD, '--', ...(usageFd === undefined ? [] : [`--usage-fd=${usageFd}`]), rlimitsArgument(rlimits, bwrap !== null)];
+  for (const tree of writable) if (!tree.startsWith('/')) throw new Error(`commandChain: writable tree ${tree} is not absolute`);
+  const write = bwrap ? [] : writable.map((tree) => `--write=${tree}`);
+  const head = [tools.perl, '-e', RUN_HEAD, '--', ...(usageFd === undefined ? [] : [`--usage-fd=${usageFd}`]), ...write, rlimitsArgument(rlimits, bwrap !== null)];
   if (!bwrap) return [...head, '0', ...foreground, ...command];
   // A terminal run under bwrap: the helper, a link in the run head's child, makes the foreground group before bwrap
   // (whose monitor and pid-1 join it) rather than an exec inside it; the run head is told (`2`, see runHead.ts).

@@ -60,6 +60,60 @@ const SECCOMP_FILTER = ((): string => {
 })();
 
 /**
+ * Landlock's access rights (linux/landlock.h) the run head's domain handles: every way to change the filesystem, none
+ * to read it. What a domain handles is denied outside the trees its rules name.
+ */
+const LANDLOCK_FS = {
+  writeFile: 1n << 1n,
+  removeDir: 1n << 4n,
+  removeFile: 1n << 5n,
+  makeChar: 1n << 6n,
+  makeDir: 1n << 7n,
+  makeReg: 1n << 8n,
+  makeSock: 1n << 9n,
+  makeFifo: 1n << 10n,
+  makeBlock: 1n << 11n,
+  makeSym: 1n << 12n,
+  /** ABI 2: linking or renaming across folders. */
+  refer: 1n << 13n,
+  /** ABI 3. */
+  truncate: 1n << 14n,
+} as const;
+const ABI1_WRITES = Object.entries(LANDLOCK_FS).filter(([k]) => k !== 'refer' && k !== 'truncate').reduce((a, [, v]) => a | v, 0n);
+/** LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | LANDLOCK_SCOPE_SIGNAL (ABI 6). */
+const LANDLOCK_SCOPES = 1 | 2;
+/** O_PATH | O_CLOEXEC: a handle on a folder for a rule, which needs no right to read it. */
+const O_PATH_CLOEXEC = 0o10000000 | 0o2000000;
+
+/**
+ * In uid isolation the program shares the host's filesystem, where any world-writable folder or file outside the
+ * guarded shared folders (sharedFolderGuard.ts: `/var/lib/php/sessions` when php is installed, whatever a package
+ * made) would carry data from one user's run to the next. So the run head's child puts itself, and so the program,
+ * in a Landlock domain (when the kernel has Landlock; it fails closed once it has): it may change the filesystem only
+ * beneath the `--write=` trees (the run's slot), and write to the existing files of `/dev` (null, its terminal) and
+ * `/proc` (its own). From ABI 6 the domain is also scoped: the program can neither signal a process outside it (its
+ * run head, which `kill -9 -1` would reach in uid isolation) nor connect to an abstract unix socket made outside it
+ * (other runs', host daemons'). Under bwrap nothing of this is needed (the host is mounted read-only and the pid and
+ * network namespaces are the program's) and it could not be: a Landlock domain may not mount, which bwrap must.
+ */
+const LANDLOCK = [
+  'sub landlock { my @trees = @_;',
+  `  my $abi = syscall(${syscallNumber('landlock_create_ruleset')}, 0, 0, 1);`,
+  `  if ($abi < 0) { return if $! == ${os.constants.errno.ENOSYS} || $! == ${os.constants.errno.EOPNOTSUPP}; die "landlock: $!\n"; }`,
+  `  my $fs = ${ABI1_WRITES}; $fs |= ${LANDLOCK_FS.refer} if $abi >= 2; $fs |= ${LANDLOCK_FS.truncate} if $abi >= 3;`,
+  // struct landlock_ruleset_attr {u64 handled_access_fs; u64 handled_access_net (ABI 4); u64 scoped (ABI 6)}: its size says which fields are there.
+  `  my $attr = $abi >= 6 ? pack("Q3", $fs, 0, ${LANDLOCK_SCOPES}) : pack("Q", $fs);`,
+  `  my $set = syscall(${syscallNumber('landlock_create_ruleset')}, $attr, length($attr), 0); die "landlock: ruleset: $!\n" if $set < 0;`,
+  `  my $file = ${LANDLOCK_FS.writeFile} | ($abi >= 3 ? ${LANDLOCK_FS.truncate} : 0);`,
+  // struct landlock_path_beneath_attr {u64 allowed_access; s32 parent_fd} is packed: 12 bytes. LANDLOCK_RULE_PATH_BENEATH is 1.
+  '  for my $rule ((map { [$_, $fs] } @trees), ["/dev", $file], ["/proc", $file]) {',
+  `    sysopen(my $h, $rule->[0], ${O_PATH_CLOEXEC}) or die "landlock: $rule->[0]: $!\n";`,
+  `    syscall(${syscallNumber('landlock_add_rule')}, $set, 1, pack("Ql", $rule->[1], fileno($h)), 0) == 0 or die "landlock: rule $rule->[0]: $!\n"; close($h); }`,
+  `  syscall(${syscallNumber('landlock_restrict_self')}, $set, 0) == 0 or die "landlock: restrict: $!\n";`,
+  `  syscall(${syscallNumber('close')}, $set + 0); }`,
+].join(' ');
+
+/**
  * The head of a sandboxed run (runs as the run's uid, in the spawn prelude's process once it switched identity):
  * `perl -e RUN_HEAD -- [--usage-fd=N] --rlimits=<resource>:<soft>:<hard>,… <0|1> argv…`.
  * - It sets the rlimits first (prlimit64 on itself, each a resource number of process/syscallNumbers.ts RLIMIT,
@@ -91,6 +145,7 @@ const SECCOMP_FILTER = ((): string => {
 export const RUN_HEAD = chainLink([
   'if ($< == 0 || $> == 0) { print STDERR "pocketrun: the run head never runs as root\\n"; exit 126; }',
   'my $usage = -1; if (@ARGV && $ARGV[0] =~ /^--usage-fd=(\\d+)$/) { $usage = $1; shift @ARGV; }',
+  'my @write; while (@ARGV && $ARGV[0] =~ /^--write=(\\/.*)$/s) { push @write, $1; shift @ARGV; }',
   'my $limits = (@ARGV && $ARGV[0] =~ /^--rlimits=([\\d:,inf]*)$/) ? $1 : undef; shift @ARGV if defined $limits;',
   'if (!defined $limits) { print STDERR "pocketrun: the run head needs its rlimits\\n"; exit 126; }',
   // struct rlimit64 {u64 rlim_cur; u64 rlim_max}; RLIM64_INFINITY is all ones.
@@ -112,7 +167,10 @@ export const RUN_HEAD = chainLink([
   // The child hands over: to bwrap, or (uid isolation) to the foreground helper in this same process. Ctrl-Z is
   // ignored and the umask 077 already here (the helper sets both again): bwrap keeps both for the program, so a pipe
   // run under bwrap goes without the helper (commandChain.ts).
-  `if ($pid == 0) { syscall(${syscallNumber('close')}, $usage + 0) if $usage >= 0; $SIG{TSTP} = "IGNORE"; umask 077; ${HAND_OVER} }`,
+  LANDLOCK,
+  `if ($pid == 0) { syscall(${syscallNumber('close')}, $usage + 0) if $usage >= 0; $SIG{TSTP} = "IGNORE"; umask 077;`,
+  '  if ($mode eq "0") { eval { landlock(@write); 1 } or do { print STDERR "pocketrun: $@"; syscall(' + String(syscallNumber('exit_group')) + ', 126); }; }',
+  `  ${HAND_OVER} }`,
   '$SIG{$_} = "IGNORE" for qw(INT QUIT TSTP TTIN TTOU);',
   '$SIG{$_} = sub { kill 9, -1; } for qw(USR1 TERM HUP);',
   'my $status = 9;',

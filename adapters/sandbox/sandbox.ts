@@ -470,7 +470,7 @@ class ProcessSandbox implements Sandbox {
     // environment; only the command, its rlimits and whether it gets a terminal differ.
     const spawnOf = (command: string[], rl: Rlimits, terminal: boolean): SandboxedSpawnRequest => {
       if (command.length === 0) throw new Error('sandbox: empty command');
-      const [file, ...args] = commandChain({ tools: this.tools, rlimits: rl, bwrap: bwrapFor(terminal), command, terminal });
+      const [file, ...args] = commandChain({ tools: this.tools, rlimits: rl, bwrap: bwrapFor(terminal), command, terminal, writable: [slot.dir] });
       return { file, args, cwd: home, env: { ...env }, cols: request.cols, rows: request.rows, uid, gid, groups: [...groups], privateProc: this.privateProc };
     };
     const spawn = spawnOf(request.command, rlimits, request.terminal !== false);
@@ -492,7 +492,7 @@ class ProcessSandbox implements Sandbox {
     // Emptied cgroups are removed behind the commands that used them, not on their way to their results (an emptied
     // cgroup may take a few ms to let go); the cell's dispose waits for them.
     const removals = new Set<Promise<void>>();
-    const spawnMetered = (metered: MeteredSpawnRequest): MeteredSpawn => this.spawnMetered(metered, spawn, bwrapFor(false), uid, removals);
+    const spawnMetered = (metered: MeteredSpawnRequest): MeteredSpawn => this.spawnMetered(metered, spawn, bwrapFor(false), slot, removals);
     let disposing: Promise<void> | null = null;
     const dispose = () =>
       (disposing ??= (async () => {
@@ -507,7 +507,8 @@ class ProcessSandbox implements Sandbox {
    * A further command in a prepared cell (its `base` spawn: identity, folder, environment), with rlimits of its own,
    * the run head's usage report, and either a memory cgroup of its own or RLIMIT_AS plus the RSS watch.
    */
-  private spawnMetered(request: MeteredSpawnRequest, base: SandboxedSpawnRequest, bwrap: string[] | null, uid: number, removals: Set<Promise<void>>): MeteredSpawn {
+  private spawnMetered(request: MeteredSpawnRequest, base: SandboxedSpawnRequest, bwrap: string[] | null, slot: Slot, removals: Set<Promise<void>>): MeteredSpawn {
+    const { uid } = slot;
     if (request.command.length === 0) throw new Error('sandbox: empty command');
     const { limits } = request;
     const memoryBytes = positiveInt('memoryBytes', limits.memoryBytes);
@@ -522,7 +523,7 @@ class ProcessSandbox implements Sandbox {
       openFiles: positiveInt('openFiles', limits.openFiles),
     };
     // On pipes (PreparedSandbox.spawnMetered): no terminal.
-    const [file, ...args] = commandChain({ tools: this.tools, rlimits, bwrap, command: request.command, usageFd: USAGE_FD, terminal: false });
+    const [file, ...args] = commandChain({ tools: this.tools, rlimits, bwrap, command: request.command, usageFd: USAGE_FD, terminal: false, writable: [slot.dir] });
     const spawn: SandboxedSpawnRequest = { ...base, file, args, ...(cgroup ? { cgroup: cgroup.procsFile } : {}) };
     // Before the spawn (the caller spawns what this returns): with the finish, it bounds the run head's life (treeReaped.ts).
     const made = performance.now();
