@@ -136,7 +136,16 @@ export function parsePistonJob(body: unknown, runtimes: readonly RuntimeInfo[], 
   };
 }
 
-/** `POST /api/v2/execute`: a judge run with one test, the job's stdin. */
+/**
+ * The stdin Piston hands its program: with a final newline added when it has none (an empty stdin becomes one empty
+ * line), as its api/src/job.js Job constructor does. Without it a `while read l` loop in bash never sees the last
+ * line, and programs written against Piston count on it.
+ */
+function pistonStdin(stdin: string): string {
+  return stdin.endsWith('\n') ? stdin : `${stdin}\n`;
+}
+
+/** `POST /api/v2/execute`: a judge run with one test, the job's stdin (with Piston's final newline). */
 export function parsePistonExecute(body: unknown, runtimes: readonly RuntimeInfo[], policy: LimitPolicy): PistonRequest {
   const job = parsePistonJob(body, runtimes, {
     timeoutMs: Math.min(L.JUDGE_MAX_TIMEOUT_MS, policy.timeoutMs.max),
@@ -162,7 +171,7 @@ export function parsePistonExecute(body: unknown, runtimes: readonly RuntimeInfo
       args: job.args,
       files: job.files,
       limits,
-      tests: [{ stdin: job.stdin }],
+      tests: [{ stdin: pistonStdin(job.stdin) }],
       batch: false,
       client: { api: 'piston' },
       ...(job.compile ? { compileLimits: job.compile } : {}),

@@ -79,6 +79,20 @@ test('Piston fields: files with encodings, version selectors, limits; types of t
   expect(noisy.json.run.status).toBe('OL');
 });
 
+// Piston's job.js adds a final newline to stdin that has none: a `while read` loop sees the last line.
+const stdinCases: Array<[string, string, string]> = [
+  ['without a final newline: one is added', 'a\nb', '[a]\n[b]\n'],
+  ['with one: kept as sent', 'a\nb\n', '[a]\n[b]\n'],
+  ['a blank last line kept', 'a\n\n', '[a]\n[]\n'],
+  ['empty: one empty line, as Piston gives it', '', '[]\n'],
+];
+
+test.each(stdinCases)('stdin %s', async (_name, stdin, stdout) => {
+  const r = await execute({ language: 'bash', version: '*', files: [{ content: 'while read l; do echo "[$l]"; done' }], stdin });
+  expect(r.status).toBe(200);
+  expect(r.json.run).toMatchObject({ stdout, code: 0 });
+});
+
 test('a JSON body sent as text/plain or with no content type is read', async () => {
   const body = JSON.stringify({ language: 'python', version: '*', files: [{ content: 'print(1)' }] });
   const plain = await execute(body, { 'content-type': 'text/plain' });
