@@ -138,6 +138,30 @@ test('languages, one language, statuses, about', async () => {
   expect((await t.client.request('GET', '/about')).json.version).toEqual(expect.any(String));
 });
 
+test('config_info, languages/all and version: what the judge0-python SDK reads when a Client is made', async () => {
+  const config = await t.client.request('GET', '/config_info');
+  expect(config.status).toBe(200);
+  expect(config.json).toMatchObject({ enable_wait_result: true, enable_batched_submissions: true, max_submission_batch_size: 20, enable_callbacks: false });
+  // The maxima it states are the ones submissions are held to: at them is taken, past them refused.
+  const post = (extra: Record<string, unknown>) => t.client.request('POST', '/submissions', { source_code: 'print(1)', language_id: 71, ...extra });
+  const { max_cpu_time_limit: cpu, max_wall_time_limit: wall, max_memory_limit: memory } = config.json;
+  expect((await post({ cpu_time_limit: cpu, wall_time_limit: wall, memory_limit: memory })).status).toBe(201);
+  for (const [field, past] of [['cpu_time_limit', cpu + 0.5], ['wall_time_limit', wall + 0.5], ['memory_limit', memory + 1]] as const) {
+    expect(await post({ [field]: past })).toMatchObject({ status: 422, json: { [field]: [expect.stringContaining('less than or equal')] } });
+  }
+  const all = await t.client.request('GET', '/languages/all');
+  const langs = await t.client.request('GET', '/languages');
+  expect(all.status).toBe(200);
+  expect(all.json.map((l: any) => l.id).sort()).toEqual(langs.json.map((l: any) => l.id).sort());
+  expect(all.json.every((l: any) => l.is_archived === false)).toBe(true);
+  const names = all.json.map((l: any) => l.name);
+  expect(names).toEqual([...names].sort());
+  const version = await t.client.request('GET', '/version');
+  expect(version.status).toBe(200);
+  expect(version.headers.get('content-type')).toMatch(/^text\/plain/);
+  expect(version.json).toEqual({ raw: (await t.client.request('GET', '/about')).json.version });
+});
+
 test('bad requests as Judge0 answers them', async () => {
   const post = (body: unknown, q = '') => t.client.request('POST', `/submissions${q}`, body);
   expect(await post({ language_id: 71 })).toMatchObject({ status: 422, json: { source_code: ["can't be blank"] } });
