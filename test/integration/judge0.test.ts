@@ -90,6 +90,19 @@ test('arguments, stderr into stdout, JavaScript by its newer id, fields chosen',
   expect(r.json).toEqual({ stdout: 'a|b c|d\nerr\n', stderr: null, exit_code: 0 });
 });
 
+test('limits sent as strings are taken, as Rails casts them; one below the minimum is raised to it', async () => {
+  const r = await t.client.request('POST', '/submissions?wait=true&fields=status,cpu_time_limit,wall_time_limit,memory_limit,stdout', {
+    source_code: 'print("ok")',
+    language_id: '71',
+    cpu_time_limit: '1.5',
+    wall_time_limit: '4',
+    memory_limit: '65536',
+  });
+  expect(r).toMatchObject({ status: 201, json: { status: { id: 3 }, stdout: 'ok\n', cpu_time_limit: '1.5', wall_time_limit: '4', memory_limit: 65536 } });
+  const small = await t.client.request('POST', '/submissions?wait=true&fields=status,memory_limit', { source_code: 'print(1)', language_id: 71, memory_limit: '2048' });
+  expect(small).toMatchObject({ status: 201, json: { status: { id: 3 }, memory_limit: 16384 } });
+});
+
 test('batch: create and read, an invalid item answered in place', async () => {
   const created = await t.client.request('POST', '/submissions/batch?base64_encoded=true', {
     submissions: [
