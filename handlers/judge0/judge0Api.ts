@@ -7,8 +7,9 @@ import { ApiError, notFound } from '../../core/apiError';
 import { findLanguage } from '../../core/languages';
 import type { RuntimeInfo } from '../../core/protocol';
 import type { RunService } from '../../core/runService';
+import { isObject } from '../../core/validate';
 import { judge0ConfigInfo, JUDGE0_MAX_BATCH } from './judge0ConfigInfo';
-import { invalid } from './judge0Errors';
+import { errorsHash } from './judge0Errors';
 import { findJudge0Language, judge0LanguageName, JUDGE0_LANGUAGES } from './judge0Languages';
 import { judge0Response, parseFields } from './judge0Response';
 import { JUDGE0_STATUSES } from './judge0Statuses';
@@ -66,34 +67,46 @@ export async function getSubmission(ctx: Judge0Ctx, service: RunService, token: 
   ctx.reply(200, await answer(service, token, ctx.url));
 }
 
-/** `POST /submissions/batch` `{submissions: [...]}`: 201, one `{token}` or one error hash per submission, in order. */
+/** Judge0's refusal of a batch's size, the same both ways (submissions_controller.rb batch_create, batch_show). */
+function batchSize(count: number): void {
+  if (count > JUDGE0_MAX_BATCH) throw new ApiError(400, 'invalid_request', `number of submissions in a batch should be less than or equal to ${JUDGE0_MAX_BATCH}`);
+  if (count === 0) throw new ApiError(400, 'invalid_request', 'there should be at least one submission in a batch');
+}
+
+/**
+ * `POST /submissions/batch` `{submissions: [...]}`, as Judge0's submissions_controller.rb `batch_create`: none or
+ * more than the maximum is a 400 `{error}`; otherwise one `{token}` or one errors hash per submission, in order, with
+ * 201 when at least one was taken and 422 when none was.
+ */
 export async function createBatch(ctx: Judge0Ctx, service: RunService): Promise<void> {
   const base64 = flag(ctx.url, 'base64_encoded');
   const body = await ctx.json();
-  const list = typeof body === 'object' && body !== null ? (body as Record<string, unknown>).submissions : undefined;
-  if (!Array.isArray(list) || list.length === 0) throw invalid('submissions', "can't be blank");
-  if (list.length > JUDGE0_MAX_BATCH) throw invalid('submissions', `number of submissions in a batch should be less than or equal to ${JUDGE0_MAX_BATCH}`);
+  const list = isObject(body) ? body.submissions : undefined;
+  if (list !== undefined && list !== null && !Array.isArray(list)) throw new ApiError(400, 'invalid_request', 'submissions: expected an array of submissions');
+  batchSize(Array.isArray(list) ? list.length : 0);
   const results = await Promise.all(
-    list.map(async (item) => {
+    (list as unknown[]).map(async (item, i): Promise<Record<string, unknown>> => {
+      // Named by its place in the list: `body` would be the whole request's.
+      if (!isObject(item)) return { [`submissions[${i}]`]: ['must be a JSON object'] };
       try {
         return { token: await service.submit(parseJudge0Submission(item, base64, service.policy)) };
       } catch (err) {
-        if (err instanceof ApiError && err.status < 500) {
-          const at = err.message.indexOf(': ');
-          return at > 0 ? { [err.message.slice(0, at)]: [err.message.slice(at + 2)] } : { error: err.message };
-        }
+        // A refused item is answered in its place, in Rails' errors hash, as Judge0 does.
+        if (err instanceof ApiError && err.status < 500) return errorsHash(err);
         throw err;
       }
     }),
   );
-  ctx.reply(201, results);
+  ctx.reply(results.some((r) => typeof r.token === 'string') ? 201 : 422, results);
 }
 
-/** `GET /submissions/batch?tokens=a,b`: `{submissions: [...]}`, null where a token names nothing. */
+/**
+ * `GET /submissions/batch?tokens=a,b`: `{submissions: [...]}`, null where a token names nothing; no token or more
+ * than the maximum is a 400 `{error}`, as Judge0's `batch_show`.
+ */
 export async function getBatch(ctx: Judge0Ctx, service: RunService): Promise<void> {
   const tokens = (ctx.url.searchParams.get('tokens') ?? '').split(',').map((t) => t.trim()).filter((t) => t !== '');
-  if (tokens.length === 0) throw invalid('tokens', "can't be blank");
-  if (tokens.length > JUDGE0_MAX_BATCH) throw invalid('tokens', `number of tokens should be less than or equal to ${JUDGE0_MAX_BATCH}`);
+  batchSize(tokens.length);
   const submissions = await Promise.all(
     tokens.map((token) =>
       answer(service, token, ctx.url).catch((err: unknown) => {

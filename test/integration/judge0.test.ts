@@ -130,8 +130,33 @@ test('batch: create and read, an invalid item answered in place', async () => {
     if (Date.now() > deadline) throw new Error('batch never finished');
     await new Promise((r) => setTimeout(r, 100));
   }
-  const tooMany = await t.client.request('POST', '/submissions/batch', { submissions: Array(21).fill({ source_code: 'x', language_id: 71 }) });
-  expect(tooMany.status).toBe(422);
+});
+
+// As Judge0's submissions_controller.rb batch_create / batch_show answer them.
+const NONE = 'there should be at least one submission in a batch';
+const TOO_MANY = 'number of submissions in a batch should be less than or equal to 20';
+const batchRefusals: Array<[string, 'POST' | 'GET', string, unknown, number, unknown]> = [
+  ['POST without submissions', 'POST', '', {}, 400, { error: NONE }],
+  ['POST an empty batch', 'POST', '', { submissions: [] }, 400, { error: NONE }],
+  ['POST more than 20', 'POST', '', { submissions: Array(21).fill({ source_code: 'x', language_id: 71 }) }, 400, { error: TOO_MANY }],
+  ['POST submissions that are no list', 'POST', '', { submissions: 'x' }, 400, { error: expect.stringMatching(/^submissions: /) }],
+  [
+    'POST no valid submission: 422, each item answered in place',
+    'POST',
+    '',
+    { submissions: [{ source_code: 'x', language_id: 9999 }, 5, { language_id: 71 }] },
+    422,
+    [{ language_id: [expect.stringContaining("doesn't exist")] }, { 'submissions[1]': ['must be a JSON object'] }, { source_code: ["can't be blank"] }],
+  ],
+  ['GET without tokens', 'GET', '', undefined, 400, { error: NONE }],
+  ['GET with blank tokens', 'GET', '?tokens=,', undefined, 400, { error: NONE }],
+  ['GET more than 20 tokens', 'GET', `?tokens=${Array(21).fill('C'.repeat(24)).join(',')}`, undefined, 400, { error: TOO_MANY }],
+];
+
+test.each(batchRefusals)('batch: %s', async (_name, method, query, body, status, json) => {
+  const r = await t.client.request(method, `/submissions/batch${query}`, body);
+  expect(r.status).toBe(status);
+  expect(r.json).toEqual(json);
 });
 
 test('languages, one language, statuses, about', async () => {
