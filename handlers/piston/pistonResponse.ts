@@ -12,7 +12,7 @@ import { findLanguage, type Language } from '../../core/languages';
 import type { RuntimeInfo } from '../../core/protocol';
 import { hasCompileStep } from '../../core/judge/judgeCommands';
 import { pistonRuntime } from './pistonRuntimes';
-import { pistonSignal } from './pistonSignal';
+import { isolateSignal } from '../isolateSignal';
 
 export interface PistonStage {
   stdout: string;
@@ -56,7 +56,7 @@ function runStage(result: ExecuteResult): PistonStage {
     stderr: result.stderr,
     output: result.stdout + result.stderr,
     code: result.signal ? null : result.exitCode,
-    signal: pistonSignal(result),
+    signal: isolateSignal(result),
     message: result.status === 'ok' || result.status === 'accepted' ? null : (result.message ?? null),
     status: statusOf(result),
     cpu_time: result.cpuMs,

@@ -72,6 +72,13 @@ test('wait=true: the default fields, and each status id', async () => {
   const ce = await run({ source_code: 'int main( { return 0; }', language_id: 50 });
   expect(ce.status).toEqual({ id: 6, description: 'Compilation Error' });
   expect(ce.compile_output).toMatch(/error/);
+  // Nothing ran: Judge0's isolate_job.rb leaves time, memory and message null on a compile error.
+  expect(ce).toMatchObject({ time: null, memory: null, message: null, stdout: null, stderr: null });
+  const ceAll = await t.client.request('GET', `/submissions/${ce.token}?fields=wall_time,exit_code,exit_signal`);
+  expect(ceAll.json).toEqual({ wall_time: null, exit_code: null, exit_signal: null });
+  // Stopped at its wall time: isolate kills with SIGKILL, 9, and Judge0 says so.
+  const slow = await t.client.request('POST', '/submissions?wait=true&fields=status_id,exit_signal', { source_code: 'import time\ntime.sleep(5)', language_id: 71, wall_time_limit: 0.5 });
+  expect(slow.json).toEqual({ status_id: 5, exit_signal: 9 });
   expect((await run({ source_code: 'import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)', language_id: 71 })).status.id).toBe(7);
   expect((await run({ source_code: 'import os\nos.abort()', language_id: 71 })).status.id).toBe(10);
   const nzec = await run({ source_code: 'exit 3', language_id: 46, fields: undefined });

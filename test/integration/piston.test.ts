@@ -71,7 +71,7 @@ test('Piston fields: files with encodings, version selectors, limits; types of t
   const hex = await execute({ language: 'bash', version: '*', files: [{ content: Buffer.from('echo hex').toString('hex'), encoding: 'hex' }] });
   expect(hex.json.run.stdout).toBe('hex\n');
   const slow = await execute({ language: 'python', version: '*', files: [{ content: 'import time\ntime.sleep(5)' }], run_timeout: 500 });
-  // Piston kills a program at its limit and says SIGKILL (handlers/piston/pistonSignal.ts).
+  // Piston kills a program at its limit and says SIGKILL (handlers/isolateSignal.ts).
   expect(slow.json.run).toMatchObject({ status: 'TO', signal: 'SIGKILL', code: null });
   const killed = await execute({ language: 'python', version: '*', files: [{ content: 'import os\nos.kill(os.getpid(), 9)' }] });
   expect(killed.json.run).toMatchObject({ status: 'SG', signal: 'SIGKILL', code: null });
