@@ -93,6 +93,15 @@ test.each(stdinCases)('stdin %s', async (_name, stdin, stdout) => {
   expect(r.json.run).toMatchObject({ stdout, code: 0 });
 });
 
+test("TypeScript: Piston's aliases, the transpiler's version; Piston's tsc 5.0.3 is not claimed", async () => {
+  const sucrase = (require('sucrase/package.json') as { version: string }).version;
+  const { json: runtimes } = await t.client.request('GET', '/api/v2/runtimes');
+  expect(runtimes.find((r: any) => r.language === 'typescript')).toMatchObject({ version: sucrase, runtime: 'node', aliases: expect.arrayContaining(['ts5', 'node-ts']) });
+  const r = await execute({ language: 'ts5', version: '*', files: [{ content: 'const n: number = 6 * 7;\nconsole.log(n);' }] });
+  expect(r.json).toMatchObject({ language: 'typescript', version: sucrase, run: { stdout: '42\n', code: 0 } });
+  expect(await execute({ language: 'typescript', version: '5.0.3', files: [{ content: 'x' }] })).toMatchObject({ status: 400, json: { message: 'typescript-5.0.3 runtime is unknown' } });
+});
+
 test('a JSON body sent as text/plain or with no content type is read', async () => {
   const body = JSON.stringify({ language: 'python', version: '*', files: [{ content: 'print(1)' }] });
   const plain = await execute(body, { 'content-type': 'text/plain' });
