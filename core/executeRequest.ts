@@ -9,7 +9,7 @@ import { findLanguage, LANGUAGES } from './languages';
 import * as L from './limits';
 import type { RunLimits } from './protocol';
 import type { CompileBudget } from './compileLimits';
-import { RUN_LIMITS } from './runLimits';
+import { judgeLimitRanges, type JudgeLimitRanges, type LimitRange } from './judge/judgeLimitRanges';
 import { isObject, parseArgs, parseCode } from './validate';
 
 /** The limits a judge request may set; the others are the run policy's defaults. */
@@ -62,13 +62,13 @@ function parseLanguage(value: unknown): string {
   return language.id;
 }
 
-/** One limit: an integer at least `min`; above `max` it is clamped, as `POST /api/runs` does. */
-function limit(obj: Json, field: string, min: number, max: number, fallback: number): number {
+/** One limit: an integer at least its minimum; above the maximum it is clamped, as `POST /api/runs` does. */
+function limit(obj: Json, field: keyof JudgeLimitRanges, range: LimitRange): number {
   const value = obj[field];
-  if (value === undefined || value === null) return Math.min(fallback, max);
+  if (value === undefined || value === null) return range.default;
   if (typeof value !== 'number' || !Number.isInteger(value)) throw badRequest(`limits.${field}`, 'expected an integer');
-  if (value < min) throw badRequest(`limits.${field}`, `must be at least ${min}`);
-  return Math.min(value, max);
+  if (value < range.min) throw badRequest(`limits.${field}`, `must be at least ${range.min}`);
+  return Math.min(value, range.max);
 }
 
 /** The judge's own defaults and maxima (core/limits.ts, judge section), never above the run policy's maxima. */
@@ -76,12 +76,12 @@ export function parseJudgeLimits(value: unknown, policy: LimitPolicy): JudgeLimi
   if (value !== undefined && value !== null && !isObject(value)) throw badRequest('limits', 'expected an object');
   const obj = (value ?? {}) as Json;
   rejectUnknown(obj, LIMIT_FIELDS, 'limits.');
-  const memoryMaxMb = Math.min(L.JUDGE_MAX_MEMORY_MB, Math.floor(policy.memoryBytes.max / MiB));
+  const ranges = judgeLimitRanges(policy);
   return {
-    timeoutMs: limit(obj, 'timeoutMs', RUN_LIMITS.timeoutMs.min, Math.min(L.JUDGE_MAX_TIMEOUT_MS, policy.timeoutMs.max), L.JUDGE_DEFAULT_TIMEOUT_MS),
-    cpuMs: limit(obj, 'cpuMs', L.JUDGE_MIN_CPU_MS, Math.min(L.JUDGE_MAX_CPU_MS, policy.cpuMs.max), L.JUDGE_DEFAULT_CPU_MS),
-    memoryBytes: limit(obj, 'memoryMb', L.JUDGE_MIN_MEMORY_MB, memoryMaxMb, L.JUDGE_DEFAULT_MEMORY_MB) * MiB,
-    outputBytes: limit(obj, 'outputBytes', 1, Math.min(L.JUDGE_MAX_OUTPUT_BYTES, policy.outputBytes.max), L.JUDGE_DEFAULT_OUTPUT_BYTES),
+    timeoutMs: limit(obj, 'timeoutMs', ranges.timeoutMs),
+    cpuMs: limit(obj, 'cpuMs', ranges.cpuMs),
+    memoryBytes: limit(obj, 'memoryMb', ranges.memoryMb) * MiB,
+    outputBytes: limit(obj, 'outputBytes', ranges.outputBytes),
   };
 }
 

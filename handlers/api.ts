@@ -15,7 +15,7 @@ import { systemClock } from '../core/ports';
 import { parseExecuteRequest } from '../core/executeRequest';
 import { RunService } from '../core/runService';
 import { parseCreateRun, parseInput, parseJsonBody, parseOutputQuery, parseResize, parseSeedRequest } from '../core/validate';
-import { answerClientErrors, clipped, endWithJson, header, logLine, parseTarget, readBody, requireHost, sendJson, SERVER_OPTIONS } from './http';
+import { answerClientErrors, clipped, endWithJson, header, logLine, parseTarget, readBody, requireHost, sendJson, sendText, SERVER_OPTIONS } from './http';
 import { Router, type Params, type RoutePattern } from './router';
 import { bucketsFromEnv, type Buckets } from './stores';
 import { servePage } from '../web/serve';
@@ -82,6 +82,7 @@ interface Ctx {
   res: http.ServerResponse;
   url: URL;
   reply(status: number, body: unknown): void;
+  replyText(status: number, text: string): void;
   json(): Promise<unknown>;
   runId?: string;
 }
@@ -269,6 +270,7 @@ function createApiServer(options: ApiServerOptions): http.Server {
         res,
         url,
         reply: (status, body) => sendJson(res, status, body, cors),
+        replyText: (status, text) => sendText(res, status, text, cors),
         json: async () => parseJsonBody(await readBody(req, L.MAX_REQUEST_BODY_BYTES)),
       };
       if (req.method === 'OPTIONS') {
@@ -368,9 +370,13 @@ function judge0Routes(service: RunService): ApiRoute[] {
     }),
     // Public like /api/runtimes.
     route({ method: 'GET', path: '/languages', name: 'judge0.languages', token: false, ...j, handle: (ctx) => judge0.listLanguages(ctx, service) }),
+    // `all` before `:id`, which would take it.
+    route({ method: 'GET', path: '/languages/all', name: 'judge0.languagesAll', token: false, ...j, handle: (ctx) => judge0.listAllLanguages(ctx, service) }),
     route({ method: 'GET', path: '/languages/:id', name: 'judge0.language', token: false, ...j, handle: (ctx, { id }) => judge0.getLanguage(ctx, service, id) }),
     route({ method: 'GET', path: '/statuses', name: 'judge0.statuses', token: false, ...j, handle: (ctx) => judge0.listStatuses(ctx) }),
     route({ method: 'GET', path: '/about', name: 'judge0.about', token: false, ...j, handle: (ctx) => judge0.about(ctx) }),
+    route({ method: 'GET', path: '/config_info', name: 'judge0.configInfo', token: false, ...j, handle: (ctx) => judge0.configInfo(ctx, service) }),
+    route({ method: 'GET', path: '/version', name: 'judge0.version', token: false, ...j, handle: (ctx) => judge0.version(ctx) }),
   ];
 }
 

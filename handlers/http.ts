@@ -36,6 +36,14 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(payload);
 }
 
+/** A plain-text answer, for the few routes of the compatibility APIs that answer text (Judge0's `/version`). */
+export function sendText(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
+  if (res.headersSent) return;
+  const payload = Buffer.from(text);
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', 'content-length': String(payload.length), ...headers });
+  res.end(payload);
+}
+
 /** One JSON line per record on stdout: what FC ships to Simple Log Service. Never code, stdin or output. */
 export function logLine(record: Record<string, unknown>): void {
   process.stdout.write(JSON.stringify({ time: new Date().toISOString(), ...record }) + '\n');

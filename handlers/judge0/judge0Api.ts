@@ -7,7 +7,9 @@ import { ApiError, notFound } from '../../core/apiError';
 import { findLanguage } from '../../core/languages';
 import type { RuntimeInfo } from '../../core/protocol';
 import type { RunService } from '../../core/runService';
-import { invalid } from './judge0Errors';
+import { isObject } from '../../core/validate';
+import { judge0ConfigInfo, JUDGE0_MAX_BATCH } from './judge0ConfigInfo';
+import { errorsHash } from './judge0Errors';
 import { findJudge0Language, judge0LanguageName, JUDGE0_LANGUAGES } from './judge0Languages';
 import { judge0Response, parseFields } from './judge0Response';
 import { JUDGE0_STATUSES } from './judge0Statuses';
@@ -17,12 +19,14 @@ import { parseJudge0Submission } from './judge0Submission';
 export interface Judge0Ctx {
   url: URL;
   reply(status: number, body: unknown): void;
+  /** A plain-text answer (Judge0's `/version`). */
+  replyText(status: number, text: string): void;
   json(): Promise<unknown>;
   runId?: string;
 }
 
-/** Judge0's limit on a batch, both ways. */
-export const MAX_BATCH = 20;
+/** The Judge0 version whose API this follows (`/about`, `/version`). */
+export const JUDGE0_VERSION = '1.13.1';
 
 /** Judge0's booleans in the query: `true`/`false` (and 1/0); absent is false. */
 function flag(url: URL, name: string): boolean {
@@ -63,34 +67,46 @@ export async function getSubmission(ctx: Judge0Ctx, service: RunService, token: 
   ctx.reply(200, await answer(service, token, ctx.url));
 }
 
-/** `POST /submissions/batch` `{submissions: [...]}`: 201, one `{token}` or one error hash per submission, in order. */
+/** Judge0's refusal of a batch's size, the same both ways (submissions_controller.rb batch_create, batch_show). */
+function batchSize(count: number): void {
+  if (count > JUDGE0_MAX_BATCH) throw new ApiError(400, 'invalid_request', `number of submissions in a batch should be less than or equal to ${JUDGE0_MAX_BATCH}`);
+  if (count === 0) throw new ApiError(400, 'invalid_request', 'there should be at least one submission in a batch');
+}
+
+/**
+ * `POST /submissions/batch` `{submissions: [...]}`, as Judge0's submissions_controller.rb `batch_create`: none or
+ * more than the maximum is a 400 `{error}`; otherwise one `{token}` or one errors hash per submission, in order, with
+ * 201 when at least one was taken and 422 when none was.
+ */
 export async function createBatch(ctx: Judge0Ctx, service: RunService): Promise<void> {
   const base64 = flag(ctx.url, 'base64_encoded');
   const body = await ctx.json();
-  const list = typeof body === 'object' && body !== null ? (body as Record<string, unknown>).submissions : undefined;
-  if (!Array.isArray(list) || list.length === 0) throw invalid('submissions', "can't be blank");
-  if (list.length > MAX_BATCH) throw invalid('submissions', `number of submissions in a batch should be less than or equal to ${MAX_BATCH}`);
+  const list = isObject(body) ? body.submissions : undefined;
+  if (list !== undefined && list !== null && !Array.isArray(list)) throw new ApiError(400, 'invalid_request', 'submissions: expected an array of submissions');
+  batchSize(Array.isArray(list) ? list.length : 0);
   const results = await Promise.all(
-    list.map(async (item) => {
+    (list as unknown[]).map(async (item, i): Promise<Record<string, unknown>> => {
+      // Named by its place in the list: `body` would be the whole request's.
+      if (!isObject(item)) return { [`submissions[${i}]`]: ['must be a JSON object'] };
       try {
         return { token: await service.submit(parseJudge0Submission(item, base64, service.policy)) };
       } catch (err) {
-        if (err instanceof ApiError && err.status < 500) {
-          const at = err.message.indexOf(': ');
-          return at > 0 ? { [err.message.slice(0, at)]: [err.message.slice(at + 2)] } : { error: err.message };
-        }
+        // A refused item is answered in its place, in Rails' errors hash, as Judge0 does.
+        if (err instanceof ApiError && err.status < 500) return errorsHash(err);
         throw err;
       }
     }),
   );
-  ctx.reply(201, results);
+  ctx.reply(results.some((r) => typeof r.token === 'string') ? 201 : 422, results);
 }
 
-/** `GET /submissions/batch?tokens=a,b`: `{submissions: [...]}`, null where a token names nothing. */
+/**
+ * `GET /submissions/batch?tokens=a,b`: `{submissions: [...]}`, null where a token names nothing; no token or more
+ * than the maximum is a 400 `{error}`, as Judge0's `batch_show`.
+ */
 export async function getBatch(ctx: Judge0Ctx, service: RunService): Promise<void> {
   const tokens = (ctx.url.searchParams.get('tokens') ?? '').split(',').map((t) => t.trim()).filter((t) => t !== '');
-  if (tokens.length === 0) throw invalid('tokens', "can't be blank");
-  if (tokens.length > MAX_BATCH) throw invalid('tokens', `number of tokens should be less than or equal to ${MAX_BATCH}`);
+  batchSize(tokens.length);
   const submissions = await Promise.all(
     tokens.map((token) =>
       answer(service, token, ctx.url).catch((err: unknown) => {
@@ -102,15 +118,29 @@ export async function getBatch(ctx: Judge0Ctx, service: RunService): Promise<voi
   ctx.reply(200, { submissions });
 }
 
-/** `GET /languages`: `[{id, name}]`, the ids of the languages the executors can run, named with their versions. */
-export async function listLanguages(ctx: Judge0Ctx, service: RunService): Promise<void> {
+/** The ids of the languages the executors can run, named with their versions. */
+async function availableLanguages(service: RunService): Promise<Array<{ id: number; name: string }>> {
   const known = await runtimes(service);
   if (!known) throw new ApiError(503, 'unavailable', 'no executor instance has reported what it can run yet');
-  const list = JUDGE0_LANGUAGES.flatMap((l) => {
+  return JUDGE0_LANGUAGES.flatMap((l) => {
     const runtime = known.find((r) => r.language === l.language);
     return runtime ? [{ id: l.id, name: judge0LanguageName(l, runtime) }] : [];
   });
-  ctx.reply(200, list.sort((a, b) => a.id - b.id));
+}
+
+/** `GET /languages`: `[{id, name}]` by id. */
+export async function listLanguages(ctx: Judge0Ctx, service: RunService): Promise<void> {
+  ctx.reply(200, (await availableLanguages(service)).sort((a, b) => a.id - b.id));
+}
+
+/**
+ * `GET /languages/all`: `[{id, name, is_archived}]` by name, as Judge0's languages_controller.rb `all`. Judge0 adds
+ * the languages it archived; nothing is archived here (an id of an older compiler runs today's), so it is the same
+ * list.
+ */
+export async function listAllLanguages(ctx: Judge0Ctx, service: RunService): Promise<void> {
+  const list = (await availableLanguages(service)).map((l) => ({ ...l, is_archived: false }));
+  ctx.reply(200, list.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.id - b.id)));
 }
 
 /** `GET /languages/{id}`: `{id, name, is_archived, source_file, compile_cmd, run_cmd}`. */
@@ -134,10 +164,20 @@ export async function listStatuses(ctx: Judge0Ctx): Promise<void> {
   ctx.reply(200, JUDGE0_STATUSES);
 }
 
+/** `GET /config_info`: what this deployment does, in the fields of Judge0's (judge0ConfigInfo.ts). */
+export async function configInfo(ctx: Judge0Ctx, service: RunService): Promise<void> {
+  ctx.reply(200, judge0ConfigInfo(service.policy));
+}
+
+/** `GET /version`: the version as plain text, as Judge0's info_controller.rb renders it. */
+export async function version(ctx: Judge0Ctx): Promise<void> {
+  ctx.replyText(200, JUDGE0_VERSION);
+}
+
 /** `GET /about`: Judge0's shape, saying what answers it. */
 export async function about(ctx: Judge0Ctx): Promise<void> {
   ctx.reply(200, {
-    version: '1.13.1',
+    version: JUDGE0_VERSION,
     homepage: 'https://github.com/judge0/judge0 (API compatible subset served by pocketrun)',
     source_code: 'pocketrun',
     maintainer: 'pocketrun',

@@ -2,12 +2,20 @@
  * A judge run as Judge0 shows a submission: its field names and types (times as strings of seconds, memory in KB,
  * the exit signal as a number, empty streams as null), only the fields asked for (`fields=a,b`, `*` for all, else
  * Judge0's defaults), the texts base64-encoded when asked.
+ *
+ * A compile error is Judge0's app/jobs/isolate_job.rb `compile` failure branch: the compiler's output (or
+ * "Compilation time limit exceeded." when it was stopped for time) and nothing else, time, wall time, memory, exit
+ * code and signal, message and the streams all null, since nothing ran. A program stopped at a limit reports the
+ * signal isolate reports (handlers/isolateSignal.ts): 9 for a time limit, and for an output or disk limit, status 8
+ * *Runtime Error (SIGXFSZ)*, 25, the signal that status names (Judge0's file size limit raises it).
  */
 import { constants } from 'os';
 import { ApiError } from '../../core/apiError';
 import type { JudgeOutcome } from '../../core/runService';
 import type { RuntimeInfo } from '../../core/protocol';
 import { findJudge0Language, judge0LanguageName, primaryJudge0Id } from './judge0Languages';
+import { compileTimedOut } from '../../core/judge/compileVerdict';
+import { isolateSignal } from '../isolateSignal';
 import { judge0StatusOf, status } from './judge0Statuses';
 import type { Judge0Note } from './judge0Submission';
 
@@ -36,6 +44,11 @@ export function parseFields(value: string | null): string[] {
   return asked;
 }
 
+/** Judge0's status of a program past its file size limit, *Runtime Error (SIGXFSZ)*. */
+const FILE_SIZE_STATUS = 8;
+/** What Judge0 puts in `compile_output` when the compiler ran out of time (isolate_job.rb). */
+const COMPILE_TIME_LIMIT = 'Compilation time limit exceeded.';
+
 const seconds = (ms: number) => String(Number((ms / 1000).toFixed(3)));
 const orNull = (s: string | undefined | null) => (s === undefined || s === null || s === '' ? null : s);
 
@@ -59,7 +72,11 @@ export function judge0Response(token: string, outcome: JudgeOutcome, options: Re
     stdout = orNull((result.stdout ?? '') + (result.stderr ?? ''));
     stderr = null;
   }
-  const signal = result?.signal ? ((constants.signals as Record<string, number>)[result.signal] ?? null) : null;
+  // Nothing ran: no figures, no exit, no message (isolate_job.rb's compile failure sets them all to nil).
+  const ran = result != null && result.status !== 'compile_error';
+  const signalName = !result ? null : st.id === FILE_SIZE_STATUS ? 'SIGXFSZ' : isolateSignal(result);
+  const signal = ran && signalName ? ((constants.signals as Record<string, number>)[signalName] ?? null) : null;
+  const compileOutput = !result ? null : !ran && compileTimedOut(result.message) ? COMPILE_TIME_LIMIT : orNull(result.compileOutput);
   const lang = languageId === null ? undefined : findJudge0Language(languageId);
   const runtime = lang && options.runtimes?.find((r) => r.language === lang.language);
   const all: Record<string, unknown> = {
@@ -71,8 +88,8 @@ export function judge0Response(token: string, outcome: JudgeOutcome, options: Re
     status_id: st.id,
     created_at: manifest.createdAt,
     finished_at: outcome.finishedAt ?? null,
-    time: result ? seconds(result.cpuMs) : null,
-    memory: result ? result.memoryKb : null,
+    time: ran ? seconds(result.cpuMs) : null,
+    memory: ran ? result.memoryKb : null,
     stderr,
     token,
     number_of_runs: 1,
@@ -85,11 +102,11 @@ export function judge0Response(token: string, outcome: JudgeOutcome, options: Re
     enable_per_process_and_thread_time_limit: false,
     enable_per_process_and_thread_memory_limit: false,
     max_file_size: Math.round(manifest.limits.fileBytes / 1024),
-    compile_output: result ? orNull(result.compileOutput) : null,
-    exit_code: result ? result.exitCode : null,
+    compile_output: compileOutput,
+    exit_code: ran ? result.exitCode : null,
     exit_signal: signal,
-    message: result ? orNull(result.message) : null,
-    wall_time: result ? seconds(result.wallMs) : null,
+    message: ran ? orNull(result.message) : null,
+    wall_time: ran ? seconds(result.wallMs) : null,
     compiler_options: null,
     command_line_arguments: note.commandLineArguments ?? null,
     redirect_stderr_to_stdout: note.redirectStderrToStdout ?? false,

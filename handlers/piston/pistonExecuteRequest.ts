@@ -18,8 +18,11 @@ import type { RuntimeInfo } from '../../core/protocol';
 import { RUN_LIMITS } from '../../core/runLimits';
 import { clampLimits } from '../../core/clampLimits';
 import { isObject, type CreateRunRequest } from '../../core/validate';
+import { judgeLimitRanges } from '../../core/judge/judgeLimitRanges';
 import { pistonError } from './pistonErrors';
 import { resolvePistonRuntime } from './pistonRuntimes';
+
+const MiB = 1024 * 1024;
 
 export const PISTON_DEFAULTS = { compile_timeout: 10_000, run_timeout: 3_000, compile_cpu_time: 10_000, run_cpu_time: 3_000 };
 
@@ -136,21 +139,31 @@ export function parsePistonJob(body: unknown, runtimes: readonly RuntimeInfo[], 
   };
 }
 
-/** `POST /api/v2/execute`: a judge run with one test, the job's stdin. */
+/**
+ * The stdin Piston hands its program: with a final newline added when it has none (an empty stdin becomes one empty
+ * line), as its api/src/job.js Job constructor does. Without it a `while read l` loop in bash never sees the last
+ * line, and programs written against Piston count on it.
+ */
+function pistonStdin(stdin: string): string {
+  return stdin.endsWith('\n') ? stdin : `${stdin}\n`;
+}
+
+/** `POST /api/v2/execute`: a judge run with one test, the job's stdin (with Piston's final newline). */
 export function parsePistonExecute(body: unknown, runtimes: readonly RuntimeInfo[], policy: LimitPolicy): PistonRequest {
+  const ranges = judgeLimitRanges(policy);
   const job = parsePistonJob(body, runtimes, {
-    timeoutMs: Math.min(L.JUDGE_MAX_TIMEOUT_MS, policy.timeoutMs.max),
-    cpuMs: Math.min(L.JUDGE_MAX_CPU_MS, policy.cpuMs.max),
-    memoryBytes: Math.min(L.JUDGE_MAX_MEMORY_MB * 1024 * 1024, policy.memoryBytes.max),
+    timeoutMs: ranges.timeoutMs.max,
+    cpuMs: ranges.cpuMs.max,
+    memoryBytes: ranges.memoryMb.max * MiB,
   });
   const wall = job.run.timeoutMs ?? PISTON_DEFAULTS.run_timeout;
   const cpu = job.run.cpuMs ?? PISTON_DEFAULTS.run_cpu_time;
   const memory = job.run.memoryBytes;
   const limits = parseJudgeLimits(
     {
-      timeoutMs: Math.max(wall, RUN_LIMITS.timeoutMs.min),
-      cpuMs: Math.max(cpu, L.JUDGE_MIN_CPU_MS),
-      memoryMb: memory === undefined ? undefined : Math.max(L.JUDGE_MIN_MEMORY_MB, Math.ceil(memory / (1024 * 1024))),
+      timeoutMs: Math.max(wall, ranges.timeoutMs.min),
+      cpuMs: Math.max(cpu, ranges.cpuMs.min),
+      memoryMb: memory === undefined ? undefined : Math.max(ranges.memoryMb.min, Math.ceil(memory / MiB)),
     },
     policy,
   );
@@ -162,7 +175,7 @@ export function parsePistonExecute(body: unknown, runtimes: readonly RuntimeInfo
       args: job.args,
       files: job.files,
       limits,
-      tests: [{ stdin: job.stdin }],
+      tests: [{ stdin: pistonStdin(job.stdin) }],
       batch: false,
       client: { api: 'piston' },
       ...(job.compile ? { compileLimits: job.compile } : {}),

@@ -2,7 +2,9 @@
  * A judge answer as Piston's execute response: `{language, version, run, compile?}`, each stage `{stdout, stderr,
  * output, code, signal, message, status, cpu_time, wall_time, memory}` with Piston's status codes (RE non-zero exit,
  * SG a signal, TO time, OL / EL stdout / stderr past its cap, XX internal), times in ms and memory in bytes. A compile
- * error has a `compile` stage and no `run`, as Piston answers it. `output` is stdout then stderr: the run keeps them
+ * error has `run` too, the very compile stage: Piston's api/src/api/v2.js sets `result.run = result.compile` when the
+ * run stage never started (its "backward compatibility" since commit 11841b3), and clients such as piston-client's
+ * users read `.run.output` without looking for `compile` first. `output` is stdout then stderr: the run keeps them
  * apart and does not record their interleaving.
  */
 import type { ExecuteResult } from '../../core/judge/executeResult';
@@ -10,7 +12,7 @@ import { findLanguage, type Language } from '../../core/languages';
 import type { RuntimeInfo } from '../../core/protocol';
 import { hasCompileStep } from '../../core/judge/judgeCommands';
 import { pistonRuntime } from './pistonRuntimes';
-import { pistonSignal } from './pistonSignal';
+import { isolateSignal } from '../isolateSignal';
 
 export interface PistonStage {
   stdout: string;
@@ -54,7 +56,7 @@ function runStage(result: ExecuteResult): PistonStage {
     stderr: result.stderr,
     output: result.stdout + result.stderr,
     code: result.signal ? null : result.exitCode,
-    signal: pistonSignal(result),
+    signal: isolateSignal(result),
     message: result.status === 'ok' || result.status === 'accepted' ? null : (result.message ?? null),
     status: statusOf(result),
     cpu_time: result.cpuMs,
@@ -88,11 +90,14 @@ function compiles(lang: Language | undefined): boolean {
 export function pistonResponse(runtime: RuntimeInfo, result: ExecuteResult): Record<string, unknown> {
   const r = pistonRuntime(runtime);
   const compiled = compiles(findLanguage(runtime.language));
-  const compileFailed = result.status === 'compile_error';
+  if (result.status === 'compile_error') {
+    const compile = compileStage(result);
+    return { language: r.language, version: r.version, compile, run: compile };
+  }
   return {
     language: r.language,
     version: r.version,
-    ...(compiled || compileFailed ? { compile: compileStage(result) } : {}),
-    ...(compileFailed ? {} : { run: runStage(result) }),
+    ...(compiled ? { compile: compileStage(result) } : {}),
+    run: runStage(result),
   };
 }

@@ -24,7 +24,7 @@ import { FrameReader, Utf8Stream, type OutputStream } from '../../core/outputFra
 import type { RunResult } from '../../core/protocol';
 import type { RunService } from '../../core/runService';
 import { isSignalName } from '../../core/signals';
-import { pistonSignal } from './pistonSignal';
+import { isolateSignal } from '../isolateSignal';
 import { hasCompileStep } from '../../core/judge/judgeCommands';
 import { isObject } from '../../core/validate';
 import { pistonError } from './pistonErrors';
@@ -230,7 +230,7 @@ export class PistonSocket {
 
   private finish(result: RunResult, ran: boolean, compiled: boolean, outputBytes: number): void {
     if (this.state !== 'running') return;
-    const exit = (stage: Stage, code: number | null) => this.send({ type: 'exit', stage, code, signal: pistonSignal(result), ...exitStatus(result, outputBytes) });
+    const exit = (stage: Stage, code: number | null) => this.send({ type: 'exit', stage, code, signal: isolateSignal(result), ...exitStatus(result, outputBytes) });
     if (ran) exit('run', result.signal ? null : result.exitCode);
     else if (compiled && result.status !== 'internal_error') exit('compile', result.signal ? null : (result.exitCode ?? 1));
     else {

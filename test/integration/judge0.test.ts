@@ -72,6 +72,13 @@ test('wait=true: the default fields, and each status id', async () => {
   const ce = await run({ source_code: 'int main( { return 0; }', language_id: 50 });
   expect(ce.status).toEqual({ id: 6, description: 'Compilation Error' });
   expect(ce.compile_output).toMatch(/error/);
+  // Nothing ran: Judge0's isolate_job.rb leaves time, memory and message null on a compile error.
+  expect(ce).toMatchObject({ time: null, memory: null, message: null, stdout: null, stderr: null });
+  const ceAll = await t.client.request('GET', `/submissions/${ce.token}?fields=wall_time,exit_code,exit_signal`);
+  expect(ceAll.json).toEqual({ wall_time: null, exit_code: null, exit_signal: null });
+  // Stopped at its wall time: isolate kills with SIGKILL, 9, and Judge0 says so.
+  const slow = await t.client.request('POST', '/submissions?wait=true&fields=status_id,exit_signal', { source_code: 'import time\ntime.sleep(5)', language_id: 71, wall_time_limit: 0.5 });
+  expect(slow.json).toEqual({ status_id: 5, exit_signal: 9 });
   expect((await run({ source_code: 'import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)', language_id: 71 })).status.id).toBe(7);
   expect((await run({ source_code: 'import os\nos.abort()', language_id: 71 })).status.id).toBe(10);
   const nzec = await run({ source_code: 'exit 3', language_id: 46, fields: undefined });
@@ -88,6 +95,19 @@ test('arguments, stderr into stdout, JavaScript by its newer id, fields chosen',
     redirect_stderr_to_stdout: true,
   });
   expect(r.json).toEqual({ stdout: 'a|b c|d\nerr\n', stderr: null, exit_code: 0 });
+});
+
+test('limits sent as strings are taken, as Rails casts them; one below the minimum is raised to it', async () => {
+  const r = await t.client.request('POST', '/submissions?wait=true&fields=status,cpu_time_limit,wall_time_limit,memory_limit,stdout', {
+    source_code: 'print("ok")',
+    language_id: '71',
+    cpu_time_limit: '1.5',
+    wall_time_limit: '4',
+    memory_limit: '65536',
+  });
+  expect(r).toMatchObject({ status: 201, json: { status: { id: 3 }, stdout: 'ok\n', cpu_time_limit: '1.5', wall_time_limit: '4', memory_limit: 65536 } });
+  const small = await t.client.request('POST', '/submissions?wait=true&fields=status,memory_limit', { source_code: 'print(1)', language_id: 71, memory_limit: '2048' });
+  expect(small).toMatchObject({ status: 201, json: { status: { id: 3 }, memory_limit: 16384 } });
 });
 
 test('batch: create and read, an invalid item answered in place', async () => {
@@ -117,8 +137,33 @@ test('batch: create and read, an invalid item answered in place', async () => {
     if (Date.now() > deadline) throw new Error('batch never finished');
     await new Promise((r) => setTimeout(r, 100));
   }
-  const tooMany = await t.client.request('POST', '/submissions/batch', { submissions: Array(21).fill({ source_code: 'x', language_id: 71 }) });
-  expect(tooMany.status).toBe(422);
+});
+
+// As Judge0's submissions_controller.rb batch_create / batch_show answer them.
+const NONE = 'there should be at least one submission in a batch';
+const TOO_MANY = 'number of submissions in a batch should be less than or equal to 20';
+const batchRefusals: Array<[string, 'POST' | 'GET', string, unknown, number, unknown]> = [
+  ['POST without submissions', 'POST', '', {}, 400, { error: NONE }],
+  ['POST an empty batch', 'POST', '', { submissions: [] }, 400, { error: NONE }],
+  ['POST more than 20', 'POST', '', { submissions: Array(21).fill({ source_code: 'x', language_id: 71 }) }, 400, { error: TOO_MANY }],
+  ['POST submissions that are no list', 'POST', '', { submissions: 'x' }, 400, { error: expect.stringMatching(/^submissions: /) }],
+  [
+    'POST no valid submission: 422, each item answered in place',
+    'POST',
+    '',
+    { submissions: [{ source_code: 'x', language_id: 9999 }, 5, { language_id: 71 }] },
+    422,
+    [{ language_id: [expect.stringContaining("doesn't exist")] }, { 'submissions[1]': ['must be a JSON object'] }, { source_code: ["can't be blank"] }],
+  ],
+  ['GET without tokens', 'GET', '', undefined, 400, { error: NONE }],
+  ['GET with blank tokens', 'GET', '?tokens=,', undefined, 400, { error: NONE }],
+  ['GET more than 20 tokens', 'GET', `?tokens=${Array(21).fill('C'.repeat(24)).join(',')}`, undefined, 400, { error: TOO_MANY }],
+];
+
+test.each(batchRefusals)('batch: %s', async (_name, method, query, body, status, json) => {
+  const r = await t.client.request(method, `/submissions/batch${query}`, body);
+  expect(r.status).toBe(status);
+  expect(r.json).toEqual(json);
 });
 
 test('languages, one language, statuses, about', async () => {
@@ -136,6 +181,30 @@ test('languages, one language, statuses, about', async () => {
   expect(statuses.json).toHaveLength(14);
   expect(statuses.json[13]).toEqual({ id: 14, description: 'Exec Format Error' });
   expect((await t.client.request('GET', '/about')).json.version).toEqual(expect.any(String));
+});
+
+test('config_info, languages/all and version: what the judge0-python SDK reads when a Client is made', async () => {
+  const config = await t.client.request('GET', '/config_info');
+  expect(config.status).toBe(200);
+  expect(config.json).toMatchObject({ enable_wait_result: true, enable_batched_submissions: true, max_submission_batch_size: 20, enable_callbacks: false });
+  // The maxima it states are the ones submissions are held to: at them is taken, past them refused.
+  const post = (extra: Record<string, unknown>) => t.client.request('POST', '/submissions', { source_code: 'print(1)', language_id: 71, ...extra });
+  const { max_cpu_time_limit: cpu, max_wall_time_limit: wall, max_memory_limit: memory } = config.json;
+  expect((await post({ cpu_time_limit: cpu, wall_time_limit: wall, memory_limit: memory })).status).toBe(201);
+  for (const [field, past] of [['cpu_time_limit', cpu + 0.5], ['wall_time_limit', wall + 0.5], ['memory_limit', memory + 1]] as const) {
+    expect(await post({ [field]: past })).toMatchObject({ status: 422, json: { [field]: [expect.stringContaining('less than or equal')] } });
+  }
+  const all = await t.client.request('GET', '/languages/all');
+  const langs = await t.client.request('GET', '/languages');
+  expect(all.status).toBe(200);
+  expect(all.json.map((l: any) => l.id).sort()).toEqual(langs.json.map((l: any) => l.id).sort());
+  expect(all.json.every((l: any) => l.is_archived === false)).toBe(true);
+  const names = all.json.map((l: any) => l.name);
+  expect(names).toEqual([...names].sort());
+  const version = await t.client.request('GET', '/version');
+  expect(version.status).toBe(200);
+  expect(version.headers.get('content-type')).toMatch(/^text\/plain/);
+  expect(version.json).toEqual({ raw: (await t.client.request('GET', '/about')).json.version });
 });
 
 test('bad requests as Judge0 answers them', async () => {

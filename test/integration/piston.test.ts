@@ -50,7 +50,9 @@ test('piston-client: runtimes, several languages, a compile error, stdin', async
   expect(r.go.run.output).toBe('go\n');
   expect(r.broken.compile.code).not.toBe(0);
   expect(r.broken.compile.stderr).toMatch(/error/);
-  expect(r.broken.run).toBeUndefined();
+  // Piston's v2.js sets run = compile when nothing ran: a client reading `.run.output` sees the compiler's error.
+  expect(r.broken.run).toEqual(r.broken.compile);
+  expect(r.broken.run.output).toMatch(/error/);
   expect(r.failing.run).toMatchObject({ stdout: '', stderr: 'oops\n', output: 'oops\n', code: 4, status: 'RE' });
 });
 
@@ -69,12 +71,35 @@ test('Piston fields: files with encodings, version selectors, limits; types of t
   const hex = await execute({ language: 'bash', version: '*', files: [{ content: Buffer.from('echo hex').toString('hex'), encoding: 'hex' }] });
   expect(hex.json.run.stdout).toBe('hex\n');
   const slow = await execute({ language: 'python', version: '*', files: [{ content: 'import time\ntime.sleep(5)' }], run_timeout: 500 });
-  // Piston kills a program at its limit and says SIGKILL (handlers/piston/pistonSignal.ts).
+  // Piston kills a program at its limit and says SIGKILL (handlers/isolateSignal.ts).
   expect(slow.json.run).toMatchObject({ status: 'TO', signal: 'SIGKILL', code: null });
   const killed = await execute({ language: 'python', version: '*', files: [{ content: 'import os\nos.kill(os.getpid(), 9)' }] });
   expect(killed.json.run).toMatchObject({ status: 'SG', signal: 'SIGKILL', code: null });
   const noisy = await execute({ language: 'python', version: '*', files: [{ content: 'print("x" * 10_000_000)' }] });
   expect(noisy.json.run.status).toBe('OL');
+});
+
+// Piston's job.js adds a final newline to stdin that has none: a `while read` loop sees the last line.
+const stdinCases: Array<[string, string, string]> = [
+  ['without a final newline: one is added', 'a\nb', '[a]\n[b]\n'],
+  ['with one: kept as sent', 'a\nb\n', '[a]\n[b]\n'],
+  ['a blank last line kept', 'a\n\n', '[a]\n[]\n'],
+  ['empty: one empty line, as Piston gives it', '', '[]\n'],
+];
+
+test.each(stdinCases)('stdin %s', async (_name, stdin, stdout) => {
+  const r = await execute({ language: 'bash', version: '*', files: [{ content: 'while read l; do echo "[$l]"; done' }], stdin });
+  expect(r.status).toBe(200);
+  expect(r.json.run).toMatchObject({ stdout, code: 0 });
+});
+
+test("TypeScript: Piston's aliases, the transpiler's version; Piston's tsc 5.0.3 is not claimed", async () => {
+  const sucrase = (require('sucrase/package.json') as { version: string }).version;
+  const { json: runtimes } = await t.client.request('GET', '/api/v2/runtimes');
+  expect(runtimes.find((r: any) => r.language === 'typescript')).toMatchObject({ version: sucrase, runtime: 'node', aliases: expect.arrayContaining(['ts5', 'node-ts']) });
+  const r = await execute({ language: 'ts5', version: '*', files: [{ content: 'const n: number = 6 * 7;\nconsole.log(n);' }] });
+  expect(r.json).toMatchObject({ language: 'typescript', version: sucrase, run: { stdout: '42\n', code: 0 } });
+  expect(await execute({ language: 'typescript', version: '5.0.3', files: [{ content: 'x' }] })).toMatchObject({ status: 400, json: { message: 'typescript-5.0.3 runtime is unknown' } });
 });
 
 test('a JSON body sent as text/plain or with no content type is read', async () => {
@@ -106,5 +131,6 @@ test.each(compileLimitCases)('%s is applied to the compile step: below what the 
   expect(r.json.compile).toMatchObject(stage);
   expect(r.json.compile.code).not.toBe(0);
   expect(`${r.json.compile.message ?? ''}${r.json.compile.stderr}`).toMatch(text);
-  expect(r.json.run).toBeUndefined();
+  // Nothing ran: `run` is the compile stage, as Piston answers it.
+  expect(r.json.run).toEqual(r.json.compile);
 });

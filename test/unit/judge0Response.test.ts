@@ -1,0 +1,71 @@
+/**
+ * A judge answer as a Judge0 submission (handlers/judge0/judge0Response.ts), for what Judge0 v1.13.1 answers
+ * differently from pocketrun's own figures: a compile error (isolate_job.rb's compile failure branch: only
+ * `compile_output`, everything else null, "Compilation time limit exceeded." for a compiler stopped for time) and
+ * the signal of a program stopped at a limit (isolate's SIGKILL; SIGXFSZ for status 8).
+ */
+import type { ExecuteResult } from '../../core/judge/executeResult';
+import { compileVerdict } from '../../core/judge/compileVerdict';
+import type { StepStop } from '../../core/judge/runStep';
+import type { Manifest } from '../../core/protocol';
+import { limitPolicyFromEnv } from '../../core/limitPolicy';
+import { judgeRunLimits } from '../../core/judge/executeAndWait';
+import { ALL_FIELDS, judge0Response } from '../../handlers/judge0/judge0Response';
+
+const policy = limitPolicyFromEnv({});
+const limits = judgeRunLimits({ language: 'c', code: '', args: [], files: [], tests: [{ stdin: '' }], batch: false, limits: { timeoutMs: 1000, cpuMs: 1000, memoryBytes: 64 << 20, outputBytes: 1 << 20 } }, policy);
+const manifest: Manifest = {
+  version: 1,
+  id: 'x',
+  language: 'c',
+  code: 'int main( {',
+  args: [],
+  limits,
+  interactive: false,
+  cols: 80,
+  rows: 24,
+  createdAt: '2026-01-01T00:00:00.000Z',
+  judge: { tests: [{ stdin: '' }], files: [], batch: false },
+  client: { api: 'judge0', languageId: 50, redirectStderrToStdout: false, commandLineArguments: null },
+};
+const answer = (result: ExecuteResult) => judge0Response('x', { manifest, state: 'finished', result }, { fields: ALL_FIELDS, base64: false, runtimes: null });
+
+/** A compile step's outcome as runStep gives it; `stop` the executor's reason, if it stopped the compiler. */
+function compileFailure(stop: StepStop | null, exitCode = 1, output = ''): ExecuteResult {
+  const verdict = compileVerdict(
+    { exit: { exitCode: stop ? null : exitCode, signal: stop ? 'SIGTERM' : null, usage: { cpuMs: 10, wallMs: 20, maxRssKb: 1000 } }, stop, measure: { peakKb: 1000, cpuMs: 10, oomKilled: false } } as never,
+    { timeoutMs: 30_000, cpuMs: 60_000, memoryBytes: 1 << 30 },
+  )!;
+  expect(verdict.status).toBe('compile_error');
+  return { status: 'compile_error', stdout: '', stderr: '', exitCode: null, signal: null, wallMs: 0, cpuMs: 0, memoryKb: 0, message: verdict.message, compileOutput: output };
+}
+
+const NOTHING_RAN = { time: null, wall_time: null, memory: null, exit_code: null, exit_signal: null, message: null, stdout: null, stderr: null };
+
+const compileCases: Array<[string, ExecuteResult, string | null]> = [
+  ['the compiler refused the code: its output', compileFailure(null, 1, "main.c:1:11: error: expected ')'\n"), "main.c:1:11: error: expected ')'\n"],
+  ['the compiler said nothing: null', compileFailure(null, 1, ''), null],
+  ['stopped at its wall time', compileFailure({ reason: 'wall', message: 'wall time limit of 0.1 s exceeded' }, 0, 'half'), 'Compilation time limit exceeded.'],
+  ['stopped at its CPU time', compileFailure({ reason: 'cpu', message: 'CPU time limit of 60 s exceeded' }), 'Compilation time limit exceeded.'],
+  ["stopped by the request's budget", compileFailure({ reason: 'budget', message: 'the request’s time budget ran out' }), 'Compilation time limit exceeded.'],
+  ['stopped at its memory: its output, not a time limit', compileFailure({ reason: 'memory', message: 'memory limit' }, 0, 'cc1: out of memory\n'), 'cc1: out of memory\n'],
+];
+
+test.each(compileCases)('compile error, %s', (_name, result, compileOutput) => {
+  expect(answer(result)).toMatchObject({ ...NOTHING_RAN, status: { id: 6 }, status_id: 6, compile_output: compileOutput });
+});
+
+const ran = (extra: Partial<ExecuteResult>): ExecuteResult => ({ status: 'ok', stdout: 'x', stderr: '', exitCode: null, signal: null, wallMs: 1500, cpuMs: 1200, memoryKb: 3000, ...extra });
+
+const signalCases: Array<[string, ExecuteResult, number, number | null]> = [
+  ['a time limit: SIGTERM through the run head, SIGKILL as isolate says', ran({ status: 'timeout', signal: 'SIGTERM' }), 5, 9],
+  ['an output limit: SIGXFSZ, the signal of its status', ran({ status: 'output_limit', signal: 'SIGTERM' }), 8, 25],
+  ["the program's own SIGTERM is its own", ran({ status: 'runtime_error', signal: 'SIGTERM' }), 12, 15],
+  ["the program's own SIGSEGV", ran({ status: 'runtime_error', signal: 'SIGSEGV' }), 7, 11],
+  ['a plain exit: no signal', ran({ status: 'runtime_error', exitCode: 3 }), 11, null],
+];
+
+test.each(signalCases)('exit_signal: %s', (_name, result, statusId, signal) => {
+  const r = answer(result);
+  expect(r).toMatchObject({ status_id: statusId, exit_signal: signal, time: '1.2', wall_time: '1.5', memory: 3000 });
+});
