@@ -5,13 +5,13 @@
  */
 import '@xterm/xterm/css/xterm.css';
 import './style.css';
-import { Api, ApiRefusal, type RunResult, type Runtime } from './api';
+import { Api, ApiRefusal, messageOf, type RunResult, type Runtime } from './api';
 import { CodeEditor } from './editor';
 import { examplesFor, SEED_EXAMPLES } from './examples';
 import { mountKeyRow, type KeyAction } from './keys';
 import type { JudgePanel } from './judge';
 import { FALLBACK_RUNTIMES, languageList, languageSupport, type LanguageInfo } from './languages';
-import { RunSession } from './run';
+import { RunSession, type ConnectionProblem } from './run';
 import { decodeShare, encodeShare } from './share';
 import { ProgramTerminal } from './terminal';
 
@@ -242,15 +242,16 @@ function startTicker(): void {
   ticker = setInterval(() => (elapsedEl.textContent = seconds(performance.now() - started)), 100);
 }
 
-function showConnection(problem: { message: string; retryInMs: number } | null): void {
-  // Short enough for a phone's status line; the reason is in the tooltip (and for screen readers).
-  connEl.textContent = problem ? 'reconnecting…' : '';
-  connEl.title = problem ? `${problem.message}; the run goes on, and its output is kept` : '';
-  connEl.setAttribute('aria-label', problem ? `reconnecting: ${problem.message}` : '');
+function showConnection(problem: ConnectionProblem | null): void {
+  // Short enough for a phone's status line; the reason is in the tooltip (and for screen readers). Queued input is
+  // said outright, so that nobody types the line again.
+  const state = problem ? `${problem.offline ? 'offline' : 'reconnecting…'}${problem.inputWaiting ? ' · input queued' : ''}` : '';
+  connEl.textContent = state;
+  connEl.title = problem ? `${problem.message}; the run goes on, its output is kept${problem.inputWaiting ? ', and the input is sent once the connection is back' : ''}` : '';
+  connEl.setAttribute('aria-label', problem ? `${state}: ${problem.message}` : '');
   connEl.classList.toggle('shown', problem !== null);
 }
 
-const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /** Stop was pressed while the run was being created: kill it as soon as it has an id. */
 let stopOnStart = false;
