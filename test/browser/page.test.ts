@@ -306,6 +306,55 @@ describe('on a phone (360×740, touch)', () => {
     await context.close();
   });
 
+  test('a reload mid-run (or a tab the phone discarded) comes back to the run: its output so far, then on, with the input line', async () => {
+    const { context, page, problems } = await open('phone');
+    await setCode(page, "import time\nfor i in range(1, 6):\n    print(f'tick {i}', flush=True)\n    time.sleep(0.3)\nname = input('name? ')\nfor i in range(6, 9):\n    print(f'tick {i}', flush=True)\n    time.sleep(0.3)\nprint('bye', name)\n");
+    await page.click('#run');
+    await waitForScreen(page, 'tick 2');
+    const id = await page.evaluate(() => window.pocketrun!.runId());
+    await page.reload();
+    await page.waitForFunction(() => window.pocketrun !== undefined && window.pocketrun.language() !== '');
+    expect(await page.evaluate(() => window.pocketrun!.runId())).toBe(id);
+    // Replayed from its first byte: the ticks printed before the reload are there again, once.
+    await waitForScreen(page, 'name? ');
+    expect(await screen(page)).toEqual(['tick 1', 'tick 2', 'tick 3', 'tick 4', 'tick 5', 'name? ']);
+    expect(await page.textContent('#runLabel')).toBe('Stop');
+    expect(await page.getAttribute('#status', 'data-status')).toBe('running');
+    await shot(page, 'phone-reattached');
+    await page.fill('#stdin', 'again');
+    await page.press('#stdin', 'Enter');
+    await waitForStatus(page, 'ok');
+    const ticks = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `tick ${from + i}\r\n`).join('');
+    expect(await transcript(page)).toBe(`${ticks(1, 5)}name? again\r\n${ticks(6, 8)}bye again\r\n`);
+    // Its end was shown: the tab forgets it, and the next reload starts afresh.
+    expect(await page.evaluate(() => sessionStorage.getItem('pocketrun.run'))).toBeNull();
+    await page.reload();
+    await page.waitForFunction(() => window.pocketrun !== undefined && window.pocketrun.language() !== '');
+    expect(await page.evaluate(() => window.pocketrun!.runId())).toBeNull();
+    expect(await page.textContent('#status')).toBe('Ready');
+    expect(await screen(page)).toEqual([]);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  test('a run that ended while the tab was away is shown with its result when the tab comes back', async () => {
+    const { context, page, problems } = await open('phone');
+    await setCode(page, "import time\nprint('working', flush=True)\ntime.sleep(1.5)\nprint('done')\n");
+    await page.click('#run');
+    await waitForScreen(page, 'working');
+    // The page goes away while the run ends; the tab (its sessionStorage) stays, and loads the page afresh, as a
+    // discarded tab does (a goBack could restore the old page from the back-forward cache instead).
+    await page.goto('about:blank');
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    await page.goto(t.platform.url + '/');
+    await waitForStatus(page, 'ok');
+    expect(await screen(page)).toEqual(['working', 'done']);
+    expect(await page.textContent('#status')).toMatch(/^ok · exit 0 · /);
+    expect(await page.textContent('#runLabel')).toBe('Run');
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
   test('with the keyboard open, code, key row, terminal and input line all stay on screen', async () => {
     const { context, page, problems } = await open('phone');
     await pickExample(page, 'input');

@@ -21,25 +21,29 @@ const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
   return el as T;
 };
 
-/** localStorage, which private modes and full disks may refuse: the page works without it. */
-const store = {
+/** Web storage, which private modes and full disks may refuse: the page works without it. */
+const storage = (area: () => Storage) => ({
   get: (key: string): string | null => {
     try {
-      return localStorage.getItem(key);
+      return area().getItem(key);
     } catch {
       return null;
     }
   },
   set: (key: string, value: string | null): void => {
     try {
-      if (value === null) localStorage.removeItem(key);
-      else localStorage.setItem(key, value);
+      if (value === null) area().removeItem(key);
+      else area().setItem(key, value);
     } catch {
       // Not kept: only the convenience is lost.
     }
   },
-};
-const KEY = { token: 'pocketrun.token', language: 'pocketrun.language', fontSize: 'pocketrun.fontSize', code: (lang: string) => `pocketrun.code.${lang}` };
+});
+/** What outlives the tab: token, settings, code. */
+const store = storage(() => localStorage);
+/** What belongs to this tab and outlives a reload or a discarded tab: the run being shown. */
+const tabStore = storage(() => sessionStorage);
+const KEY = { run: 'pocketrun.run', token: 'pocketrun.token', language: 'pocketrun.language', fontSize: 'pocketrun.fontSize', code: (lang: string) => `pocketrun.code.${lang}` };
 
 // A phone or tablet: no hover and a coarse pointer. Such screens type through the input line, not the terminal.
 const touch = matchMedia('(pointer: coarse)').matches || (navigator.maxTouchPoints > 0 && !matchMedia('(hover: hover)').matches);
@@ -235,11 +239,11 @@ function setMode(mode: 'idle' | 'starting' | 'running'): void {
   }
 }
 
-function startTicker(): void {
-  const started = performance.now();
+/** Counts the time since `since` (Date.now() when the run was first seen running, which a reload keeps). */
+function startTicker(since: number): void {
   clearInterval(ticker);
   elapsedEl.textContent = '';
-  ticker = setInterval(() => (elapsedEl.textContent = seconds(performance.now() - started)), 100);
+  ticker = setInterval(() => (elapsedEl.textContent = seconds(Math.max(0, Date.now() - since))), 100);
 }
 
 function showConnection(problem: ConnectionProblem | null): void {
@@ -255,6 +259,44 @@ function showConnection(problem: ConnectionProblem | null): void {
 
 /** Stop was pressed while the run was being created: kill it as soon as it has an id. */
 let stopOnStart = false;
+
+/**
+ * The run this tab shows, in sessionStorage until its end has been shown: a reload, or a phone discarding the tab
+ * in the background, comes back to it (`reattach`). `cols` and `rows` are the program's terminal size; `since`
+ * when it was first seen running; `at` when the page last had it on screen.
+ */
+interface RunRecord {
+  id: string;
+  cols: number;
+  rows: number;
+  since?: number;
+  at: number;
+}
+/**
+ * A record older than this is dropped rather than followed: the run has ended (no run lasts longer than an hour,
+ * *Run limits*), and its output is no news to whoever comes back to the tab.
+ */
+const REATTACH_WITHIN_MS = 60 * 60_000;
+
+function readRecord(): RunRecord | null {
+  try {
+    const record = JSON.parse(tabStore.get(KEY.run) ?? 'null') as RunRecord | null;
+    return record && typeof record.id === 'string' && Number.isInteger(record.cols) && Number.isInteger(record.rows) && typeof record.at === 'number' ? record : null;
+  } catch {
+    return null;
+  }
+}
+const remember = (record: RunRecord) => tabStore.set(KEY.run, JSON.stringify(record));
+/** Forgets the record, if it is still run `id`'s. */
+const forget = (id: string) => readRecord()?.id === id && tabStore.set(KEY.run, null);
+
+// A hidden page may be discarded without another event: note when it was last seen, which `reattach` goes by.
+const touchRecord = () => {
+  const record = readRecord();
+  if (record && running()) remember({ ...record, at: Date.now() });
+};
+document.addEventListener('visibilitychange', touchRecord);
+window.addEventListener('pagehide', touchRecord);
 
 async function run(): Promise<void> {
   if (runButton.dataset.mode !== 'run') return;
@@ -281,8 +323,32 @@ async function run(): Promise<void> {
     setMode('idle');
     return;
   }
+  const record = { id, ...size, at: Date.now() };
+  remember(record);
+  setStatus('queued', 'queued');
+  await follow(record);
+}
+
+/** After a reload: the tab's run, if it has one, shown again from its first byte and followed on. */
+async function reattach(): Promise<void> {
+  const record = readRecord();
+  if (!record) return;
+  if (Date.now() - record.at > REATTACH_WITHIN_MS) {
+    forget(record.id);
+    return;
+  }
+  setStatus('back to the run…', 'starting');
+  await follow(record);
+}
+
+/**
+ * Shows run `record.id` in the terminal from offset 0 and follows it to its end, with the input line and Stop
+ * live; then shows its result and forgets the record. A new run and one reattached after a reload are the same.
+ */
+async function follow(record: RunRecord): Promise<void> {
+  let since = record.since;
   let seenRunning = false;
-  const current = new RunSession(api, id, {
+  const current = new RunSession(api, record.id, {
     output: (bytes) => terminal.write(bytes),
     state: (state) => {
       if (current.finished) return;
@@ -290,20 +356,24 @@ async function run(): Promise<void> {
       if (state === 'running' && !seenRunning) {
         seenRunning = true;
         setStatus('running', 'running');
-        startTicker();
+        if (since === undefined) {
+          since = Date.now();
+          remember({ ...record, since, at: since });
+        }
+        startTicker(since);
       }
     },
     connection: showConnection,
     inputError: (message) => toast(`input not sent: ${message}`),
   });
   session = current;
-  current.startedWith(size.cols, size.rows);
+  current.startedWith(record.cols, record.rows);
   if (stopOnStart) void current.kill();
   setMode('running');
-  setStatus('queued', 'queued');
   terminal.focus();
-  // The size may have changed while the run was being created.
+  // The size may have changed while the run was being created, or since it was (another screen, after a reload).
   terminal.refit();
+  current.resize(terminal.size.cols, terminal.size.rows);
   try {
     const result = await current.follow();
     setStatus(describeResult(result), result.status);
@@ -312,6 +382,7 @@ async function run(): Promise<void> {
   } catch (err) {
     setStatus(messageOf(err), 'error');
   } finally {
+    forget(record.id);
     showConnection(null);
     setMode('idle');
     if (document.activeElement === stdin) stdin.blur();
@@ -563,6 +634,8 @@ window.pocketrun = {
 
 async function start(): Promise<void> {
   setMode('idle');
+  // At once, before anything is awaited: from here on Run sees the reattached run and does not start another.
+  void reattach();
   const runtimes: Promise<Runtime[] | null> = api.runtimes();
   const shared = location.hash ? await decodeShare(location.hash) : null;
   const wanted = shared?.language ?? store.get(KEY.language) ?? 'python';
