@@ -397,6 +397,48 @@ describe('on a phone (360×740, touch)', () => {
     expect(problems).toEqual([]);
     await context.close();
   });
+
+  test('on its side with the keyboard open, typing to the program: the code gives way to the terminal, status and input line', async () => {
+    const context = await browser.newContext({ ...DEVICES.phone, viewport: { width: 844, height: 390 } });
+    const { page, problems } = await open('phone', { context });
+    await setCode(page, "for i in range(30):\n    print('line', i)\nx = input('answer? ')\nprint('got', x)\n");
+    await page.click('#run');
+    await waitForScreen(page, 'answer? ');
+    await page.click('#stdin');
+    // The keyboard leaves about 200 of the 390 px; resizes-content shrinks the page to that.
+    await page.setViewportSize({ width: 844, height: 200 });
+    await page.waitForFunction(() => document.getElementById('app')!.getBoundingClientRect().bottom <= 200);
+    const box = async (selector: string) => (await page.locator(selector).boundingBox())!;
+    await page.waitForFunction(() => Array.from(document.querySelectorAll('#terminal .xterm-rows > div')).some((row) => row.textContent!.includes('answer?')));
+    // The terminal's last row is the prompt being answered.
+    const prompt = await box('#terminal .xterm-rows > div:has-text("answer?")');
+    const earlier = await box('#terminal .xterm-rows > div:has-text("line 29")');
+    const status = await box('#status');
+    const input = await box('#inputLine');
+    const keys = await box('#keys');
+    for (const [name, b] of Object.entries({ prompt, earlier, status, input, keys })) {
+      expect({ name, inside: b.y >= 0 && b.y + b.height <= 200 }).toEqual({ name, inside: true });
+    }
+    // In this order, none over another: status, output, input line, key row.
+    expect(status.y + status.height).toBeLessThanOrEqual(earlier.y);
+    expect(earlier.y + earlier.height).toBeLessThanOrEqual(prompt.y);
+    expect(prompt.y + prompt.height).toBeLessThanOrEqual(input.y);
+    expect(input.y + input.height).toBeLessThanOrEqual(keys.y);
+    expect(await page.isVisible('#editorPane')).toBe(false);
+    await expectNoSideScroll(page);
+    await shot(page, 'phone-landscape-keyboard');
+    await page.keyboard.type('42');
+    await page.keyboard.press('Enter');
+    await waitForStatus(page, 'ok');
+    expect((await screen(page)).slice(-2)).toEqual(['answer? 42', 'got 42']);
+    // The keyboard closes: the code is back.
+    await page.setViewportSize({ width: 844, height: 390 });
+    await page.waitForFunction(() => document.activeElement !== document.getElementById('stdin'));
+    expect(await page.isVisible('#editorPane')).toBe(true);
+    expect(await page.isVisible('#toolbar')).toBe(true);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
 });
 
 describe('on a desktop (1280×800)', () => {
