@@ -462,6 +462,42 @@ describe('on a desktop (1280×800)', () => {
     await context.close();
   });
 
+  test('the keyboard is never trapped in the terminal: Tab is the program\'s while it runs, Esc then Tab leaves', async () => {
+    const { context, page, problems } = await open('desktop');
+    const focused = () => page.evaluate(() => document.activeElement?.id || document.activeElement?.className || document.activeElement?.tagName);
+    const inTerminal = () => page.evaluate(() => document.getElementById('terminal')!.contains(document.activeElement));
+    await setCode(page, "print(repr(input('> ')))\nprint(repr(input('> ')))\n");
+    await page.keyboard.press('Control+Enter');
+    await waitForScreen(page, '> ');
+    expect(await inTerminal()).toBe(true);
+    // While the program runs, Tab is typed to it, as in a local terminal.
+    await page.keyboard.type('a');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('b');
+    await page.keyboard.press('Enter');
+    await waitForScreen(page, "'a\\tb'");
+    expect(await inTerminal()).toBe(true);
+    // Esc then Shift-Tab leaves it, backwards to Copy, as Esc then Tab leaves the editor; the Esc is the program's.
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Shift+Tab');
+    expect(await focused()).toBe('copy');
+    await page.keyboard.press('Tab');
+    expect(await inTerminal()).toBe(true);
+    await page.keyboard.press('Enter');
+    await waitForStatus(page, 'ok');
+    expect((await screen(page)).filter((l) => l.startsWith("'"))).toEqual(["'a\\tb'", "'\\x1b'"]);
+    // No run: Tab and Shift-Tab move on at once.
+    expect(await inTerminal()).toBe(true);
+    await page.keyboard.press('Shift+Tab');
+    expect(await focused()).toBe('copy');
+    await page.keyboard.press('Tab');
+    expect(await inTerminal()).toBe(true);
+    await page.keyboard.press('Tab');
+    expect(await inTerminal()).toBe(false);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
   test('colours, \\r progress lines and an error stack render as in a terminal', async () => {
     const { context, page, problems } = await open('desktop');
     await pickExample(page, 'terminal');

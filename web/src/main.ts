@@ -186,6 +186,7 @@ const terminal: ProgramTerminal = new ProgramTerminal({
   onTouchFocus: () => {
     if (!stdin.disabled) stdin.focus();
   },
+  takesTab: running,
 });
 applyFontSize();
 
