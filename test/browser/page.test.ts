@@ -590,6 +590,32 @@ describe('languages, theme, font size, terminal size', () => {
     await context.close();
   });
 
+  test('a compile error says so, in the colour of the other failures', async () => {
+    await waitForRuntimes();
+    const { context, page, problems } = await open('phone');
+    const colours = () =>
+      page.evaluate(() => {
+        const status = document.querySelector('#status')!;
+        return { text: getComputedStyle(status).color, dot: getComputedStyle(status, '::before').backgroundColor };
+      });
+    await pickExample(page, 'broken');
+    await page.click('#run');
+    await waitForStatus(page, 'runtime_error');
+    const failure = await colours();
+    expect(failure).toEqual({ text: 'rgb(207, 34, 46)', dot: 'rgb(207, 34, 46)' });
+
+    await page.selectOption('#language', 'c');
+    await setCode(page, '#include <stdio.h>\nint main(void) { printf("x\\n") return 0; }\n');
+    await page.click('#run');
+    await waitForStatus(page, 'compile_error');
+    expect(await page.textContent('#status')).toMatch(/^compile error · \d+\.\d+ s$/);
+    expect(await colours()).toEqual(failure);
+    expect((await screen(page)).join('\n')).toMatch(/error: expected .;. before/);
+    await shot(page, 'phone-compile-error');
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
   test('a dark system theme, a larger font kept for the next visit', async () => {
     const context = await browser.newContext({ ...DEVICES.phone, colorScheme: 'dark' });
     const { page, problems } = await open('phone', { context });

@@ -209,9 +209,11 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
 
 /** The status line for a finished run: its status, exit code or signal, and wall time. */
 function describeResult(r: RunResult): string {
-  const how = r.signal ? r.signal : r.exitCode !== null ? `exit ${r.exitCode}` : '';
+  // A compile error's exit code is the compiler's (its messages are in the terminal): the program never ran.
+  const how = r.status === 'compile_error' ? '' : r.signal ? r.signal : r.exitCode !== null ? `exit ${r.exitCode}` : '';
   const label: Record<string, string> = {
     ok: 'ok',
+    compile_error: 'compile error',
     runtime_error: 'error',
     killed: 'stopped',
     timeout: 'time limit',
