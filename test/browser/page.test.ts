@@ -562,7 +562,12 @@ describe('languages, theme, font size, terminal size', () => {
     const { page, problems } = await open('phone', { context });
     await page.waitForFunction((n) => document.querySelectorAll('#language option').length === n, runtimes.length);
     const options = await page.$$eval('#language option', (els) => els.map((e) => e.textContent));
-    expect(options).toEqual(['Python 3.11', 'JavaScript 20', 'Bash 5.2', 'C gcc 12', 'C++ g++ 12', 'Java 17', 'Go 1.21', 'Rust 1.70', 'Ruby 3.1', 'PHP 8.2', 'Lua 5.4', 'TypeScript 5', 'brainfudge']);
+    // A phone's picker has room for the names; a wider screen adds the versions.
+    expect(options).toEqual(['Python', 'JavaScript', 'Bash', 'C', 'C++', 'Java', 'Go', 'Rust', 'Ruby', 'PHP', 'Lua', 'TypeScript', 'brainfudge']);
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.waitForFunction(() => document.querySelector('#language option')!.textContent === 'Python 3.11');
+    expect(await page.$$eval('#language option', (els) => els.map((e) => e.textContent))).toEqual(['Python 3.11', 'JavaScript 20', 'Bash 5.2', 'C gcc 12', 'C++ g++ 12', 'Java 17', 'Go 1.21', 'Rust 1.70', 'Ruby 3.1', 'PHP 8.2', 'Lua 5.4', 'TypeScript 5', 'brainfudge']);
+    await page.setViewportSize(DEVICES.phone.viewport);
     for (const { language } of runtimes) {
       await page.selectOption('#language', language);
       if (language === 'brainfudge') {
@@ -588,6 +593,36 @@ describe('languages, theme, font size, terminal size', () => {
     expect(await page.evaluate(() => window.pocketrun!.code())).toBe('package main\n');
     expect(problems).toEqual([]);
     await context.close();
+  });
+
+  test("on a 360 and a 390 px phone the picker shows each language's whole name", async () => {
+    await waitForRuntimes();
+    for (const width of [360, 390]) {
+      const context = await browser.newContext({ ...DEVICES.phone, viewport: { width, height: 800 } });
+      const { page, problems } = await open('phone', { context });
+      await page.waitForFunction(() => Array.from(document.querySelectorAll('#language option')).some((o) => o.getAttribute('value') === 'c'));
+      const languages = await page.$$eval('#language option', (els) => els.map((e) => (e as HTMLOptionElement).value));
+      expect(languages).toEqual(expect.arrayContaining(['python', 'javascript', 'typescript', 'c']));
+      for (const language of languages) {
+        await page.selectOption('#language', language);
+        // The label's width in the picker's font, against the room its padding (and drawn arrow) leave.
+        const fit = await page.evaluate(() => {
+          const select = document.querySelector<HTMLSelectElement>('#language')!;
+          const style = getComputedStyle(select);
+          const context = document.createElement('canvas').getContext('2d')!;
+          context.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+          const label = select.selectedOptions[0].textContent!;
+          const room = select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+          return { label, fits: context.measureText(label).width <= room };
+        });
+        expect({ width, ...fit }).toEqual({ width, label: fit.label, fits: true });
+      }
+      await page.selectOption('#language', 'typescript');
+      await expectNoSideScroll(page);
+      await shot(page, `phone-${width}-picker`);
+      expect(problems).toEqual([]);
+      await context.close();
+    }
   });
 
   test('a compile error says so, in the colour of the other failures', async () => {

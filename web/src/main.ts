@@ -152,18 +152,28 @@ function showLanguage(id: string): void {
   editor.switchTo(lang.id, initialCode(lang), languageSupport(lang));
 }
 
+// A phone's toolbar leaves the picker room for a language's name, not its version too ("C 12.2.(" was all it showed).
+const narrow = matchMedia('(max-width: 480px)');
+const optionLabel = (l: LanguageInfo) => (l.version && !narrow.matches ? `${l.name} ${l.version}` : l.name);
+
 function fillPicker(): void {
   picker.replaceChildren(
     ...languages.map((l) => {
       const option = document.createElement('option');
       option.value = l.id;
-      option.textContent = l.version ? `${l.name} ${l.version}` : l.name;
+      option.textContent = optionLabel(l);
       return option;
     }),
   );
   if (editor.currentLanguage) picker.value = editor.currentLanguage;
   fillExamples();
 }
+narrow.addEventListener('change', () => {
+  for (const option of Array.from(picker.options)) {
+    const lang = languageInfo(option.value);
+    if (lang) option.textContent = optionLabel(lang);
+  }
+});
 
 picker.addEventListener('change', () => showLanguage(picker.value));
 
