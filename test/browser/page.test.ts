@@ -262,7 +262,8 @@ describe('on a phone (360×740, touch)', () => {
     await page.click('#run');
     await waitForScreen(page, 'line 5');
     await context.setOffline(true);
-    await page.waitForFunction(() => /reconnecting/.test(document.querySelector('#conn')!.textContent!), undefined, { timeout: 15_000 });
+    // Said at once (the browser's offline event), not when the long poll in flight times out.
+    await page.waitForFunction(() => document.querySelector('#conn')!.textContent === 'offline', undefined, { timeout: 2_000 });
     await shot(page, 'phone-reconnecting');
     // The program goes on printing meanwhile: all of it is waiting in the bucket.
     await page.waitForTimeout(1_000);
@@ -277,6 +278,79 @@ describe('on a phone (360×740, touch)', () => {
     expect(await transcript(page)).toBe(lines.map((l) => l + '\r\n').join(''));
     expect(await screen(page)).toEqual(lines);
     expect(await page.textContent('#conn')).toBe('');
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  test('input typed offline is shown as queued and reaches the program once, when the network is back', async () => {
+    const { context, page, problems } = await open('phone', { allow: [/ERR_INTERNET_DISCONNECTED/, /net::ERR_/] });
+    // A second line within two seconds of the first would be a doubled send.
+    await setCode(page, "import select, sys\nx = input('x? ')\nprint('got', x)\nmore, _, _ = select.select([sys.stdin], [], [], 2)\nprint('twice' if more else 'once')\n");
+    await page.click('#run');
+    await waitForScreen(page, 'x? ');
+    await context.setOffline(true);
+    await page.waitForFunction(() => document.querySelector('#conn')!.textContent === 'offline', undefined, { timeout: 2_000 });
+    await page.fill('#stdin', 'hello');
+    await page.press('#stdin', 'Enter');
+    await page.waitForFunction(() => document.querySelector('#conn')!.textContent === 'offline · input queued', undefined, { timeout: 2_000 });
+    expect(await page.getAttribute('#conn', 'title')).toMatch(/the input is sent once the connection is back/);
+    await shot(page, 'phone-offline-input');
+    // Several attempts fail meanwhile; none reaches the program.
+    await page.waitForTimeout(2_500);
+    expect((await screen(page)).join('\n')).not.toContain('got');
+    await context.setOffline(false);
+    await waitForStatus(page, 'ok');
+    expect(await transcript(page)).toBe('x? hello\r\ngot hello\r\nonce\r\n');
+    expect(await page.textContent('#conn')).toBe('');
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  test('a reload mid-run (or a tab the phone discarded) comes back to the run: its output so far, then on, with the input line', async () => {
+    const { context, page, problems } = await open('phone');
+    await setCode(page, "import time\nfor i in range(1, 6):\n    print(f'tick {i}', flush=True)\n    time.sleep(0.3)\nname = input('name? ')\nfor i in range(6, 9):\n    print(f'tick {i}', flush=True)\n    time.sleep(0.3)\nprint('bye', name)\n");
+    await page.click('#run');
+    await waitForScreen(page, 'tick 2');
+    const id = await page.evaluate(() => window.pocketrun!.runId());
+    await page.reload();
+    await page.waitForFunction(() => window.pocketrun !== undefined && window.pocketrun.language() !== '');
+    expect(await page.evaluate(() => window.pocketrun!.runId())).toBe(id);
+    // Replayed from its first byte: the ticks printed before the reload are there again, once.
+    await waitForScreen(page, 'name? ');
+    expect(await screen(page)).toEqual(['tick 1', 'tick 2', 'tick 3', 'tick 4', 'tick 5', 'name? ']);
+    expect(await page.textContent('#runLabel')).toBe('Stop');
+    expect(await page.getAttribute('#status', 'data-status')).toBe('running');
+    await shot(page, 'phone-reattached');
+    await page.fill('#stdin', 'again');
+    await page.press('#stdin', 'Enter');
+    await waitForStatus(page, 'ok');
+    const ticks = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `tick ${from + i}\r\n`).join('');
+    expect(await transcript(page)).toBe(`${ticks(1, 5)}name? again\r\n${ticks(6, 8)}bye again\r\n`);
+    // Its end was shown: the tab forgets it, and the next reload starts afresh.
+    expect(await page.evaluate(() => sessionStorage.getItem('pocketrun.run'))).toBeNull();
+    await page.reload();
+    await page.waitForFunction(() => window.pocketrun !== undefined && window.pocketrun.language() !== '');
+    expect(await page.evaluate(() => window.pocketrun!.runId())).toBeNull();
+    expect(await page.textContent('#status')).toBe('Ready');
+    expect(await screen(page)).toEqual([]);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  test('a run that ended while the tab was away is shown with its result when the tab comes back', async () => {
+    const { context, page, problems } = await open('phone');
+    await setCode(page, "import time\nprint('working', flush=True)\ntime.sleep(1.5)\nprint('done')\n");
+    await page.click('#run');
+    await waitForScreen(page, 'working');
+    // The page goes away while the run ends; the tab (its sessionStorage) stays, and loads the page afresh, as a
+    // discarded tab does (a goBack could restore the old page from the back-forward cache instead).
+    await page.goto('about:blank');
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    await page.goto(t.platform.url + '/');
+    await waitForStatus(page, 'ok');
+    expect(await screen(page)).toEqual(['working', 'done']);
+    expect(await page.textContent('#status')).toMatch(/^ok · exit 0 · /);
+    expect(await page.textContent('#runLabel')).toBe('Run');
     expect(problems).toEqual([]);
     await context.close();
   });
@@ -323,6 +397,48 @@ describe('on a phone (360×740, touch)', () => {
     expect(problems).toEqual([]);
     await context.close();
   });
+
+  test('on its side with the keyboard open, typing to the program: the code gives way to the terminal, status and input line', async () => {
+    const context = await browser.newContext({ ...DEVICES.phone, viewport: { width: 844, height: 390 } });
+    const { page, problems } = await open('phone', { context });
+    await setCode(page, "for i in range(30):\n    print('line', i)\nx = input('answer? ')\nprint('got', x)\n");
+    await page.click('#run');
+    await waitForScreen(page, 'answer? ');
+    await page.click('#stdin');
+    // The keyboard leaves about 200 of the 390 px; resizes-content shrinks the page to that.
+    await page.setViewportSize({ width: 844, height: 200 });
+    await page.waitForFunction(() => document.getElementById('app')!.getBoundingClientRect().bottom <= 200);
+    const box = async (selector: string) => (await page.locator(selector).boundingBox())!;
+    await page.waitForFunction(() => Array.from(document.querySelectorAll('#terminal .xterm-rows > div')).some((row) => row.textContent!.includes('answer?')));
+    // The terminal's last row is the prompt being answered.
+    const prompt = await box('#terminal .xterm-rows > div:has-text("answer?")');
+    const earlier = await box('#terminal .xterm-rows > div:has-text("line 29")');
+    const status = await box('#status');
+    const input = await box('#inputLine');
+    const keys = await box('#keys');
+    for (const [name, b] of Object.entries({ prompt, earlier, status, input, keys })) {
+      expect({ name, inside: b.y >= 0 && b.y + b.height <= 200 }).toEqual({ name, inside: true });
+    }
+    // In this order, none over another: status, output, input line, key row.
+    expect(status.y + status.height).toBeLessThanOrEqual(earlier.y);
+    expect(earlier.y + earlier.height).toBeLessThanOrEqual(prompt.y);
+    expect(prompt.y + prompt.height).toBeLessThanOrEqual(input.y);
+    expect(input.y + input.height).toBeLessThanOrEqual(keys.y);
+    expect(await page.isVisible('#editorPane')).toBe(false);
+    await expectNoSideScroll(page);
+    await shot(page, 'phone-landscape-keyboard');
+    await page.keyboard.type('42');
+    await page.keyboard.press('Enter');
+    await waitForStatus(page, 'ok');
+    expect((await screen(page)).slice(-2)).toEqual(['answer? 42', 'got 42']);
+    // The keyboard closes: the code is back.
+    await page.setViewportSize({ width: 844, height: 390 });
+    await page.waitForFunction(() => document.activeElement !== document.getElementById('stdin'));
+    expect(await page.isVisible('#editorPane')).toBe(true);
+    expect(await page.isVisible('#toolbar')).toBe(true);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
 });
 
 describe('on a desktop (1280×800)', () => {
@@ -342,6 +458,42 @@ describe('on a desktop (1280×800)', () => {
     // Ctrl-Enter ran the program and did not also insert a line into the code.
     expect(await page.evaluate(() => window.pocketrun!.code())).toBe("name = input('please input: ')\nprint('Output: ', name)\n");
     await shot(page, 'desktop-done');
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  test('the keyboard is never trapped in the terminal: Tab is the program\'s while it runs, Esc then Tab leaves', async () => {
+    const { context, page, problems } = await open('desktop');
+    const focused = () => page.evaluate(() => document.activeElement?.id || document.activeElement?.className || document.activeElement?.tagName);
+    const inTerminal = () => page.evaluate(() => document.getElementById('terminal')!.contains(document.activeElement));
+    await setCode(page, "print(repr(input('> ')))\nprint(repr(input('> ')))\n");
+    await page.keyboard.press('Control+Enter');
+    await waitForScreen(page, '> ');
+    expect(await inTerminal()).toBe(true);
+    // While the program runs, Tab is typed to it, as in a local terminal.
+    await page.keyboard.type('a');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('b');
+    await page.keyboard.press('Enter');
+    await waitForScreen(page, "'a\\tb'");
+    expect(await inTerminal()).toBe(true);
+    // Esc then Shift-Tab leaves it, backwards to Copy, as Esc then Tab leaves the editor; the Esc is the program's.
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Shift+Tab');
+    expect(await focused()).toBe('copy');
+    await page.keyboard.press('Tab');
+    expect(await inTerminal()).toBe(true);
+    await page.keyboard.press('Enter');
+    await waitForStatus(page, 'ok');
+    expect((await screen(page)).filter((l) => l.startsWith("'"))).toEqual(["'a\\tb'", "'\\x1b'"]);
+    // No run: Tab and Shift-Tab move on at once.
+    expect(await inTerminal()).toBe(true);
+    await page.keyboard.press('Shift+Tab');
+    expect(await focused()).toBe('copy');
+    await page.keyboard.press('Tab');
+    expect(await inTerminal()).toBe(true);
+    await page.keyboard.press('Tab');
+    expect(await inTerminal()).toBe(false);
     expect(problems).toEqual([]);
     await context.close();
   });
@@ -410,7 +562,12 @@ describe('languages, theme, font size, terminal size', () => {
     const { page, problems } = await open('phone', { context });
     await page.waitForFunction((n) => document.querySelectorAll('#language option').length === n, runtimes.length);
     const options = await page.$$eval('#language option', (els) => els.map((e) => e.textContent));
-    expect(options).toEqual(['Python 3.11', 'JavaScript 20', 'Bash 5.2', 'C gcc 12', 'C++ g++ 12', 'Java 17', 'Go 1.21', 'Rust 1.70', 'Ruby 3.1', 'PHP 8.2', 'Lua 5.4', 'TypeScript 5', 'brainfudge']);
+    // A phone's picker has room for the names; a wider screen adds the versions.
+    expect(options).toEqual(['Python', 'JavaScript', 'Bash', 'C', 'C++', 'Java', 'Go', 'Rust', 'Ruby', 'PHP', 'Lua', 'TypeScript', 'brainfudge']);
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.waitForFunction(() => document.querySelector('#language option')!.textContent === 'Python 3.11');
+    expect(await page.$$eval('#language option', (els) => els.map((e) => e.textContent))).toEqual(['Python 3.11', 'JavaScript 20', 'Bash 5.2', 'C gcc 12', 'C++ g++ 12', 'Java 17', 'Go 1.21', 'Rust 1.70', 'Ruby 3.1', 'PHP 8.2', 'Lua 5.4', 'TypeScript 5', 'brainfudge']);
+    await page.setViewportSize(DEVICES.phone.viewport);
     for (const { language } of runtimes) {
       await page.selectOption('#language', language);
       if (language === 'brainfudge') {
@@ -434,6 +591,62 @@ describe('languages, theme, font size, terminal size', () => {
     await page.selectOption('#language', 'rust');
     await page.selectOption('#language', 'go');
     expect(await page.evaluate(() => window.pocketrun!.code())).toBe('package main\n');
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  test("on a 360 and a 390 px phone the picker shows each language's whole name", async () => {
+    await waitForRuntimes();
+    for (const width of [360, 390]) {
+      const context = await browser.newContext({ ...DEVICES.phone, viewport: { width, height: 800 } });
+      const { page, problems } = await open('phone', { context });
+      await page.waitForFunction(() => Array.from(document.querySelectorAll('#language option')).some((o) => o.getAttribute('value') === 'c'));
+      const languages = await page.$$eval('#language option', (els) => els.map((e) => (e as HTMLOptionElement).value));
+      expect(languages).toEqual(expect.arrayContaining(['python', 'javascript', 'typescript', 'c']));
+      for (const language of languages) {
+        await page.selectOption('#language', language);
+        // The label's width in the picker's font, against the room its padding (and drawn arrow) leave.
+        const fit = await page.evaluate(() => {
+          const select = document.querySelector<HTMLSelectElement>('#language')!;
+          const style = getComputedStyle(select);
+          const context = document.createElement('canvas').getContext('2d')!;
+          context.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+          const label = select.selectedOptions[0].textContent!;
+          const room = select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+          return { label, fits: context.measureText(label).width <= room };
+        });
+        expect({ width, ...fit }).toEqual({ width, label: fit.label, fits: true });
+      }
+      await page.selectOption('#language', 'typescript');
+      await expectNoSideScroll(page);
+      await shot(page, `phone-${width}-picker`);
+      expect(problems).toEqual([]);
+      await context.close();
+    }
+  });
+
+  test('a compile error says so, in the colour of the other failures', async () => {
+    await waitForRuntimes();
+    const { context, page, problems } = await open('phone');
+    const colours = () =>
+      page.evaluate(() => {
+        const status = document.querySelector('#status')!;
+        return { text: getComputedStyle(status).color, dot: getComputedStyle(status, '::before').backgroundColor };
+      });
+    await pickExample(page, 'broken');
+    await page.click('#run');
+    await waitForStatus(page, 'runtime_error');
+    const failure = await colours();
+    expect(failure).toEqual({ text: 'rgb(207, 34, 46)', dot: 'rgb(207, 34, 46)' });
+
+    await page.selectOption('#language', 'c');
+    await setCode(page, '#include <stdio.h>\nint main(void) { printf("x\\n") return 0; }\n');
+    await page.click('#run');
+    await waitForStatus(page, 'compile_error');
+    expect(await page.textContent('#status')).toMatch(/^compile error · \d+\.\d+ s$/);
+    expect(await colours()).toEqual(failure);
+    expect((await screen(page)).join('\n')).toMatch(/error: expected .;. before/);
+    await shot(page, 'phone-compile-error');
     expect(problems).toEqual([]);
     await context.close();
   });

@@ -28,6 +28,8 @@ export class TransientError extends Error {
   }
 }
 
+export const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
 export type { ExecuteResult, OutputChunk, RunResult };
 /** One test's figures and streams in an answer of `POST /api/execute` (README, *Blocking execution*). */
 export type TestVerdict = TestResult;

@@ -5,13 +5,13 @@
  */
 import '@xterm/xterm/css/xterm.css';
 import './style.css';
-import { Api, ApiRefusal, type RunResult, type Runtime } from './api';
+import { Api, ApiRefusal, messageOf, type RunResult, type Runtime } from './api';
 import { CodeEditor } from './editor';
 import { examplesFor, SEED_EXAMPLES } from './examples';
 import { mountKeyRow, type KeyAction } from './keys';
 import type { JudgePanel } from './judge';
 import { FALLBACK_RUNTIMES, languageList, languageSupport, type LanguageInfo } from './languages';
-import { RunSession } from './run';
+import { RunSession, type ConnectionProblem } from './run';
 import { decodeShare, encodeShare } from './share';
 import { ProgramTerminal } from './terminal';
 
@@ -21,25 +21,29 @@ const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
   return el as T;
 };
 
-/** localStorage, which private modes and full disks may refuse: the page works without it. */
-const store = {
+/** Web storage, which private modes and full disks may refuse: the page works without it. */
+const storage = (area: () => Storage) => ({
   get: (key: string): string | null => {
     try {
-      return localStorage.getItem(key);
+      return area().getItem(key);
     } catch {
       return null;
     }
   },
   set: (key: string, value: string | null): void => {
     try {
-      if (value === null) localStorage.removeItem(key);
-      else localStorage.setItem(key, value);
+      if (value === null) area().removeItem(key);
+      else area().setItem(key, value);
     } catch {
       // Not kept: only the convenience is lost.
     }
   },
-};
-const KEY = { token: 'pocketrun.token', language: 'pocketrun.language', fontSize: 'pocketrun.fontSize', code: (lang: string) => `pocketrun.code.${lang}` };
+});
+/** What outlives the tab: token, settings, code. */
+const store = storage(() => localStorage);
+/** What belongs to this tab and outlives a reload or a discarded tab: the run being shown. */
+const tabStore = storage(() => sessionStorage);
+const KEY = { run: 'pocketrun.run', token: 'pocketrun.token', language: 'pocketrun.language', fontSize: 'pocketrun.fontSize', code: (lang: string) => `pocketrun.code.${lang}` };
 
 // A phone or tablet: no hover and a coarse pointer. Such screens type through the input line, not the terminal.
 const touch = matchMedia('(pointer: coarse)').matches || (navigator.maxTouchPoints > 0 && !matchMedia('(hover: hover)').matches);
@@ -148,18 +152,28 @@ function showLanguage(id: string): void {
   editor.switchTo(lang.id, initialCode(lang), languageSupport(lang));
 }
 
+// A phone's toolbar leaves the picker room for a language's name, not its version too ("C 12.2.(" was all it showed).
+const narrow = matchMedia('(max-width: 480px)');
+const optionLabel = (l: LanguageInfo) => (l.version && !narrow.matches ? `${l.name} ${l.version}` : l.name);
+
 function fillPicker(): void {
   picker.replaceChildren(
     ...languages.map((l) => {
       const option = document.createElement('option');
       option.value = l.id;
-      option.textContent = l.version ? `${l.name} ${l.version}` : l.name;
+      option.textContent = optionLabel(l);
       return option;
     }),
   );
   if (editor.currentLanguage) picker.value = editor.currentLanguage;
   fillExamples();
 }
+narrow.addEventListener('change', () => {
+  for (const option of Array.from(picker.options)) {
+    const lang = languageInfo(option.value);
+    if (lang) option.textContent = optionLabel(lang);
+  }
+});
 
 picker.addEventListener('change', () => showLanguage(picker.value));
 
@@ -182,6 +196,7 @@ const terminal: ProgramTerminal = new ProgramTerminal({
   onTouchFocus: () => {
     if (!stdin.disabled) stdin.focus();
   },
+  takesTab: running,
 });
 applyFontSize();
 
@@ -204,9 +219,11 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
 
 /** The status line for a finished run: its status, exit code or signal, and wall time. */
 function describeResult(r: RunResult): string {
-  const how = r.signal ? r.signal : r.exitCode !== null ? `exit ${r.exitCode}` : '';
+  // A compile error's exit code is the compiler's (its messages are in the terminal): the program never ran.
+  const how = r.status === 'compile_error' ? '' : r.signal ? r.signal : r.exitCode !== null ? `exit ${r.exitCode}` : '';
   const label: Record<string, string> = {
     ok: 'ok',
+    compile_error: 'compile error',
     runtime_error: 'error',
     killed: 'stopped',
     timeout: 'time limit',
@@ -235,25 +252,64 @@ function setMode(mode: 'idle' | 'starting' | 'running'): void {
   }
 }
 
-function startTicker(): void {
-  const started = performance.now();
+/** Counts the time since `since` (Date.now() when the run was first seen running, which a reload keeps). */
+function startTicker(since: number): void {
   clearInterval(ticker);
   elapsedEl.textContent = '';
-  ticker = setInterval(() => (elapsedEl.textContent = seconds(performance.now() - started)), 100);
+  ticker = setInterval(() => (elapsedEl.textContent = seconds(Math.max(0, Date.now() - since))), 100);
 }
 
-function showConnection(problem: { message: string; retryInMs: number } | null): void {
-  // Short enough for a phone's status line; the reason is in the tooltip (and for screen readers).
-  connEl.textContent = problem ? 'reconnecting…' : '';
-  connEl.title = problem ? `${problem.message}; the run goes on, and its output is kept` : '';
-  connEl.setAttribute('aria-label', problem ? `reconnecting: ${problem.message}` : '');
+function showConnection(problem: ConnectionProblem | null): void {
+  // Short enough for a phone's status line; the reason is in the tooltip (and for screen readers). Queued input is
+  // said outright, so that nobody types the line again.
+  const state = problem ? `${problem.offline ? 'offline' : 'reconnecting…'}${problem.inputWaiting ? ' · input queued' : ''}` : '';
+  connEl.textContent = state;
+  connEl.title = problem ? `${problem.message}; the run goes on, its output is kept${problem.inputWaiting ? ', and the input is sent once the connection is back' : ''}` : '';
+  connEl.setAttribute('aria-label', problem ? `${state}: ${problem.message}` : '');
   connEl.classList.toggle('shown', problem !== null);
 }
 
-const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /** Stop was pressed while the run was being created: kill it as soon as it has an id. */
 let stopOnStart = false;
+
+/**
+ * The run this tab shows, in sessionStorage until its end has been shown: a reload, or a phone discarding the tab
+ * in the background, comes back to it (`reattach`). `cols` and `rows` are the program's terminal size; `since`
+ * when it was first seen running; `at` when the page last had it on screen.
+ */
+interface RunRecord {
+  id: string;
+  cols: number;
+  rows: number;
+  since?: number;
+  at: number;
+}
+/**
+ * A record older than this is dropped rather than followed: the run has ended (no run lasts longer than an hour,
+ * *Run limits*), and its output is no news to whoever comes back to the tab.
+ */
+const REATTACH_WITHIN_MS = 60 * 60_000;
+
+function readRecord(): RunRecord | null {
+  try {
+    const record = JSON.parse(tabStore.get(KEY.run) ?? 'null') as RunRecord | null;
+    return record && typeof record.id === 'string' && Number.isInteger(record.cols) && Number.isInteger(record.rows) && typeof record.at === 'number' ? record : null;
+  } catch {
+    return null;
+  }
+}
+const remember = (record: RunRecord) => tabStore.set(KEY.run, JSON.stringify(record));
+/** Forgets the record, if it is still run `id`'s. */
+const forget = (id: string) => readRecord()?.id === id && tabStore.set(KEY.run, null);
+
+// A hidden page may be discarded without another event: note when it was last seen, which `reattach` goes by.
+const touchRecord = () => {
+  const record = readRecord();
+  if (record && running()) remember({ ...record, at: Date.now() });
+};
+document.addEventListener('visibilitychange', touchRecord);
+window.addEventListener('pagehide', touchRecord);
 
 async function run(): Promise<void> {
   if (runButton.dataset.mode !== 'run') return;
@@ -280,8 +336,32 @@ async function run(): Promise<void> {
     setMode('idle');
     return;
   }
+  const record = { id, ...size, at: Date.now() };
+  remember(record);
+  setStatus('queued', 'queued');
+  await follow(record);
+}
+
+/** After a reload: the tab's run, if it has one, shown again from its first byte and followed on. */
+async function reattach(): Promise<void> {
+  const record = readRecord();
+  if (!record) return;
+  if (Date.now() - record.at > REATTACH_WITHIN_MS) {
+    forget(record.id);
+    return;
+  }
+  setStatus('back to the run…', 'starting');
+  await follow(record);
+}
+
+/**
+ * Shows run `record.id` in the terminal from offset 0 and follows it to its end, with the input line and Stop
+ * live; then shows its result and forgets the record. A new run and one reattached after a reload are the same.
+ */
+async function follow(record: RunRecord): Promise<void> {
+  let since = record.since;
   let seenRunning = false;
-  const current = new RunSession(api, id, {
+  const current = new RunSession(api, record.id, {
     output: (bytes) => terminal.write(bytes),
     state: (state) => {
       if (current.finished) return;
@@ -289,20 +369,24 @@ async function run(): Promise<void> {
       if (state === 'running' && !seenRunning) {
         seenRunning = true;
         setStatus('running', 'running');
-        startTicker();
+        if (since === undefined) {
+          since = Date.now();
+          remember({ ...record, since, at: since });
+        }
+        startTicker(since);
       }
     },
     connection: showConnection,
     inputError: (message) => toast(`input not sent: ${message}`),
   });
   session = current;
-  current.startedWith(size.cols, size.rows);
+  current.startedWith(record.cols, record.rows);
   if (stopOnStart) void current.kill();
   setMode('running');
-  setStatus('queued', 'queued');
   terminal.focus();
-  // The size may have changed while the run was being created.
+  // The size may have changed while the run was being created, or since it was (another screen, after a reload).
   terminal.refit();
+  current.resize(terminal.size.cols, terminal.size.rows);
   try {
     const result = await current.follow();
     setStatus(describeResult(result), result.status);
@@ -311,6 +395,7 @@ async function run(): Promise<void> {
   } catch (err) {
     setStatus(messageOf(err), 'error');
   } finally {
+    forget(record.id);
     showConnection(null);
     setMode('idle');
     if (document.activeElement === stdin) stdin.blur();
@@ -562,6 +647,8 @@ window.pocketrun = {
 
 async function start(): Promise<void> {
   setMode('idle');
+  // At once, before anything is awaited: from here on Run sees the reattached run and does not start another.
+  void reattach();
   const runtimes: Promise<Runtime[] | null> = api.runtimes();
   const shared = location.hash ? await decodeShare(location.hash) : null;
   const wanted = shared?.language ?? store.get(KEY.language) ?? 'python';

@@ -3,17 +3,27 @@
  * resize. The offset only moves past bytes that were handed to the terminal, so after any failure the next request
  * asks for exactly what is missing: nothing shown is lost or shown twice. A running run is never given up on: network
  * failures are retried with backoff (and at once when the browser says it is online again) until the run ends.
+ * The connection's state is one report, whether the output or the input failed or the browser said it is offline,
+ * so that input typed meanwhile is visibly waiting rather than silently lost (and typed again, then sent twice).
  */
-import { ApiRefusal, type Api, type OutputChunk, type RunResult } from './api';
+import { ApiRefusal, messageOf, type Api, type OutputChunk, type RunResult } from './api';
 
 export interface RunEvents {
   /** Bytes of the program's terminal, in order, each exactly once. */
   output(bytes: Uint8Array): void;
   state(state: OutputChunk['state']): void;
-  /** null: connected; otherwise why not, and when the next attempt is. */
-  connection(problem: { message: string; retryInMs: number } | null): void;
+  /** null: connected; otherwise why not. */
+  connection(problem: ConnectionProblem | null): void;
   /** The input could not be delivered (the API refused it). */
   inputError(message: string): void;
+}
+
+export interface ConnectionProblem {
+  message: string;
+  /** The browser says it has no network (navigator.onLine). */
+  offline: boolean;
+  /** Input is queued: it will be sent, in order and once, when the connection is back. */
+  inputWaiting: boolean;
 }
 
 const LONG_POLL_MS = 20_000;
@@ -67,6 +77,10 @@ export class RunSession {
   private readonly pause = new Pause();
   private readonly inputPause = new Pause();
   private lastSize = '';
+  /** Why the last output request and the last input request failed, while they do. */
+  private pollFailure: string | null = null;
+  private inputFailure: string | null = null;
+  private reported = 'null';
   private resizeTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
@@ -86,13 +100,30 @@ export class RunSession {
       poll?.abort();
       this.pause.wake();
       this.inputPause.wake();
+      this.report();
     };
+    // Said at once: the request in flight may take its whole timeout to fail.
+    const offline = () => this.report();
     window.addEventListener('online', online);
+    window.addEventListener('offline', offline);
+    this.report();
     try {
       return await this.poll((controller) => (poll = controller));
     } finally {
       window.removeEventListener('online', online);
+      window.removeEventListener('offline', offline);
     }
+  }
+
+  /** Tells the page the connection's state when it changed: a problem while anything fails or the browser is offline. */
+  private report(): void {
+    const offline = !navigator.onLine;
+    const message = offline ? 'the browser is offline' : (this.pollFailure ?? this.inputFailure);
+    const problem: ConnectionProblem | null = this.finished || message === null ? null : { message, offline, inputWaiting: this.pendingInput !== '' };
+    const key = JSON.stringify(problem);
+    if (key === this.reported) return;
+    this.reported = key;
+    this.events.connection(problem);
   }
 
   private async poll(current: (controller: AbortController) => void): Promise<RunResult> {
@@ -106,12 +137,13 @@ export class RunSession {
       } catch (err) {
         if (err instanceof ApiRefusal) throw err;
         failures++;
-        const retryInMs = backoffMs(failures);
-        this.events.connection({ message: err instanceof Error ? err.message : String(err), retryInMs });
-        await this.pause.wait(retryInMs);
+        this.pollFailure = messageOf(err);
+        this.report();
+        await this.pause.wait(backoffMs(failures));
         continue;
       }
-      if (failures > 0) this.events.connection(null);
+      this.pollFailure = null;
+      this.report();
       failures = 0;
       this.take(chunk);
       this.events.state(chunk.state);
@@ -143,6 +175,7 @@ export class RunSession {
   send(data: string): void {
     if (this.finished || data === '') return;
     this.pendingInput += data;
+    this.report();
     if (!this.sending) void this.flushInput();
   }
 
@@ -155,17 +188,24 @@ export class RunSession {
         try {
           await this.api.input(this.id, piece);
           this.pendingInput = this.pendingInput.slice(piece.length);
+          this.inputFailure = null;
+          this.report();
           failures = 0;
         } catch (err) {
           if (err instanceof ApiRefusal) {
             // 409: the run already finished; anything else: the API says why.
             if (err.status !== 409) this.events.inputError(err.message);
             this.pendingInput = '';
+            this.inputFailure = null;
+            this.report();
             return;
           }
-          // No answer: the input may or may not have arrived; sending it again risks a doubled line less than
-          // dropping it risks a program waiting forever.
+          // No answer. Offline, the request never left the browser, so the next attempt sends the line once; a
+          // request cut on its way may or may not have arrived, and sending it again risks a doubled line less than
+          // dropping it risks a program waiting forever. Being shown as waiting, it is not typed again meanwhile.
           failures++;
+          this.inputFailure = messageOf(err);
+          this.report();
           await this.inputPause.wait(backoffMs(failures));
         }
       }

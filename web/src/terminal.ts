@@ -6,6 +6,10 @@
  * Typing: on a desktop the terminal takes the keyboard itself (onData → the program's stdin, as in a local
  * terminal). On touch screens its hidden textarea is unreliable with Android keyboards (xterm.js issue #3600), so it
  * never takes the focus there: the page's native input line does the typing.
+ *
+ * Leaving it by keyboard (WCAG 2.1.2, no keyboard trap): while a program runs, Tab is the program's, as in a local
+ * terminal; Esc then Tab or Shift-Tab (within 2 s, nothing typed between) moves the focus on, as it does in the code
+ * editor, and Esc itself still reaches the program. With no run going, Tab and Shift-Tab move the focus at once.
  */
 import { FitAddon } from '@xterm/addon-fit';
 import { Terminal, type ITheme } from '@xterm/xterm';
@@ -18,7 +22,13 @@ export interface TerminalOptions {
   onResize(cols: number, rows: number): void;
   /** A tap on the terminal on a touch screen: where the typing should go instead. */
   onTouchFocus(): void;
+  /** Whether Tab is typed to a program now (a run is going) rather than moving the focus. */
+  takesTab(): boolean;
 }
+
+/** How long after Esc a Tab leaves the terminal: CodeMirror's own window for leaving the editor. */
+const LEAVE_AFTER_ESC_MS = 2_000;
+const MODIFIERS = new Set(['Shift', 'Control', 'Alt', 'Meta']);
 
 const LIGHT: ITheme = {
   background: '#ffffff',
@@ -77,6 +87,18 @@ export class ProgramTerminal {
         options.onTouchFocus();
       });
     }
+    let escapedAt = -Infinity;
+    this.term.attachCustomKeyEventHandler((e) => {
+      if (e.type !== 'keydown') return true;
+      if (e.key === 'Tab' && !e.ctrlKey && !e.altKey && !e.metaKey && (!options.takesTab() || e.timeStamp - escapedAt <= LEAVE_AFTER_ESC_MS)) {
+        escapedAt = -Infinity;
+        // Not xterm's: the browser's default moves the focus.
+        return false;
+      }
+      if (e.key === 'Escape') escapedAt = e.timeStamp;
+      else if (!MODIFIERS.has(e.key)) escapedAt = -Infinity;
+      return true;
+    });
     this.term.onData((data) => options.onData(data));
     new ResizeObserver(() => this.refit()).observe(options.parent);
     this.refit();
