@@ -13,6 +13,8 @@ const TABLE = {
   keyctl: { x64: 250, arm64: 219, ia32: 288, arm: 311 },
   add_key: { x64: 248, arm64: 217, ia32: 286, arm: 309 },
   request_key: { x64: 249, arm64: 218, ia32: 287, arm: 310 },
+  // The run head's seccomp filter refuses AF_VSOCK sockets (sandbox/runHead.ts).
+  socket: { x64: 41, arm64: 198, ia32: 359, arm: 281 },
   getrusage: { x64: 98, arm64: 165, ia32: 77, arm: 77 },
   clock_gettime: { x64: 228, arm64: 113, ia32: 265, arm: 263 },
   // The identity switch (spawnPrelude.ts) and the run head's rlimits (sandbox/runHead.ts); the 32-bit ids' calls on ia32/arm.

@@ -31,8 +31,9 @@ export const REAP_DEADLINE_S = 2;
  * A seccomp filter (classic BPF, as `struct sock_filter` {u16 code, u8 jt, u8 jf, u32 k}) that refuses the kernel
  * keyring calls with EPERM, as Docker's default profile does: keyrings are not namespaced, and a program that
  * adds a key to its uid's user keyring and then takes away its own write permission (KEYCTL_SETPERM) leaves it
- * for every later program of that uid, beyond what any clean-up can clear. Calls of another architecture (an
- * i386 or x32 program calling the same numbers otherwise) kill the process.
+ * for every later program of that uid, beyond what any clean-up can clear. It refuses `socket(AF_VSOCK, …)` too:
+ * vsock reaches the VM's host (on microVMs such as FC's, its agents), and no network namespace covers it. Calls of
+ * another architecture (an i386 or x32 program calling the same numbers otherwise) kill the process.
  */
 const SECCOMP_FILTER = ((): string => {
   const LD_ABS = 0x20;
@@ -43,16 +44,21 @@ const SECCOMP_FILTER = ((): string => {
   const ERRNO_EPERM = 0x00050001;
   const KILL_PROCESS = 0x80000000;
   const X32_SYSCALL_BIT = 0x40000000;
-  const [addKey, requestKey, keyctl] = (['add_key', 'request_key', 'keyctl'] as const).map(syscallNumber);
+  const AF_VSOCK = 40;
+  const [addKey, requestKey, keyctl, socket] = (['add_key', 'request_key', 'keyctl', 'socket'] as const).map(syscallNumber);
+  // Jumps count the instructions skipped after the jump itself.
   const program: Array<[code: number, jt: number, jf: number, k: number]> = [
     [LD_ABS, 0, 0, 4], // seccomp_data.arch
     [JEQ, 1, 0, AUDIT_ARCH],
     [RET, 0, 0, KILL_PROCESS],
     [LD_ABS, 0, 0, 0], // seccomp_data.nr
-    [JGE, 4, 0, X32_SYSCALL_BIT],
-    [JEQ, 3, 0, addKey],
-    [JEQ, 2, 0, requestKey],
-    [JEQ, 1, 0, keyctl],
+    [JGE, 7, 0, X32_SYSCALL_BIT],
+    [JEQ, 6, 0, addKey],
+    [JEQ, 5, 0, requestKey],
+    [JEQ, 4, 0, keyctl],
+    [JEQ, 0, 2, socket],
+    [LD_ABS, 0, 0, 16], // seccomp_data.args[0], its low 32 bits (little-endian): the address family
+    [JEQ, 1, 0, AF_VSOCK],
     [RET, 0, 0, ALLOW],
     [RET, 0, 0, ERRNO_EPERM],
   ];
