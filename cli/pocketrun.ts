@@ -301,7 +301,10 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${HELP[command]}\n`);
     return 0;
   }
-  const api = new ApiClient(values.url ?? process.env.POCKETRUN_URL ?? DEFAULT_URL, values.token ?? process.env.POCKETRUN_TOKEN);
+  const url = values.url ?? process.env.POCKETRUN_URL ?? DEFAULT_URL;
+  // Said as what it is: `--url 127.0.0.1:8080` is not a platform that cannot be reached.
+  if (!/^https?:\/\/[^/]/i.test(url) || !URL.canParse(url)) throw new UsageError(`--url ${url}: expected an http:// or https:// URL, e.g. ${DEFAULT_URL}`);
+  const api = new ApiClient(url, values.token ?? process.env.POCKETRUN_TOKEN);
   if (command === 'runtimes') return runtimes(api);
   const [file, ...args] = positionals;
   if (!file) throw new UsageError(`${command}: a FILE to run is required\n\n${HELP[command]}`);

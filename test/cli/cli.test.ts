@@ -106,6 +106,12 @@ test('runtimes and --help answer; an unreachable platform says so', async () => 
   down.stderr.on('data', (d) => (err += d));
   expect(await new Promise((resolve) => down.on('exit', resolve))).toBe(2);
   expect(err).toContain('cannot reach http://127.0.0.1:1');
+  // A URL without its scheme is named as the mistake it is, not as a platform that is down.
+  const bare = spawnChild(process.execPath, [BIN, 'runtimes', '--url', '127.0.0.1:8080'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let bareErr = '';
+  bare.stderr.on('data', (d) => (bareErr += d));
+  expect(await new Promise((resolve) => bare.on('exit', resolve))).toBe(2);
+  expect(bareErr).toContain('--url 127.0.0.1:8080: expected an http:// or https:// URL');
 });
 
 /** The CLI with pipes for all three streams: what it wrote to each, and its exit status. */
