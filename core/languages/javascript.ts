@@ -10,7 +10,12 @@ export function nodeArgs(c: CommandContext): string[] {
 
 /** V8 maps about 700 MiB of address ranges at start. */
 export const NODE_OVERHEAD_BYTES = 1024 * MiB;
-export const NODE_MEMORY_ERRORS = [/JavaScript heap out of memory/, /Cannot allocate memory/];
+/**
+ * How Node says it ran out: V8's heap, the C library, or (under RLIMIT_AS, when a Buffer's backing store is what
+ * cannot be had before the heap's limit is reached) the ArrayBuffer allocator's RangeError, seen now and then by
+ * test/integration/execute.test.ts's memory test in uid isolation without cgroups.
+ */
+export const NODE_MEMORY_ERRORS = [/JavaScript heap out of memory/, /Cannot allocate memory/, /RangeError: Array buffer allocation failed/];
 
 export const javascript: Language = {
   id: 'javascript',

@@ -185,6 +185,9 @@ async function relay(): Promise<{ url: string; requests: () => string[]; close: 
   };
 }
 
+/** A program that prints a tick every 0.1 s until it is stopped. */
+const TICKS = "import time\ni = 0\nwhile True:\n    print('tick', i, flush=True)\n    i += 1\n    time.sleep(0.1)\n";
+
 const KILLED = /^POST \/api\/runs\/([\w-]+)\/kill$/;
 
 test('run with stdout piped to a slow reader: every byte arrives before the CLI exits (run and exec)', async () => {
@@ -222,7 +225,7 @@ test('run: a closed stdout (| head) stops the run and exits 141, as SIGPIPE ends
 });
 
 test('run with stdin piped: SIGINT (Ctrl-C) and SIGHUP stop the run on the platform, and the CLI exits 128 + n', async () => {
-  const file = program('ticks.py', "import time\ni = 0\nwhile True:\n    print('tick', i, flush=True)\n    i += 1\n    time.sleep(0.1)\n");
+  const file = program('ticks.py', TICKS);
   for (const signal of ['SIGINT', 'SIGHUP'] as const) {
     const r = await relay();
     try {
@@ -242,7 +245,7 @@ test('run with stdin piped: SIGINT (Ctrl-C) and SIGHUP stop the run on the platf
 });
 
 test('run: when the platform goes away mid-run, three Ctrl-C give the terminal back (exit 2, naming the run)', async () => {
-  const file = program('ticks2.py', "import time\ni = 0\nwhile True:\n    print('tick', i, flush=True)\n    i += 1\n    time.sleep(0.1)\n");
+  const file = program('ticks.py', TICKS);
   const r = await relay();
   const term = pty.spawn(process.execPath, [BIN, 'run', file, '--url', r.url], { cols: 100, rows: 30, cwd: dir, env: { ...process.env, POCKETRUN_URL: '' } as Record<string, string> });
   let text = '';
