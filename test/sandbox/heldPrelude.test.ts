@@ -312,6 +312,15 @@ describe.each(modes)('held terminals, %s isolation', (isolation) => {
     expect(o.pid).not.toBe(holder);
   });
 
+  /** Whether `pid` has ended (gone, or a zombie): it may vanish between two looks at /proc, which counts as gone. */
+  const endedOrZombie = (pid: number) => {
+    try {
+      return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
+    } catch {
+      return true;
+    }
+  };
+
   test('its FIFO is in a folder only root can enter; close ends the held terminal and removes the folder', async () => {
     expect(await eventually(() => heldTerminals().length === 1)).toBe(true);
     const before = heldTerminals();
@@ -325,7 +334,7 @@ describe.each(modes)('held terminals, %s isolation', (isolation) => {
       expect(fs.statSync(fifo).isFIFO()).toBe(true);
       await spawner.close();
       expect(fs.existsSync(path.dirname(fifo))).toBe(false);
-      expect(await eventually(() => !fs.existsSync(`/proc/${holder}`) || fs.readFileSync(`/proc/${holder}/stat`, 'utf8').includes(') Z '))).toBe(true);
+      expect(await eventually(() => endedOrZombie(holder))).toBe(true);
     } finally {
       await spawner.close();
     }
