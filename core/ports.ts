@@ -118,6 +118,8 @@ export interface SpawnRequest {
   groups?: number[];
   /** A /proc of its own that shows no other uid's processes (see SandboxReport.processes). */
   privateProc?: boolean;
+  /** A network namespace of its own with only a loopback (see SandboxReport.network). */
+  privateNet?: boolean;
   /** A cgroup's `cgroup.procs` the process joins as root before anything of it runs (a metered spawn's memory cgroup). */
   cgroup?: string;
 }
@@ -278,6 +280,12 @@ export interface SandboxReport {
    * instance, so there is no other run to see there).
    */
   processes: 'hidden' | 'visible';
+  /**
+   * `isolated`: a program that is not allowed the network gets a network namespace of its own with a loopback only
+   * (bwrap's, or the spawn prelude's in uid isolation); `host`: uid isolation where the host allows no network
+   * namespace (FC: its `internetAccess: false` is the fence, README *Network*).
+   */
+  network: 'isolated' | 'host';
   /**
    * How metered spawns (judge mode) hold a program to its memory limit: `cgroup` with `detail` naming the hierarchy
    * and parent, or `rlimit` (RLIMIT_AS plus an RSS watch) with `detail` saying why no memory cgroup could be had.

@@ -224,7 +224,7 @@ export class PipeSpawner implements ProcessSpawner {
   spawn(request: SpawnRequest): SpawnedProcess {
     const identity = requestedIdentity(request, 'PipeSpawner');
     const argv = [request.file, ...request.args];
-    const options = { identity, privateProc: request.privateProc, keepFds: this.usage ? [USAGE_FD] : [] };
+    const options = { identity, privateProc: request.privateProc, privateNet: request.privateNet, keepFds: this.usage ? [USAGE_FD] : [] };
     const held = request.cgroup === undefined ? undefined : this.held.get(request.cgroup);
     if (held?.usable()) return new PipeProcess(held.take(heldCommand(argv, options, request.cwd, { ...request.env })), this.usage);
     void held?.release();

@@ -273,7 +273,7 @@ export class PtySpawner implements ProcessSpawner {
     const held = this.takeSpare(request, argv, identity);
     this.holdSoon();
     if (held) return held;
-    const [file, ...args] = this.perl ? withSpawnPrelude({ perl: this.perl }, argv, { identity, privateProc: request.privateProc, cgroupProcs: request.cgroup }) : argv;
+    const [file, ...args] = this.perl ? withSpawnPrelude({ perl: this.perl }, argv, { identity, privateProc: request.privateProc, privateNet: request.privateNet, cgroupProcs: request.cgroup }) : argv;
     const env = terminalEnv(request);
     const term = pty().spawn(file, args, { name: env.TERM, cols: request.cols, rows: request.rows, cwd: request.cwd, env, encoding: null, handleFlowControl: false });
     return this.started(term, identity);
@@ -309,7 +309,7 @@ export class PtySpawner implements ProcessSpawner {
     }
     // The held prelude joined no cgroup: a spawn that asks for one starts its own.
     if (request.cgroup !== undefined) return null;
-    const command = Buffer.from(heldCommand(argv, { identity, privateProc: request.privateProc }, request.cwd, terminalEnv(request)));
+    const command = Buffer.from(heldCommand(argv, { identity, privateProc: request.privateProc, privateNet: request.privateNet }, request.cwd, terminalEnv(request)));
     if (command.length > HELD_COMMAND_MAX_BYTES) return null;
     let fd: number;
     try {

@@ -75,6 +75,24 @@ const PRIVATE_PROC = [
   `  syscall(${syscallNumber('mount')}, $proc, $dir, $proc, 14, $opts) == 0 or die "pocketrun: mount /proc: $!\\n"; }`,
 ].join(' ');
 
+/** The prelude's argument asking for PRIVATE_NET (see there). */
+const PRIVATE_NET_FLAG = '--private-net';
+
+/**
+ * With PRIVATE_NET_FLAG: a network namespace of its own (as root, before the identity switch) with nothing but a
+ * loopback, brought up (a program may still talk to itself on 127.0.0.1), so that without bwrap too a program that
+ * is not allowed the network reaches no host service and nothing beyond the host. `struct ifreq` is the interface
+ * name (16 bytes) and a 24-byte union whose first member is the flags: SIOCSIFFLAGS (0x8914) with IFF_UP, IFF_LOOPBACK
+ * and IFF_RUNNING. Needs CAP_SYS_ADMIN (probed once by the sandbox): where the host does not allow it, the flag is
+ * never passed.
+ */
+const PRIVATE_NET = [
+  `if (@ARGV && $ARGV[0] eq "${PRIVATE_NET_FLAG}") { shift @ARGV;`,
+  `  syscall(${syscallNumber('unshare')}, 0x40000000) == 0 or die "pocketrun: unshare net: $!\n";`,
+  '  socket(my $s, 2, 2, 0) or die "pocketrun: loopback: $!\n"; my $ifr = pack("a16 s x22", "lo", 0x49);',
+  '  ioctl($s, 0x8914, $ifr) or die "pocketrun: loopback up: $!\n"; close($s); }',
+].join(' ');
+
 /**
  * `--as=<uid>:<gid>:<group,…>` (the last of the prelude's flags): the identity switch, in the prelude itself rather
  * than an exec of setpriv, one set of steps for every process that leaves root (programs, probes, sweeps):
@@ -114,6 +132,7 @@ const PRELUDE = [
   `my %keep; while (@ARGV && $ARGV[0] =~ /^${KEEP_FD_FLAG}=(\\d+)$/) { $keep{$1} = 1; shift @ARGV; }`,
   JOIN_CGROUP,
   PRIVATE_PROC,
+  PRIVATE_NET,
   'opendir(my $d, "/proc/self/fd") or die "pocketrun: /proc/self/fd: $!\\n";',
   'my @fds = grep { /^\\d+$/ && $_ > 2 && !$keep{$_} } readdir($d);',
   'closedir($d);',
@@ -150,6 +169,8 @@ export interface PreludeOptions {
   identity?: Identity;
   /** A /proc of its own (see PRIVATE_PROC); only where the sandbox's probe found that it works. */
   privateProc?: boolean;
+  /** A network namespace of its own, loopback only (see PRIVATE_NET); only where the sandbox's probe found that it works. */
+  privateNet?: boolean;
   /** One output stream: stderr goes where stdout goes (the pipe spawner's). */
   mergeStderr?: boolean;
   /** Descriptors above 2 to leave open (see KEEP_FD_FLAG). */
@@ -159,7 +180,7 @@ export interface PreludeOptions {
 }
 
 /**
- * `argv` as a root process starts it: `perl -e PRELUDE -- [--keep-fd=N…] [--cgroup=…] [--private-proc] [--as=…]
+ * `argv` as a root process starts it: `perl -e PRELUDE -- [--keep-fd=N…] [--cgroup=…] [--private-proc] [--private-net] [--as=…]
  * argv…`. The one place the prelude and the identity switch are put in front of a command; when `argv` is a link
  * (the sandbox's command chain) it runs on in the prelude's own process.
  */
@@ -173,7 +194,7 @@ function preludeArgs(argv: string[], options: Omit<PreludeOptions, 'mergeStderr'
   const keep = (options.keepFds ?? []).map((fd) => `${KEEP_FD_FLAG}=${fd}`);
   const cgroup = options.cgroupProcs ? [`${CGROUP_FLAG}=${options.cgroupProcs}`] : [];
   const identity = options.identity ? [identityFlag(options.identity)] : [];
-  return [...keep, ...cgroup, ...(options.privateProc ? [PRIVATE_PROC_FLAG] : []), ...identity, ...argv];
+  return [...keep, ...cgroup, ...(options.privateProc ? [PRIVATE_PROC_FLAG] : []), ...(options.privateNet ? [PRIVATE_NET_FLAG] : []), ...identity, ...argv];
 }
 
 /**

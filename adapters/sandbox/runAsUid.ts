@@ -24,10 +24,12 @@ export interface RunAsOptions {
   groups?: number[];
   /** A /proc of its own, as a program would get it. */
   privateProc?: boolean;
+  /** A network namespace of its own, loopback only, as a program would get it. */
+  privateNet?: boolean;
 }
 
 export function runAsUid(tools: Pick<Tools, 'perl'>, uid: number, gid: number, argv: string[], options: RunAsOptions = {}): RunAsResult {
-  const [file, ...args] = withSpawnPrelude(tools, argv, { identity: { uid, gid, groups: options.groups }, privateProc: options.privateProc });
+  const [file, ...args] = withSpawnPrelude(tools, argv, { identity: { uid, gid, groups: options.groups }, privateProc: options.privateProc, privateNet: options.privateNet });
   const result = spawnSync(file, args, {
     cwd: options.cwd ?? '/',
     env: options.env ?? { PATH: '/usr/local/bin:/usr/bin:/bin', LANG: 'C.UTF-8' },

@@ -95,6 +95,7 @@ export interface SandboxOptions {
 interface SandboxFacts {
   bwrap: { features: BwrapFeatures; etcView: string } | { reason: string } | null;
   privateProc: boolean | null;
+  privateNet?: boolean | null;
   memory: { version: CgroupVersion; dir: string } | { reason: string } | null;
 }
 
@@ -135,7 +136,7 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
   const bwrapPath = options.isolation === 'uid' ? null : (options.bwrapPath ?? findTool(bwrapCandidates({ log: options.log })));
   const factsKey = options.hostFacts ? sandboxFactsKey(options, bwrapPath) : '';
   const known = options.hostFacts?.read<SandboxFacts>('sandbox', factsKey) ?? null;
-  const found: SandboxFacts = { bwrap: null, privateProc: null, memory: null };
+  const found: SandboxFacts = { bwrap: null, privateProc: null, privateNet: null, memory: null };
   let probed = false;
   const probeStep = (what: string, fromFacts: boolean) => {
     probed ||= !fromFacts;
@@ -167,6 +168,13 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
     found.privateProc = privateProc;
     probeStep('private /proc', knownPrivateProc !== null);
   }
+  let privateNet = false;
+  if (!profile) {
+    const knownPrivateNet = typeof known?.privateNet === 'boolean' ? known.privateNet : null;
+    privateNet = knownPrivateNet ?? privateNetWorks(tools, pool.base, log);
+    found.privateNet = privateNet;
+    probeStep('private network', knownPrivateNet !== null);
+  }
   const cleaner: Omit<SlotCleanOptions, 'tmpfs'> = { perl: tools.perl, trash, sweepRoots: folders.swept };
   const diskMax = options.diskMaxBytes ?? RUN_LIMITS.diskBytes.max;
   let tmpfs: SlotCleanOptions['tmpfs'] = options.mounts === 'off' ? null : { bytes: diskMax, inodes: L.DISK_INODES };
@@ -181,7 +189,7 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
   if (probed) options.hostFacts?.write('sandbox', factsKey, found);
   // A previous executor process with this range may have died mid-run: everything of the range goes first, and
   // the first clean-up also tells whether this host lets us mount a tmpfs per slot.
-  const sandbox = new ProcessSandbox(profile ? 'bwrap' : 'uid', tools, pool, workRoot, profile, folders, privateProc, log, memory);
+  const sandbox = new ProcessSandbox(profile ? 'bwrap' : 'uid', tools, pool, workRoot, profile, folders, { privateProc, privateNet }, log, memory);
   // The range may have been another process's a moment ago (a crashed executor, a released uid block): its dead
   // must be reaped before its uids run anything (awaitReaped).
   const swept = await sweepAndReap(tools, pool.all());
@@ -198,6 +206,22 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
   if (!sandbox.ready) throw new Error(`sandbox: no sandbox uid of ${pool.base}..${pool.base + pool.count - 1} could be proved clean`);
   if (options.joinAhead) memory.cgroups?.joinAhead(options.joinAhead);
   return sandbox;
+}
+
+/**
+ * Whether the spawn prelude's private network (process/spawnPrelude.ts PRIVATE_NET) works here: in it a sandbox uid
+ * sees no interface but the loopback, and can connect to itself on 127.0.0.1.
+ */
+function privateNetWorks(tools: Tools, probeUid: number, log: (message: string) => void): boolean {
+  const check = [
+    'open(my $f, "<", "/proc/net/dev") or exit 3; my @ifs = map { /^\\s*([^:\\s]+):/ ? $1 : () } <$f>; exit 4 unless "@ifs" eq "lo";',
+    // A listening socket on 127.0.0.1 and a connection to it: the loopback is up. sockaddr_in: family, port, address, 8 zero bytes.
+    'socket(my $l, 2, 1, 0) or exit 5; bind($l, pack("S n a4 x8", 2, 0, "\\x7f\\0\\0\\1")) or exit 5; listen($l, 1) or exit 5;',
+    'socket(my $c, 2, 1, 0) or exit 6; connect($c, getsockname($l)) or exit 6; exit 0;',
+  ].join(' ');
+  const probe = runAsUid(tools, probeUid, probeUid, [tools.perl, '-e', check], { privateNet: true, env: { PATH: DEFAULT_PATH } });
+  if (probe.status !== 0) log(`sandbox: no network namespace per program (${probe.stderr.trim() || `exit ${probe.status}`}): programs share the host's network`);
+  return probe.status === 0;
 }
 
 /**
@@ -378,7 +402,8 @@ class ProcessSandbox implements Sandbox {
     private readonly workRoot: string,
     private readonly profile: BwrapProfile | null,
     private readonly folders: { denied: string[]; swept: string[] },
-    private readonly privateProc: boolean,
+    /** What the spawn prelude can give each program of its own in uid isolation (a /proc, a network). */
+    private readonly own: { privateProc: boolean; privateNet: boolean },
     private readonly log: (message: string) => void,
     private readonly memory: MemoryMode,
   ) {}
@@ -403,7 +428,7 @@ class ProcessSandbox implements Sandbox {
   }
 
   report(): SandboxReport {
-    return { isolation: this.isolation, ...(this.profile ? { bwrap: this.profile.bwrap } : {}), disk: this.cleaner.tmpfs ? 'tmpfs' : 'watch', sharedFolders: { ...this.folders }, processes: this.profile || this.privateProc ? 'hidden' : 'visible', memoryLimit: { by: this.memory.cgroups ? 'cgroup' : 'rlimit', detail: this.memory.detail }, retiredUids: this.retired, ready: this.ready };
+    return { isolation: this.isolation, ...(this.profile ? { bwrap: this.profile.bwrap } : {}), disk: this.cleaner.tmpfs ? 'tmpfs' : 'watch', sharedFolders: { ...this.folders }, processes: this.profile || this.own.privateProc ? 'hidden' : 'visible', network: this.profile || this.own.privateNet ? 'isolated' : 'host', memoryLimit: { by: this.memory.cgroups ? 'cgroup' : 'rlimit', detail: this.memory.detail }, retiredUids: this.retired, ready: this.ready };
   }
 
   async close(): Promise<void> {
@@ -471,7 +496,7 @@ class ProcessSandbox implements Sandbox {
     const spawnOf = (command: string[], rl: Rlimits, terminal: boolean): SandboxedSpawnRequest => {
       if (command.length === 0) throw new Error('sandbox: empty command');
       const [file, ...args] = commandChain({ tools: this.tools, rlimits: rl, bwrap: bwrapFor(terminal), command, terminal, writable: [slot.dir] });
-      return { file, args, cwd: home, env: { ...env }, cols: request.cols, rows: request.rows, uid, gid, groups: [...groups], privateProc: this.privateProc };
+      return { file, args, cwd: home, env: { ...env }, cols: request.cols, rows: request.rows, uid, gid, groups: [...groups], privateProc: this.own.privateProc, ...(this.own.privateNet && !request.allowNetwork ? { privateNet: true } : {}) };
     };
     const spawn = spawnOf(request.command, rlimits, request.terminal !== false);
     // Further commands go through pipes (PreparedSandbox.spawnFor).

@@ -34,7 +34,7 @@ export class FakeSandbox implements Sandbox {
   constructor(private readonly options: FakeSandboxOptions = {}) {}
 
   report(): SandboxReport {
-    return { isolation: this.isolation, disk: 'watch', sharedFolders: { denied: [], swept: [] }, processes: 'visible', retiredUids: 0, ready: this.ready };
+    return { isolation: this.isolation, disk: 'watch', sharedFolders: { denied: [], swept: [] }, processes: 'visible', network: 'host', retiredUids: 0, ready: this.ready };
   }
 
   async close(): Promise<void> {}
