@@ -146,6 +146,9 @@ function inputQueue(api: ApiClient, id: string): (data: string) => void {
 /** How long a kill may take when the CLI itself is ending (a signal, a closed terminal, giving up). */
 const KILL_ON_LEAVE_MS = 3_000;
 
+/** Asks the platform to stop the run, giving up after KILL_ON_LEAVE_MS. */
+const killWithin = (api: ApiClient, id: string) => api.kill(id, AbortSignal.timeout(KILL_ON_LEAVE_MS));
+
 /**
  * The status the CLI exits with once it is leaving a run early (a signal, stdout closed), whatever the run's own
  * end then says: the shell expects 128 + n for a CLI ended by signal n.
@@ -157,8 +160,7 @@ function leaveRun(api: ApiClient, id: string, status: number, restore: () => voi
   if (leavingWith !== null) return;
   leavingWith = status;
   restore();
-  void api
-    .kill(id, AbortSignal.timeout(KILL_ON_LEAVE_MS))
+  void killWithin(api, id)
     .catch(() => undefined)
     .then(() => exitAfterFlush(status));
 }
@@ -193,10 +195,6 @@ async function run(api: ApiClient, file: string, lang: string | undefined, args:
     ({ id } = await api.createRun({ language, code, args, cols, rows }));
     const send = inputQueue(api, id);
     const ctrlC: number[] = [];
-    restore = () => {
-      process.stdin.setRawMode(false);
-      process.stdin.pause();
-    };
     process.stdin.setRawMode(true);
     process.stdin.resume();
     process.stdin.on('data', (chunk: Buffer) => {
@@ -210,7 +208,7 @@ async function run(api: ApiClient, file: string, lang: string | undefined, args:
         if (ctrlC.length >= 3) {
           ctrlC.length = 0;
           // Stop the run; when the platform cannot be told, leave it rather than hold the terminal.
-          void api.kill(id, AbortSignal.timeout(KILL_ON_LEAVE_MS)).catch(() => stop.abort(new LeftRun(`could not reach the platform to stop run ${id}; it may still be going`)));
+          void killWithin(api, id).catch(() => stop.abort(new LeftRun(`could not reach the platform to stop run ${id}; it may still be going`)));
           return;
         }
       }
@@ -218,10 +216,10 @@ async function run(api: ApiClient, file: string, lang: string | undefined, args:
     });
     const onResize = () => void api.resize(id, process.stdout.columns || cols, process.stdout.rows || rows).catch(() => undefined);
     process.stdout.on('resize', onResize);
-    const restoreTerminal = restore;
     restore = () => {
       process.stdout.off('resize', onResize);
-      restoreTerminal();
+      process.stdin.setRawMode(false);
+      process.stdin.pause();
     };
   }
   const unhook = killOnSignals(api, id, restore);

@@ -89,7 +89,9 @@ export async function killProcessesOf(
       found = processesOfUids(targets);
     }
   }
-  return { survivors: found, rounds: round, zombies: identitiesOfUids(targets, true).length > found.size };
+  // `found` is by uid: the dead are what the scan with them lists beyond its live pids.
+  const alive = [...found.values()].reduce((n, pids) => n + pids.length, 0);
+  return { survivors: found, rounds: round, zombies: identitiesOfUids(targets, true).length > alive };
 }
 
 /** How long a uid's clean-up waits for its dead processes to be reaped before it goes back into service anyway. */
