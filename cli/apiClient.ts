@@ -27,8 +27,8 @@ export class ApiClient {
     private readonly token?: string,
   ) {}
 
-  async request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
-    const headers: Record<string, string> = {};
+  async request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal, extraHeaders: Record<string, string> = {}): Promise<T> {
+    const headers: Record<string, string> = { ...extraHeaders };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     let res: Response;
@@ -61,8 +61,9 @@ export class ApiClient {
     return this.request('GET', `/api/runs/${encodeURIComponent(id)}/output?offset=${offset}&waitMs=${waitMs}&encoding=base64`, undefined, signal);
   }
 
-  input(id: string, data: string): Promise<unknown> {
-    return this.request('POST', `/api/runs/${encodeURIComponent(id)}/input`, { data });
+  /** `key`: the same for every attempt at sending this input, so that a retry of one that had arrived is applied once. */
+  input(id: string, data: string, key?: string, signal?: AbortSignal): Promise<unknown> {
+    return this.request('POST', `/api/runs/${encodeURIComponent(id)}/input`, { data }, signal, key === undefined ? {} : { 'idempotency-key': key });
   }
 
   resize(id: string, cols: number, rows: number): Promise<unknown> {

@@ -8,6 +8,7 @@
  * Everywhere: `--url URL` (or POCKETRUN_URL; default the local platform, http://127.0.0.1:8080) and `--token T`
  * (or POCKETRUN_TOKEN). Exit status: cli/exitStatus.ts; 128 + n when a signal ends the CLI itself (the run is killed).
  */
+import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -131,15 +132,39 @@ function writeOut(bytes: Buffer): Promise<void> {
   });
 }
 
-/** Sends what is typed, in order, one request at a time. */
-function inputQueue(api: ApiClient, id: string): (data: string) => void {
+/** An input request unanswered this long is taken as lost on the way (a dead connection says nothing) and sent again. */
+const INPUT_ANSWER_MS = 15_000;
+
+/**
+ * Sends what is typed, in order, one request at a time. A request that got no answer (or a 5xx or 429) is sent again
+ * under the same idempotency key, so that one which had arrived is applied once (core/idempotencyKey.ts), until
+ * GIVE_UP_MS have passed without an answer; a refusal is said once, on stderr.
+ */
+function inputQueue(api: ApiClient, id: string, stop: AbortSignal): (data: string) => void {
+  // No two CLIs share a prefix; the count orders this one's keys.
+  const prefix = randomBytes(8).toString('hex');
+  let pieces = 0;
   let chain = Promise.resolve();
+  const sendOnce = async (data: string, key: string) => {
+    const since = Date.now();
+    for (let failures = 1; !stop.aborted; failures++) {
+      try {
+        await api.input(id, data, key, AbortSignal.any([stop, AbortSignal.timeout(INPUT_ANSWER_MS)]));
+        return;
+      } catch (err) {
+        if (err instanceof ApiRefusal && err.status < 500 && err.status !== 429) {
+          // 409: the run ended meanwhile, which its end says; anything else is the API's reason.
+          if (err.status !== 409) process.stderr.write(`\r\npocketrun: input not sent: ${err.message}\r\n`);
+          return;
+        }
+        if (Date.now() - since > GIVE_UP_MS) return;
+        await pause(Math.min(200 * 2 ** failures, 5_000), stop);
+      }
+    }
+  };
   return (data) => {
-    chain = chain.then(
-      () => api.input(id, data).then(() => undefined),
-      () => undefined,
-    );
-    chain.catch(() => undefined);
+    const key = `${prefix}-${++pieces}`;
+    chain = chain.then(() => sendOnce(data, key));
   };
 }
 
@@ -193,7 +218,7 @@ async function run(api: ApiClient, file: string, lang: string | undefined, args:
     const cols = process.stdout.columns || 80;
     const rows = process.stdout.rows || 24;
     ({ id } = await api.createRun({ language, code, args, cols, rows }));
-    const send = inputQueue(api, id);
+    const send = inputQueue(api, id, stop.signal);
     const ctrlC: number[] = [];
     process.stdin.setRawMode(true);
     process.stdin.resume();

@@ -47,6 +47,8 @@ export async function appendControl(
 export class ControlReader {
   private offset = 0;
   private partial = Buffer.alloc(0);
+  /** The idempotency keys read so far; at most one per record, and the records are bounded by the input total. */
+  private readonly keys = new Set<string>();
 
   constructor(
     private readonly runs: ObjectStore,
@@ -70,7 +72,13 @@ export class ControlReader {
       const line = buf.subarray(start, nl).toString('utf8');
       start = nl + 1;
       const record = parseRecord(line);
-      if (record) records.push(record);
+      if (!record) continue;
+      if (record.k !== undefined) {
+        // A client's retry of a request that had arrived: the stream carries it twice, the program gets it once.
+        if (this.keys.has(record.k)) continue;
+        this.keys.add(record.k);
+      }
+      records.push(record);
     }
     this.partial = Buffer.from(buf.subarray(start));
     return records;
@@ -80,6 +88,7 @@ export class ControlReader {
 function parseRecord(line: string): ControlRecord | null {
   try {
     const value = JSON.parse(line) as ControlRecord;
+    if (value.k !== undefined && typeof value.k !== 'string') return null;
     if (value.t === 'in' && typeof value.d === 'string') return value;
     if (value.t === 'kill') return value;
     if (value.t === 'signal' && isSignalName(value.name)) return value;

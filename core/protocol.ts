@@ -180,12 +180,16 @@ export interface ClaimDoc {
   claimedAt: string;
 }
 
-export type ControlRecord =
+export type ControlRecord = {
+  /** The client's idempotency key (core/idempotencyKey.ts): a record whose key the stream carried before is a retry, applied once. */
+  k?: string;
+} & (
   | { t: 'in'; d: string }
   | { t: 'kill' }
   /** A signal for the program's processes (not the sandbox's wrappers), one of SIGNAL_NAMES (core/signals.ts). */
   | { t: 'signal'; name: string }
-  | { t: 'resize'; cols: number; rows: number };
+  | { t: 'resize'; cols: number; rows: number }
+);
 
 /** The OSS event the trigger delivers (the fields the executor reads). */
 export interface OssEvent {

@@ -230,8 +230,9 @@ export class RunService {
     // The record is in. A failed status read is not reported: the caller would send the record again, twice in all.
   }
 
-  async input(id: string, data: string): Promise<void> {
-    await this.appendToLiveRun(id, { t: 'in', d: data });
+  /** `key`: the client's idempotency key (core/idempotencyKey.ts), so that its retry of this input is applied once. */
+  async input(id: string, data: string, key?: string): Promise<void> {
+    await this.appendToLiveRun(id, key === undefined ? { t: 'in', d: data } : { t: 'in', d: data, k: key });
   }
 
   kill(id: string): Promise<void> {

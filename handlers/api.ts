@@ -13,6 +13,7 @@ import { readLimitPolicy } from '../core/limitPolicy';
 import * as L from '../core/limits';
 import { systemClock } from '../core/ports';
 import { parseExecuteRequest } from '../core/executeRequest';
+import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey } from '../core/idempotencyKey';
 import { RunService } from '../core/runService';
 import { parseCreateRun, parseInput, parseJsonBody, parseOutputQuery, parseResize, parseSeedRequest } from '../core/validate';
 import { answerClientErrors, clipped, endWithJson, header, logLine, parseTarget, readBody, requireHost, sendJson, sendText, SERVER_OPTIONS } from './http';
@@ -188,7 +189,9 @@ function createApiServer(options: ApiServerOptions): http.Server {
       name: 'input',
       token: true,
       handle: async (ctx, { id }) => {
-        await service.input(id, parseInput(await ctx.json()));
+        // The key is read first: a malformed one refuses the request before anything is written.
+        const key = parseIdempotencyKey(header(ctx.req, IDEMPOTENCY_KEY_HEADER));
+        await service.input(id, parseInput(await ctx.json()), key);
         ctx.reply(202, { accepted: true });
       },
     }),
@@ -245,7 +248,7 @@ function createApiServer(options: ApiServerOptions): http.Server {
     return {
       'access-control-allow-origin': options.corsOrigin,
       'access-control-allow-methods': 'GET, POST, OPTIONS',
-      'access-control-allow-headers': 'authorization, content-type',
+      'access-control-allow-headers': `authorization, content-type, ${IDEMPOTENCY_KEY_HEADER}`,
       'access-control-max-age': '600',
       vary: 'origin',
     };

@@ -306,6 +306,33 @@ describe('on a phone (360×740, touch)', () => {
     await context.close();
   });
 
+  test('input whose answer is lost on the way back (it had arrived) is sent again and reaches the program once', async () => {
+    const { context, page, problems } = await open('phone', { allow: [/net::ERR_/, /\/input$/] });
+    // The first input request reaches the platform, and its answer is dropped before the page sees it: the page
+    // cannot tell this from a request that never arrived, so it sends the line again (under the same key).
+    const keys: string[] = [];
+    await page.route(/\/api\/runs\/[^/]+\/input$/, async (route) => {
+      keys.push((await route.request().allHeaders())['idempotency-key'] ?? '');
+      if (keys.length === 1) {
+        await route.fetch();
+        await route.abort('connectionreset');
+      } else await route.continue();
+    });
+    // A second line within two seconds of the first would be the doubled line.
+    await setCode(page, "import select, sys\nx = input('x? ')\nprint('got', x)\nmore, _, _ = select.select([sys.stdin], [], [], 2)\nprint('twice' if more else 'once')\n");
+    await page.click('#run');
+    await waitForScreen(page, 'x? ');
+    await page.fill('#stdin', 'hello');
+    await page.press('#stdin', 'Enter');
+    await waitForStatus(page, 'ok');
+    expect(await transcript(page)).toBe('x? hello\r\ngot hello\r\nonce\r\n');
+    expect(keys.length).toBe(2);
+    expect(keys[1]).toBe(keys[0]);
+    expect(keys[0]).toMatch(/^[0-9a-f]{16}-1$/);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
   test('a reload mid-run (or a tab the phone discarded) comes back to the run: its output so far, then on, with the input line', async () => {
     const { context, page, problems } = await open('phone');
     await setCode(page, "import time\nfor i in range(1, 6):\n    print(f'tick {i}', flush=True)\n    time.sleep(0.3)\nname = input('name? ')\nfor i in range(6, 9):\n    print(f'tick {i}', flush=True)\n    time.sleep(0.3)\nprint('bye', name)\n");

@@ -4,6 +4,7 @@
  */
 import { spawn as spawnChild } from 'child_process';
 import * as fs from 'fs';
+import * as http from 'http';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
@@ -184,6 +185,71 @@ async function relay(): Promise<{ url: string; requests: () => string[]; close: 
     },
   };
 }
+
+/**
+ * An HTTP proxy to the platform that forwards the first `POST …/input` and then cuts the CLI's connection instead of
+ * answering, as a phone network loses an answer: the platform has the line, the CLI cannot know it. Records the
+ * `Idempotency-Key` of every input request.
+ */
+async function losingFirstInputAnswer(): Promise<{ url: string; inputKeys: string[]; close: () => void }> {
+  const target = new URL(t.platform.url);
+  const inputKeys: string[] = [];
+  const server = http.createServer((req, res) => {
+    const isInput = req.method === 'POST' && /\/input$/.test(req.url ?? '');
+    if (isInput) inputKeys.push(String(req.headers['idempotency-key'] ?? ''));
+    const lose = isInput && inputKeys.length === 1;
+    const upstream = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+      if (lose) {
+        answer.resume();
+        answer.on('end', () => req.socket.destroy());
+        return;
+      }
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    inputKeys,
+    close: () => {
+      server.close();
+      server.closeAllConnections();
+    },
+  };
+}
+
+test('run: a line whose answer is lost on the way back is sent again under its key and read once', async () => {
+  const file = program('twice.py', "a = input('a? ')\nb = input('b? ')\nprint('got', repr(a), repr(b))");
+  const proxy = await losingFirstInputAnswer();
+  const term = pty.spawn(process.execPath, [BIN, 'run', file, '--url', proxy.url], { cols: 100, rows: 30, cwd: dir, env: { ...process.env, POCKETRUN_URL: '' } as Record<string, string> });
+  let text = '';
+  term.onData((d) => (text += d));
+  const exit = new Promise<number>((resolve) => term.onExit(({ exitCode }) => resolve(exitCode)));
+  try {
+    const until = async (needle: string) => {
+      for (const end = Date.now() + 20_000; !text.includes(needle); await new Promise((r) => setTimeout(r, 20))) {
+        if (Date.now() > end) throw new Error(`no ${JSON.stringify(needle)} in ${JSON.stringify(text)}`);
+      }
+    };
+    await until('a? ');
+    term.write('one\r');
+    await until('b? ');
+    term.write('two\r');
+    expect(await exit).toBe(0);
+    expect(text).toContain("got 'one' 'two'");
+    // The lost one, its retry under the same key, and the second line under a key of its own.
+    expect(proxy.inputKeys.length).toBe(3);
+    expect(proxy.inputKeys[1]).toBe(proxy.inputKeys[0]);
+    expect(proxy.inputKeys[2]).not.toBe(proxy.inputKeys[0]);
+    expect(proxy.inputKeys[0]).toMatch(/^[0-9a-f]{16}-1$/);
+  } finally {
+    term.kill();
+    proxy.close();
+  }
+});
 
 /** A program that prints a tick every 0.1 s until it is stopped. */
 const TICKS = "import time\ni = 0\nwhile True:\n    print('tick', i, flush=True)\n    i += 1\n    time.sleep(0.1)\n";

@@ -65,6 +65,25 @@ test('many inputs sent without waiting arrive complete and in order', async () =
   expect(output).toContain(Array.from({ length: 20 }, (_, i) => `line${i}`).join('|'));
 });
 
+test('input sent again under its Idempotency-Key (a retry after a lost answer) reaches the program once', async () => {
+  const id = await t.client.start("a = input('a? ')\nb = input('b? ')\nc = input('c? ')\nprint('got', repr(a), repr(b), repr(c))");
+  await t.client.readUntil(id, (s) => s.includes('a? '));
+  const send = (data: string, key: string) => t.client.request('POST', `/api/runs/${id}/input`, { data }, { 'idempotency-key': key });
+  // A malformed key is refused before anything is written: the program never sees that line.
+  const refused = await send('never\n', 'two words');
+  expect(refused.status).toBe(400);
+  expect(refused.json.error.message).toMatch(/^Idempotency-Key: /);
+  expect((await send('one\n', 'cli-1')).status).toBe(202);
+  expect((await send('one\n', 'cli-1')).status).toBe(202);
+  // The same text under a key of its own is a line typed twice, and the draft's quoted form is the same key.
+  expect((await send('one\n', '"cli-2"')).status).toBe(202);
+  expect((await send('one\n', 'cli-2')).status).toBe(202);
+  expect((await send('three\n', 'cli-3')).status).toBe(202);
+  const { output, result } = await t.client.finish(id);
+  expect(output).toContain("got 'one' 'one' 'three'");
+  expect(result.status).toBe('ok');
+});
+
 test("20 000 × '你好世界' arrives byte-exact, through utf8 reads that never split a character", async () => {
   const expected = '你好世界'.repeat(20_000) + '\r\n';
   const id = await t.client.start("print('你好世界' * 20000)");

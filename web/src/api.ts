@@ -58,6 +58,8 @@ export interface RequestOptions {
   askToken?: boolean;
   /** Abandons the request (a TransientError): e.g. a connection that went dead while the network changed. */
   signal?: AbortSignal;
+  /** Headers of this request besides the content type and the token. */
+  headers?: Record<string, string>;
 }
 
 function timeoutSignal(ms: number, outer?: AbortSignal): { signal: AbortSignal; timedOut(): boolean; done(): void } {
@@ -88,7 +90,7 @@ export class Api {
   async request<T>(method: 'GET' | 'POST', path: string, options: RequestOptions = {}): Promise<T> {
     const { body, timeoutMs = 30_000, askToken = true } = options;
     for (let attempt = 0; ; attempt++) {
-      const headers: Record<string, string> = {};
+      const headers: Record<string, string> = { ...options.headers };
       if (body !== undefined) headers['content-type'] = 'application/json';
       const token = this.options.getToken();
       if (token) headers.authorization = `Bearer ${token}`;
@@ -142,8 +144,9 @@ export class Api {
     return this.request('GET', path, { timeoutMs: waitMs + 15_000, signal });
   }
 
-  input(id: string, data: string): Promise<unknown> {
-    return this.request('POST', `/api/runs/${encodeURIComponent(id)}/input`, { body: { data } });
+  /** `key`: the same for every attempt at sending this piece, so a retry of one that had arrived is applied once. */
+  input(id: string, data: string, key: string): Promise<unknown> {
+    return this.request('POST', `/api/runs/${encodeURIComponent(id)}/input`, { body: { data }, headers: { 'idempotency-key': key } });
   }
 
   kill(id: string): Promise<unknown> {

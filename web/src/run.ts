@@ -36,6 +36,11 @@ export function backoffMs(failures: number): number {
   return Math.round(base * (0.8 + Math.random() * 0.4));
 }
 
+/** `bytes` random bytes as hex (crypto.randomUUID needs a secure context; a page on plain http has none). */
+function randomHex(bytes: number): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
 export function decodeBase64(data: string): Uint8Array {
   const binary = atob(data);
   const bytes = new Uint8Array(binary.length);
@@ -73,6 +78,11 @@ export class RunSession {
   finished = false;
   result: RunResult | undefined;
   private pendingInput = '';
+  /** The piece being sent, kept as it was cut with its key until an answer says where it stands. */
+  private inFlight: { piece: string; key: string } | null = null;
+  /** Keys of this page's input pieces: a random prefix (no two pages share one), then a count. */
+  private readonly keyPrefix = randomHex(8);
+  private pieces = 0;
   private sending = false;
   private readonly pause = new Pause();
   private readonly inputPause = new Pause();
@@ -184,10 +194,14 @@ export class RunSession {
     let failures = 0;
     try {
       while (this.pendingInput && !this.finished) {
-        const piece = this.pendingInput.slice(0, INPUT_PIECE_CHARS);
+        // A retry sends the same piece under the same key, even if more was typed meanwhile: the API applies a key
+        // once, so a piece that had arrived is not doubled, and one that had not is not lost.
+        this.inFlight ??= { piece: this.pendingInput.slice(0, INPUT_PIECE_CHARS), key: `${this.keyPrefix}-${++this.pieces}` };
+        const { piece, key } = this.inFlight;
         try {
-          await this.api.input(this.id, piece);
+          await this.api.input(this.id, piece, key);
           this.pendingInput = this.pendingInput.slice(piece.length);
+          this.inFlight = null;
           this.inputFailure = null;
           this.report();
           failures = 0;
@@ -196,13 +210,14 @@ export class RunSession {
             // 409: the run already finished; anything else: the API says why.
             if (err.status !== 409) this.events.inputError(err.message);
             this.pendingInput = '';
+            this.inFlight = null;
             this.inputFailure = null;
             this.report();
             return;
           }
-          // No answer. Offline, the request never left the browser, so the next attempt sends the line once; a
-          // request cut on its way may or may not have arrived, and sending it again risks a doubled line less than
-          // dropping it risks a program waiting forever. Being shown as waiting, it is not typed again meanwhile.
+          // No answer: offline, the request never left the browser; cut on its way, it may or may not have arrived.
+          // Either way the next attempt carries the same key (above), and the line reaches the program once. Being
+          // shown as waiting, it is not typed again meanwhile.
           failures++;
           this.inputFailure = messageOf(err);
           this.report();
