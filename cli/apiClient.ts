@@ -21,6 +21,19 @@ export class ApiRefusal extends Error {
   }
 }
 
+/** The request got no answer. `mayHaveArrived`: false when it surely never left (nothing listens, no such host). */
+export class Unreachable extends Error {
+  constructor(
+    message: string,
+    readonly mayHaveArrived: boolean,
+  ) {
+    super(message);
+  }
+}
+
+/** Connection errors after which the server cannot have seen the request. */
+const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
 export class ApiClient {
   constructor(
     readonly baseUrl: string,
@@ -36,8 +49,9 @@ export class ApiClient {
       res = await fetch(new URL(path, this.baseUrl), { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal });
     } catch (err) {
       if ((err as Error).name === 'AbortError') throw err;
+      if ((err as Error).name === 'TimeoutError') throw new Unreachable(`no answer from ${this.baseUrl} in time`, true);
       const cause = (err as { cause?: { code?: string } }).cause?.code;
-      throw new Error(`cannot reach ${this.baseUrl}${cause ? ` (${cause})` : ''}: is the platform running (npm start), or is --url right?`);
+      throw new Unreachable(`cannot reach ${this.baseUrl}${cause ? ` (${cause})` : ''}: is the platform running (npm start), or is --url right?`, !NEVER_SENT.has(cause ?? ''));
     }
     const text = await res.text();
     let json: unknown = undefined;
@@ -53,8 +67,9 @@ export class ApiClient {
     return json as T;
   }
 
-  createRun(body: Record<string, unknown>): Promise<{ id: string }> {
-    return this.request('POST', '/api/runs', body);
+  /** `key`: the same for every attempt at this create, so that the API answers each with the same run. */
+  createRun(body: Record<string, unknown>, key?: string, signal?: AbortSignal): Promise<{ id: string }> {
+    return this.request('POST', '/api/runs', body, signal, key === undefined ? {} : { 'idempotency-key': key });
   }
 
   output(id: string, offset: number, waitMs: number, signal?: AbortSignal): Promise<OutputChunk> {

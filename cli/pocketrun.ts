@@ -14,7 +14,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { LANGUAGES } from '../core/languages';
-import { ApiClient, ApiRefusal, type OutputChunk } from './apiClient';
+import { ApiClient, ApiRefusal, Unreachable, type OutputChunk } from './apiClient';
 import { exitStatusOf } from './exitStatus';
 
 const DEFAULT_URL = 'http://127.0.0.1:8080';
@@ -132,8 +132,32 @@ function writeOut(bytes: Buffer): Promise<void> {
   });
 }
 
-/** An input request unanswered this long is taken as lost on the way (a dead connection says nothing) and sent again. */
-const INPUT_ANSWER_MS = 15_000;
+/** A request unanswered this long is taken as lost on the way (a dead connection says nothing) and sent again. */
+const ANSWER_WITHIN_MS = 15_000;
+
+/** How long a create that gets no answer is sent again (under its key) before the CLI says the platform is unreachable. */
+const CREATE_RETRY_MS = 10_000;
+
+/**
+ * Creates the run under an `Idempotency-Key` of 16 random bytes, sending it again under that key while it gets no
+ * answer (or a 5xx or 429) for CREATE_RETRY_MS: the API names the run after the key and the request, so a create
+ * that had arrived is the run the CLI then follows, not one left running unseen beside a second.
+ */
+async function createRun(api: ApiClient, body: Record<string, unknown>): Promise<string> {
+  const key = randomBytes(16).toString('hex');
+  const since = Date.now();
+  for (let failures = 1; ; failures++) {
+    try {
+      return (await api.createRun(body, key, AbortSignal.timeout(ANSWER_WITHIN_MS))).id;
+    } catch (err) {
+      // A refusal is final; a platform that surely never saw the request (nothing listening) is said at once.
+      const refused = err instanceof ApiRefusal && err.status < 500 && err.status !== 429;
+      const neverSent = err instanceof Unreachable && !err.mayHaveArrived;
+      if (refused || neverSent || Date.now() - since > CREATE_RETRY_MS) throw err;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(200 * 2 ** failures, 2_000)));
+    }
+  }
+}
 
 /**
  * Sends what is typed, in order, one request at a time. A request that got no answer (or a 5xx or 429) is sent again
@@ -149,7 +173,7 @@ function inputQueue(api: ApiClient, id: string, stop: AbortSignal): (data: strin
     const since = Date.now();
     for (let failures = 1; !stop.aborted; failures++) {
       try {
-        await api.input(id, data, key, AbortSignal.any([stop, AbortSignal.timeout(INPUT_ANSWER_MS)]));
+        await api.input(id, data, key, AbortSignal.any([stop, AbortSignal.timeout(ANSWER_WITHIN_MS)]));
         return;
       } catch (err) {
         if (err instanceof ApiRefusal && err.status < 500 && err.status !== 429) {
@@ -213,11 +237,11 @@ async function run(api: ApiClient, file: string, lang: string | undefined, args:
   if (!interactive) {
     // Piped stdin: the whole text, then end of file, through pipes (no terminal, so no echo), like `prog < file`.
     const stdin = fs.readFileSync(0, 'utf8');
-    ({ id } = await api.createRun({ language, code, args, stdin, tty: false }));
+    id = await createRun(api, { language, code, args, stdin, tty: false });
   } else {
     const cols = process.stdout.columns || 80;
     const rows = process.stdout.rows || 24;
-    ({ id } = await api.createRun({ language, code, args, cols, rows }));
+    id = await createRun(api, { language, code, args, cols, rows });
     const send = inputQueue(api, id, stop.signal);
     const ctrlC: number[] = [];
     process.stdin.setRawMode(true);

@@ -3,7 +3,8 @@
  * so the same code serves FC (OSS) and the local platform (folders).
  */
 import { ApiError, notFound } from './apiError';
-import { appendControl } from './controlStream';
+import { appendControl, encodeRecord } from './controlStream';
+import { keyedRunId } from './idempotencyKey';
 import type { LimitPolicy } from './limitPolicy';
 import * as L from './limits';
 import { longPollPeriods } from './longPollPeriods';
@@ -27,6 +28,9 @@ export interface RunServiceDeps {
   randomBytes: (n: number) => Uint8Array;
   policy: LimitPolicy;
 }
+
+/** The manifest's optional fields for an interactive run (split output, extra files, a client's note, a lower compile budget). */
+type ManifestExtras = Pick<Manifest, 'streams' | 'files' | 'client' | 'compileLimits'>;
 
 export interface OutputChunk {
   data: string;
@@ -117,17 +121,50 @@ export class RunService {
 
   /**
    * Writes the manifest (which fires the executor) after any initial stdin, so the program finds it at start.
-   * `extra`: the manifest's optional fields for an interactive run (split output, extra files, a client's note, a
-   * lower compile budget).
+   * `key`: the client's idempotency key (see `createKeyed`).
    */
-  async create(request: CreateRunRequest, interactive = true, extra: Pick<Manifest, 'streams' | 'files' | 'client' | 'compileLimits'> = {}): Promise<string> {
+  async create(request: CreateRunRequest, interactive = true, extra: ManifestExtras = {}, key?: string): Promise<string> {
+    if (key !== undefined) return this.createKeyed(request, interactive, extra, key);
     const id = newRunId(this.deps.randomBytes);
     const controlEnd = request.stdin.length > 0 ? await appendControl(this.deps.runs, id, { t: 'in', d: request.stdin }, 0) : 0;
-    await writeManifest(
-      this.deps.code,
-      { id, language: request.language, code: request.code, args: request.args, limits: request.limits, interactive, cols: request.cols, rows: request.rows, ...extra },
-      this.deps.clock.now(),
-    );
+    await this.writeRunManifest(id, request, interactive, extra);
+    this.touch(id, controlEnd);
+    return id;
+  }
+
+  private writeRunManifest(id: string, request: CreateRunRequest, interactive: boolean, extra: ManifestExtras): Promise<void> {
+    const { language, code, args, limits, cols, rows } = request;
+    return writeManifest(this.deps.code, { id, language, code, args, limits, interactive, cols, rows, ...extra }, this.deps.clock.now());
+  }
+
+  /**
+   * A create under the client's idempotency key: the id comes from the key and the request (core/idempotencyKey.ts),
+   * so a retry finds the run its first attempt made, whether that attempt got as far as the stdin, the manifest or
+   * nothing, and answers with the same id. One HEAD more than a plain create. Nobody but this client knows the id
+   * before the manifest is in, so stdin already at the control stream's start is an earlier attempt's: this
+   * request's own, not written again.
+   */
+  private async createKeyed(request: CreateRunRequest, interactive: boolean, extra: ManifestExtras, key: string): Promise<string> {
+    const id = keyedRunId(key, { request, interactive, extra });
+    if (await this.deps.code.head(keys.manifest(id))) {
+      this.touch(id);
+      return id;
+    }
+    let controlEnd = 0;
+    if (request.stdin.length > 0) {
+      try {
+        controlEnd = (await this.deps.runs.append(keys.control(id), encodeRecord({ t: 'in', d: request.stdin }), 0)).nextPosition;
+      } catch (err) {
+        if (!isStoreError(err, 'PositionMismatch')) throw err;
+        controlEnd = err.nextPosition ?? 0;
+      }
+    }
+    try {
+      await this.writeRunManifest(id, request, interactive, extra);
+    } catch (err) {
+      // Another attempt under the key, at the same time, wrote it: the same run.
+      if (!isStoreError(err, 'AlreadyExists')) throw err;
+    }
     this.touch(id, controlEnd);
     return id;
   }

@@ -13,7 +13,7 @@ import { readLimitPolicy } from '../core/limitPolicy';
 import * as L from '../core/limits';
 import { systemClock } from '../core/ports';
 import { parseExecuteRequest } from '../core/executeRequest';
-import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey } from '../core/idempotencyKey';
+import { IDEMPOTENCY_KEY_HEADER, MIN_CREATE_KEY_CHARS, parseIdempotencyKey } from '../core/idempotencyKey';
 import { RunService } from '../core/runService';
 import { parseCreateRun, parseInput, parseJsonBody, parseOutputQuery, parseResize, parseSeedRequest } from '../core/validate';
 import { answerClientErrors, clipped, endWithJson, header, logLine, parseTarget, readBody, requireHost, sendJson, sendText, SERVER_OPTIONS } from './http';
@@ -149,8 +149,9 @@ function createApiServer(options: ApiServerOptions): http.Server {
       name: 'create',
       token: true,
       handle: async (ctx) => {
+        const key = parseIdempotencyKey(header(ctx.req, IDEMPOTENCY_KEY_HEADER), MIN_CREATE_KEY_CHARS);
         const request = parseCreateRun(await ctx.json(), service.policy);
-        ctx.runId = await service.create(request, request.tty);
+        ctx.runId = await service.create(request, request.tty, {}, key);
         ctx.reply(201, { id: ctx.runId });
       },
     }),

@@ -333,6 +333,74 @@ describe('on a phone (360×740, touch)', () => {
     await context.close();
   });
 
+  test('a create whose answer is lost is sent again under its key: the page shows the one run it made', async () => {
+    const { context, page, problems } = await open('phone', { allow: [/net::ERR_/, /\/api\/runs$/] });
+    const creates: Array<{ key: string; id?: string }> = [];
+    await page.route(/\/api\/runs$/, async (route) => {
+      const key = (await route.request().allHeaders())['idempotency-key'] ?? '';
+      if (creates.length === 0) {
+        // It reaches the platform, which makes the run; the page never hears of it.
+        const answer = await route.fetch();
+        creates.push({ key, id: ((await answer.json()) as { id: string }).id });
+        await route.abort('connectionreset');
+      } else {
+        creates.push({ key });
+        await route.continue();
+      }
+    });
+    await setCode(page, "print('hello')\nname = input('name? ')\nprint('bye', name)\n");
+    await page.click('#run');
+    await waitForScreen(page, 'name? ');
+    expect(await page.evaluate(() => window.pocketrun!.runId())).toBe(creates[0].id);
+    expect(creates.map((c) => c.key)).toEqual([creates[0].key, creates[0].key]);
+    expect(creates[0].key).toMatch(/^[0-9a-f]{32}$/);
+    await page.fill('#stdin', 'ann');
+    await page.press('#stdin', 'Enter');
+    await waitForStatus(page, 'ok');
+    expect(await transcript(page)).toBe('hello\r\nname? ann\r\nbye ann\r\n');
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  test('a reload while the run is being created comes back to that run, not a second one nor none', async () => {
+    const { context, page, problems } = await open('phone', { allow: [/net::ERR_/, /\/api\/runs$/] });
+    let made: (id: string) => void;
+    const firstId = new Promise<string>((resolve) => (made = resolve));
+    let release: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let creates = 0;
+    await page.route(/\/api\/runs$/, async (route) => {
+      if (++creates > 1) return route.continue();
+      // The first create reaches the platform; its answer is held until the page has gone.
+      const answer = await route.fetch();
+      made(((await answer.json()) as { id: string }).id);
+      await held;
+      await route.abort().catch(() => undefined);
+    });
+    await setCode(page, "print('hello')\nname = input('name? ')\nprint('bye', name)\n");
+    await page.click('#run');
+    const id = await firstId;
+    expect(await page.textContent('#status')).toMatch(/starting/);
+    await page.reload();
+    release!();
+    await page.waitForFunction(() => window.pocketrun !== undefined && window.pocketrun.language() !== '');
+    await waitForScreen(page, 'name? ');
+    expect(await page.evaluate(() => window.pocketrun!.runId())).toBe(id);
+    expect(creates).toBe(2);
+    await page.fill('#stdin', 'bo');
+    await page.press('#stdin', 'Enter');
+    await waitForStatus(page, 'ok');
+    expect(await transcript(page)).toBe('hello\r\nname? bo\r\nbye bo\r\n');
+    // Its end was shown: a further reload starts nothing.
+    await page.reload();
+    await page.waitForFunction(() => window.pocketrun !== undefined && window.pocketrun.language() !== '');
+    await page.waitForTimeout(500);
+    expect(creates).toBe(2);
+    expect(await page.evaluate(() => window.pocketrun!.runId())).toBe(null);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
   test('a reload mid-run (or a tab the phone discarded) comes back to the run: its output so far, then on, with the input line', async () => {
     const { context, page, problems } = await open('phone');
     await setCode(page, "import time\nfor i in range(1, 6):\n    print(f'tick {i}', flush=True)\n    time.sleep(0.3)\nname = input('name? ')\nfor i in range(6, 9):\n    print(f'tick {i}', flush=True)\n    time.sleep(0.3)\nprint('bye', name)\n");

@@ -187,19 +187,21 @@ async function relay(): Promise<{ url: string; requests: () => string[]; close: 
 }
 
 /**
- * An HTTP proxy to the platform that forwards the first `POST …/input` and then cuts the CLI's connection instead of
- * answering, as a phone network loses an answer: the platform has the line, the CLI cannot know it. Records the
- * `Idempotency-Key` of every input request.
+ * An HTTP proxy to the platform that forwards the first POST whose path matches `lose` and then cuts the CLI's
+ * connection instead of answering, as a phone network loses an answer: the platform has the request, the CLI
+ * cannot know it. Records the `Idempotency-Key` of every POST, by path.
  */
-async function losingFirstInputAnswer(): Promise<{ url: string; inputKeys: string[]; close: () => void }> {
+async function losingFirstAnswerTo(lose: RegExp): Promise<{ url: string; keys: (path: RegExp) => string[]; close: () => void }> {
   const target = new URL(t.platform.url);
-  const inputKeys: string[] = [];
+  const posts: Array<{ path: string; key: string }> = [];
+  let lost = false;
   const server = http.createServer((req, res) => {
-    const isInput = req.method === 'POST' && /\/input$/.test(req.url ?? '');
-    if (isInput) inputKeys.push(String(req.headers['idempotency-key'] ?? ''));
-    const lose = isInput && inputKeys.length === 1;
+    const path = (req.url ?? '').split('?')[0];
+    if (req.method === 'POST') posts.push({ path, key: String(req.headers['idempotency-key'] ?? '') });
+    const loseThis = req.method === 'POST' && lose.test(path) && !lost;
+    if (loseThis) lost = true;
     const upstream = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-      if (lose) {
+      if (loseThis) {
         answer.resume();
         answer.on('end', () => req.socket.destroy());
         return;
@@ -213,7 +215,7 @@ async function losingFirstInputAnswer(): Promise<{ url: string; inputKeys: strin
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
-    inputKeys,
+    keys: (match) => posts.filter((p) => match.test(p.path)).map((p) => p.key),
     close: () => {
       server.close();
       server.closeAllConnections();
@@ -221,9 +223,12 @@ async function losingFirstInputAnswer(): Promise<{ url: string; inputKeys: strin
   };
 }
 
+const INPUT_PATH = /^\/api\/runs\/[\w-]+\/input$/;
+const CREATE_PATH = /^\/api\/runs$/;
+
 test('run: a line whose answer is lost on the way back is sent again under its key and read once', async () => {
   const file = program('twice.py', "a = input('a? ')\nb = input('b? ')\nprint('got', repr(a), repr(b))");
-  const proxy = await losingFirstInputAnswer();
+  const proxy = await losingFirstAnswerTo(INPUT_PATH);
   const term = pty.spawn(process.execPath, [BIN, 'run', file, '--url', proxy.url], { cols: 100, rows: 30, cwd: dir, env: { ...process.env, POCKETRUN_URL: '' } as Record<string, string> });
   let text = '';
   term.onData((d) => (text += d));
@@ -241,12 +246,32 @@ test('run: a line whose answer is lost on the way back is sent again under its k
     expect(await exit).toBe(0);
     expect(text).toContain("got 'one' 'two'");
     // The lost one, its retry under the same key, and the second line under a key of its own.
-    expect(proxy.inputKeys.length).toBe(3);
-    expect(proxy.inputKeys[1]).toBe(proxy.inputKeys[0]);
-    expect(proxy.inputKeys[2]).not.toBe(proxy.inputKeys[0]);
-    expect(proxy.inputKeys[0]).toMatch(/^[0-9a-f]{16}-1$/);
+    const keys = proxy.keys(INPUT_PATH);
+    expect(keys.length).toBe(3);
+    expect(keys[1]).toBe(keys[0]);
+    expect(keys[2]).not.toBe(keys[0]);
+    expect(keys[0]).toMatch(/^[0-9a-f]{16}-1$/);
   } finally {
     term.kill();
+    proxy.close();
+  }
+});
+
+test('run: a create whose answer is lost is sent again under its key, and the CLI follows the one run it made', async () => {
+  const file = program('once.py', "import sys\nprint('read', repr(sys.stdin.read()))");
+  const proxy = await losingFirstAnswerTo(CREATE_PATH);
+  try {
+    const child = spawnChild(process.execPath, [BIN, 'run', file, '--url', proxy.url], { stdio: ['pipe', 'pipe', 'pipe'] });
+    child.stdin.end('piped\n');
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect({ code, out }).toEqual({ code: 0, out: "read 'piped\\n'\n" });
+    const keys = proxy.keys(CREATE_PATH);
+    expect(keys.length).toBe(2);
+    expect(keys[1]).toBe(keys[0]);
+    expect(keys[0]).toMatch(/^[0-9a-f]{32}$/);
+  } finally {
     proxy.close();
   }
 });

@@ -84,6 +84,28 @@ test('input sent again under its Idempotency-Key (a retry after a lost answer) r
   expect(result.status).toBe('ok');
 });
 
+test('a create sent again under its Idempotency-Key answers the same run, which runs once with its stdin once', async () => {
+  const key = 'c0ffee00c0ffee00-create';
+  const body = { code: "import sys\nprint(repr(sys.stdin.read()))", stdin: 'only once\n', tty: false };
+  const first = await t.client.request('POST', '/api/runs', body, { 'idempotency-key': key });
+  const again = await t.client.request('POST', '/api/runs', body, { 'idempotency-key': `"${key}"` });
+  expect([first.status, again.status]).toEqual([201, 201]);
+  expect(again.json.id).toBe(first.json.id);
+  const { output, result } = await t.client.finish(first.json.id);
+  expect(output).toBe("'only once\\n'\n");
+  expect(result.status).toBe('ok');
+  // After the end too: the same run, not a new one.
+  expect((await t.client.request('POST', '/api/runs', body, { 'idempotency-key': key })).json.id).toBe(first.json.id);
+  // Another request under the key is another run.
+  const other = await t.client.request('POST', '/api/runs', { ...body, stdin: 'another\n' }, { 'idempotency-key': key });
+  expect(other.json.id).not.toBe(first.json.id);
+  expect((await t.client.finish(other.json.id)).output).toBe("'another\\n'\n");
+  // A create's key names a run: one another client might pick too is refused, naming the header.
+  const short = await t.client.request('POST', '/api/runs', body, { 'idempotency-key': 'run-1' });
+  expect(short.status).toBe(400);
+  expect(short.json.error.message).toMatch(/^Idempotency-Key: must be 16–100 characters/);
+});
+
 test("20 000 × '你好世界' arrives byte-exact, through utf8 reads that never split a character", async () => {
   const expected = '你好世界'.repeat(20_000) + '\r\n';
   const id = await t.client.start("print('你好世界' * 20000)");

@@ -134,8 +134,9 @@ export class Api {
     }
   }
 
-  createRun(body: { language: string; code: string; cols: number; rows: number }): Promise<{ id: string }> {
-    return this.request('POST', '/api/runs', { body });
+  /** `key`: the same for every attempt at this create, so that the API answers each with the same run. */
+  createRun(body: { language: string; code: string; cols: number; rows: number }, key: string): Promise<{ id: string }> {
+    return this.request('POST', '/api/runs', { body, headers: { 'idempotency-key': key } });
   }
 
   output(id: string, offset: number, waitMs: number, signal?: AbortSignal): Promise<OutputChunk> {

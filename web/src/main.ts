@@ -12,6 +12,7 @@ import { mountKeyRow, type KeyAction } from './keys';
 import type { JudgePanel } from './judge';
 import { FALLBACK_RUNTIMES, languageList, languageSupport, type LanguageInfo } from './languages';
 import { RunSession, type ConnectionProblem } from './run';
+import { createRun, newStart, readPendingStart, START_WITHIN_MS, type PendingStart } from './startRun';
 import { decodeShare, encodeShare } from './share';
 import { ProgramTerminal } from './terminal';
 
@@ -43,7 +44,7 @@ const storage = (area: () => Storage) => ({
 const store = storage(() => localStorage);
 /** What belongs to this tab and outlives a reload or a discarded tab: the run being shown. */
 const tabStore = storage(() => sessionStorage);
-const KEY = { run: 'pocketrun.run', token: 'pocketrun.token', language: 'pocketrun.language', fontSize: 'pocketrun.fontSize', code: (lang: string) => `pocketrun.code.${lang}` };
+const KEY = { run: 'pocketrun.run', starting: 'pocketrun.starting', token: 'pocketrun.token', language: 'pocketrun.language', fontSize: 'pocketrun.fontSize', code: (lang: string) => `pocketrun.code.${lang}` };
 
 // A phone or tablet: no hover and a coarse pointer. Such screens type through the input line, not the terminal.
 const touch = matchMedia('(pointer: coarse)').matches || (navigator.maxTouchPoints > 0 && !matchMedia('(hover: hover)').matches);
@@ -324,10 +325,18 @@ async function run(): Promise<void> {
   showConnection(null);
   elapsedEl.textContent = '';
   setStatus('starting…', 'starting');
-  const size = terminal.size;
+  await createAndFollow(newStart({ language, code, ...terminal.size }));
+}
+
+/**
+ * Creates the run (web/src/startRun.ts: under its key, retried while unanswered, kept in the tab's storage until
+ * answered) and follows it.
+ */
+async function createAndFollow(pending: PendingStart): Promise<void> {
+  tabStore.set(KEY.starting, JSON.stringify(pending));
   let id: string;
   try {
-    ({ id } = await api.createRun({ language, code, ...size }));
+    id = await createRun(api, pending, (problem) => setStatus(`starting… (${problem}; trying again)`, 'starting'));
   } catch (err) {
     // A refusal carries the API's own message, which names the field; anything else is the network.
     const message = err instanceof ApiRefusal ? err.message : `could not start the run: ${messageOf(err)}; check the connection and press Run again`;
@@ -335,15 +344,29 @@ async function run(): Promise<void> {
     terminal.note(`${message}\n`);
     setMode('idle');
     return;
+  } finally {
+    tabStore.set(KEY.starting, null);
   }
-  const record = { id, ...size, at: Date.now() };
+  const { cols, rows } = pending.body;
+  const record = { id, cols, rows, at: Date.now() };
   remember(record);
   setStatus('queued', 'queued');
   await follow(record);
 }
 
-/** After a reload: the tab's run, if it has one, shown again from its first byte and followed on. */
+/**
+ * After a reload: the tab's run, if it has one, shown again from its first byte and followed on; a create that was
+ * unanswered at the reload is sent again under its key, which names the same run if the first one arrived.
+ */
 async function reattach(): Promise<void> {
+  const pending = readPendingStart(tabStore.get(KEY.starting));
+  if (pending && Date.now() - pending.at < START_WITHIN_MS) {
+    setMode('starting');
+    setStatus('starting…', 'starting');
+    await createAndFollow(pending);
+    return;
+  }
+  tabStore.set(KEY.starting, null);
   const record = readRecord();
   if (!record) return;
   if (Date.now() - record.at > REATTACH_WITHIN_MS) {

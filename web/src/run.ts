@@ -37,7 +37,7 @@ export function backoffMs(failures: number): number {
 }
 
 /** `bytes` random bytes as hex (crypto.randomUUID needs a secure context; a page on plain http has none). */
-function randomHex(bytes: number): string {
+export function randomHex(bytes: number): string {
   return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
