@@ -57,6 +57,8 @@ describe('CORS', () => {
     expect(pre.status).toBe(204);
     expect(pre.headers.get('access-control-allow-origin')).toBe(ORIGIN);
     expect(pre.headers.get('access-control-allow-headers')).toContain('authorization');
+    // A browser client of another origin may key its requests (core/idempotencyKey.ts).
+    expect(pre.headers.get('access-control-allow-headers')).toContain('idempotency-key');
   });
 
   test('any other origin gets no CORS headers', async () => {
