@@ -401,6 +401,33 @@ describe('on a phone (360×740, touch)', () => {
     await context.close();
   });
 
+  test('input queued while it cannot be sent survives a reload, and reaches the program once, under its first key', async () => {
+    const { context, page, problems } = await open('phone', { allow: [/net::ERR_/, /\/input$/] });
+    let blocked = true;
+    const keys: string[] = [];
+    await page.route(/\/api\/runs\/[^/]+\/input$/, async (route) => {
+      keys.push((await route.request().allHeaders())['idempotency-key'] ?? '');
+      if (blocked) await route.abort('internetdisconnected');
+      else await route.continue();
+    });
+    await setCode(page, "import select, sys\nx = input('x? ')\nprint('got', x)\nmore, _, _ = select.select([sys.stdin], [], [], 2)\nprint('twice' if more else 'once')\n");
+    await page.click('#run');
+    await waitForScreen(page, 'x? ');
+    await page.fill('#stdin', 'hello');
+    await page.press('#stdin', 'Enter');
+    await page.waitForFunction(() => document.querySelector('#conn')!.textContent!.endsWith('input queued'), undefined, { timeout: 5_000 });
+    // The tab is reloaded (or discarded and restored) before the line could be sent.
+    await page.reload();
+    blocked = false;
+    await page.waitForFunction(() => window.pocketrun !== undefined && window.pocketrun.language() !== '');
+    await waitForStatus(page, 'ok');
+    expect(await transcript(page)).toBe('x? hello\r\ngot hello\r\nonce\r\n');
+    expect(new Set(keys).size).toBe(1);
+    expect(await page.evaluate(() => sessionStorage.getItem('pocketrun.input'))).toBe(null);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
   test('a reload mid-run (or a tab the phone discarded) comes back to the run: its output so far, then on, with the input line', async () => {
     const { context, page, problems } = await open('phone');
     await setCode(page, "import time\nfor i in range(1, 6):\n    print(f'tick {i}', flush=True)\n    time.sleep(0.3)\nname = input('name? ')\nfor i in range(6, 9):\n    print(f'tick {i}', flush=True)\n    time.sleep(0.3)\nprint('bye', name)\n");

@@ -11,7 +11,7 @@ import { examplesFor, SEED_EXAMPLES } from './examples';
 import { mountKeyRow, type KeyAction } from './keys';
 import type { JudgePanel } from './judge';
 import { FALLBACK_RUNTIMES, languageList, languageSupport, type LanguageInfo } from './languages';
-import { RunSession, type ConnectionProblem } from './run';
+import { isQueuedInput, RunSession, type ConnectionProblem, type QueuedInput, type RunEvents } from './run';
 import { createRun, newStart, readPendingStart, START_WITHIN_MS, type PendingStart } from './startRun';
 import { decodeShare, encodeShare } from './share';
 import { ProgramTerminal } from './terminal';
@@ -44,7 +44,7 @@ const storage = (area: () => Storage) => ({
 const store = storage(() => localStorage);
 /** What belongs to this tab and outlives a reload or a discarded tab: the run being shown. */
 const tabStore = storage(() => sessionStorage);
-const KEY = { run: 'pocketrun.run', starting: 'pocketrun.starting', token: 'pocketrun.token', language: 'pocketrun.language', fontSize: 'pocketrun.fontSize', code: (lang: string) => `pocketrun.code.${lang}` };
+const KEY = { run: 'pocketrun.run', starting: 'pocketrun.starting', input: 'pocketrun.input', token: 'pocketrun.token', language: 'pocketrun.language', fontSize: 'pocketrun.fontSize', code: (lang: string) => `pocketrun.code.${lang}` };
 
 // A phone or tablet: no hover and a coarse pointer. Such screens type through the input line, not the terminal.
 const touch = matchMedia('(pointer: coarse)').matches || (navigator.maxTouchPoints > 0 && !matchMedia('(hover: hover)').matches);
@@ -384,7 +384,7 @@ async function reattach(): Promise<void> {
 async function follow(record: RunRecord): Promise<void> {
   let since = record.since;
   let seenRunning = false;
-  const current = new RunSession(api, record.id, {
+  const events: RunEvents = {
     output: (bytes) => terminal.write(bytes),
     state: (state) => {
       if (current.finished) return;
@@ -401,7 +401,9 @@ async function follow(record: RunRecord): Promise<void> {
     },
     connection: showConnection,
     inputError: (message) => toast(`input not sent: ${message}`),
-  });
+    queuedInput: (queued) => tabStore.set(KEY.input, queued ? JSON.stringify({ id: record.id, ...queued }) : null),
+  };
+  const current = new RunSession(api, record.id, events, queuedInputOf(record.id));
   session = current;
   current.startedWith(record.cols, record.rows);
   if (stopOnStart) void current.kill();
@@ -419,9 +421,22 @@ async function follow(record: RunRecord): Promise<void> {
     setStatus(messageOf(err), 'error');
   } finally {
     forget(record.id);
+    if (queuedInputOf(record.id)) tabStore.set(KEY.input, null);
     showConnection(null);
     setMode('idle');
     if (document.activeElement === stdin) stdin.blur();
+  }
+}
+
+/** Input that this tab had queued for run `id` and not delivered before a reload (RunSession resumes it). */
+function queuedInputOf(id: string): QueuedInput | undefined {
+  try {
+    const value = JSON.parse(tabStore.get(KEY.input) ?? 'null') as (QueuedInput & { id?: string }) | null;
+    if (value?.id !== id || !isQueuedInput(value)) return undefined;
+    const { pending, inFlight, keyPrefix, pieces } = value;
+    return { pending, inFlight, keyPrefix, pieces };
+  } catch {
+    return undefined;
   }
 }
 

@@ -16,6 +16,31 @@ export interface RunEvents {
   connection(problem: ConnectionProblem | null): void;
   /** The input could not be delivered (the API refused it). */
   inputError(message: string): void;
+  /**
+   * The input not yet delivered changed: kept by the page in the tab's storage, so that a reload (or a discarded
+   * tab) while offline sends it after all, under the same keys; null once nothing is waiting.
+   */
+  queuedInput?(queued: QueuedInput | null): void;
+}
+
+/** Input typed and not yet delivered, and how its pieces are keyed: what a session resumes from after a reload. */
+export interface QueuedInput {
+  pending: string;
+  /** The piece being sent (the start of `pending`) under its key, until an answer says where it stands. */
+  inFlight: { piece: string; key: string } | null;
+  /** Keys of this run's input pieces from this tab: a random prefix (no two tabs share one), then a count. */
+  keyPrefix: string;
+  pieces: number;
+}
+
+export function isQueuedInput(value: unknown): value is QueuedInput {
+  const q = value as QueuedInput | null;
+  return (
+    typeof q?.pending === 'string' &&
+    typeof q.keyPrefix === 'string' &&
+    Number.isInteger(q.pieces) &&
+    (q.inFlight === null || (typeof q.inFlight?.piece === 'string' && typeof q.inFlight.key === 'string' && q.pending.startsWith(q.inFlight.piece)))
+  );
 }
 
 export interface ConnectionProblem {
@@ -77,12 +102,7 @@ export class RunSession {
   offset = 0;
   finished = false;
   result: RunResult | undefined;
-  private pendingInput = '';
-  /** The piece being sent, kept as it was cut with its key until an answer says where it stands. */
-  private inFlight: { piece: string; key: string } | null = null;
-  /** Keys of this page's input pieces: a random prefix (no two pages share one), then a count. */
-  private readonly keyPrefix = randomHex(8);
-  private pieces = 0;
+  private readonly queue: QueuedInput;
   private sending = false;
   private readonly pause = new Pause();
   private readonly inputPause = new Pause();
@@ -93,11 +113,21 @@ export class RunSession {
   private reported = 'null';
   private resizeTimer: ReturnType<typeof setTimeout> | undefined;
 
+  /** `queued`: what an earlier page of this tab had queued for this run (see RunEvents.queuedInput); sent at once. */
   constructor(
     private readonly api: Api,
     readonly id: string,
     private readonly events: RunEvents,
-  ) {}
+    queued?: QueuedInput,
+  ) {
+    this.queue = queued ? { ...queued } : { pending: '', inFlight: null, keyPrefix: randomHex(8), pieces: 0 };
+    if (this.queue.pending) void this.flushInput();
+  }
+
+  /** The queue changed: told to the page, which keeps it (nothing when nothing is or was waiting). */
+  private queueChanged(): void {
+    this.events.queuedInput?.(this.queue.pending ? { ...this.queue } : null);
+  }
 
   /**
    * Follows the output until the run ends; resolves with its result. Rejects only if the API refuses (e.g. 404).
@@ -129,7 +159,7 @@ export class RunSession {
   private report(): void {
     const offline = !navigator.onLine;
     const message = offline ? 'the browser is offline' : (this.pollFailure ?? this.inputFailure);
-    const problem: ConnectionProblem | null = this.finished || message === null ? null : { message, offline, inputWaiting: this.pendingInput !== '' };
+    const problem: ConnectionProblem | null = this.finished || message === null ? null : { message, offline, inputWaiting: this.queue.pending !== '' };
     const key = JSON.stringify(problem);
     if (key === this.reported) return;
     this.reported = key;
@@ -184,7 +214,8 @@ export class RunSession {
   /** Queues input; sent in order, one request at a time, retried while the network is down. */
   send(data: string): void {
     if (this.finished || data === '') return;
-    this.pendingInput += data;
+    this.queue.pending += data;
+    this.queueChanged();
     this.report();
     if (!this.sending) void this.flushInput();
   }
@@ -193,15 +224,21 @@ export class RunSession {
     this.sending = true;
     let failures = 0;
     try {
-      while (this.pendingInput && !this.finished) {
+      while (this.queue.pending && !this.finished) {
         // A retry sends the same piece under the same key, even if more was typed meanwhile: the API applies a key
         // once, so a piece that had arrived is not doubled, and one that had not is not lost.
-        this.inFlight ??= { piece: this.pendingInput.slice(0, INPUT_PIECE_CHARS), key: `${this.keyPrefix}-${++this.pieces}` };
-        const { piece, key } = this.inFlight;
+        const q = this.queue;
+        if (!q.inFlight) {
+          q.inFlight = { piece: q.pending.slice(0, INPUT_PIECE_CHARS), key: `${q.keyPrefix}-${++q.pieces}` };
+          // Kept before it is sent: a reload from here on sends it again under this key, never under another.
+          this.queueChanged();
+        }
+        const { piece, key } = q.inFlight;
         try {
           await this.api.input(this.id, piece, key);
-          this.pendingInput = this.pendingInput.slice(piece.length);
-          this.inFlight = null;
+          q.pending = q.pending.slice(piece.length);
+          q.inFlight = null;
+          this.queueChanged();
           this.inputFailure = null;
           this.report();
           failures = 0;
@@ -209,8 +246,9 @@ export class RunSession {
           if (err instanceof ApiRefusal) {
             // 409: the run already finished; anything else: the API says why.
             if (err.status !== 409) this.events.inputError(err.message);
-            this.pendingInput = '';
-            this.inFlight = null;
+            this.queue.pending = '';
+            this.queue.inFlight = null;
+            this.queueChanged();
             this.inputFailure = null;
             this.report();
             return;
