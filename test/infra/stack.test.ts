@@ -27,6 +27,8 @@ interface Recorded {
   secretPaths: string[];
   /** URNs the resource depends on (dependsOn and the resources its inputs come from). */
   dependencies: string[];
+  /** Its `ignoreChanges` option: inputs whose drift Pulumi does not diff. */
+  ignoreChanges: string[];
 }
 
 interface ProgramRun {
@@ -90,6 +92,7 @@ async function runProgram(raw: RawStackConfig, options: { stack?: string; bundle
     const resources: Recorded[] = [];
     const calls: ProgramRun['calls'] = [];
     const dependencies = new Map<string, string[]>();
+    const ignoredChanges = new Map<string, string[]>();
     const unwrap = (value: any, at: string, secrets: string[]): any => {
       if (pulumi.runtime.isRpcSecret(value)) {
         secrets.push(at);
@@ -107,7 +110,8 @@ async function runProgram(raw: RawStackConfig, options: { stack?: string; bundle
           const secretPaths: string[] = [];
           const inputs = unwrap(args.inputs, '', secretPaths);
           const dependsOn = dependencies.get(`${args.type}::${args.name}`) ?? [];
-          resources.push({ type: args.type, name: args.name, inputs, provider: args.provider, custom: args.custom, secretPaths, dependencies: dependsOn });
+          const ignoreChanges = ignoredChanges.get(`${args.type}::${args.name}`) ?? [];
+          resources.push({ type: args.type, name: args.name, inputs, provider: args.provider, custom: args.custom, secretPaths, dependencies: dependsOn, ignoreChanges });
           const state: Record<string, any> = { ...inputs };
           switch (args.type) {
             case 'alicloud:ram/role:Role':
@@ -139,12 +143,13 @@ async function runProgram(raw: RawStackConfig, options: { stack?: string; bundle
       stack,
       false,
     );
-    // The mocks' newResource is not told a resource's dependencies; the request the mock monitor receives is.
-    type RegisterRequest = { getType(): string; getName(): string; getDependenciesList(): string[] };
+    // The mocks' newResource is not told a resource's dependencies or options; the request the mock monitor receives is.
+    type RegisterRequest = { getType(): string; getName(): string; getDependenciesList(): string[]; getIgnorechangesList(): string[] };
     const monitor = (pulumi.runtime as unknown as { getMonitor(): { registerResource(req: RegisterRequest, cb: unknown): unknown } }).getMonitor();
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req, cb) => {
       dependencies.set(`${req.getType()}::${req.getName()}`, req.getDependenciesList());
+      ignoredChanges.set(`${req.getType()}::${req.getName()}`, req.getIgnorechangesList());
       return register(req, cb);
     };
     const { parseStackConfig } = require('../../infra/config') as typeof import('../../infra/config');
@@ -262,6 +267,9 @@ describe('dev stack (defaults)', () => {
       expect(sse.sseAlgorithm).toBe('AES256');
       // Appendable objects (output, control) cannot use a KMS key id.
       expect(sse.kmsMasterKeyId).toBeUndefined();
+      // The bucket reads back the encryption and ACL the standalone resources set (serverSideEncryptionRule is
+      // Optional, not Computed): without ignoreChanges, a refresh makes the next up diff and remove the encryption.
+      expect(bucket.ignoreChanges).toEqual(expect.arrayContaining(['serverSideEncryptionRule', 'acl']));
     }
   });
 
