@@ -401,15 +401,27 @@ describe('dev stack (defaults)', () => {
     expect(policyOf(run, `${prefix}-api`)).toEqual({
       Version: '1',
       Statement: [
-        { Effect: 'Allow', Action: ['oss:PutObject', 'oss:GetObject'], Resource: [`acs:oss:*:${ACCOUNT}:${code}/manifests/*`] },
-        { Effect: 'Allow', Action: ['oss:GetObject', 'oss:PutObject'], Resource: [`acs:oss:*:${ACCOUNT}:${runs}/runs/*`] },
+        { Effect: 'Allow', Action: ['oss:PutObject', 'oss:GetObject'], Resource: [`acs:oss:*:${ACCOUNT}:${code}/manifests/*.json`] },
+        { Effect: 'Allow', Action: ['oss:GetObject'], Resource: [`acs:oss:*:${ACCOUNT}:${runs}/runs/*`] },
+        { Effect: 'Allow', Action: ['oss:PutObject'], Resource: [`acs:oss:*:${ACCOUNT}:${runs}/runs/*/control`] },
       ],
     });
     expect(policyOf(run, `${prefix}-executor`)).toEqual({
       Version: '1',
       Statement: [
-        { Effect: 'Allow', Action: ['oss:GetObject'], Resource: [`acs:oss:*:${ACCOUNT}:${code}/manifests/*`] },
-        { Effect: 'Allow', Action: ['oss:GetObject', 'oss:PutObject'], Resource: [`acs:oss:*:${ACCOUNT}:${runs}/runs/*`] },
+        { Effect: 'Allow', Action: ['oss:GetObject'], Resource: [`acs:oss:*:${ACCOUNT}:${code}/manifests/*.json`] },
+        { Effect: 'Allow', Action: ['oss:GetObject'], Resource: [`acs:oss:*:${ACCOUNT}:${runs}/runs/*`] },
+        {
+          Effect: 'Allow',
+          Action: ['oss:PutObject'],
+          Resource: [
+            `acs:oss:*:${ACCOUNT}:${runs}/runs/*/claim`,
+            `acs:oss:*:${ACCOUNT}:${runs}/runs/*/status.json`,
+            `acs:oss:*:${ACCOUNT}:${runs}/runs/*/output`,
+            `acs:oss:*:${ACCOUNT}:${runs}/runs/_executor/sandbox.json`,
+            `acs:oss:*:${ACCOUNT}:${runs}/runs/_executor/runtimes.json`,
+          ],
+        },
       ],
     });
     // Each role has exactly its own policy attached, as a custom policy.
@@ -431,6 +443,48 @@ describe('dev stack (defaults)', () => {
         }
       }
       expect(policy.inputs.rotateStrategy).toBe('DeleteOldestNonDefaultVersionWhenLimitExceeded');
+    }
+  });
+
+  test('writes: each role may put exactly the protocol objects its function writes (RAM wildcards matched against core/protocol.ts keys)', async () => {
+    const { keys } = await import('../../core/protocol');
+    const code = bucketName(prefix, 'code');
+    const runs = bucketName(prefix, 'runs');
+    const id = 'AbCdEfGhIjKlMnOpQrStUvWx';
+    const other = 'ZyXwVuTsRqPoNmLkJiHgFeDc';
+    const arn = (bucket: string, key: string) => `acs:oss:*:${ACCOUNT}:${bucket}/${key}`;
+    // RAM's `*` matches any run of characters, `/` included.
+    const matches = (pattern: string, resource: string) => new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.?+^$()[\]{}|\\]/g, '\\$&')).join('.*')}$`).test(resource);
+    const allowed = (role: string, action: string, resource: string) =>
+      policyOf(run, role).Statement.some((s: any) => s.Action.includes(action) && s.Resource.some((r: string) => matches(r, resource)));
+    const api = `${prefix}-api`;
+    const executor = `${prefix}-executor`;
+
+    // The API creates manifests and appends to control streams; it reads the rest of a run.
+    expect(allowed(api, 'oss:PutObject', arn(code, keys.manifest(id)))).toBe(true);
+    expect(allowed(api, 'oss:PutObject', arn(runs, keys.control(id)))).toBe(true);
+    for (const key of [keys.status(id), keys.output(id), keys.claim(id), keys.result(id), keys.runtimes(), keys.executorReport()]) {
+      expect(allowed(api, 'oss:GetObject', arn(runs, key))).toBe(true);
+      // A compromised API cannot forge a run's verdict, output or owner, nor what /api/runtimes reports.
+      expect(allowed(api, 'oss:PutObject', arn(runs, key))).toBe(false);
+    }
+    expect(allowed(api, 'oss:PutObject', arn(code, 'manifests/x.exe'))).toBe(false);
+
+    // The executor writes what a run produces and its reports, reads its manifest and control stream.
+    for (const key of [keys.claim(id), keys.status(id), keys.output(id), keys.runtimes(), keys.executorReport()]) {
+      expect(allowed(executor, 'oss:PutObject', arn(runs, key))).toBe(true);
+    }
+    expect(allowed(executor, 'oss:GetObject', arn(code, keys.manifest(id)))).toBe(true);
+    expect(allowed(executor, 'oss:GetObject', arn(runs, keys.control(id)))).toBe(true);
+    // With the executor's credentials nobody can type into another run, or write a manifest (start a run).
+    expect(allowed(executor, 'oss:PutObject', arn(runs, keys.control(other)))).toBe(false);
+    expect(allowed(executor, 'oss:PutObject', arn(code, keys.manifest(other)))).toBe(false);
+    // Outside the protocol's prefixes nothing at all.
+    for (const role of [api, executor]) {
+      for (const action of ['oss:GetObject', 'oss:PutObject']) {
+        expect(allowed(role, action, arn(code, 'elsewhere/x.json'))).toBe(false);
+        expect(allowed(role, action, arn(runs, 'elsewhere/x'))).toBe(false);
+      }
     }
   });
 
