@@ -25,6 +25,10 @@ export const MANIFEST_SUFFIX = '.json';
 /** Runs bucket: every object of a run lives under this prefix (lifecycle rules expire it). */
 export const RUNS_PREFIX = 'runs/';
 
+/**
+ * Every object of the protocol. The functions' RAM policies grant writes key by key from these (infra/stack.ts
+ * `WRITES`, `*` for the run id): a key a function newly writes must be added there, or OSS refuses the write.
+ */
 export const keys = {
   manifest: (id: string) => `${MANIFEST_PREFIX}${id}${MANIFEST_SUFFIX}`,
   /** Written once, with overwrite forbidden: whoever creates it owns the run. */

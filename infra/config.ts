@@ -11,8 +11,19 @@ export const CONFIG_NAMESPACE = 'pocketrun';
 
 /** What the executor itself needs beside the program it runs (Node, the PTY, OSS buffers), in MiB. */
 export const EXECUTOR_OVERHEAD_MIB = 256;
-/** The executor's own work around a run (claim, sandbox setup, final flush, status write), in seconds. */
+/** The executor's own work around a run (claim, sandbox setup, final flush, status write, clean-up), in seconds. */
 export const EXECUTOR_TIMEOUT_MARGIN_SECONDS = 30;
+
+/**
+ * The shortest executor timeout that lets every run end on its own terms: one invocation holds a run from its claim
+ * to its clean-up, and a compiled language's compile step (its own wall budget, core/limits.ts COMPILE_TIMEOUT_MS)
+ * runs before the program's wall time (core/runLimits.ts `timeoutMs`, counted from the program's start) begins. A
+ * shorter timeout lets FC kill the instance under a C++ run still inside its limits: no final status, the run
+ * reported lost a heartbeat later. It is also the default (360 s for the built-in 300 s maximum).
+ */
+export function minExecutorTimeoutSeconds(runTimeoutMaxMs: number): number {
+  return Math.ceil((L.COMPILE_TIMEOUT_MS + runTimeoutMaxMs) / 1000) + EXECUTOR_TIMEOUT_MARGIN_SECONDS;
+}
 /** FC 3.0 limits (https://www.alibabacloud.com/help/en/functioncompute/fc-3-0/product-overview/limits). */
 export const FC_LIMITS = {
   memoryMb: { min: 128, max: 32768, step: 64 },
@@ -142,7 +153,7 @@ export const CONFIG_KEYS = {
   codeLifecycleDays: 'Days before submitted code expires (code bucket, manifests/). Default 7.',
   executorMemoryMb: 'Executor memory, MB: a multiple of 64, at least runMemoryMaxMib + 256. Default 2048.',
   executorCpu: 'Executor vCPUs: a multiple of 0.05, memory GB per vCPU between 1 and 4. Default 1.',
-  executorTimeoutSeconds: 'Executor function timeout; at least runTimeoutMaxSeconds + 30. Default runTimeoutMaxSeconds + 60.',
+  executorTimeoutSeconds: `Executor function timeout; at least the compile step (${L.COMPILE_TIMEOUT_MS / 1000} s) + runTimeoutMaxSeconds + ${EXECUTOR_TIMEOUT_MARGIN_SECONDS}, which is the default.`,
   executorConcurrency: 'Runs that may execute at once (reserved concurrency of the executor). Default 10.',
   executorLayers:
     'FC layers for the executor (toolchains under /opt/<layer>/bin), at most 5 layer version ARNs acs:fc:<region>:<account or official>:layers/<name>/versions/<n>: ' +
@@ -374,12 +385,13 @@ export function parseStackConfig(raw: RawStackConfig, context: ParseContext): St
         `use at least ${roundUp(runMemoryMaxMib + EXECUTOR_OVERHEAD_MIB, 64)}`,
     );
   }
-  const minExecutorTimeout = runTimeoutMaxSeconds + EXECUTOR_TIMEOUT_MARGIN_SECONDS;
-  const executorTimeoutSeconds = r.int('executorTimeoutSeconds', runTimeoutMaxSeconds + 60, FC_LIMITS.timeoutSeconds.min, FC_LIMITS.timeoutSeconds.max);
+  const minExecutorTimeout = minExecutorTimeoutSeconds(runLimits.timeoutMaxMs);
+  const executorTimeoutSeconds = r.int('executorTimeoutSeconds', minExecutorTimeout, FC_LIMITS.timeoutSeconds.min, FC_LIMITS.timeoutSeconds.max);
   if (executorTimeoutSeconds < minExecutorTimeout) {
     r.fail(
       'executorTimeoutSeconds',
-      `${executorTimeoutSeconds} s is below the longest run (runTimeoutMaxSeconds = ${runTimeoutMaxSeconds}) plus ${EXECUTOR_TIMEOUT_MARGIN_SECONDS} s for setup and the final flush; use at least ${minExecutorTimeout}`,
+      `${executorTimeoutSeconds} s is below the longest run: the compile step (${L.COMPILE_TIMEOUT_MS / 1000} s), then the program (runTimeoutMaxSeconds = ${runTimeoutMaxSeconds}), ` +
+        `plus ${EXECUTOR_TIMEOUT_MARGIN_SECONDS} s for setup, the final flush and clean-up; use at least ${minExecutorTimeout}`,
     );
   }
   const executorConcurrency = r.int('executorConcurrency', 10, 1, 1000);

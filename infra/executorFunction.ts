@@ -1,6 +1,7 @@
 /**
  * The executor: the function the OSS trigger invokes (asynchronously) for each run manifest. One run per instance
- * (`instanceConcurrency: 1`: the sandbox, its uid and its PTY belong to that run), a timeout above the longest run,
+ * (`instanceConcurrency: 1`: the sandbox, its uid and its PTY belong to that run), a timeout above the longest run
+ * (compile step and clean-up included: `minExecutorTimeoutSeconds`),
  * no internet unless the stack allows it, and an environment of bucket names, region and endpoint only.
  *
  * Asynchronous invocation: FC queues the OSS events, retries a failed invocation (a 5xx / `x-fc-status: 404` from
@@ -15,7 +16,7 @@ import * as alicloud from '@pulumi/alicloud';
 import * as pulumi from '@pulumi/pulumi';
 import { ENV } from '../core/config';
 import { ASYNC_INVOKE_ATTEMPTS } from '../local/settings';
-import { FC_LIMITS, LAYER_ARN_PATTERN } from './config';
+import { FC_LIMITS, LAYER_ARN_PATTERN, minExecutorTimeoutSeconds } from './config';
 import { checkEnvironment, customRuntimeFunctionArgs, storageEnvironment, type CustomRuntimeFunctionArgs } from './customRuntime';
 
 /** Retries after the first attempt: ASYNC_INVOKE_ATTEMPTS in all, as the local platform does. */
@@ -60,8 +61,11 @@ export class ExecutorFunction extends pulumi.ComponentResource {
   constructor(name: string, args: ExecutorFunctionArgs, opts?: pulumi.ComponentResourceOptions) {
     super('pocketrun:infra:ExecutorFunction', name, {}, opts);
     const where = `ExecutorFunction ${name}`;
-    if (args.timeoutSeconds * 1000 <= args.runLimits.timeoutMaxMs) {
-      throw new Error(`${where}: timeoutSeconds: ${args.timeoutSeconds} s must be above the longest run (${args.runLimits.timeoutMaxMs / 1000} s)`);
+    const minTimeout = minExecutorTimeoutSeconds(args.runLimits.timeoutMaxMs);
+    if (args.timeoutSeconds < minTimeout) {
+      throw new Error(
+        `${where}: timeoutSeconds: ${args.timeoutSeconds} s must cover the longest run, its compile step and clean-up included (at least ${minTimeout} s for a ${args.runLimits.timeoutMaxMs / 1000} s maximum)`,
+      );
     }
     if (args.memoryMb * 1024 * 1024 <= args.runLimits.memoryMaxBytes) {
       throw new Error(`${where}: memoryMb: ${args.memoryMb} MB must be above the largest run memory limit (${args.runLimits.memoryMaxBytes / 1024 / 1024} MiB)`);

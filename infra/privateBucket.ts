@@ -10,6 +10,9 @@
 import * as alicloud from '@pulumi/alicloud';
 import * as pulumi from '@pulumi/pulumi';
 
+/** Bucket inputs that `oss.BucketAcl` and `oss.BucketServerSideEncryption` manage instead of the bucket. */
+export const BUCKET_FIELDS_OWNED_ELSEWHERE = ['acl', 'serverSideEncryptionRule'] as const;
+
 export interface ExpiryRule {
   /** Rule id, unique within the bucket. */
   id: string;
@@ -55,7 +58,12 @@ export class PrivateBucket extends pulumi.ComponentResource {
           : undefined,
         tags: { app: 'pocketrun', purpose: args.purpose, ...args.tags },
       },
-      { parent: this },
+      // The standalone resources below own these fields; the bucket reads them back from OSS. The provider says to
+      // ignore them here (website/docs/r/oss_bucket.html.markdown, the note on standalone sub-resources):
+      // serverSideEncryptionRule is Optional but not Computed, so after a refresh the next `pulumi up` would diff it
+      // away and call DeleteBucketEncryption, leaving the bucket unencrypted while BucketServerSideEncryption's state
+      // still says AES256.
+      { parent: this, ignoreChanges: [...BUCKET_FIELDS_OWNED_ELSEWHERE] },
     );
     this.bucketName = this.bucket.bucket;
 

@@ -10,7 +10,7 @@
 import * as alicloud from '@pulumi/alicloud';
 import * as pulumi from '@pulumi/pulumi';
 import * as path from 'path';
-import { MANIFEST_PREFIX, RUNS_PREFIX } from '../core/protocol';
+import { keys, RUNS_PREFIX } from '../core/protocol';
 import { ApiFunction } from './apiFunction';
 import { CodeTrigger } from './codeTrigger';
 import type { StackConfig } from './config';
@@ -61,20 +61,58 @@ export function ossObjectsArn(accountId: string, bucket: string, prefix: string)
   return `acs:oss:*:${accountId}:${bucket}/${prefix}*`;
 }
 
-/** The API may write (and check for) manifests, and read and append in the runs bucket. HeadObject is `oss:GetObject`. */
+/** `acs:oss:*:<account>:<bucket>/<key>`: one object, or (a `*` in the key) every object of that form. */
+export function ossObjectArn(accountId: string, bucket: string, key: string): string {
+  return `acs:oss:*:${accountId}:${bucket}/${key}`;
+}
+
+/** A key of core/protocol.ts for every run at once: RAM's `*` stands for the run id. */
+const EVERY_RUN = '*';
+
+/**
+ * The objects each function writes, from the key functions of core/protocol.ts (`*` for the run id). Writing is
+ * `oss:PutObject` (PutObject, AppendObject) and nothing else restricts it to the object the code means, so these
+ * lists are the boundary: the API (on the internet, parsing anyone's requests) can create a manifest and append to
+ * a control stream, never forge a claim, a status or output; the executor (where hostile programs run) can write
+ * what a run produces and its instance reports, never append to another run's control stream (its stdin).
+ */
+export const WRITES = {
+  api: { code: [keys.manifest(EVERY_RUN)], runs: [keys.control(EVERY_RUN)] },
+  executor: { runs: [keys.claim(EVERY_RUN), keys.status(EVERY_RUN), keys.output(EVERY_RUN), keys.executorReport(), keys.runtimes()] },
+} as const;
+
+function objectArns(accountId: pulumi.Input<string>, bucket: pulumi.Input<string>, objectKeys: readonly string[]): pulumi.Input<string>[] {
+  return objectKeys.map((key) => pulumi.all([accountId, bucket]).apply(([a, b]) => ossObjectArn(a, b, key)));
+}
+
+/** Read anything under a prefix: reads need no narrowing beyond the bucket's own protocol prefix. */
+function prefixArn(accountId: pulumi.Input<string>, bucket: pulumi.Input<string>, prefix: string): pulumi.Input<string> {
+  return pulumi.all([accountId, bucket]).apply(([a, b]) => ossObjectsArn(a, b, prefix));
+}
+
+/**
+ * The API may write (and check for) manifests, read the runs bucket, and append to control streams only.
+ * HeadObject is `oss:GetObject`; AppendObject is `oss:PutObject`.
+ */
 export function apiPolicyStatements(accountId: pulumi.Input<string>, codeBucket: pulumi.Input<string>, runsBucket: pulumi.Input<string>): PolicyStatement[] {
   return [
-    { actions: ['oss:PutObject', 'oss:GetObject'], resources: [pulumi.all([accountId, codeBucket]).apply(([a, b]) => ossObjectsArn(a, b, MANIFEST_PREFIX))] },
-    // Reads status and output; appends stdin/kill/resize to the control stream (AppendObject is oss:PutObject).
-    { actions: ['oss:GetObject', 'oss:PutObject'], resources: [pulumi.all([accountId, runsBucket]).apply(([a, b]) => ossObjectsArn(a, b, RUNS_PREFIX))] },
+    { actions: ['oss:PutObject', 'oss:GetObject'], resources: objectArns(accountId, codeBucket, WRITES.api.code) },
+    // Reads status, output and the executors' reports.
+    { actions: ['oss:GetObject'], resources: [prefixArn(accountId, runsBucket, RUNS_PREFIX)] },
+    // Appends stdin, kill, signal and resize records to a run's control stream.
+    { actions: ['oss:PutObject'], resources: objectArns(accountId, runsBucket, WRITES.api.runs) },
   ];
 }
 
-/** The executor may read manifests, and write (claim, status, output appends) and read (control, claim) run objects. */
+/**
+ * The executor may read manifests and run objects (control, claim, status), and write what a run produces (claim,
+ * status, output appends) and its instance reports; nothing else.
+ */
 export function executorPolicyStatements(accountId: pulumi.Input<string>, codeBucket: pulumi.Input<string>, runsBucket: pulumi.Input<string>): PolicyStatement[] {
   return [
-    { actions: ['oss:GetObject'], resources: [pulumi.all([accountId, codeBucket]).apply(([a, b]) => ossObjectsArn(a, b, MANIFEST_PREFIX))] },
-    { actions: ['oss:GetObject', 'oss:PutObject'], resources: [pulumi.all([accountId, runsBucket]).apply(([a, b]) => ossObjectsArn(a, b, RUNS_PREFIX))] },
+    { actions: ['oss:GetObject'], resources: objectArns(accountId, codeBucket, [keys.manifest(EVERY_RUN)]) },
+    { actions: ['oss:GetObject'], resources: [prefixArn(accountId, runsBucket, RUNS_PREFIX)] },
+    { actions: ['oss:PutObject'], resources: objectArns(accountId, runsBucket, WRITES.executor.runs) },
   ];
 }
 

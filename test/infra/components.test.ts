@@ -63,7 +63,8 @@ const apiArgs = {
 };
 
 test.each<[string, () => unknown, RegExp]>([
-  ['executor timeout not above the longest run', () => new ExecutorFunction('e1', { ...executorArgs, timeoutSeconds: 300 }), /timeoutSeconds: 300 s must be above the longest run/],
+  ['executor timeout not above the longest run', () => new ExecutorFunction('e1', { ...executorArgs, timeoutSeconds: 300 }), /timeoutSeconds: 300 s must cover the longest run/],
+  ['executor timeout without the compile step', () => new ExecutorFunction('e1b', { ...executorArgs, timeoutSeconds: 331 }), /timeoutSeconds: 331 s must cover the longest run, its compile step and clean-up included \(at least 360 s for a 300 s maximum\)/],
   ['executor memory not above the largest run', () => new ExecutorFunction('e2', { ...executorArgs, memoryMb: 1024 }), /memoryMb: 1024 MB must be above/],
   ['executor network and ALLOW_NETWORK disagree', () => new ExecutorFunction('e3', { ...executorArgs, allowNetwork: true }), /network.internetAccess \(false\) and allowNetwork \(true\) must agree/],
   ['executor concurrency zero', () => new ExecutorFunction('e4', { ...executorArgs, concurrency: 0 }), /concurrency: expected a whole number >= 1/],

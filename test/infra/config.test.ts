@@ -77,7 +77,7 @@ describe('parseStackConfig defaults', () => {
       runMemoryMaxMib: '128',
       executorMemoryMb: '512',
       executorCpu: '0.25',
-      executorTimeoutSeconds: '50',
+      executorTimeoutSeconds: '80',
       allowNetwork: 'true',
       logging: 'false',
     });
@@ -89,7 +89,7 @@ describe('parseStackConfig defaults', () => {
       memoryDefaultBytes: 64 * 1024 * 1024,
       memoryMaxBytes: 128 * 1024 * 1024,
     });
-    expect(config.executor).toEqual({ memoryMb: 512, cpu: 0.25, timeoutSeconds: 50, concurrency: 10, layers: [] });
+    expect(config.executor).toEqual({ memoryMb: 512, cpu: 0.25, timeoutSeconds: 80, concurrency: 10, layers: [] });
     expect(config.allowNetwork).toBe(true);
     expect(config.logging).toBe(false);
   });
@@ -129,7 +129,10 @@ describe('parseStackConfig errors name the key', () => {
     ['too little memory per cpu (2:1)', { executorCpu: '4' }, 'executorCpu', /between 1 and 4/],
     ['api cpu/memory ratio', { apiCpu: '2' }, 'apiCpu', /between 1 and 4/],
     ['executor timeout below the run maximum', { executorTimeoutSeconds: '200' }, 'executorTimeoutSeconds', /below the longest run/],
-    ['executor timeout equal to the run maximum', { executorTimeoutSeconds: '300' }, 'executorTimeoutSeconds', /at least 330/],
+    ['executor timeout equal to the run maximum', { executorTimeoutSeconds: '300' }, 'executorTimeoutSeconds', /at least 360/],
+    // A compiled program may run its whole wall limit after a compile step that took its whole budget.
+    ['executor timeout without room for the compile step', { executorTimeoutSeconds: '340' }, 'executorTimeoutSeconds', /the compile step \(30 s\), then the program \(runTimeoutMaxSeconds = 300\).*at least 360/],
+    ['executor timeout for a raised run maximum', { runTimeoutMaxSeconds: '600', executorTimeoutSeconds: '640' }, 'executorTimeoutSeconds', /at least 660/],
     ['executor timeout above FC maximum', { executorTimeoutSeconds: '100000' }, 'executorTimeoutSeconds', /from 1 to 86400/],
     ['executor memory cannot hold the largest run', { executorMemoryMb: '1024' }, 'executorMemoryMb', /runMemoryMaxMib/],
     ['executor concurrency zero', { executorConcurrency: '0' }, 'executorConcurrency', /from 1 to 1000/],

@@ -27,6 +27,8 @@ interface Recorded {
   secretPaths: string[];
   /** URNs the resource depends on (dependsOn and the resources its inputs come from). */
   dependencies: string[];
+  /** Its `ignoreChanges` option: inputs whose drift Pulumi does not diff. */
+  ignoreChanges: string[];
 }
 
 interface ProgramRun {
@@ -90,6 +92,7 @@ async function runProgram(raw: RawStackConfig, options: { stack?: string; bundle
     const resources: Recorded[] = [];
     const calls: ProgramRun['calls'] = [];
     const dependencies = new Map<string, string[]>();
+    const ignoredChanges = new Map<string, string[]>();
     const unwrap = (value: any, at: string, secrets: string[]): any => {
       if (pulumi.runtime.isRpcSecret(value)) {
         secrets.push(at);
@@ -107,7 +110,8 @@ async function runProgram(raw: RawStackConfig, options: { stack?: string; bundle
           const secretPaths: string[] = [];
           const inputs = unwrap(args.inputs, '', secretPaths);
           const dependsOn = dependencies.get(`${args.type}::${args.name}`) ?? [];
-          resources.push({ type: args.type, name: args.name, inputs, provider: args.provider, custom: args.custom, secretPaths, dependencies: dependsOn });
+          const ignoreChanges = ignoredChanges.get(`${args.type}::${args.name}`) ?? [];
+          resources.push({ type: args.type, name: args.name, inputs, provider: args.provider, custom: args.custom, secretPaths, dependencies: dependsOn, ignoreChanges });
           const state: Record<string, any> = { ...inputs };
           switch (args.type) {
             case 'alicloud:ram/role:Role':
@@ -139,12 +143,13 @@ async function runProgram(raw: RawStackConfig, options: { stack?: string; bundle
       stack,
       false,
     );
-    // The mocks' newResource is not told a resource's dependencies; the request the mock monitor receives is.
-    type RegisterRequest = { getType(): string; getName(): string; getDependenciesList(): string[] };
+    // The mocks' newResource is not told a resource's dependencies or options; the request the mock monitor receives is.
+    type RegisterRequest = { getType(): string; getName(): string; getDependenciesList(): string[]; getIgnorechangesList(): string[] };
     const monitor = (pulumi.runtime as unknown as { getMonitor(): { registerResource(req: RegisterRequest, cb: unknown): unknown } }).getMonitor();
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req, cb) => {
       dependencies.set(`${req.getType()}::${req.getName()}`, req.getDependenciesList());
+      ignoredChanges.set(`${req.getType()}::${req.getName()}`, req.getIgnorechangesList());
       return register(req, cb);
     };
     const { parseStackConfig } = require('../../infra/config') as typeof import('../../infra/config');
@@ -262,6 +267,9 @@ describe('dev stack (defaults)', () => {
       expect(sse.sseAlgorithm).toBe('AES256');
       // Appendable objects (output, control) cannot use a KMS key id.
       expect(sse.kmsMasterKeyId).toBeUndefined();
+      // The bucket reads back the encryption and ACL the standalone resources set (serverSideEncryptionRule is
+      // Optional, not Computed): without ignoreChanges, a refresh makes the next up diff and remove the encryption.
+      expect(bucket.ignoreChanges).toEqual(expect.arrayContaining(['serverSideEncryptionRule', 'acl']));
     }
   });
 
@@ -393,15 +401,27 @@ describe('dev stack (defaults)', () => {
     expect(policyOf(run, `${prefix}-api`)).toEqual({
       Version: '1',
       Statement: [
-        { Effect: 'Allow', Action: ['oss:PutObject', 'oss:GetObject'], Resource: [`acs:oss:*:${ACCOUNT}:${code}/manifests/*`] },
-        { Effect: 'Allow', Action: ['oss:GetObject', 'oss:PutObject'], Resource: [`acs:oss:*:${ACCOUNT}:${runs}/runs/*`] },
+        { Effect: 'Allow', Action: ['oss:PutObject', 'oss:GetObject'], Resource: [`acs:oss:*:${ACCOUNT}:${code}/manifests/*.json`] },
+        { Effect: 'Allow', Action: ['oss:GetObject'], Resource: [`acs:oss:*:${ACCOUNT}:${runs}/runs/*`] },
+        { Effect: 'Allow', Action: ['oss:PutObject'], Resource: [`acs:oss:*:${ACCOUNT}:${runs}/runs/*/control`] },
       ],
     });
     expect(policyOf(run, `${prefix}-executor`)).toEqual({
       Version: '1',
       Statement: [
-        { Effect: 'Allow', Action: ['oss:GetObject'], Resource: [`acs:oss:*:${ACCOUNT}:${code}/manifests/*`] },
-        { Effect: 'Allow', Action: ['oss:GetObject', 'oss:PutObject'], Resource: [`acs:oss:*:${ACCOUNT}:${runs}/runs/*`] },
+        { Effect: 'Allow', Action: ['oss:GetObject'], Resource: [`acs:oss:*:${ACCOUNT}:${code}/manifests/*.json`] },
+        { Effect: 'Allow', Action: ['oss:GetObject'], Resource: [`acs:oss:*:${ACCOUNT}:${runs}/runs/*`] },
+        {
+          Effect: 'Allow',
+          Action: ['oss:PutObject'],
+          Resource: [
+            `acs:oss:*:${ACCOUNT}:${runs}/runs/*/claim`,
+            `acs:oss:*:${ACCOUNT}:${runs}/runs/*/status.json`,
+            `acs:oss:*:${ACCOUNT}:${runs}/runs/*/output`,
+            `acs:oss:*:${ACCOUNT}:${runs}/runs/_executor/sandbox.json`,
+            `acs:oss:*:${ACCOUNT}:${runs}/runs/_executor/runtimes.json`,
+          ],
+        },
       ],
     });
     // Each role has exactly its own policy attached, as a custom policy.
@@ -423,6 +443,48 @@ describe('dev stack (defaults)', () => {
         }
       }
       expect(policy.inputs.rotateStrategy).toBe('DeleteOldestNonDefaultVersionWhenLimitExceeded');
+    }
+  });
+
+  test('writes: each role may put exactly the protocol objects its function writes (RAM wildcards matched against core/protocol.ts keys)', async () => {
+    const { keys } = await import('../../core/protocol');
+    const code = bucketName(prefix, 'code');
+    const runs = bucketName(prefix, 'runs');
+    const id = 'AbCdEfGhIjKlMnOpQrStUvWx';
+    const other = 'ZyXwVuTsRqPoNmLkJiHgFeDc';
+    const arn = (bucket: string, key: string) => `acs:oss:*:${ACCOUNT}:${bucket}/${key}`;
+    // RAM's `*` matches any run of characters, `/` included.
+    const matches = (pattern: string, resource: string) => new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.?+^$()[\]{}|\\]/g, '\\$&')).join('.*')}$`).test(resource);
+    const allowed = (role: string, action: string, resource: string) =>
+      policyOf(run, role).Statement.some((s: any) => s.Action.includes(action) && s.Resource.some((r: string) => matches(r, resource)));
+    const api = `${prefix}-api`;
+    const executor = `${prefix}-executor`;
+
+    // The API creates manifests and appends to control streams; it reads the rest of a run.
+    expect(allowed(api, 'oss:PutObject', arn(code, keys.manifest(id)))).toBe(true);
+    expect(allowed(api, 'oss:PutObject', arn(runs, keys.control(id)))).toBe(true);
+    for (const key of [keys.status(id), keys.output(id), keys.claim(id), keys.result(id), keys.runtimes(), keys.executorReport()]) {
+      expect(allowed(api, 'oss:GetObject', arn(runs, key))).toBe(true);
+      // A compromised API cannot forge a run's verdict, output or owner, nor what /api/runtimes reports.
+      expect(allowed(api, 'oss:PutObject', arn(runs, key))).toBe(false);
+    }
+    expect(allowed(api, 'oss:PutObject', arn(code, 'manifests/x.exe'))).toBe(false);
+
+    // The executor writes what a run produces and its reports, reads its manifest and control stream.
+    for (const key of [keys.claim(id), keys.status(id), keys.output(id), keys.runtimes(), keys.executorReport()]) {
+      expect(allowed(executor, 'oss:PutObject', arn(runs, key))).toBe(true);
+    }
+    expect(allowed(executor, 'oss:GetObject', arn(code, keys.manifest(id)))).toBe(true);
+    expect(allowed(executor, 'oss:GetObject', arn(runs, keys.control(id)))).toBe(true);
+    // With the executor's credentials nobody can type into another run, or write a manifest (start a run).
+    expect(allowed(executor, 'oss:PutObject', arn(runs, keys.control(other)))).toBe(false);
+    expect(allowed(executor, 'oss:PutObject', arn(code, keys.manifest(other)))).toBe(false);
+    // Outside the protocol's prefixes nothing at all.
+    for (const role of [api, executor]) {
+      for (const action of ['oss:GetObject', 'oss:PutObject']) {
+        expect(allowed(role, action, arn(code, 'elsewhere/x.json'))).toBe(false);
+        expect(allowed(role, action, arn(runs, 'elsewhere/x'))).toBe(false);
+      }
     }
   });
 
