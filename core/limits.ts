@@ -91,6 +91,14 @@ export const HEARTBEAT_INTERVAL_MS = 5_000;
 /** A running status whose heartbeat is older than this is reported finished with `internal_error`. */
 export const HEARTBEAT_STALE_MS = 30_000;
 
+/**
+ * How long a run's event may wait for an executor: FC drops an asynchronous event older than this (the stack sets
+ * the executor's maxAsyncEventAgeInSeconds from it), and the local platform's invoker does the same. A run still
+ * without a status this long (and HEARTBEAT_STALE_MS more, for an executor that took it at the last moment) after
+ * its creation will never start: it is reported finished with `internal_error`, so no client waits forever.
+ */
+export const RUN_QUEUE_MAX_MS = 600_000;
+
 /** Longest `waitMs` of an output long poll. */
 export const MAX_LONG_POLL_MS = 25_000;
 /** How often a held long poll reads the output object at first (and how often judge mode's wait reads the status). */

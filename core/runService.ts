@@ -70,6 +70,8 @@ interface Recent {
   touchedAt: number;
   /** The control stream's end after this instance's last append to it: where the next append is tried (no HEAD). */
   controlEnd: number;
+  /** When the run was created, where this instance knows it (it created the run, or looked at its manifest). */
+  createdAt?: number;
 }
 
 export class RunService {
@@ -83,8 +85,14 @@ export class RunService {
   private touch(id: string, controlEnd?: number, fast = true): void {
     const known = this.recent.get(id);
     this.recent.delete(id);
-    this.recent.set(id, { touchedAt: fast || !known ? this.deps.clock.now() : known.touchedAt, controlEnd: controlEnd ?? known?.controlEnd ?? 0 });
+    this.recent.set(id, { touchedAt: fast || !known ? this.deps.clock.now() : known.touchedAt, controlEnd: controlEnd ?? known?.controlEnd ?? 0, createdAt: known?.createdAt });
     if (this.recent.size > MAX_RECENT_RUNS) this.recent.delete(this.recent.keys().next().value!);
+  }
+
+  /** Remembers when run `id` (touched just now) was created, which tells how long it may stay queued. */
+  private created(id: string, at: number): void {
+    const known = this.recent.get(id);
+    if (known) known.createdAt = at;
   }
 
   /** Just after a create or an input here, when output is due: the burst of LONG_POLL_FAST_STEP reads. */
@@ -129,6 +137,7 @@ export class RunService {
     const controlEnd = request.stdin.length > 0 ? await appendControl(this.deps.runs, id, { t: 'in', d: request.stdin }, 0) : 0;
     await this.writeRunManifest(id, request, interactive, extra);
     this.touch(id, controlEnd);
+    this.created(id, this.deps.clock.now());
     return id;
   }
 
@@ -146,8 +155,10 @@ export class RunService {
    */
   private async createKeyed(request: CreateRunRequest, interactive: boolean, extra: ManifestExtras, key: string): Promise<string> {
     const id = keyedRunId(key, { request, interactive, extra });
-    if (await this.deps.code.head(keys.manifest(id))) {
+    const made = await this.deps.code.head(keys.manifest(id));
+    if (made) {
       this.touch(id);
+      this.created(id, made.lastModified.getTime());
       return id;
     }
     let controlEnd = 0;
@@ -166,6 +177,7 @@ export class RunService {
       if (!isStoreError(err, 'AlreadyExists')) throw err;
     }
     this.touch(id, controlEnd);
+    this.created(id, this.deps.clock.now());
     return id;
   }
 
@@ -189,7 +201,7 @@ export class RunService {
     const manifest = await this.manifest(id);
     if (!manifest.judge) throw notFound('run');
     const status = await this.status(id);
-    const view = viewOf(status, this.deps.clock.now());
+    const view = viewOf(status, this.deps.clock.now(), Date.parse(manifest.createdAt));
     if (view.state !== 'finished') return { manifest, state: view.state };
     const answer = await finishedAnswer(this.deps.runs, id, status!);
     return { manifest, state: 'finished', result: answer ?? answerFromStatus(view.result!, manifest.judge), ...(status?.finishedAt ? { finishedAt: status.finishedAt } : {}) };
@@ -218,19 +230,27 @@ export class RunService {
 
   /**
    * 404 for ids that are malformed (without touching storage) or unknown. A run without a status is queued if its
-   * manifest exists; one this instance created or fed is known to exist, so that HEAD is spared.
+   * manifest exists, for at most RUN_QUEUE_MAX_MS after its creation (core/runState.ts); one this instance created
+   * is known to exist and when, so that HEAD is spared (a run only fed here is looked up once for its age).
    */
   private async view(id: string): Promise<RunView> {
     if (!isRunId(id)) throw notFound('run');
     const status = await this.status(id);
-    if (!status && !this.recent.has(id) && !(await this.deps.code.head(keys.manifest(id)))) throw notFound('run');
-    return viewOf(status, this.deps.clock.now());
+    if (status) return viewOf(status, this.deps.clock.now());
+    let createdAt = this.recent.get(id)?.createdAt;
+    if (createdAt === undefined) {
+      const manifest = await this.deps.code.head(keys.manifest(id));
+      if (!manifest) throw notFound('run');
+      createdAt = manifest.lastModified.getTime();
+      this.created(id, createdAt);
+    }
+    return viewOf(null, this.deps.clock.now(), createdAt);
   }
 
   async info(id: string): Promise<RunInfo> {
     const manifest = await this.manifest(id);
     const status = await this.status(id);
-    const view = viewOf(status, this.deps.clock.now());
+    const view = viewOf(status, this.deps.clock.now(), Date.parse(manifest.createdAt));
     return { id, language: manifest.language, createdAt: manifest.createdAt, ...view, ...(status?.isolation ? { isolation: status.isolation } : {}) };
   }
 

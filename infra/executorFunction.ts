@@ -15,14 +15,15 @@
 import * as alicloud from '@pulumi/alicloud';
 import * as pulumi from '@pulumi/pulumi';
 import { ENV } from '../core/config';
+import { RUN_QUEUE_MAX_MS } from '../core/limits';
 import { ASYNC_INVOKE_ATTEMPTS } from '../local/settings';
 import { FC_LIMITS, LAYER_ARN_PATTERN, minExecutorTimeoutSeconds } from './config';
 import { checkEnvironment, customRuntimeFunctionArgs, storageEnvironment, type CustomRuntimeFunctionArgs } from './customRuntime';
 
 /** Retries after the first attempt: ASYNC_INVOKE_ATTEMPTS in all, as the local platform does. */
 export const EXECUTOR_ASYNC_RETRIES = ASYNC_INVOKE_ATTEMPTS - 1;
-/** Queued OSS events older than this are dropped. */
-export const EXECUTOR_EVENT_MAX_AGE_SECONDS = 600;
+/** Queued OSS events older than this are dropped (core/limits.ts says what the API then reports). */
+export const EXECUTOR_EVENT_MAX_AGE_SECONDS = RUN_QUEUE_MAX_MS / 1000;
 
 export interface ExecutorFunctionArgs extends CustomRuntimeFunctionArgs {
   /** How many runs may execute at once: the function's reserved concurrency. */

@@ -7,12 +7,15 @@
  */
 import type { OssEvent } from '../core/protocol';
 import type { ExecutorInstance } from './executorInstance';
+import { RUN_QUEUE_MAX_MS } from '../core/limits';
 import { ASYNC_INVOKE_ATTEMPTS, ASYNC_RETRY_BASE_MS } from './settings';
 
 interface Pending {
   event: OssEvent;
   attempt: number;
   notBefore: number;
+  /** When the event was first queued: FC drops one older than RUN_QUEUE_MAX_MS, and so does this invoker. */
+  queuedAt: number;
 }
 
 /** Where the invoker gets instances (local/executorPool.ts). */
@@ -31,6 +34,8 @@ export interface AsyncInvokerOptions {
   pool: InstanceSource;
   log?: (record: Record<string, unknown>) => void;
   retryBaseMs?: number;
+  /** How old a queued event may get before it is dropped: RUN_QUEUE_MAX_MS, as FC's stack sets it (tests make it short). */
+  maxAgeMs?: number;
 }
 
 export class AsyncInvoker {
@@ -47,7 +52,7 @@ export class AsyncInvoker {
 
   enqueue(event: OssEvent): void {
     if (this.stopped) return;
-    this.queue.push({ event, attempt: 1, notBefore: 0 });
+    this.queue.push({ event, attempt: 1, notBefore: 0, queuedAt: Date.now() });
     this.pump();
   }
 
@@ -56,6 +61,7 @@ export class AsyncInvoker {
     if (this.stopped) return;
     const now = Date.now();
     const { pool } = this.options;
+    this.dropExpired(now);
     for (;;) {
       const index = this.queue.findIndex((p) => p.notBefore <= now);
       if (index === -1) break;
@@ -72,6 +78,16 @@ export class AsyncInvoker {
     }
     pool.demand(this.queue.length);
     this.armRetryTimer();
+  }
+
+  /** Events older than FC's maximum age are dropped, as FC drops them; the API then reports their runs (core/runState.ts). */
+  private dropExpired(now: number): void {
+    for (let i = this.queue.length - 1; i >= 0; i--) {
+      const pending = this.queue[i];
+      if (now - pending.queuedAt <= (this.options.maxAgeMs ?? RUN_QUEUE_MAX_MS)) continue;
+      this.queue.splice(i, 1);
+      this.options.log?.({ event: 'invoke_expired', key: pending.event.events[0]?.oss.object.key, attempts: pending.attempt - 1 });
+    }
   }
 
   private armRetryTimer(): void {
@@ -95,7 +111,7 @@ export class AsyncInvoker {
       return;
     }
     const backoff = (this.options.retryBaseMs ?? ASYNC_RETRY_BASE_MS) * 2 ** (pending.attempt - 1);
-    this.queue.push({ event: pending.event, attempt: pending.attempt + 1, notBefore: Date.now() + backoff });
+    this.queue.push({ ...pending, attempt: pending.attempt + 1, notBefore: Date.now() + backoff });
   }
 
   /** Stops taking events; resolves once the deliveries in flight have ended. */
