@@ -78,10 +78,10 @@ const GIVE_UP_MS = 120_000;
 class LeftRun extends Error {}
 
 /** A pause that an abort ends early. */
-const pause = (ms: number, stop: AbortSignal) =>
+const pause = (ms: number, stop?: AbortSignal) =>
   new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, ms);
-    stop.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+    stop?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
   });
 
 /** Follows a run's output from `offset` until it ended, writing it to stdout; resumes after network errors. */
@@ -138,57 +138,62 @@ const ANSWER_WITHIN_MS = 15_000;
 /** How long a create that gets no answer is sent again (under its key) before the CLI says the platform is unreachable. */
 const CREATE_RETRY_MS = 10_000;
 
+/** An answer that is final: the API refused the request (not a 5xx or a 429, which say "later"). */
+const isRefusal = (err: unknown): err is ApiRefusal => err instanceof ApiRefusal && err.status < 500 && err.status !== 429;
+
 /**
- * Creates the run under an `Idempotency-Key` of 16 random bytes, sending it again under that key while it gets no
- * answer (or a 5xx or 429) for CREATE_RETRY_MS: the API names the run after the key and the request, so a create
- * that had arrived is the run the CLI then follows, not one left running unseen beside a second.
+ * Makes the request (under an idempotency key the caller chose, so a repeat of one that had arrived counts once)
+ * again while it gets no answer, a 5xx or a 429, until `forMs` have passed or `stop` aborts; then, or at a
+ * refusal, throws that error. `neverSentIsFinal`: a platform that surely never saw it (nothing listening) is
+ * reported at once rather than waited for.
  */
-async function createRun(api: ApiClient, body: Record<string, unknown>): Promise<string> {
-  const key = randomBytes(16).toString('hex');
+async function untilAnswered<T>(request: (signal: AbortSignal) => Promise<T>, forMs: number, options: { stop?: AbortSignal; neverSentIsFinal?: boolean } = {}): Promise<T> {
+  const { stop, neverSentIsFinal = false } = options;
   const since = Date.now();
   for (let failures = 1; ; failures++) {
+    const answerWithin = AbortSignal.timeout(ANSWER_WITHIN_MS);
     try {
-      return (await api.createRun(body, key, AbortSignal.timeout(ANSWER_WITHIN_MS))).id;
+      return await request(stop ? AbortSignal.any([stop, answerWithin]) : answerWithin);
     } catch (err) {
-      // A refusal is final; a platform that surely never saw the request (nothing listening) is said at once.
-      const refused = err instanceof ApiRefusal && err.status < 500 && err.status !== 429;
       const neverSent = err instanceof Unreachable && !err.mayHaveArrived;
-      if (refused || neverSent || Date.now() - since > CREATE_RETRY_MS) throw err;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(200 * 2 ** failures, 2_000)));
+      if (isRefusal(err) || (neverSentIsFinal && neverSent) || stop?.aborted || Date.now() - since > forMs) throw err;
+      await pause(Math.min(200 * 2 ** failures, 2_000), stop);
     }
   }
 }
 
 /**
- * Sends what is typed, in order, one request at a time. A request that got no answer (or a 5xx or 429) is sent again
- * under the same idempotency key, so that one which had arrived is applied once (core/idempotencyKey.ts), until
- * GIVE_UP_MS have passed without an answer; a refusal is said once, on stderr.
+ * Creates the run under an `Idempotency-Key` of 16 random bytes, sent again under that key while unanswered for
+ * CREATE_RETRY_MS: the API names the run after the key and the request, so a create that had arrived is the run
+ * the CLI then follows, not one left running unseen beside a second.
+ */
+async function createRun(api: ApiClient, body: Record<string, unknown>): Promise<string> {
+  const key = randomBytes(16).toString('hex');
+  return (await untilAnswered((signal) => api.createRun(body, key, signal), CREATE_RETRY_MS, { neverSentIsFinal: true })).id;
+}
+
+/**
+ * Sends what is typed, in order, one request at a time, each piece under an idempotency key of its own and sent
+ * again under it while unanswered (core/idempotencyKey.ts: applied once), for up to GIVE_UP_MS; a refusal is said
+ * once, on stderr.
  */
 function inputQueue(api: ApiClient, id: string, stop: AbortSignal): (data: string) => void {
   // No two CLIs share a prefix; the count orders this one's keys.
   const prefix = randomBytes(8).toString('hex');
   let pieces = 0;
   let chain = Promise.resolve();
-  const sendOnce = async (data: string, key: string) => {
-    const since = Date.now();
-    for (let failures = 1; !stop.aborted; failures++) {
-      try {
-        await api.input(id, data, key, AbortSignal.any([stop, AbortSignal.timeout(ANSWER_WITHIN_MS)]));
-        return;
-      } catch (err) {
-        if (err instanceof ApiRefusal && err.status < 500 && err.status !== 429) {
-          // 409: the run ended meanwhile, which its end says; anything else is the API's reason.
-          if (err.status !== 409) process.stderr.write(`\r\npocketrun: input not sent: ${err.message}\r\n`);
-          return;
-        }
-        if (Date.now() - since > GIVE_UP_MS) return;
-        await pause(Math.min(200 * 2 ** failures, 5_000), stop);
-      }
+  const send = async (data: string, key: string) => {
+    try {
+      await untilAnswered((signal) => api.input(id, data, key, signal), GIVE_UP_MS, { stop });
+    } catch (err) {
+      // 409: the run ended meanwhile, which its end says; another refusal is the API's reason; no answer at all is
+      // what the output's following reports.
+      if (isRefusal(err) && err.status !== 409) process.stderr.write(`\r\npocketrun: input not sent: ${err.message}\r\n`);
     }
   };
   return (data) => {
     const key = `${prefix}-${++pieces}`;
-    chain = chain.then(() => sendOnce(data, key));
+    chain = chain.then(() => send(data, key));
   };
 }
 
