@@ -1,8 +1,8 @@
 /**
- * The signal Piston and Judge0 report for a program stopped at a limit (a time or output limit): both run programs
- * under isolate, which kills it with SIGKILL and says so (Piston's stage `signal`, Judge0's `exit_signal` 9), while
- * pocketrun ends it through its run head with SIGTERM (core/stopThroughRunHead.ts), which the program dies of.
- * Clients written against them look for SIGKILL there; every other signal is the program's own.
+ * The signal Piston reports for a program stopped at a limit (a time or output limit): its api/src/job.js says
+ * SIGKILL for a stage isolate stopped (status TO, OL, EL), while pocketrun ends it through its run head with SIGTERM
+ * (core/stopThroughRunHead.ts), which the program dies of. Clients written against it look for SIGKILL there; every
+ * other signal is the program's own. Judge0 reads isolate's meta file otherwise: judge0/judge0Exit.ts.
  */
 const STOPPED_AT_A_LIMIT = new Set(['timeout', 'output_limit']);
 

@@ -5,17 +5,15 @@
  *
  * A compile error is Judge0's app/jobs/isolate_job.rb `compile` failure branch: the compiler's output (or
  * "Compilation time limit exceeded." when it was stopped for time) and nothing else, time, wall time, memory, exit
- * code and signal, message and the streams all null, since nothing ran. A program stopped at a limit reports the
- * signal isolate reports (handlers/isolateSignal.ts): 9 for a time limit, and for an output or disk limit, status 8
- * *Runtime Error (SIGXFSZ)*, 25, the signal that status names (Judge0's file size limit raises it).
+ * code and signal, message and the streams all null, since nothing ran. A program that ran has the exit code and
+ * signal isolate's meta gives Judge0 (judge0Exit.ts).
  */
-import { constants } from 'os';
 import { ApiError } from '../../core/apiError';
 import type { JudgeOutcome } from '../../core/runService';
 import type { RuntimeInfo } from '../../core/protocol';
 import { findJudge0Language, judge0LanguageName, primaryJudge0Id } from './judge0Languages';
 import { compileTimedOut } from '../../core/judge/compileVerdict';
-import { isolateSignal } from '../isolateSignal';
+import { judge0Exit } from './judge0Exit';
 import { judge0StatusOf, status } from './judge0Statuses';
 import type { Judge0Note } from './judge0Submission';
 
@@ -44,8 +42,6 @@ export function parseFields(value: string | null): string[] {
   return asked;
 }
 
-/** Judge0's status of a program past its file size limit, *Runtime Error (SIGXFSZ)*. */
-const FILE_SIZE_STATUS = 8;
 /** What Judge0 puts in `compile_output` when the compiler ran out of time (isolate_job.rb). */
 const COMPILE_TIME_LIMIT = 'Compilation time limit exceeded.';
 
@@ -74,8 +70,7 @@ export function judge0Response(token: string, outcome: JudgeOutcome, options: Re
   }
   // Nothing ran: no figures, no exit, no message (isolate_job.rb's compile failure sets them all to nil).
   const ran = result != null && result.status !== 'compile_error';
-  const signalName = !result ? null : st.id === FILE_SIZE_STATUS ? 'SIGXFSZ' : isolateSignal(result);
-  const signal = ran && signalName ? ((constants.signals as Record<string, number>)[signalName] ?? null) : null;
+  const exit = ran ? judge0Exit(result, st.id) : { exit_code: null, exit_signal: null };
   const compileOutput = !result ? null : !ran && compileTimedOut(result.message) ? COMPILE_TIME_LIMIT : orNull(result.compileOutput);
   const lang = languageId === null ? undefined : findJudge0Language(languageId);
   const runtime = lang && options.runtimes?.find((r) => r.language === lang.language);
@@ -103,8 +98,7 @@ export function judge0Response(token: string, outcome: JudgeOutcome, options: Re
     enable_per_process_and_thread_memory_limit: false,
     max_file_size: Math.round(manifest.limits.fileBytes / 1024),
     compile_output: compileOutput,
-    exit_code: ran ? result.exitCode : null,
-    exit_signal: signal,
+    ...exit,
     message: ran ? orNull(result.message) : null,
     wall_time: ran ? seconds(result.wallMs) : null,
     compiler_options: null,

@@ -2,7 +2,8 @@
  * A judge answer as a Judge0 submission (handlers/judge0/judge0Response.ts), for what Judge0 v1.13.1 answers
  * differently from pocketrun's own figures: a compile error (isolate_job.rb's compile failure branch: only
  * `compile_output`, everything else null, "Compilation time limit exceeded." for a compiler stopped for time) and
- * the signal of a program stopped at a limit (isolate's SIGKILL; SIGXFSZ for status 8).
+ * the exit code and signal of a program that ran, as isolate's meta gives them (none for a time limit; SIGXFSZ for
+ * status 8).
  */
 import type { ExecuteResult } from '../../core/judge/executeResult';
 import { compileVerdict } from '../../core/judge/compileVerdict';
@@ -57,15 +58,21 @@ test.each(compileCases)('compile error, %s', (_name, result, compileOutput) => {
 
 const ran = (extra: Partial<ExecuteResult>): ExecuteResult => ({ status: 'ok', stdout: 'x', stderr: '', exitCode: null, signal: null, wallMs: 1500, cpuMs: 1200, memoryKb: 3000, ...extra });
 
-const signalCases: Array<[string, ExecuteResult, number, number | null]> = [
-  ['a time limit: SIGTERM through the run head, SIGKILL as isolate says', ran({ status: 'timeout', signal: 'SIGTERM' }), 5, 9],
-  ['an output limit: SIGXFSZ, the signal of its status', ran({ status: 'output_limit', signal: 'SIGTERM' }), 8, 25],
-  ["the program's own SIGTERM is its own", ran({ status: 'runtime_error', signal: 'SIGTERM' }), 12, 15],
-  ["the program's own SIGSEGV", ran({ status: 'runtime_error', signal: 'SIGSEGV' }), 7, 11],
-  ['a plain exit: no signal', ran({ status: 'runtime_error', exitCode: 3 }), 11, null],
+// isolate_job.rb: `exit_code = exitcode || 0`, `exit_signal = exitsig`; isolate writes neither for a time limit.
+const signalCases: Array<[string, ExecuteResult, number, number, number | null]> = [
+  ['a time limit: neither, whatever it was killed with', ran({ status: 'timeout', signal: 'SIGTERM' }), 5, 0, null],
+  ['a CPU time limit after an exit of its own: still neither', ran({ status: 'timeout', exitCode: 3 }), 5, 0, null],
+  ['an output limit: SIGXFSZ, the signal of its status', ran({ status: 'output_limit', signal: 'SIGTERM' }), 8, 0, 25],
+  ['a disk limit: the same', ran({ status: 'disk_limit', signal: 'SIGXFSZ' }), 8, 0, 25],
+  ["the program's own SIGTERM is its own", ran({ status: 'runtime_error', signal: 'SIGTERM' }), 12, 0, 15],
+  ["the program's own SIGSEGV", ran({ status: 'runtime_error', signal: 'SIGSEGV' }), 7, 0, 11],
+  ['abort()', ran({ status: 'runtime_error', signal: 'SIGABRT' }), 10, 0, 6],
+  ['the memory cgroup’s OOM kill', ran({ status: 'memory_limit', signal: 'SIGKILL' }), 12, 0, 9],
+  ['a plain exit: its code, no signal', ran({ status: 'runtime_error', exitCode: 3 }), 11, 3, null],
+  ['exit 0', ran({ status: 'ok', exitCode: 0 }), 3, 0, null],
 ];
 
-test.each(signalCases)('exit_signal: %s', (_name, result, statusId, signal) => {
+test.each(signalCases)('exit_code and exit_signal: %s', (_name, result, statusId, code, signal) => {
   const r = answer(result);
-  expect(r).toMatchObject({ status_id: statusId, exit_signal: signal, time: '1.2', wall_time: '1.5', memory: 3000 });
+  expect(r).toMatchObject({ status_id: statusId, exit_code: code, exit_signal: signal, time: '1.2', wall_time: '1.5', memory: 3000 });
 });
