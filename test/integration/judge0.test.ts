@@ -100,6 +100,45 @@ test.each(exitCases)('exit_code and exit_signal: %s', async (_name, submission, 
   expect(r.json).toEqual(want);
 });
 
+const NOT_UTF8_ONE = 'some attributes for this submission cannot be converted to UTF-8, use base64_encoded=true query parameter';
+const NOT_UTF8_BATCH = 'some attributes for one or more submissions cannot be converted to UTF-8, use base64_encoded=true query parameter';
+const bytesOf = (s: string) => [...Buffer.from(s, 'base64')];
+
+test('output that is not UTF-8: base64_encoded=true gives its exact bytes, without it the error Judge0 gives', async () => {
+  const source = 'import sys\nsys.stdout.buffer.write(b"\\xff\\xfe\\n")\nsys.stderr.buffer.write(b"\\x80")';
+  const coded = await t.client.request('POST', '/submissions?wait=true&base64_encoded=true&fields=stdout,stderr,status_id,token', { source_code: b64(source), language_id: 71 });
+  expect(coded.status).toBe(201);
+  expect(coded.json.status_id).toBe(3);
+  expect(bytesOf(coded.json.stdout)).toEqual([0xff, 0xfe, 0x0a]);
+  expect(bytesOf(coded.json.stderr)).toEqual([0x80]);
+  // Judge0's `create` with wait: still 201, the error and the token.
+  const plain = await t.client.request('POST', '/submissions?wait=true', { source_code: source, language_id: 71 });
+  expect(plain.status).toBe(201);
+  expect(plain.json).toEqual({ error: NOT_UTF8_ONE, token: expect.any(String) });
+  const token = plain.json.token as string;
+  expect(await t.client.request('GET', `/submissions/${token}`)).toMatchObject({ status: 400, json: { error: NOT_UTF8_ONE } });
+  // Only the fields asked for count.
+  expect(await t.client.request('GET', `/submissions/${token}?fields=status_id,time`)).toMatchObject({ status: 200, json: { status_id: 3 } });
+  expect(bytesOf((await t.client.request('GET', `/submissions/${token}?base64_encoded=true&fields=stdout`)).json.stdout)).toEqual([0xff, 0xfe, 0x0a]);
+  const batch = await t.client.request('GET', `/submissions/batch?tokens=${coded.json.token},${token}&fields=stdout`);
+  expect(batch).toMatchObject({ status: 400, json: { error: NOT_UTF8_BATCH } });
+  const batch64 = await t.client.request('GET', `/submissions/batch?tokens=${token}&base64_encoded=true&fields=stdout`);
+  expect(batch64.status).toBe(200);
+  expect(bytesOf(batch64.json.submissions[0].stdout)).toEqual([0xff, 0xfe, 0x0a]);
+  // Text stays text: a UTF-8 answer has no trace of any of this.
+  const utf8 = await t.client.request('POST', '/submissions?wait=true&fields=stdout', { source_code: 'print("héllo")', language_id: 71 });
+  expect(utf8.json).toEqual({ stdout: 'héllo\n' });
+});
+
+test("the compiler's output that is not UTF-8: its bytes with base64, Judge0's error without", async () => {
+  // gcc writes a #pragma message's bytes as they are.
+  const source = '#pragma message "\\xff\\xfe"\nint main( {';
+  const coded = await t.client.request('POST', '/submissions?wait=true&base64_encoded=true&fields=compile_output,status_id,token', { source_code: b64(source), language_id: 50 });
+  expect(coded.json.status_id).toBe(6);
+  expect(Buffer.from(coded.json.compile_output, 'base64').includes(Buffer.from([0xff, 0xfe]))).toBe(true);
+  expect(await t.client.request('GET', `/submissions/${coded.json.token}?fields=compile_output`)).toMatchObject({ status: 400, json: { error: NOT_UTF8_ONE } });
+});
+
 test('arguments, stderr into stdout, JavaScript by its newer id, fields chosen', async () => {
   const r = await t.client.request('POST', '/submissions?wait=true&fields=stdout,stderr,exit_code', {
     source_code: 'console.log(process.argv.slice(2).join("|")); console.error("err")',

@@ -11,7 +11,7 @@ import type { StepStop } from '../../core/judge/runStep';
 import type { Manifest } from '../../core/protocol';
 import { limitPolicyFromEnv } from '../../core/limitPolicy';
 import { judgeRunLimits } from '../../core/judge/executeAndWait';
-import { ALL_FIELDS, judge0Response } from '../../handlers/judge0/judge0Response';
+import { ALL_FIELDS, judge0Response, NotUtf8 } from '../../handlers/judge0/judge0Response';
 
 const policy = limitPolicyFromEnv({});
 const limits = judgeRunLimits({ language: 'c', code: '', args: [], files: [], tests: [{ stdin: '' }], batch: false, limits: { timeoutMs: 1000, cpuMs: 1000, memoryBytes: 64 << 20, outputBytes: 1 << 20 } }, policy);
@@ -75,4 +75,35 @@ const signalCases: Array<[string, ExecuteResult, number, number, number | null]>
 test.each(signalCases)('exit_code and exit_signal: %s', (_name, result, statusId, code, signal) => {
   const r = answer(result);
   expect(r).toMatchObject({ status_id: statusId, exit_code: code, exit_signal: signal, time: '1.2', wall_time: '1.5', memory: 3000 });
+});
+
+// Bytes that are not UTF-8 (core/judge/streamText.ts): base64 gives them exactly; without it a field holding them is
+// refused (NotUtf8, answered as Judge0's controller does), and only a field asked for.
+const bytes = Buffer.from([0xff, 0xfe, 0x0a]);
+const binary = ran({ status: 'ok', stdout: bytes.toString('utf8'), stdoutBase64: bytes.toString('base64'), stderr: 'é\n' });
+const judged = (result: ExecuteResult, fields: string[], base64: boolean, redirect = false) =>
+  judge0Response('x', { manifest: { ...manifest, client: { ...manifest.client!, redirectStderrToStdout: redirect } as never }, state: 'finished', result }, { fields, base64, runtimes: null });
+const fromB64 = (s: unknown) => Buffer.from(String(s), 'base64');
+
+test('base64 of bytes that are not UTF-8 is of the exact bytes', () => {
+  const r = judged(binary, ['stdout', 'stderr'], true);
+  expect(fromB64(r.stdout).equals(bytes)).toBe(true);
+  expect(fromB64(r.stderr).toString('utf8')).toBe('é\n');
+});
+
+test('without base64, a field asked for that is not UTF-8 is refused; one not asked for is no matter', () => {
+  expect(() => judged(binary, ['stdout'], false)).toThrow(NotUtf8);
+  expect(judged(binary, ['stderr', 'status_id'], false)).toEqual({ stderr: 'é\n', status_id: 3 });
+});
+
+test('stderr into stdout: the bytes of both, in order', () => {
+  const both = ran({ status: 'ok', stdout: 'a', stderr: '\ufffd', stderrBase64: Buffer.from([0x80]).toString('base64') });
+  expect(fromB64(judged(both, ['stdout', 'stderr'], true, true).stdout).equals(Buffer.from([0x61, 0x80]))).toBe(true);
+  expect(() => judged(both, ['stdout'], false, true)).toThrow(NotUtf8);
+});
+
+test("the compiler's output that is not UTF-8: its bytes with base64, refused without", () => {
+  const ce = { ...compileFailure(null, 1, '\ufffd'), compileOutputBase64: Buffer.from([0xff]).toString('base64') };
+  expect(fromB64(judged(ce, ['compile_output'], true).compile_output).equals(Buffer.from([0xff]))).toBe(true);
+  expect(() => judged(ce, ['compile_output'], false)).toThrow(NotUtf8);
 });
