@@ -6,7 +6,8 @@
  * number, never a null code, and a time limit is 0 and null, whatever the program was killed with here.
  *
  * The signal of an output or disk limit is SIGXFSZ, the one its status 8 names (Judge0's file size limit raises
- * it); a memory limit's is the one the program died of (the cgroup's OOM kill is SIGKILL, as under isolate).
+ * it); a memory limit's is SIGKILL, what isolate's memory cgroup kills with, also where pocketrun's RSS watch (no
+ * cgroup) stopped the program through its run head with SIGTERM.
  */
 import { constants } from 'os';
 import type { ExecuteResult } from '../../core/judge/executeResult';
@@ -22,7 +23,7 @@ export interface Judge0Exit {
 
 export function judge0Exit(result: Pick<ExecuteResult, 'status' | 'exitCode' | 'signal'>, statusId: number): Judge0Exit {
   if (statusId === TIME_LIMIT_STATUS) return { exit_code: 0, exit_signal: null };
-  const name = statusId === FILE_SIZE_STATUS ? 'SIGXFSZ' : result.signal;
+  const name = statusId === FILE_SIZE_STATUS ? 'SIGXFSZ' : result.status === 'memory_limit' && result.signal === 'SIGTERM' ? 'SIGKILL' : result.signal;
   const signal = name ? ((constants.signals as Record<string, number>)[name] ?? null) : null;
   return { exit_code: signal !== null ? 0 : (result.exitCode ?? 0), exit_signal: signal };
 }

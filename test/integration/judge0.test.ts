@@ -89,6 +89,7 @@ const exitCases: Array<[string, Record<string, unknown>, { status_id: number; ex
   ['SIGSEGV sent to itself', { source_code: 'import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)', language_id: 71 }, { status_id: 7, exit_code: 0, exit_signal: 11 }],
   ['abort()', { source_code: 'import os\nos.abort()', language_id: 71 }, { status_id: 10, exit_code: 0, exit_signal: 6 }],
   ['SIGKILL sent to itself', { source_code: 'import os, signal\nos.kill(os.getpid(), signal.SIGKILL)', language_id: 71 }, { status_id: 12, exit_code: 0, exit_signal: 9 }],
+  ['past its memory limit', { source_code: 'x = b"x" * (200 * 1024 * 1024)', language_id: 71, memory_limit: 65536 }, { status_id: 12, exit_code: 0, exit_signal: 9 }],
   ['stopped at its wall time', { source_code: 'import time\ntime.sleep(5)', language_id: 71, wall_time_limit: 0.5 }, { status_id: 5, exit_code: 0, exit_signal: null }],
   ['stopped at its CPU time', { source_code: 'while True: pass', language_id: 71, cpu_time_limit: 0.5 }, { status_id: 5, exit_code: 0, exit_signal: null }],
   ['a plain non-zero exit', { source_code: 'exit 3', language_id: 46 }, { status_id: 11, exit_code: 3, exit_signal: null }],

@@ -68,6 +68,8 @@ const signalCases: Array<[string, ExecuteResult, number, number, number | null]>
   ["the program's own SIGSEGV", ran({ status: 'runtime_error', signal: 'SIGSEGV' }), 7, 0, 11],
   ['abort()', ran({ status: 'runtime_error', signal: 'SIGABRT' }), 10, 0, 6],
   ['the memory cgroup’s OOM kill', ran({ status: 'memory_limit', signal: 'SIGKILL' }), 12, 0, 9],
+  ['a memory limit stopped by the RSS watch (no cgroup): SIGKILL, as the cgroup would', ran({ status: 'memory_limit', signal: 'SIGTERM' }), 12, 0, 9],
+  ['a memory limit the runtime reported: its exit', ran({ status: 'memory_limit', exitCode: 1 }), 12, 1, null],
   ['a plain exit: its code, no signal', ran({ status: 'runtime_error', exitCode: 3 }), 11, 3, null],
   ['exit 0', ran({ status: 'ok', exitCode: 0 }), 3, 0, null],
 ];
