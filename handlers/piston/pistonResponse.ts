@@ -80,7 +80,7 @@ function compileStage(result: ExecuteResult): PistonStage {
     stderr: text,
     output: text,
     code: timedOut ? null : failed ? 1 : 0,
-    signal: timedOut ? 'SIGKILL' : null,
+    signal: failed ? isolateSignal(result) : null,
     message: failed ? (result.message ?? null) : null,
     status: timedOut ? 'TO' : failed ? 'RE' : null,
     cpu_time: 0,
