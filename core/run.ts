@@ -10,6 +10,7 @@ import { compileLimits } from './compileLimits';
 import { controlPollPeriod } from './controlPollPeriod';
 import { ControlReader } from './controlStream';
 import { crlfConverter } from './crlfConverter';
+import { compileOutOfTime } from './judge/compileVerdict';
 import type { ExecuteResult } from './judge/executeResult';
 import { judgeCellRequest } from './judge/judgeCellRequest';
 import { judgeCommandsOf, type JudgeCommands } from './judge/judgeCommands';
@@ -374,7 +375,7 @@ class ExecutorRun {
       if (!sink.push(taken, 'stderr')) stop('output_limit');
       else if (taken.length < chunk.length) stop('compile_error', `the compiler printed more than ${limits.outputBytes} bytes`);
     });
-    const timeout = deps.clock.setTimeout(() => stop('compile_error', `the compile step took longer than ${limits.timeoutMs / 1000} s`), limits.timeoutMs);
+    const timeout = deps.clock.setTimeout(() => stop('compile_error', compileOutOfTime(`it took longer than ${limits.timeoutMs / 1000} s`)), limits.timeoutMs);
     const diskWatch = prepared.onLimit((status, message) => stop(status, message));
     const onShutdown = () => stop('killed');
     if (this.shutdown?.aborted) onShutdown();

@@ -32,6 +32,10 @@ export interface TestResult {
   /** Peak memory of the program's tree, KiB. */
   memoryKb: number;
   message?: string;
+  /** The exact bytes of `stdout` in base64, present only when they are not valid UTF-8 (core/judge/streamText.ts). */
+  stdoutBase64?: string;
+  /** The same for `stderr`. */
+  stderrBase64?: string;
   /** Present when this test's streams were cut to keep the whole answer within its size cap. */
   outputTruncated?: true;
 }
@@ -39,5 +43,7 @@ export interface TestResult {
 export interface ExecuteResult extends TestResult {
   /** The compiler's stdout and stderr, for languages with a compile step. */
   compileOutput?: string;
+  /** The same for `compileOutput`. */
+  compileOutputBase64?: string;
   tests?: TestResult[];
 }

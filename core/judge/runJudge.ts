@@ -14,6 +14,7 @@ import type { JudgeCommands } from './judgeCommands';
 import type { JudgeSpec } from './judgeSpec';
 import { programFigures } from './programFigures';
 import { runStep, type StepDeps, type StepOutcome } from './runStep';
+import { streamText, type StreamText } from './streamText';
 import { summarize } from './summarize';
 import { testVerdict, type Verdict } from './testVerdict';
 
@@ -30,14 +31,14 @@ export interface JudgeJob {
 class OutputAllowance {
   constructor(private left: number) {}
 
-  take(bytes: Buffer): { text: string; cut: boolean } {
+  take(bytes: Buffer): StreamText & { cut: boolean } {
     if (bytes.length <= this.left) {
       this.left -= bytes.length;
-      return { text: bytes.toString('utf8'), cut: false };
+      return { ...streamText(bytes), cut: false };
     }
     const kept = bytes.subarray(0, completeUtf8Length(bytes.subarray(0, this.left)));
     this.left = 0;
-    return { text: kept.toString('utf8'), cut: true };
+    return { ...streamText(kept), cut: true };
   }
 }
 
@@ -52,6 +53,8 @@ function testResult(outcome: StepOutcome, verdict: Verdict, allowance: OutputAll
     status: verdict.status,
     stdout: stdout.text,
     stderr: stderr.text,
+    ...(stdout.base64 !== undefined ? { stdoutBase64: stdout.base64 } : {}),
+    ...(stderr.base64 !== undefined ? { stderrBase64: stderr.base64 } : {}),
     exitCode: outcome.exit.exitCode,
     signal: outcome.exit.signal,
     ...programFigures(outcome),
@@ -68,12 +71,12 @@ function wallFor(deps: StepDeps, job: JudgeJob, limitMs: number): { wallMs: numb
 
 /** The answer when the language's source transform refused the code (TypeScript that does not parse). */
 export function transformFailed(spec: JudgeSpec, report: string): ExecuteResult {
-  return summarize(spec.tests.map(() => notRun({ status: 'compile_error', message: 'the code does not compile' })), spec.batch, report);
+  return summarize(spec.tests.map(() => notRun({ status: 'compile_error', message: 'the code does not compile' })), spec.batch, { text: report });
 }
 
 export async function runJudge(deps: StepDeps, job: JudgeJob, cancel: AbortSignal): Promise<ExecuteResult> {
   const { commands, limits, spec } = job;
-  let compileOutput: string | undefined;
+  let compileOutput: StreamText | undefined;
   if (commands.compile) {
     const compile = commands.compile;
     const outcome = await runStep(
@@ -81,7 +84,7 @@ export async function runJudge(deps: StepDeps, job: JudgeJob, cancel: AbortSigna
       { command: compile.command, limits: compile.limits, addressSpaceOverheadBytes: 0, stdin: '', ...wallFor(deps, job, compile.limits.timeoutMs), output: 'merged' },
       cancel,
     );
-    compileOutput = outcome.stdout.toString('utf8');
+    compileOutput = streamText(outcome.stdout);
     const failed = compileVerdict(outcome, compile.limits);
     if (failed) return summarize(spec.tests.map(() => notRun(failed)), spec.batch, compileOutput);
   }

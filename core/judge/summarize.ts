@@ -6,10 +6,11 @@
  * (`batch` false) is its one test, without a `tests` list.
  */
 import type { ExecuteResult, TestResult } from './executeResult';
+import type { StreamText } from './streamText';
 
 const PASSED = new Set(['ok', 'accepted']);
 
-export function summarize(tests: TestResult[], batch: boolean, compileOutput?: string): ExecuteResult {
+export function summarize(tests: TestResult[], batch: boolean, compileOutput?: StreamText): ExecuteResult {
   if (tests.length === 0) throw new Error('summarize: no test');
   const failure = tests.find((t) => !PASSED.has(t.status));
   const deciding = failure ?? tests[0];
@@ -18,6 +19,8 @@ export function summarize(tests: TestResult[], batch: boolean, compileOutput?: s
     status,
     stdout: deciding.stdout,
     stderr: deciding.stderr,
+    ...(deciding.stdoutBase64 !== undefined ? { stdoutBase64: deciding.stdoutBase64 } : {}),
+    ...(deciding.stderrBase64 !== undefined ? { stderrBase64: deciding.stderrBase64 } : {}),
     exitCode: deciding.exitCode,
     signal: deciding.signal,
     wallMs: Math.max(...tests.map((t) => t.wallMs)),
@@ -25,7 +28,8 @@ export function summarize(tests: TestResult[], batch: boolean, compileOutput?: s
     memoryKb: Math.max(...tests.map((t) => t.memoryKb)),
     ...(deciding.message !== undefined ? { message: deciding.message } : {}),
     ...(deciding.outputTruncated ? { outputTruncated: true as const } : {}),
-    ...(compileOutput !== undefined ? { compileOutput } : {}),
+    ...(compileOutput !== undefined ? { compileOutput: compileOutput.text } : {}),
+    ...(compileOutput?.base64 !== undefined ? { compileOutputBase64: compileOutput.base64 } : {}),
   };
   return batch ? { ...top, tests } : top;
 }

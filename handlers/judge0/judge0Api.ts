@@ -11,7 +11,7 @@ import { isObject } from '../../core/validate';
 import { judge0ConfigInfo, JUDGE0_MAX_BATCH } from './judge0ConfigInfo';
 import { errorsHash } from './judge0Errors';
 import { findJudge0Language, judge0LanguageName, JUDGE0_LANGUAGES } from './judge0Languages';
-import { judge0Response, parseFields } from './judge0Response';
+import { judge0Response, NotUtf8, parseFields } from './judge0Response';
 import { JUDGE0_STATUSES } from './judge0Statuses';
 import { parseJudge0Submission } from './judge0Submission';
 
@@ -40,6 +40,18 @@ async function runtimes(service: RunService): Promise<RuntimeInfo[] | null> {
   return (await service.runtimes())?.runtimes ?? null;
 }
 
+/**
+ * Judge0's refusals of a submission whose output is not UTF-8, asked for without base64 (submissions_controller.rb
+ * rescuing Encoding::UndefinedConversionError): one submission, or a batch with one or more such.
+ */
+const NOT_UTF8_ONE = 'some attributes for this submission cannot be converted to UTF-8, use base64_encoded=true query parameter';
+const NOT_UTF8_BATCH = 'some attributes for one or more submissions cannot be converted to UTF-8, use base64_encoded=true query parameter';
+
+/** A NotUtf8 as Judge0's 400 `{error}`; anything else goes on. */
+const notUtf8As = (message: string) => (err: unknown): never => {
+  throw err instanceof NotUtf8 ? new ApiError(400, 'invalid_request', message) : err;
+};
+
 async function answer(service: RunService, token: string, url: URL): Promise<Record<string, unknown>> {
   const fields = parseFields(url.searchParams.get('fields'));
   const outcome = await service.judgeOutcome(token);
@@ -59,12 +71,20 @@ export async function createSubmission(ctx: Judge0Ctx, service: RunService): Pro
   }
   const { id } = await service.execute(request);
   ctx.runId = id;
-  ctx.reply(201, judge0Response(id, await service.judgeOutcome(id), { fields, base64, runtimes: await runtimes(service) }));
+  let body: Record<string, unknown>;
+  try {
+    body = judge0Response(id, await service.judgeOutcome(id), { fields, base64, runtimes: await runtimes(service) });
+  } catch (err) {
+    if (!(err instanceof NotUtf8)) throw err;
+    // Still 201 and the token, as Judge0's `create`: the submission exists and can be read with base64.
+    body = { error: NOT_UTF8_ONE, token: id };
+  }
+  ctx.reply(201, body);
 }
 
-/** `GET /submissions/{token}`: 404 `{error}` for a token that names no submission. */
+/** `GET /submissions/{token}`: 404 `{error}` for a token that names no submission, 400 for output that is no UTF-8. */
 export async function getSubmission(ctx: Judge0Ctx, service: RunService, token: string): Promise<void> {
-  ctx.reply(200, await answer(service, token, ctx.url));
+  ctx.reply(200, await answer(service, token, ctx.url).catch(notUtf8As(NOT_UTF8_ONE)));
 }
 
 /** Judge0's refusal of a batch's size, the same both ways (submissions_controller.rb batch_create, batch_show). */
@@ -114,7 +134,7 @@ export async function getBatch(ctx: Judge0Ctx, service: RunService): Promise<voi
         throw err;
       }),
     ),
-  );
+  ).catch(notUtf8As(NOT_UTF8_BATCH));
   ctx.reply(200, { submissions });
 }
 

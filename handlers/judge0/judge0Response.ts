@@ -5,19 +5,23 @@
  *
  * A compile error is Judge0's app/jobs/isolate_job.rb `compile` failure branch: the compiler's output (or
  * "Compilation time limit exceeded." when it was stopped for time) and nothing else, time, wall time, memory, exit
- * code and signal, message and the streams all null, since nothing ran. A program stopped at a limit reports the
- * signal isolate reports (handlers/isolateSignal.ts): 9 for a time limit, and for an output or disk limit, status 8
- * *Runtime Error (SIGXFSZ)*, 25, the signal that status names (Judge0's file size limit raises it).
+ * code and signal, message and the streams all null, since nothing ran. A program that ran has the exit code and
+ * signal isolate's meta gives Judge0 (judge0Exit.ts).
+ *
+ * The streams are the program's bytes (core/judge/streamText.ts): with `base64_encoded=true` their exact base64,
+ * without it their text, or, where they are not UTF-8, NotUtf8 for the caller to answer as Judge0's controller does
+ * (its serializer cannot render such a string and raises Encoding::UndefinedConversionError).
  */
-import { constants } from 'os';
+import { isUtf8 } from 'buffer';
 import { ApiError } from '../../core/apiError';
 import type { JudgeOutcome } from '../../core/runService';
 import type { RuntimeInfo } from '../../core/protocol';
 import { findJudge0Language, judge0LanguageName, primaryJudge0Id } from './judge0Languages';
 import { compileTimedOut } from '../../core/judge/compileVerdict';
-import { isolateSignal } from '../isolateSignal';
+import { judge0Exit } from './judge0Exit';
 import { judge0StatusOf, status } from './judge0Statuses';
 import type { Judge0Note } from './judge0Submission';
+import { streamBytes } from '../../core/judge/streamText';
 
 /** What Judge0 answers without `fields`. */
 export const DEFAULT_FIELDS = ['token', 'stdout', 'stderr', 'compile_output', 'message', 'status', 'time', 'memory'];
@@ -44,10 +48,21 @@ export function parseFields(value: string | null): string[] {
   return asked;
 }
 
-/** Judge0's status of a program past its file size limit, *Runtime Error (SIGXFSZ)*. */
-const FILE_SIZE_STATUS = 8;
 /** What Judge0 puts in `compile_output` when the compiler ran out of time (isolate_job.rb). */
 const COMPILE_TIME_LIMIT = 'Compilation time limit exceeded.';
+
+/** A field asked for without base64 holds bytes that are not UTF-8. */
+export class NotUtf8 extends Error {
+  constructor(readonly field: string) {
+    super(`${field} is not valid UTF-8`);
+  }
+}
+
+/** A stream's bytes, null when empty, as Judge0 leaves an empty stream. */
+const streamOrNull = (text: string | undefined, base64: string | undefined): Buffer | null => {
+  const bytes = streamBytes(text ?? '', base64);
+  return bytes.length === 0 ? null : bytes;
+};
 
 const seconds = (ms: number) => String(Number((ms / 1000).toFixed(3)));
 const orNull = (s: string | undefined | null) => (s === undefined || s === null || s === '' ? null : s);
@@ -65,18 +80,17 @@ export function judge0Response(token: string, outcome: JudgeOutcome, options: Re
   const languageId = note.languageId ?? primaryJudge0Id(manifest.language) ?? null;
   const test = manifest.judge?.tests[0];
   const st = result ? judge0StatusOf(result) : status(outcome.state === 'queued' ? 1 : 2);
-  let stdout = result ? orNull(result.stdout) : null;
-  let stderr = result ? orNull(result.stderr) : null;
+  let stdout = result ? streamOrNull(result.stdout, result.stdoutBase64) : null;
+  let stderr = result ? streamOrNull(result.stderr, result.stderrBase64) : null;
   if (result && note.redirectStderrToStdout) {
     // The streams are kept apart by the run; merged here, stdout first (their interleaving is not recorded).
-    stdout = orNull((result.stdout ?? '') + (result.stderr ?? ''));
+    stdout = stdout && stderr ? Buffer.concat([stdout, stderr]) : (stdout ?? stderr);
     stderr = null;
   }
   // Nothing ran: no figures, no exit, no message (isolate_job.rb's compile failure sets them all to nil).
   const ran = result != null && result.status !== 'compile_error';
-  const signalName = !result ? null : st.id === FILE_SIZE_STATUS ? 'SIGXFSZ' : isolateSignal(result);
-  const signal = ran && signalName ? ((constants.signals as Record<string, number>)[signalName] ?? null) : null;
-  const compileOutput = !result ? null : !ran && compileTimedOut(result.message) ? COMPILE_TIME_LIMIT : orNull(result.compileOutput);
+  const exit = ran ? judge0Exit(result, st.id) : { exit_code: null, exit_signal: null };
+  const compileOutput = !result ? null : !ran && compileTimedOut(result.message) ? COMPILE_TIME_LIMIT : streamOrNull(result.compileOutput, result.compileOutputBase64);
   const lang = languageId === null ? undefined : findJudge0Language(languageId);
   const runtime = lang && options.runtimes?.find((r) => r.language === lang.language);
   const all: Record<string, unknown> = {
@@ -103,8 +117,7 @@ export function judge0Response(token: string, outcome: JudgeOutcome, options: Re
     enable_per_process_and_thread_memory_limit: false,
     max_file_size: Math.round(manifest.limits.fileBytes / 1024),
     compile_output: compileOutput,
-    exit_code: ran ? result.exitCode : null,
-    exit_signal: signal,
+    ...exit,
     message: ran ? orNull(result.message) : null,
     wall_time: ran ? seconds(result.wallMs) : null,
     compiler_options: null,
@@ -119,7 +132,12 @@ export function judge0Response(token: string, outcome: JudgeOutcome, options: Re
   const out: Record<string, unknown> = {};
   for (const field of options.fields) {
     const value = all[field];
-    out[field] = options.base64 && TEXT_FIELDS.has(field) && typeof value === 'string' ? Buffer.from(value, 'utf8').toString('base64') : value;
+    if (Buffer.isBuffer(value)) {
+      if (!options.base64 && !isUtf8(value)) throw new NotUtf8(field);
+      out[field] = value.toString(options.base64 ? 'base64' : 'utf8');
+    } else {
+      out[field] = options.base64 && TEXT_FIELDS.has(field) && typeof value === 'string' ? Buffer.from(value, 'utf8').toString('base64') : value;
+    }
   }
   return out;
 }

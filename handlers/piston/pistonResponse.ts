@@ -11,6 +11,7 @@ import type { ExecuteResult } from '../../core/judge/executeResult';
 import { findLanguage, type Language } from '../../core/languages';
 import type { RuntimeInfo } from '../../core/protocol';
 import { hasCompileStep } from '../../core/judge/judgeCommands';
+import { compileTimedOut } from '../../core/judge/compileVerdict';
 import { pistonRuntime } from './pistonRuntimes';
 import { isolateSignal } from '../isolateSignal';
 
@@ -65,18 +66,23 @@ function runStage(result: ExecuteResult): PistonStage {
   };
 }
 
-/** The compiler's stage: its messages (one stream here) as stderr, its exit as 0 or 1. */
+/**
+ * The compiler's stage: its messages (one stream here) as stderr, its exit as 0 or 1. A compiler stopped for time is
+ * Piston's timed-out stage (api/src/job.js): isolate wrote no exit code, so `code` is null, `signal` SIGKILL and
+ * `status` TO, not RE, which a client would read as the code being refused.
+ */
 function compileStage(result: ExecuteResult): PistonStage {
   const failed = result.status === 'compile_error';
+  const timedOut = failed && compileTimedOut(result.message);
   const text = result.compileOutput ?? '';
   return {
     stdout: '',
     stderr: text,
     output: text,
-    code: failed ? 1 : 0,
-    signal: null,
+    code: timedOut ? null : failed ? 1 : 0,
+    signal: failed ? isolateSignal(result) : null,
     message: failed ? (result.message ?? null) : null,
-    status: failed ? 'RE' : null,
+    status: timedOut ? 'TO' : failed ? 'RE' : null,
     cpu_time: 0,
     wall_time: 0,
     memory: 0,

@@ -25,6 +25,7 @@ import type { RunResult } from '../../core/protocol';
 import type { RunService } from '../../core/runService';
 import { isSignalName } from '../../core/signals';
 import { isolateSignal } from '../isolateSignal';
+import { compileTimedOut } from '../../core/judge/compileVerdict';
 import { hasCompileStep } from '../../core/judge/judgeCommands';
 import { isObject } from '../../core/validate';
 import { pistonError } from './pistonErrors';
@@ -60,6 +61,10 @@ function exitStatus(result: RunResult, outputBytes: number): { status?: string; 
       return { status: 'SG', message: result.message ?? 'the run was killed' };
     case 'runtime_error':
       return { status: result.signal ? 'SG' : 'RE' };
+    case 'compile_error':
+      // A compiler stopped for time is a timed-out stage, as in Piston's job.js.
+      if (compileTimedOut(result.message)) return { status: 'TO', message: result.message! };
+      return result.message ? { message: result.message } : {};
     default:
       return result.message ? { message: result.message } : {};
   }
@@ -230,9 +235,11 @@ export class PistonSocket {
 
   private finish(result: RunResult, ran: boolean, compiled: boolean, outputBytes: number): void {
     if (this.state !== 'running') return;
-    const exit = (stage: Stage, code: number | null) => this.send({ type: 'exit', stage, code, signal: isolateSignal(result), ...exitStatus(result, outputBytes) });
-    if (ran) exit('run', result.signal ? null : result.exitCode);
-    else if (compiled && result.status !== 'internal_error') exit('compile', result.signal ? null : (result.exitCode ?? 1));
+    const signal = isolateSignal(result);
+    // A stage that died of a signal has no exit code, as isolate reports it.
+    const exit = (stage: Stage, code: number | null) => this.send({ type: 'exit', stage, code: signal ? null : code, signal, ...exitStatus(result, outputBytes) });
+    if (ran) exit('run', result.exitCode);
+    else if (compiled && result.status !== 'internal_error') exit('compile', result.exitCode ?? 1);
     else {
       // Nothing ran (no runtime on the executor, the sandbox failed): Piston's way to say so.
       this.send({ type: 'error', message: result.message ?? `the run ended as ${result.status} before the program started` });

@@ -202,6 +202,18 @@ describe('the verdict table (host isolation)', () => {
     expect(failing.tests!.map((x) => x.status)).toEqual(['compile_error', 'compile_error']);
   });
 
+  test('streams that are not UTF-8: their exact bytes in base64 beside the text, only there', async () => {
+    const code = 'import sys\nif input() == "bytes":\n    sys.stdout.buffer.write(b"\\xff\\n")\nelse:\n    print("é")';
+    const r = await execute(t, { language: 'python', code, tests: [{ stdin: 'text' }, { stdin: 'bytes', expectedOutput: 'x' }] });
+    expect(r.tests!.map((x) => x.status)).toEqual(['ok', 'wrong_answer']);
+    expect(r.tests![0]).not.toHaveProperty('stdoutBase64');
+    expect(r.tests![0].stdout).toBe('é\n');
+    expect(r.tests![1]).toMatchObject({ stdout: '\ufffd\n', stdoutBase64: Buffer.from([0xff, 0x0a]).toString('base64') });
+    expect(r.tests![1]).not.toHaveProperty('stderrBase64');
+    // The top level is the deciding test's.
+    expect(r.stdoutBase64).toBe(r.tests![1].stdoutBase64);
+  });
+
   test('files a test writes are there for the next one: the tests share the cell', async () => {
     const r = await execute(t, { language: 'python', code: 'import os\nprint(os.path.exists("seen"))\nopen("seen", "w").close()', tests: [{ stdin: '', expectedOutput: 'False' }, { stdin: '', expectedOutput: 'True' }] });
     expect(r.tests!.map((x) => x.status)).toEqual(['accepted', 'accepted']);

@@ -76,15 +76,68 @@ test('wait=true: the default fields, and each status id', async () => {
   expect(ce).toMatchObject({ time: null, memory: null, message: null, stdout: null, stderr: null });
   const ceAll = await t.client.request('GET', `/submissions/${ce.token}?fields=wall_time,exit_code,exit_signal`);
   expect(ceAll.json).toEqual({ wall_time: null, exit_code: null, exit_signal: null });
-  // Stopped at its wall time: isolate kills with SIGKILL, 9, and Judge0 says so.
-  const slow = await t.client.request('POST', '/submissions?wait=true&fields=status_id,exit_signal', { source_code: 'import time\ntime.sleep(5)', language_id: 71, wall_time_limit: 0.5 });
-  expect(slow.json).toEqual({ status_id: 5, exit_signal: 9 });
-  expect((await run({ source_code: 'import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)', language_id: 71 })).status.id).toBe(7);
-  expect((await run({ source_code: 'import os\nos.abort()', language_id: 71 })).status.id).toBe(10);
   const nzec = await run({ source_code: 'exit 3', language_id: 46, fields: undefined });
   expect(nzec.status.id).toBe(11);
   const all = await t.client.request('GET', `/submissions/${nzec.token}?fields=exit_code,exit_signal,status_id`);
   expect(all.json).toEqual({ exit_code: 3, exit_signal: null, status_id: 11 });
+});
+
+// Isolate's meta as Judge0's isolate_job.rb reads it (handlers/judge0/judge0Exit.ts): a signal's death is exit code 0
+// (no `exitcode` line) beside its number; a time limit neither (isolate kills the box and says TO).
+const exitCases: Array<[string, Record<string, unknown>, { status_id: number; exit_code: number; exit_signal: number | null }]> = [
+  ['SIGSEGV, a C null dereference', { source_code: 'int main(void) { volatile int *p = 0; return *p; }', language_id: 50 }, { status_id: 7, exit_code: 0, exit_signal: 11 }],
+  ['SIGSEGV sent to itself', { source_code: 'import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)', language_id: 71 }, { status_id: 7, exit_code: 0, exit_signal: 11 }],
+  ['abort()', { source_code: 'import os\nos.abort()', language_id: 71 }, { status_id: 10, exit_code: 0, exit_signal: 6 }],
+  ['SIGKILL sent to itself', { source_code: 'import os, signal\nos.kill(os.getpid(), signal.SIGKILL)', language_id: 71 }, { status_id: 12, exit_code: 0, exit_signal: 9 }],
+  ['past its memory limit', { source_code: 'x = b"x" * (200 * 1024 * 1024)', language_id: 71, memory_limit: 65536 }, { status_id: 12, exit_code: 0, exit_signal: 9 }],
+  ['stopped at its wall time', { source_code: 'import time\ntime.sleep(5)', language_id: 71, wall_time_limit: 0.5 }, { status_id: 5, exit_code: 0, exit_signal: null }],
+  ['stopped at its CPU time', { source_code: 'while True: pass', language_id: 71, cpu_time_limit: 0.5 }, { status_id: 5, exit_code: 0, exit_signal: null }],
+  ['a plain non-zero exit', { source_code: 'exit 3', language_id: 46 }, { status_id: 11, exit_code: 3, exit_signal: null }],
+];
+
+test.each(exitCases)('exit_code and exit_signal: %s', async (_name, submission, want) => {
+  const r = await t.client.request('POST', '/submissions?wait=true&fields=status_id,exit_code,exit_signal', submission);
+  expect(r.status).toBe(201);
+  expect(r.json).toEqual(want);
+});
+
+const NOT_UTF8_ONE = 'some attributes for this submission cannot be converted to UTF-8, use base64_encoded=true query parameter';
+const NOT_UTF8_BATCH = 'some attributes for one or more submissions cannot be converted to UTF-8, use base64_encoded=true query parameter';
+const bytesOf = (s: string) => [...Buffer.from(s, 'base64')];
+
+test('output that is not UTF-8: base64_encoded=true gives its exact bytes, without it the error Judge0 gives', async () => {
+  const source = 'import sys\nsys.stdout.buffer.write(b"\\xff\\xfe\\n")\nsys.stderr.buffer.write(b"\\x80")';
+  const coded = await t.client.request('POST', '/submissions?wait=true&base64_encoded=true&fields=stdout,stderr,status_id,token', { source_code: b64(source), language_id: 71 });
+  expect(coded.status).toBe(201);
+  expect(coded.json.status_id).toBe(3);
+  expect(bytesOf(coded.json.stdout)).toEqual([0xff, 0xfe, 0x0a]);
+  expect(bytesOf(coded.json.stderr)).toEqual([0x80]);
+  // Judge0's `create` with wait: still 201, the error and the token.
+  const plain = await t.client.request('POST', '/submissions?wait=true', { source_code: source, language_id: 71 });
+  expect(plain.status).toBe(201);
+  expect(plain.json).toEqual({ error: NOT_UTF8_ONE, token: expect.any(String) });
+  const token = plain.json.token as string;
+  expect(await t.client.request('GET', `/submissions/${token}`)).toMatchObject({ status: 400, json: { error: NOT_UTF8_ONE } });
+  // Only the fields asked for count.
+  expect(await t.client.request('GET', `/submissions/${token}?fields=status_id,time`)).toMatchObject({ status: 200, json: { status_id: 3 } });
+  expect(bytesOf((await t.client.request('GET', `/submissions/${token}?base64_encoded=true&fields=stdout`)).json.stdout)).toEqual([0xff, 0xfe, 0x0a]);
+  const batch = await t.client.request('GET', `/submissions/batch?tokens=${coded.json.token},${token}&fields=stdout`);
+  expect(batch).toMatchObject({ status: 400, json: { error: NOT_UTF8_BATCH } });
+  const batch64 = await t.client.request('GET', `/submissions/batch?tokens=${token}&base64_encoded=true&fields=stdout`);
+  expect(batch64.status).toBe(200);
+  expect(bytesOf(batch64.json.submissions[0].stdout)).toEqual([0xff, 0xfe, 0x0a]);
+  // Text stays text: a UTF-8 answer has no trace of any of this.
+  const utf8 = await t.client.request('POST', '/submissions?wait=true&fields=stdout', { source_code: 'print("héllo")', language_id: 71 });
+  expect(utf8.json).toEqual({ stdout: 'héllo\n' });
+});
+
+test("the compiler's output that is not UTF-8: its bytes with base64, Judge0's error without", async () => {
+  // gcc writes a #pragma message's bytes as they are.
+  const source = '#pragma message "\\xff\\xfe"\nint main( {';
+  const coded = await t.client.request('POST', '/submissions?wait=true&base64_encoded=true&fields=compile_output,status_id,token', { source_code: b64(source), language_id: 50 });
+  expect(coded.json.status_id).toBe(6);
+  expect(Buffer.from(coded.json.compile_output, 'base64').includes(Buffer.from([0xff, 0xfe]))).toBe(true);
+  expect(await t.client.request('GET', `/submissions/${coded.json.token}?fields=compile_output`)).toMatchObject({ status: 400, json: { error: NOT_UTF8_ONE } });
 });
 
 test('arguments, stderr into stdout, JavaScript by its newer id, fields chosen', async () => {

@@ -120,7 +120,7 @@ test('errors as Piston gives them', async () => {
 });
 
 const compileLimitCases: Array<[string, Record<string, unknown>, Record<string, unknown>, RegExp]> = [
-  ['compile_timeout', { language: 'rust', version: '*', files: [{ content: 'fn main() { println!("never"); }' }], compile_timeout: 100 }, { status: 'RE' }, /0\.1 s/],
+  ['compile_timeout', { language: 'rust', version: '*', files: [{ content: 'fn main() { println!("never"); }' }], compile_timeout: 100 }, { status: 'TO', code: null, signal: 'SIGKILL' }, /0\.1 s/],
   // javac's JVM needs far more than the 16 MiB asked (a C hello world compiles within it under a memory cgroup).
   ['compile_memory_limit', { language: 'java', version: '*', files: [{ content: 'public class Main { public static void main(String[] a) { System.out.println("never"); } }' }], compile_memory_limit: 16 * 1024 * 1024 }, { status: 'RE' }, /memory limit of 16 MiB|out of memory/],
 ];

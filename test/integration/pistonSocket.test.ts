@@ -179,7 +179,8 @@ test('compile_timeout of init is applied to the compile step: the compile stage 
   const s = await connect();
   s.send({ type: 'init', language: 'rust', version: '*', files: [{ content: 'fn main() { println!("never"); }' }], compile_timeout: 100 });
   expect((await s.closed).code).toBe(4999);
-  expect(s.messages.find((m) => m.type === 'exit')).toMatchObject({ stage: 'compile', message: expect.stringMatching(/0\.1 s/) });
+  // A stage stopped for time, as Piston's job.js gives it: no exit code, SIGKILL, TO.
+  expect(s.messages.find((m) => m.type === 'exit')).toMatchObject({ stage: 'compile', code: null, signal: 'SIGKILL', status: 'TO', message: expect.stringMatching(/0\.1 s/) });
   expect(s.messages.some((m) => m.type === 'stage' && m.stage === 'run')).toBe(false);
 }, 30_000);
 

@@ -2,7 +2,8 @@
  * A judge answer as a Judge0 submission (handlers/judge0/judge0Response.ts), for what Judge0 v1.13.1 answers
  * differently from pocketrun's own figures: a compile error (isolate_job.rb's compile failure branch: only
  * `compile_output`, everything else null, "Compilation time limit exceeded." for a compiler stopped for time) and
- * the signal of a program stopped at a limit (isolate's SIGKILL; SIGXFSZ for status 8).
+ * the exit code and signal of a program that ran, as isolate's meta gives them (none for a time limit; SIGXFSZ for
+ * status 8).
  */
 import type { ExecuteResult } from '../../core/judge/executeResult';
 import { compileVerdict } from '../../core/judge/compileVerdict';
@@ -10,7 +11,7 @@ import type { StepStop } from '../../core/judge/runStep';
 import type { Manifest } from '../../core/protocol';
 import { limitPolicyFromEnv } from '../../core/limitPolicy';
 import { judgeRunLimits } from '../../core/judge/executeAndWait';
-import { ALL_FIELDS, judge0Response } from '../../handlers/judge0/judge0Response';
+import { ALL_FIELDS, judge0Response, NotUtf8 } from '../../handlers/judge0/judge0Response';
 
 const policy = limitPolicyFromEnv({});
 const limits = judgeRunLimits({ language: 'c', code: '', args: [], files: [], tests: [{ stdin: '' }], batch: false, limits: { timeoutMs: 1000, cpuMs: 1000, memoryBytes: 64 << 20, outputBytes: 1 << 20 } }, policy);
@@ -57,15 +58,54 @@ test.each(compileCases)('compile error, %s', (_name, result, compileOutput) => {
 
 const ran = (extra: Partial<ExecuteResult>): ExecuteResult => ({ status: 'ok', stdout: 'x', stderr: '', exitCode: null, signal: null, wallMs: 1500, cpuMs: 1200, memoryKb: 3000, ...extra });
 
-const signalCases: Array<[string, ExecuteResult, number, number | null]> = [
-  ['a time limit: SIGTERM through the run head, SIGKILL as isolate says', ran({ status: 'timeout', signal: 'SIGTERM' }), 5, 9],
-  ['an output limit: SIGXFSZ, the signal of its status', ran({ status: 'output_limit', signal: 'SIGTERM' }), 8, 25],
-  ["the program's own SIGTERM is its own", ran({ status: 'runtime_error', signal: 'SIGTERM' }), 12, 15],
-  ["the program's own SIGSEGV", ran({ status: 'runtime_error', signal: 'SIGSEGV' }), 7, 11],
-  ['a plain exit: no signal', ran({ status: 'runtime_error', exitCode: 3 }), 11, null],
+// isolate_job.rb: `exit_code = exitcode || 0`, `exit_signal = exitsig`; isolate writes neither for a time limit.
+const signalCases: Array<[string, ExecuteResult, number, number, number | null]> = [
+  ['a time limit: neither, whatever it was killed with', ran({ status: 'timeout', signal: 'SIGTERM' }), 5, 0, null],
+  ['a CPU time limit after an exit of its own: still neither', ran({ status: 'timeout', exitCode: 3 }), 5, 0, null],
+  ['an output limit: SIGXFSZ, the signal of its status', ran({ status: 'output_limit', signal: 'SIGTERM' }), 8, 0, 25],
+  ['a disk limit: the same', ran({ status: 'disk_limit', signal: 'SIGXFSZ' }), 8, 0, 25],
+  ["the program's own SIGTERM is its own", ran({ status: 'runtime_error', signal: 'SIGTERM' }), 12, 0, 15],
+  ["the program's own SIGSEGV", ran({ status: 'runtime_error', signal: 'SIGSEGV' }), 7, 0, 11],
+  ['abort()', ran({ status: 'runtime_error', signal: 'SIGABRT' }), 10, 0, 6],
+  ['the memory cgroup’s OOM kill', ran({ status: 'memory_limit', signal: 'SIGKILL' }), 12, 0, 9],
+  ['a memory limit stopped by the RSS watch (no cgroup): SIGKILL, as the cgroup would', ran({ status: 'memory_limit', signal: 'SIGTERM' }), 12, 0, 9],
+  ['a memory limit the runtime reported: its exit', ran({ status: 'memory_limit', exitCode: 1 }), 12, 1, null],
+  ['a plain exit: its code, no signal', ran({ status: 'runtime_error', exitCode: 3 }), 11, 3, null],
+  ['exit 0', ran({ status: 'ok', exitCode: 0 }), 3, 0, null],
 ];
 
-test.each(signalCases)('exit_signal: %s', (_name, result, statusId, signal) => {
+test.each(signalCases)('exit_code and exit_signal: %s', (_name, result, statusId, code, signal) => {
   const r = answer(result);
-  expect(r).toMatchObject({ status_id: statusId, exit_signal: signal, time: '1.2', wall_time: '1.5', memory: 3000 });
+  expect(r).toMatchObject({ status_id: statusId, exit_code: code, exit_signal: signal, time: '1.2', wall_time: '1.5', memory: 3000 });
+});
+
+// Bytes that are not UTF-8 (core/judge/streamText.ts): base64 gives them exactly; without it a field holding them is
+// refused (NotUtf8, answered as Judge0's controller does), and only a field asked for.
+const bytes = Buffer.from([0xff, 0xfe, 0x0a]);
+const binary = ran({ status: 'ok', stdout: bytes.toString('utf8'), stdoutBase64: bytes.toString('base64'), stderr: 'é\n' });
+const judged = (result: ExecuteResult, fields: string[], base64: boolean, redirect = false) =>
+  judge0Response('x', { manifest: { ...manifest, client: { ...manifest.client!, redirectStderrToStdout: redirect } as never }, state: 'finished', result }, { fields, base64, runtimes: null });
+const fromB64 = (s: unknown) => Buffer.from(String(s), 'base64');
+
+test('base64 of bytes that are not UTF-8 is of the exact bytes', () => {
+  const r = judged(binary, ['stdout', 'stderr'], true);
+  expect(fromB64(r.stdout).equals(bytes)).toBe(true);
+  expect(fromB64(r.stderr).toString('utf8')).toBe('é\n');
+});
+
+test('without base64, a field asked for that is not UTF-8 is refused; one not asked for is no matter', () => {
+  expect(() => judged(binary, ['stdout'], false)).toThrow(NotUtf8);
+  expect(judged(binary, ['stderr', 'status_id'], false)).toEqual({ stderr: 'é\n', status_id: 3 });
+});
+
+test('stderr into stdout: the bytes of both, in order', () => {
+  const both = ran({ status: 'ok', stdout: 'a', stderr: '\ufffd', stderrBase64: Buffer.from([0x80]).toString('base64') });
+  expect(fromB64(judged(both, ['stdout', 'stderr'], true, true).stdout).equals(Buffer.from([0x61, 0x80]))).toBe(true);
+  expect(() => judged(both, ['stdout'], false, true)).toThrow(NotUtf8);
+});
+
+test("the compiler's output that is not UTF-8: its bytes with base64, refused without", () => {
+  const ce = { ...compileFailure(null, 1, '\ufffd'), compileOutputBase64: Buffer.from([0xff]).toString('base64') };
+  expect(fromB64(judged(ce, ['compile_output'], true).compile_output).equals(Buffer.from([0xff]))).toBe(true);
+  expect(() => judged(ce, ['compile_output'], false)).toThrow(NotUtf8);
 });

@@ -29,6 +29,20 @@ const cases: Array<[string, RuntimeInfo, ExecuteResult, { compile: boolean; run:
   ['TypeScript that does not transpile: the same', runtime('typescript', false), { ...compileError, compileOutput: 'main.ts:1:5: error: Unexpected token\n' }, { compile: true, run: 'compile' }],
 ];
 
+const compileTimeout: ExecuteResult = { ...compileError, message: 'the compiler ran out of time: wall time limit of 0.1 s exceeded', compileOutput: '' };
+
+// Piston's api/src/job.js: a stage isolate stopped for time has no exit code, signal SIGKILL and status TO.
+const compileStageCases: Array<[string, ExecuteResult, Record<string, unknown>]> = [
+  ['the compiler refused the code', compileError, { code: 1, signal: null, status: 'RE', message: compileError.message }],
+  ['the compiler ran out of time', compileTimeout, { code: null, signal: 'SIGKILL', status: 'TO', message: compileTimeout.message }],
+  ['the compiler succeeded', { ...ok, compileOutput: '' }, { code: 0, signal: null, status: null, message: null }],
+];
+
+test.each(compileStageCases)('compile stage: %s', (_name, result, stage) => {
+  const r = pistonResponse(runtime('c', true), result) as { compile: Record<string, unknown> };
+  expect(r.compile).toMatchObject(stage);
+});
+
 test.each(cases)('%s', (_name, info, result, want) => {
   const r = pistonResponse(info, result) as { compile?: Record<string, unknown>; run: Record<string, unknown> };
   expect(r.compile !== undefined).toBe(want.compile);

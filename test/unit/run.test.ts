@@ -674,7 +674,7 @@ const compileCases: Array<[string, CompileCase]> = [
   }],
   ['a compiler that runs past its budget is killed: compile_error saying so', {
     compiler: sleepForever,
-    result: { status: 'compile_error', signal: 'SIGTERM', wallMs: COMPILE_TIMEOUT_MS, message: `the compile step took longer than ${COMPILE_TIMEOUT_MS / 1000} s` },
+    result: { status: 'compile_error', signal: 'SIGTERM', wallMs: COMPILE_TIMEOUT_MS, message: `the compiler ran out of time: it took longer than ${COMPILE_TIMEOUT_MS / 1000} s` },
     ran: false,
   }],
   ['a compiler printing more than its cap is stopped there', {

@@ -35,6 +35,15 @@ describe('summarize', () => {
 
   test('the single form is its test, without a list; message and compile output come along', () => {
     const one = test_('runtime_error', 1, { message: 'exit code 1' });
-    expect(summarize([one], false, 'warning: x')).toEqual({ ...one, compileOutput: 'warning: x' });
+    expect(summarize([one], false, { text: 'warning: x' })).toEqual({ ...one, compileOutput: 'warning: x' });
+  });
+
+  test("the bytes of streams that are no UTF-8 are the deciding test's, and the compiler's", () => {
+    const passed = test_('accepted', 1, { stdoutBase64: 'AQ==' });
+    const failed = test_('wrong_answer', 2, { stdoutBase64: '//4K', stderrBase64: 'gA==' });
+    const top = summarize([passed, failed], true, { text: '\ufffd', base64: '/w==' });
+    expect(top).toMatchObject({ stdoutBase64: '//4K', stderrBase64: 'gA==', compileOutput: '\ufffd', compileOutputBase64: '/w==' });
+    expect(summarize([test_('ok', 1)], false, { text: 'x' })).not.toHaveProperty('compileOutputBase64');
+    expect(summarize([test_('ok', 1)], false)).not.toHaveProperty('stdoutBase64');
   });
 });
