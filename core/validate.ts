@@ -7,6 +7,7 @@ import { DEFAULT_LANGUAGE, findLanguage, LANGUAGES } from './languages';
 import type { LimitPolicy } from './limitPolicy';
 import * as L from './limits';
 import type { RunLimits } from './protocol';
+import { firstInvalidUtf8 } from './utf8';
 
 export interface CreateRunRequest {
   language: string;
@@ -30,8 +31,16 @@ export function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * A request body as JSON. Its bytes must be UTF-8 (RFC 8259 8.1): decoded as they are, others would become U+FFFD
+ * unnoticed and the program would get code or stdin that nobody sent. No route takes raw bytes: input to a running
+ * program is `{data}`, a JSON string, so binary stdin never reached it as sent (it was silently replaced before this
+ * check, not accepted), and the page and the CLI send JSON.stringify'd strings, which are always UTF-8.
+ */
 export function parseJsonBody(raw: Buffer): unknown {
   if (raw.length === 0) throw badRequest('body', 'expected a JSON object, got an empty body');
+  const invalid = firstInvalidUtf8(raw);
+  if (invalid !== -1) throw badRequest('body', `not valid UTF-8: byte 0x${raw[invalid].toString(16).padStart(2, '0')} at offset ${invalid}`);
   try {
     return JSON.parse(raw.toString('utf8'));
   } catch {
