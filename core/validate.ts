@@ -137,11 +137,22 @@ export function parseArgs(value: unknown, field = 'args'): string[] {
   if (!Array.isArray(value)) throw badRequest(field, 'expected an array of strings');
   if (value.length > L.MAX_ARGS) throw badRequest(field, `at most ${L.MAX_ARGS} arguments`);
   return value.map((arg, i) => {
-    if (typeof arg !== 'string') throw badRequest(`${field}[${i}]`, 'expected a string');
-    if (arg.includes('\0')) throw badRequest(`${field}[${i}]`, 'must not contain NUL');
-    if (Buffer.byteLength(arg) > L.MAX_ARG_BYTES) throw badRequest(`${field}[${i}]`, `longer than ${L.MAX_ARG_BYTES} bytes`);
-    return arg;
+    const problem = argProblem(arg);
+    if (problem) throw badRequest(`${field}[${i}]`, problem);
+    return arg as string;
   });
+}
+
+/**
+ * What is wrong with one program argument, or null: the rule of every API's arguments (`args` here and in Piston,
+ * Judge0's split `command_line_arguments`), each saying it in its own error shape. A NUL cannot reach a program
+ * through exec at all, so it is refused with the request rather than left to fail the run.
+ */
+export function argProblem(arg: unknown): string | null {
+  if (typeof arg !== 'string') return 'expected a string';
+  if (arg.includes('\0')) return 'must not contain NUL';
+  if (Buffer.byteLength(arg) > L.MAX_ARG_BYTES) return `longer than ${L.MAX_ARG_BYTES} bytes`;
+  return null;
 }
 
 export function parseStdin(value: unknown, field: string): string {
