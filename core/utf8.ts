@@ -57,3 +57,9 @@ export function firstInvalidUtf8(buf: Uint8Array): number {
   }
   return -1;
 }
+
+/** What is wrong with bytes that should be UTF-8 text, or null: the one wording of every refusal (`body: …`). */
+export function utf8Problem(buf: Uint8Array): string | null {
+  const at = firstInvalidUtf8(buf);
+  return at === -1 ? null : `not valid UTF-8: byte 0x${buf[at].toString(16).padStart(2, '0')} at offset ${at}`;
+}

@@ -7,7 +7,7 @@ import { DEFAULT_LANGUAGE, findLanguage, LANGUAGES } from './languages';
 import type { LimitPolicy } from './limitPolicy';
 import * as L from './limits';
 import type { RunLimits } from './protocol';
-import { firstInvalidUtf8 } from './utf8';
+import { utf8Problem } from './utf8';
 
 export interface CreateRunRequest {
   language: string;
@@ -39,8 +39,8 @@ export function isObject(value: unknown): value is Json {
  */
 export function parseJsonBody(raw: Buffer): unknown {
   if (raw.length === 0) throw badRequest('body', 'expected a JSON object, got an empty body');
-  const invalid = firstInvalidUtf8(raw);
-  if (invalid !== -1) throw badRequest('body', `not valid UTF-8: byte 0x${raw[invalid].toString(16).padStart(2, '0')} at offset ${invalid}`);
+  const problem = utf8Problem(raw);
+  if (problem) throw badRequest('body', problem);
   try {
     return JSON.parse(raw.toString('utf8'));
   } catch {

@@ -27,6 +27,7 @@ import { isSignalName } from '../../core/signals';
 import { isolateSignal } from '../isolateSignal';
 import { hasCompileStep } from '../../core/judge/judgeCommands';
 import { isObject } from '../../core/validate';
+import { utf8Problem } from '../../core/utf8';
 import { pistonError } from './pistonErrors';
 import { pistonSocketRun } from './pistonExecuteRequest';
 import { pistonRuntime } from './pistonRuntimes';
@@ -114,6 +115,13 @@ export class PistonSocket {
   private onMessage(raw: Buffer, isBinary: boolean): void {
     if (this.state === 'done') return;
     let msg: unknown;
+    // ws checks a text frame's UTF-8 itself (closing 1007); a binary frame's bytes are JSON text only if they are UTF-8,
+    // else its strings (stdin above all) would reach the program with replacement characters.
+    const problem = isBinary ? utf8Problem(raw) : null;
+    if (problem) {
+      this.fail(pistonError(`message is ${problem}`));
+      return;
+    }
     try {
       msg = JSON.parse(raw.toString('utf8'));
     } catch {
