@@ -41,11 +41,44 @@ export function parseJsonBody(raw: Buffer): unknown {
   if (raw.length === 0) throw badRequest('body', 'expected a JSON object, got an empty body');
   const problem = utf8Problem(raw);
   if (problem) throw badRequest('body', problem);
+  let value: unknown;
   try {
-    return JSON.parse(raw.toString('utf8'));
+    value = JSON.parse(raw.toString('utf8'));
   } catch {
     throw badRequest('body', 'malformed JSON');
   }
+  const lone = loneSurrogate(value, '');
+  if (lone) throw badRequest(lone.path || 'body', `contains a lone surrogate escape (\\u${lone.unit}), which is no character: written out as UTF-8 it would become U+FFFD`);
+  return value;
+}
+
+const SURROGATE = /\p{Cs}/u;
+
+/**
+ * The first string of a JSON value (keys included) holding half a UTF-16 surrogate pair, with its path
+ * (`tests[0].stdin`), or null. Valid UTF-8 can still carry one as an escape (`"\ud800"`), and what reaches a program
+ * is UTF-8: it would arrive as U+FFFD, another text than the one sent.
+ */
+export function loneSurrogate(value: unknown, path: string): { path: string; unit: string } | null {
+  if (typeof value === 'string') {
+    const m = SURROGATE.exec(value);
+    return m ? { path, unit: m[0].charCodeAt(0).toString(16) } : null;
+  }
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) {
+      const found = loneSurrogate(item, `${path}[${i}]`);
+      if (found) return found;
+    }
+    return null;
+  }
+  if (isObject(value)) {
+    for (const [key, item] of Object.entries(value)) {
+      const at = path ? `${path}.${key}` : key;
+      const found = loneSurrogate(key, at) ?? loneSurrogate(item, at);
+      if (found) return found;
+    }
+  }
+  return null;
 }
 
 function optionalInt(obj: Json, field: string, path: string, min: number, max: number): number | undefined {
