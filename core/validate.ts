@@ -48,9 +48,12 @@ export function parseJsonBody(raw: Buffer): unknown {
     throw badRequest('body', 'malformed JSON');
   }
   const lone = loneSurrogate(value, '');
-  if (lone) throw badRequest(lone.path || 'body', `contains a lone surrogate escape (\\u${lone.unit}), which is no character: written out as UTF-8 it would become U+FFFD`);
+  if (lone) throw badRequest(lone.path || 'body', loneSurrogateProblem(lone.unit));
   return value;
 }
+
+/** The one wording of a lone surrogate's refusal, after the field it names (a body's, a Piston socket message's). */
+export const loneSurrogateProblem = (unit: string) => `contains a lone surrogate escape (\\u${unit}), which is no character: written out as UTF-8 it would become U+FFFD`;
 
 const SURROGATE = /\p{Cs}/u;
 

@@ -26,7 +26,7 @@ import type { RunService } from '../../core/runService';
 import { isSignalName } from '../../core/signals';
 import { isolateSignal } from '../isolateSignal';
 import { hasCompileStep } from '../../core/judge/judgeCommands';
-import { isObject } from '../../core/validate';
+import { isObject, loneSurrogate, loneSurrogateProblem } from '../../core/validate';
 import { utf8Problem } from '../../core/utf8';
 import { pistonError } from './pistonErrors';
 import { pistonSocketRun } from './pistonExecuteRequest';
@@ -130,6 +130,11 @@ export class PistonSocket {
     }
     if (!isObject(msg)) {
       this.fail(pistonError('message must be a JSON object'));
+      return;
+    }
+    const lone = loneSurrogate(msg, '');
+    if (lone) {
+      this.fail(pistonError(`${lone.path} ${loneSurrogateProblem(lone.unit)}`));
       return;
     }
     switch (msg.type) {

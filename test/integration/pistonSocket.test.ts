@@ -228,6 +228,15 @@ test('a binary message whose bytes are not UTF-8 is refused naming the first bad
   expect(s.messages).toEqual([{ type: 'error', message: 'message is not valid UTF-8: byte 0xe9 at offset 88' }]);
 });
 
+test('stdin escaping half a surrogate pair is refused naming the field, not sent on as U+FFFD', async () => {
+  const s = await connect();
+  s.send(init('print(input())'));
+  await s.waitFor((m) => m.type === 'runtime', 'runtime');
+  s.send('{"type": "data", "stream": "stdin", "data": "a\\ud800\\n"}');
+  await s.closed;
+  expect(s.messages.at(-1)).toEqual({ type: 'error', message: expect.stringMatching(/^data contains a lone surrogate escape \(\\ud800\)/) });
+});
+
 test('a plain GET of the socket path, and an upgrade on another path, are refused in HTTP', async () => {
   const plain = await t.client.request('GET', '/api/v2/connect');
   expect(plain.status).toBe(426);
