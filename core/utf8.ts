@@ -28,3 +28,38 @@ export function completeUtf8Length(buf: Uint8Array): number {
   }
   return len;
 }
+
+/**
+ * The offset of the first byte that does not start a well-formed UTF-8 character (Unicode 15, table 3-7: no overlong forms,
+ * no surrogates, nothing past U+10FFFF, no sequence cut short), or -1 when all of `buf` is. Decoding such bytes
+ * would silently turn them into U+FFFD; a request body is refused instead, at this offset.
+ */
+export function firstInvalidUtf8(buf: Uint8Array): number {
+  const len = buf.length;
+  let i = 0;
+  while (i < len) {
+    const lead = buf[i];
+    if (lead < 0x80) {
+      i++;
+      continue;
+    }
+    const need = sequenceLength(lead);
+    if (need === 0) return i;
+    // The second byte's range depends on the lead (what rules out overlongs, surrogates and > U+10FFFF).
+    const lo = lead === 0xe0 ? 0xa0 : lead === 0xf0 ? 0x90 : 0x80;
+    const hi = lead === 0xed ? 0x9f : lead === 0xf4 ? 0x8f : 0xbf;
+    for (let k = 1; k < need; k++) {
+      const byte = buf[i + k];
+      // The lead is the invalid byte: it starts a character that never comes (the byte after it may be fine).
+      if (byte === undefined || byte < (k === 1 ? lo : 0x80) || byte > (k === 1 ? hi : 0xbf)) return i;
+    }
+    i += need;
+  }
+  return -1;
+}
+
+/** What is wrong with bytes that should be UTF-8 text, or null: the one wording of every refusal (`body: …`). */
+export function utf8Problem(buf: Uint8Array): string | null {
+  const at = firstInvalidUtf8(buf);
+  return at === -1 ? null : `not valid UTF-8: byte 0x${buf[at].toString(16).padStart(2, '0')} at offset ${at}`;
+}

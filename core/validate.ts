@@ -7,6 +7,7 @@ import { DEFAULT_LANGUAGE, findLanguage, LANGUAGES } from './languages';
 import type { LimitPolicy } from './limitPolicy';
 import * as L from './limits';
 import type { RunLimits } from './protocol';
+import { utf8Problem } from './utf8';
 
 export interface CreateRunRequest {
   language: string;
@@ -30,13 +31,57 @@ export function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * A request body as JSON. Its bytes must be UTF-8 (RFC 8259 8.1): decoded as they are, others would become U+FFFD
+ * unnoticed and the program would get code or stdin that nobody sent. No route takes raw bytes: input to a running
+ * program is `{data}`, a JSON string, so binary stdin never reached it as sent (it was silently replaced before this
+ * check, not accepted), and the page and the CLI send JSON.stringify'd strings, which are always UTF-8.
+ */
 export function parseJsonBody(raw: Buffer): unknown {
   if (raw.length === 0) throw badRequest('body', 'expected a JSON object, got an empty body');
+  const problem = utf8Problem(raw);
+  if (problem) throw badRequest('body', problem);
+  let value: unknown;
   try {
-    return JSON.parse(raw.toString('utf8'));
+    value = JSON.parse(raw.toString('utf8'));
   } catch {
     throw badRequest('body', 'malformed JSON');
   }
+  const lone = loneSurrogate(value, '');
+  if (lone) throw badRequest(lone.path || 'body', loneSurrogateProblem(lone.unit));
+  return value;
+}
+
+/** The one wording of a lone surrogate's refusal, after the field it names (a body's, a Piston socket message's). */
+export const loneSurrogateProblem = (unit: string) => `contains a lone surrogate escape (\\u${unit}), which is no character: written out as UTF-8 it would become U+FFFD`;
+
+const SURROGATE = /\p{Cs}/u;
+
+/**
+ * The first string of a JSON value (keys included) holding half a UTF-16 surrogate pair, with its path
+ * (`tests[0].stdin`), or null. Valid UTF-8 can still carry one as an escape (`"\ud800"`), and what reaches a program
+ * is UTF-8: it would arrive as U+FFFD, another text than the one sent.
+ */
+export function loneSurrogate(value: unknown, path: string): { path: string; unit: string } | null {
+  if (typeof value === 'string') {
+    const m = SURROGATE.exec(value);
+    return m ? { path, unit: m[0].charCodeAt(0).toString(16) } : null;
+  }
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) {
+      const found = loneSurrogate(item, `${path}[${i}]`);
+      if (found) return found;
+    }
+    return null;
+  }
+  if (isObject(value)) {
+    for (const [key, item] of Object.entries(value)) {
+      const at = path ? `${path}.${key}` : key;
+      const found = loneSurrogate(key, at) ?? loneSurrogate(item, at);
+      if (found) return found;
+    }
+  }
+  return null;
 }
 
 function optionalInt(obj: Json, field: string, path: string, min: number, max: number): number | undefined {
@@ -128,11 +173,22 @@ export function parseArgs(value: unknown, field = 'args'): string[] {
   if (!Array.isArray(value)) throw badRequest(field, 'expected an array of strings');
   if (value.length > L.MAX_ARGS) throw badRequest(field, `at most ${L.MAX_ARGS} arguments`);
   return value.map((arg, i) => {
-    if (typeof arg !== 'string') throw badRequest(`${field}[${i}]`, 'expected a string');
-    if (arg.includes('\0')) throw badRequest(`${field}[${i}]`, 'must not contain NUL');
-    if (Buffer.byteLength(arg) > L.MAX_ARG_BYTES) throw badRequest(`${field}[${i}]`, `longer than ${L.MAX_ARG_BYTES} bytes`);
-    return arg;
+    const problem = argProblem(arg);
+    if (problem) throw badRequest(`${field}[${i}]`, problem);
+    return arg as string;
   });
+}
+
+/**
+ * What is wrong with one program argument, or null: the rule of every API's arguments (`args` here and in Piston,
+ * Judge0's split `command_line_arguments`), each saying it in its own error shape. A NUL cannot reach a program
+ * through exec at all, so it is refused with the request rather than left to fail the run.
+ */
+export function argProblem(arg: unknown): string | null {
+  if (typeof arg !== 'string') return 'expected a string';
+  if (arg.includes('\0')) return 'must not contain NUL';
+  if (Buffer.byteLength(arg) > L.MAX_ARG_BYTES) return `longer than ${L.MAX_ARG_BYTES} bytes`;
+  return null;
 }
 
 export function parseStdin(value: unknown, field: string): string {

@@ -53,9 +53,11 @@ const notUtf8As = (message: string) => (err: unknown): never => {
 };
 
 async function answer(service: RunService, token: string, url: URL): Promise<Record<string, unknown>> {
+  // The parameters before the lookup: a bad one is named even for a token that names nothing.
   const fields = parseFields(url.searchParams.get('fields'));
+  const base64 = flag(url, 'base64_encoded');
   const outcome = await service.judgeOutcome(token);
-  return judge0Response(token, outcome, { fields, base64: flag(url, 'base64_encoded'), runtimes: await runtimes(service) });
+  return judge0Response(token, outcome, { fields, base64, runtimes: await runtimes(service) });
 }
 
 /** `POST /submissions`: 201 `{token}`, or with `wait=true` the finished submission (still 201, as Judge0). */
@@ -101,7 +103,10 @@ function batchSize(count: number): void {
 export async function createBatch(ctx: Judge0Ctx, service: RunService): Promise<void> {
   const base64 = flag(ctx.url, 'base64_encoded');
   const body = await ctx.json();
-  const list = isObject(body) ? body.submissions : undefined;
+  // Named as every other route names a body that is no object; Judge0's own "at least one submission" would not say
+  // what was wrong with `[…]`.
+  if (!isObject(body)) throw new ApiError(400, 'invalid_request', 'body: expected a JSON object {submissions: [...]}');
+  const list = body.submissions;
   if (list !== undefined && list !== null && !Array.isArray(list)) throw new ApiError(400, 'invalid_request', 'submissions: expected an array of submissions');
   batchSize(Array.isArray(list) ? list.length : 0);
   const results = await Promise.all(

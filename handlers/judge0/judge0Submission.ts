@@ -14,7 +14,7 @@
  */
 import type { ExecuteRequest } from '../../core/executeRequest';
 import { parseJudgeLimits } from '../../core/executeRequest';
-import { isObject } from '../../core/validate';
+import { argProblem, isObject } from '../../core/validate';
 import { ApiError } from '../../core/apiError';
 import type { LimitPolicy } from '../../core/limitPolicy';
 import * as L from '../../core/limits';
@@ -112,6 +112,10 @@ export function parseJudge0Submission(body: unknown, base64: boolean, policy: Li
   const args = typeof cla === 'string' ? shellWords(cla) : [];
   if (!args) throw invalid('command_line_arguments', 'has an unclosed quote');
   if (args.length > L.MAX_ARGS) throw invalid('command_line_arguments', `has more than ${L.MAX_ARGS} arguments`);
+  for (const [i, arg] of args.entries()) {
+    const problem = argProblem(arg);
+    if (problem) throw invalid('command_line_arguments', `argument ${i + 1}: ${problem}`);
+  }
   const redirect = railsBoolean(body, 'redirect_stderr_to_stdout');
 
   const ranges = judgeLimitRanges(policy);

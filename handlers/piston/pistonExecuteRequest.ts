@@ -17,7 +17,7 @@ import * as L from '../../core/limits';
 import type { RuntimeInfo } from '../../core/protocol';
 import { RUN_LIMITS } from '../../core/runLimits';
 import { clampLimits } from '../../core/clampLimits';
-import { isObject, type CreateRunRequest } from '../../core/validate';
+import { argProblem, isObject, type CreateRunRequest } from '../../core/validate';
 import { judgeLimitRanges } from '../../core/judge/judgeLimitRanges';
 import { pistonError } from './pistonErrors';
 import { resolvePistonRuntime } from './pistonRuntimes';
@@ -90,6 +90,28 @@ export function parsePistonJob(body: unknown, runtimes: readonly RuntimeInfo[], 
     if (file.name !== undefined && file.name !== null && typeof file.name !== 'string') throw pistonError(`files[${i}].name must be a string`);
     return { name: typeof file.name === 'string' ? file.name : undefined, content: decode(file.content, file.encoding, i) };
   });
+  // The request's own fields before the runtime: whether they are well-formed does not depend on what runs here.
+  const stdin = body.stdin ?? '';
+  if (typeof stdin !== 'string') throw pistonError('stdin must be a string');
+  if (Buffer.byteLength(stdin) > L.JUDGE_MAX_TEST_FIELD_BYTES) throw pistonError(`stdin is larger than ${L.JUDGE_MAX_TEST_FIELD_BYTES} bytes`, 413);
+  const args = body.args ?? [];
+  if (!Array.isArray(args)) throw pistonError('args must be an array of strings');
+  if (args.length > L.MAX_ARGS) throw pistonError(`args must contain at most ${L.MAX_ARGS} arguments`);
+  for (const [i, arg] of args.entries()) {
+    const problem = argProblem(arg);
+    if (problem) throw pistonError(`args[${i}] ${problem === 'expected a string' ? 'must be a string' : problem}`);
+  }
+  const compile = {
+    timeoutMs: number(body, 'compile_timeout', L.COMPILE_TIMEOUT_MS),
+    cpuMs: number(body, 'compile_cpu_time', L.COMPILE_CPU_MS),
+    memoryBytes: number(body, 'compile_memory_limit', L.COMPILE_MEMORY_BYTES),
+  };
+  const run = {
+    timeoutMs: number(body, 'run_timeout', maxima.timeoutMs),
+    cpuMs: number(body, 'run_cpu_time', maxima.cpuMs),
+    memoryBytes: number(body, 'run_memory_limit', maxima.memoryBytes),
+  };
+
   const runtime = resolvePistonRuntime(runtimes, language, version);
   if (!runtime) throw pistonError(`${language}-${version} runtime is unknown`);
   const lang = findLanguage(runtime.language)!;
@@ -111,18 +133,6 @@ export function parsePistonJob(body: unknown, runtimes: readonly RuntimeInfo[], 
     throw pistonError(`the files together are larger than ${L.MAX_CODE_BYTES} bytes`, 413);
   }
 
-  const stdin = body.stdin ?? '';
-  if (typeof stdin !== 'string') throw pistonError('stdin must be a string');
-  if (Buffer.byteLength(stdin) > L.JUDGE_MAX_TEST_FIELD_BYTES) throw pistonError(`stdin is larger than ${L.JUDGE_MAX_TEST_FIELD_BYTES} bytes`, 413);
-  const args = body.args ?? [];
-  if (!Array.isArray(args) || args.some((a) => typeof a !== 'string')) throw pistonError('args must be an array of strings');
-  if (args.length > L.MAX_ARGS) throw pistonError(`args must contain at most ${L.MAX_ARGS} arguments`);
-
-  const compile = {
-    timeoutMs: number(body, 'compile_timeout', L.COMPILE_TIMEOUT_MS),
-    cpuMs: number(body, 'compile_cpu_time', L.COMPILE_CPU_MS),
-    memoryBytes: number(body, 'compile_memory_limit', L.COMPILE_MEMORY_BYTES),
-  };
   const asked = Object.fromEntries(Object.entries(compile).filter(([, v]) => v !== undefined)) as CompileBudget;
   return {
     ...(Object.keys(asked).length ? { compile: asked } : {}),
@@ -131,11 +141,7 @@ export function parsePistonJob(body: unknown, runtimes: readonly RuntimeInfo[], 
     files: extra,
     stdin,
     args: args as string[],
-    run: {
-      timeoutMs: number(body, 'run_timeout', maxima.timeoutMs),
-      cpuMs: number(body, 'run_cpu_time', maxima.cpuMs),
-      memoryBytes: number(body, 'run_memory_limit', maxima.memoryBytes),
-    },
+    run,
   };
 }
 

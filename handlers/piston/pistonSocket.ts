@@ -27,7 +27,8 @@ import { isSignalName } from '../../core/signals';
 import { isolateSignal } from '../isolateSignal';
 import { compileTimedOut } from '../../core/judge/compileVerdict';
 import { hasCompileStep } from '../../core/judge/judgeCommands';
-import { isObject } from '../../core/validate';
+import { isObject, loneSurrogate, loneSurrogateProblem } from '../../core/validate';
+import { utf8Problem } from '../../core/utf8';
 import { pistonError } from './pistonErrors';
 import { pistonSocketRun } from './pistonExecuteRequest';
 import { pistonRuntime } from './pistonRuntimes';
@@ -119,6 +120,13 @@ export class PistonSocket {
   private onMessage(raw: Buffer, isBinary: boolean): void {
     if (this.state === 'done') return;
     let msg: unknown;
+    // ws checks a text frame's UTF-8 itself (closing 1007); a binary frame's bytes are JSON text only if they are UTF-8,
+    // else its strings (stdin above all) would reach the program with replacement characters.
+    const problem = isBinary ? utf8Problem(raw) : null;
+    if (problem) {
+      this.fail(pistonError(`message is ${problem}`));
+      return;
+    }
     try {
       msg = JSON.parse(raw.toString('utf8'));
     } catch {
@@ -127,6 +135,11 @@ export class PistonSocket {
     }
     if (!isObject(msg)) {
       this.fail(pistonError('message must be a JSON object'));
+      return;
+    }
+    const lone = loneSurrogate(msg, '');
+    if (lone) {
+      this.fail(pistonError(`${lone.path} ${loneSurrogateProblem(lone.unit)}`));
       return;
     }
     switch (msg.type) {

@@ -1,12 +1,14 @@
 /**
  * Every language of the registry through the real local platform (API, executors, sandbox), table-driven, in both
  * isolation modes: hello world, a line of stdin echoed, a runtime error, and for compiled languages a compile
- * error; then what is specific (an interactive C prompt, aliases, Java's class file, TypeScript's type errors,
- * `GET /api/runtimes`). Both modes take about 15 s each on two cores: the slowest compile is Java's (~0.5 s).
+ * error; the same judged through POST /api/execute (every verdict, all languages at once, ~7 s a mode); then what is
+ * specific (an interactive C prompt, aliases, Java's class file, TypeScript's type errors, `GET /api/runtimes`).
+ * Both modes take about 20 s each on two cores: the slowest compile is Java's (~0.5 s).
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import { MemoryStore } from '../../adapters/storage/memoryStore';
+import type { ExecuteResult } from '../../core/judge/executeResult';
 import { LANGUAGES } from '../../core/languages';
 import { versionOf } from '../../core/languages/versionOf';
 import type { RuntimeInfo } from '../../core/protocol';
@@ -22,6 +24,8 @@ interface Row {
   /** Fails at run time; its output matches `runtimeMessage`. */
   runtimeError: string;
   runtimeMessage: RegExp;
+  /** Busy forever (no sleep): stopped at its time limit. */
+  loop: string;
   /** For compiled languages: code that does not compile, and what the compiler says. */
   compileError?: [code: string, message: RegExp];
 }
@@ -32,12 +36,14 @@ const ROWS: Record<string, Row> = {
     echo: "line = input()\nprint('echo:' + line)",
     runtimeError: "raise ValueError('boom')",
     runtimeMessage: /ValueError: boom/,
+    loop: 'while True:\n    pass',
   },
   javascript: {
     hello: "console.log('Hello, World!');",
     echo: "const rl = require('readline').createInterface({ input: process.stdin });\nrl.once('line', (l) => { console.log('echo:' + l); rl.close(); });",
     runtimeError: "throw new Error('boom');",
     runtimeMessage: /Error: boom/,
+    loop: 'for (;;) {}',
   },
   typescript: {
     hello: "const greeting: string = 'Hello, World!';\nconsole.log(greeting);",
@@ -45,6 +51,7 @@ const ROWS: Record<string, Row> = {
     // The trace names the user's own line.
     runtimeError: "type T = number;\nconst x: T = 1;\nthrow new Error(`boom ${x}`);",
     runtimeMessage: /main\.ts:3[\s\S]*Error: boom 1/,
+    loop: 'let n: number = 0;\nfor (;;) n++;',
     compileError: ['let x: number = (;', /main\.ts:1:\d+: error: Unexpected token/],
   },
   c: {
@@ -52,6 +59,7 @@ const ROWS: Record<string, Row> = {
     echo: '#include <stdio.h>\nint main(void) { char line[256]; if (fgets(line, sizeof line, stdin)) printf("echo:%s", line); return 0; }',
     runtimeError: '#include <stdio.h>\nint main(void) { fprintf(stderr, "boom\\n"); return 3; }',
     runtimeMessage: /boom/,
+    loop: 'int main(void) { volatile unsigned long n = 0; for (;;) n++; }',
     compileError: ['int main(void) { return undefined_name; }', /main\.c:1:\d+: error: .undefined_name. undeclared/],
   },
   cpp: {
@@ -59,6 +67,7 @@ const ROWS: Record<string, Row> = {
     echo: '#include <iostream>\n#include <string>\nint main() { std::string s; std::getline(std::cin, s); std::cout << "echo:" << s << std::endl; }',
     runtimeError: '#include <stdexcept>\nint main() { throw std::runtime_error("boom"); }',
     runtimeMessage: /what\(\): +boom/,
+    loop: 'int main() { volatile unsigned long n = 0; for (;;) n++; }',
     compileError: ['int main() { undefined_name; }', /main\.cpp:1:\d+: error: .undefined_name. was not declared/],
   },
   java: {
@@ -66,6 +75,7 @@ const ROWS: Record<string, Row> = {
     echo: 'import java.io.*;\npublic class Main {\n  public static void main(String[] args) throws IOException {\n    String l = new BufferedReader(new InputStreamReader(System.in)).readLine();\n    System.out.println("echo:" + l);\n  }\n}',
     runtimeError: 'public class Main {\n  public static void main(String[] args) {\n    throw new IllegalStateException("boom");\n  }\n}',
     runtimeMessage: /Exception in thread "main" java\.lang\.IllegalStateException: boom/,
+    loop: 'public class Main {\n  public static void main(String[] args) {\n    while (true) {}\n  }\n}',
     compileError: ['public class Main {\n  public static void main(String[] args) { int x = "s"; }\n}', /Main\.java:2: error: incompatible types/],
   },
   go: {
@@ -73,6 +83,7 @@ const ROWS: Record<string, Row> = {
     echo: 'package main\n\nimport (\n\t"bufio"\n\t"fmt"\n\t"os"\n)\n\nfunc main() {\n\tl, _ := bufio.NewReader(os.Stdin).ReadString(\'\\n\')\n\tfmt.Print("echo:" + l)\n}',
     runtimeError: 'package main\n\nfunc main() { panic("boom") }',
     runtimeMessage: /panic: boom/,
+    loop: 'package main\n\nfunc main() {\n\tfor {\n\t}\n}',
     compileError: ['package main\n\nfunc main() { x := 1 }', /main\.go:3:\d+: .*declared (but|and) not used/],
   },
   rust: {
@@ -80,6 +91,7 @@ const ROWS: Record<string, Row> = {
     echo: 'fn main() {\n    let mut l = String::new();\n    std::io::stdin().read_line(&mut l).unwrap();\n    print!("echo:{}", l);\n}',
     runtimeError: 'fn main() { panic!("boom"); }',
     runtimeMessage: /panicked at[\s\S]*boom/,
+    loop: 'fn main() { loop {} }',
     compileError: ['fn main() { let x: i32 = "s"; }', /error\[E0308\]: mismatched types[\s\S]*main\.rs:1/],
   },
   ruby: {
@@ -87,32 +99,40 @@ const ROWS: Record<string, Row> = {
     echo: 'line = gets\nputs "echo:#{line}"',
     runtimeError: 'raise "boom"',
     runtimeMessage: /boom \(RuntimeError\)/,
+    loop: 'loop {}',
   },
   php: {
     hello: '<?php\necho "Hello, World!\\n";',
     echo: '<?php\n$l = fgets(STDIN);\necho "echo:" . $l;',
     runtimeError: '<?php\nthrow new Exception("boom");',
     runtimeMessage: /Uncaught Exception: boom/,
+    loop: '<?php\nwhile (true) {}',
   },
   lua: {
     hello: 'print("Hello, World!")',
     echo: 'local l = io.read("l")\nprint("echo:" .. l)',
     runtimeError: 'error("boom")',
     runtimeMessage: /main\.lua:1: boom/,
+    loop: 'while true do end',
   },
   perl: {
     hello: 'print "Hello, World!\\n";',
     echo: 'my $l = <STDIN>;\nprint "echo:$l";',
     runtimeError: 'die "boom\\n";',
     runtimeMessage: /boom/,
+    loop: '1 while 1;',
   },
   bash: {
     hello: 'echo "Hello, World!"',
     echo: 'read l\necho "echo:$l"',
     runtimeError: 'echo boom >&2\nexit 3',
     runtimeMessage: /boom/,
+    loop: 'while :; do :; done',
   },
 };
+
+/** Their compiles take seconds: judged on the comparison and the compile error only (their runtime errors above). */
+const SLOW_TOOLCHAINS = ['java', 'rust'];
 
 const REQUIRED = ['python', 'javascript', 'typescript', 'c', 'cpp', 'java', 'bash'];
 
@@ -192,6 +212,31 @@ describe.each(MODES)('%s isolation', (mode: Mode) => {
     // As the terminal shows it: no bare newline.
     expect(output).not.toMatch(/[^\r]\n/);
   });
+
+  test('judge verdicts through POST /api/execute, every language at once: accepted, wrong_answer, runtime_error, timeout, compile_error', async () => {
+    const execute = async (body: Record<string, unknown>) => {
+      const { status, json } = await t.client.request('POST', '/api/execute', body);
+      expect(status).toBe(200);
+      return json as ExecuteResult;
+    };
+    const cases = rows(() => true).flatMap(([id, row]) => {
+      // One compile judges both comparisons: the tests of a request share it.
+      const compared = async () => {
+        const r = await execute({ language: id, code: row.echo, tests: [{ stdin: 'judge\n', expectedOutput: 'echo:judge' }, { stdin: 'judge\n', expectedOutput: 'echo:other' }] });
+        return { id, case: 'compared', status: r.status, tests: r.tests?.map((x) => x.status) };
+      };
+      const alone = async (name: string, body: Record<string, unknown>) => ({ id, case: name, status: (await execute({ language: id, ...body })).status });
+      return [
+        compared(),
+        // With an expected output: a program that fails is runtime_error, not wrong_answer.
+        ...(SLOW_TOOLCHAINS.includes(id) ? [] : [alone('runtime_error', { code: row.runtimeError, expectedOutput: 'x' }), alone('timeout', { code: row.loop, limits: { cpuMs: 300, timeoutMs: 2_000 } })]),
+        ...(row.compileError ? [alone('compile_error', { code: row.compileError[0] })] : []),
+      ];
+    });
+    const got = await Promise.all(cases);
+    const want = (verdict: (typeof got)[number]) => (verdict.case === 'compared' ? { ...verdict, status: 'wrong_answer', tests: ['accepted', 'wrong_answer'] } : { ...verdict, status: verdict.case });
+    expect(got).toEqual(got.map(want));
+  }, 120_000);
 
   test('an interactive C program: the warning first, then its prompt, then the answer to what is typed', async () => {
     const code = '#include <stdio.h>\n#warning compiled with a warning\nint main(void) {\n  char name[64];\n  printf("name? ");\n  fflush(stdout);\n  if (!fgets(name, sizeof name, stdin)) return 1;\n  printf("hi %s", name);\n  return 0;\n}';

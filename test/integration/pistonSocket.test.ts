@@ -204,6 +204,7 @@ const closeCodes: Array<[string, number, string, (s: Session) => Promise<void>]>
   }],
   ['an unknown runtime', 4002, 'Notified Error', async (s) => s.send(init('print(1)', { version: '9.9' }))],
   ['a message that is not JSON', 4002, 'Notified Error', async (s) => s.send('{not json')],
+  ['a binary message that is not UTF-8', 4002, 'Notified Error', async (s) => s.ws.send(Buffer.from([0x7b, 0xff, 0x7d]))],
   ['no init at all', 4001, 'Initialization Timeout', async () => undefined],
 ];
 
@@ -219,6 +220,22 @@ test('an unknown runtime is named in the error message, as Piston words it; emkc
   s.send(init('print(1)', { version: '9.9' }));
   await s.closed;
   expect(s.messages).toEqual([{ type: 'error', message: 'python-9.9 runtime is unknown' }]);
+});
+
+test('a binary message whose bytes are not UTF-8 is refused naming the first bad byte, not decoded with replacement characters', async () => {
+  const s = await connect();
+  s.ws.send(Buffer.concat([Buffer.from('{"type": "init", "language": "python", "version": "*", "files": [{"content": "print(\'caf'), Buffer.from([0xe9]), Buffer.from('\')"}]}')]));
+  await s.closed;
+  expect(s.messages).toEqual([{ type: 'error', message: 'message is not valid UTF-8: byte 0xe9 at offset 88' }]);
+});
+
+test('stdin escaping half a surrogate pair is refused naming the field, not sent on as U+FFFD', async () => {
+  const s = await connect();
+  s.send(init('print(input())'));
+  await s.waitFor((m) => m.type === 'runtime', 'runtime');
+  s.send('{"type": "data", "stream": "stdin", "data": "a\\ud800\\n"}');
+  await s.closed;
+  expect(s.messages.at(-1)).toEqual({ type: 'error', message: expect.stringMatching(/^data contains a lone surrogate escape \(\\ud800\)/) });
 });
 
 test('a plain GET of the socket path, and an upgrade on another path, are refused in HTTP', async () => {

@@ -6,6 +6,7 @@
 import { ApiError } from '../../core/apiError';
 import { judgeLimitRanges } from '../../core/judge/judgeLimitRanges';
 import { limitPolicyFromEnv } from '../../core/limitPolicy';
+import * as L from '../../core/limits';
 import { parseJudge0Submission } from '../../handlers/judge0/judge0Submission';
 
 const policy = limitPolicyFromEnv({});
@@ -48,6 +49,8 @@ const refused: Array<[string, Record<string, unknown>, string, RegExp]> = [
   ['redirect_stderr_to_stdout not a boolean', { redirect_stderr_to_stdout: 'sometimes' }, 'redirect_stderr_to_stdout', /true or false/],
   ['enable_network true', { enable_network: true }, 'enable_network', /no network/],
   ['enable_network "true"', { enable_network: 'true' }, 'enable_network', /no network/],
+  ['an argument with a NUL', { command_line_arguments: 'a b\0c' }, 'command_line_arguments', /^command_line_arguments: argument 2: must not contain NUL$/],
+  ['an argument over 4 KiB', { command_line_arguments: `a ${'x'.repeat(L.MAX_ARG_BYTES + 1)}` }, 'command_line_arguments', /argument 2: longer than/],
 ];
 
 test.each(refused)('%s: 422 naming the field', (_name, extra, field, message) => {

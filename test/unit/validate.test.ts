@@ -4,7 +4,7 @@ import { limitPolicyFromEnv } from '../../core/limitPolicy';
 import * as L from '../../core/limits';
 import type { RunLimits } from '../../core/protocol';
 import { RUN_LIMITS } from '../../core/runLimits';
-import { parseCreateRun, parseInput, parseOutputQuery, parseResize, parseSeedRequest } from '../../core/validate';
+import { parseCreateRun, parseInput, parseJsonBody, parseOutputQuery, parseResize, parseSeedRequest } from '../../core/validate';
 
 const policy = limitPolicyFromEnv({});
 
@@ -193,4 +193,32 @@ test.each<[unknown, boolean | string]>([
   const parse = () => parseCreateRun({ code: 'x', tty }, policy).tty;
   if (typeof expected === 'boolean') expect(parse()).toBe(expected);
   else expect(parse).toThrow(expected);
+});
+
+describe('parseJsonBody: text that would not reach the program as sent is refused, naming where', () => {
+  const refusal = (raw: Buffer | string) => {
+    try {
+      parseJsonBody(Buffer.isBuffer(raw) ? raw : Buffer.from(raw));
+    } catch (err) {
+      expect(err).toBeInstanceOf(ApiError);
+      expect((err as ApiError).status).toBe(400);
+      return (err as ApiError).message;
+    }
+    throw new Error('taken');
+  };
+
+  test.each<[string, Buffer | string, RegExp]>([
+    ['bytes that are not UTF-8', Buffer.from([0x7b, 0x22, 0xe9, 0x22, 0x7d]), /^body: not valid UTF-8: byte 0xe9 at offset 2$/],
+    ['a lone high surrogate escape in code', '{"code": "print(\\"\\ud83d\\")"}', /^code: contains a lone surrogate escape \(\\ud83d\)/],
+    ['a lone low surrogate escape deep inside', '{"tests": [{"stdin": ""}, {"stdin": "a\\ude00"}]}', /^tests\[1\]\.stdin: contains a lone surrogate escape \(\\ude00\)/],
+    ['a pair the wrong way round', '{"args": ["\\ude00\\ud83d"]}', /^args\[0\]: /],
+    ['one in a key', '{"\\ud800": 1}', /^\ud800: /u],
+    ['a body that is one', '"\\udfff"', /^body: /],
+  ])('%s', (_name, raw, message) => {
+    expect(refusal(raw)).toMatch(message);
+  });
+
+  test('a surrogate pair is one character, taken as sent', () => {
+    expect(parseJsonBody(Buffer.from('{"code": "print(\\"\\ud83d\\ude00\\")", "stdin": "😀"}'))).toEqual({ code: 'print("😀")', stdin: '😀' });
+  });
 });
