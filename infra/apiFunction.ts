@@ -9,7 +9,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { createHash } from 'crypto';
 import { ENV } from '../core/config';
 import * as L from '../core/limits';
-import { checkEnvironment, customRuntimeFunctionArgs, storageEnvironment, type CustomRuntimeFunctionArgs } from './customRuntime';
+import { API_DISK_MB, checkEnvironment, customRuntimeFunctionArgs, storageEnvironment, type CustomRuntimeFunctionArgs } from './customRuntime';
 
 /** What the HTTP trigger lets through: the API's routes plus CORS preflight. */
 export const API_METHODS = ['GET', 'HEAD', 'POST', 'OPTIONS'];
@@ -65,6 +65,7 @@ export class ApiFunction extends pulumi.ComponentResource {
         role: 'api',
         description: 'pocketrun API: HTTP in front of the run protocol',
         instanceConcurrency: args.instanceConcurrency,
+        diskMb: API_DISK_MB,
         internetAccess: false,
         environmentVariables: apiEnvironment(args),
         instanceMetrics: false,

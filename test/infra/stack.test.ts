@@ -591,6 +591,16 @@ describe('switches', () => {
     expect(fnNamed(run, 'pocketrun-dev-api').inputs.internetAccess).toBe(false);
   });
 
+  test('executorDiskMb: the executor gets that disk and may give runs what it leaves; the API keeps the smallest', async () => {
+    const plain = await runProgram({});
+    for (const fn of ofType(plain, T.fn)) expect(fn.inputs.diskSize).toBe(512);
+    const run = await runProgram({ executorDiskMb: '10240', runDiskMaxMib: '4096' });
+    expect(fnNamed(run, 'pocketrun-dev-executor').inputs.diskSize).toBe(10240);
+    expect(fnNamed(run, 'pocketrun-dev-executor').inputs.environmentVariables.RUN_DISK_MAX_BYTES).toBe(String(4096 * 1024 * 1024));
+    expect(fnNamed(run, 'pocketrun-dev-api').inputs.diskSize).toBe(512);
+    await expect(runProgram({ runDiskMaxMib: '512' })).rejects.toThrow(/pocketrun:runDiskMaxMib: 512 MiB leaves the executor less than its 64 MiB/);
+  });
+
   test('no executorLayers: neither function has a layers input', async () => {
     const run = await runProgram({});
     for (const fn of ofType(run, T.fn)) expect(Object.keys(fn.inputs)).not.toContain('layers');
