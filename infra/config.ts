@@ -408,7 +408,7 @@ export function parseStackConfig(raw: RawStackConfig, context: ParseContext): St
   // A blocking POST /api/execute waits up to the judge's request budget plus its margin (core/limits.ts, judge section).
   const longestExecuteMs = L.JUDGE_REQUEST_WALL_MS + L.JUDGE_WAIT_MARGIN_MS;
   const minApiTimeout = Math.ceil(Math.max(L.MAX_LONG_POLL_MS, longestExecuteMs) / 1000) + 5;
-  const apiTimeoutSeconds = r.int('apiTimeoutSeconds', 60, 1, FC_LIMITS.timeoutSeconds.max);
+  const apiTimeoutSeconds = r.int('apiTimeoutSeconds', L.API_TIMEOUT_DEFAULT_MS / 1000, 1, FC_LIMITS.timeoutSeconds.max);
   if (apiTimeoutSeconds < minApiTimeout) {
     r.fail('apiTimeoutSeconds', `${apiTimeoutSeconds} s would cut output long polls (up to ${L.MAX_LONG_POLL_MS / 1000} s) or blocking executions (up to ${longestExecuteMs / 1000} s) short; use at least ${minApiTimeout}`);
   }

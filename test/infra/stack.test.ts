@@ -326,7 +326,9 @@ describe('dev stack (defaults)', () => {
     };
     expect(fnNamed(run, `${prefix}-executor`).inputs.environmentVariables).toEqual({ ...common, ALLOW_NETWORK: '0' });
     // The dev stack sets a CORS origin and no token.
-    expect(fnNamed(run, `${prefix}-api`).inputs.environmentVariables).toEqual(common);
+    // The API also knows its own timeout, which FC cuts its connections at (its WebSocket sessions end before).
+    expect(fnNamed(run, `${prefix}-api`).inputs.environmentVariables).toEqual({ ...common, API_TIMEOUT_MS: '60000' });
+    expect(fnNamed(run, `${prefix}-api`).inputs.timeout).toBe(60);
     for (const fn of ofType(run, T.fn)) {
       for (const [key, value] of Object.entries<string>(fn.inputs.environmentVariables)) {
         expect(key).not.toMatch(/KEY|SECRET|PASSWORD|TOKEN(?!_SHA256)/);
@@ -599,6 +601,14 @@ describe('switches', () => {
     expect(fnNamed(run, 'pocketrun-dev-executor').inputs.environmentVariables.RUN_DISK_MAX_BYTES).toBe(String(4096 * 1024 * 1024));
     expect(fnNamed(run, 'pocketrun-dev-api').inputs.diskSize).toBe(512);
     await expect(runProgram({ runDiskMaxMib: '512' })).rejects.toThrow(/pocketrun:runDiskMaxMib: 512 MiB leaves the executor less than its 64 MiB/);
+  });
+
+  test('apiTimeoutSeconds: the API function gets it as its FC timeout and, in ms, as API_TIMEOUT_MS; the executor does not', async () => {
+    const run = await runProgram({ apiTimeoutSeconds: '900' });
+    const api = fnNamed(run, 'pocketrun-dev-api').inputs;
+    expect(api.timeout).toBe(900);
+    expect(api.environmentVariables.API_TIMEOUT_MS).toBe('900000');
+    expect(fnNamed(run, 'pocketrun-dev-executor').inputs.environmentVariables.API_TIMEOUT_MS).toBeUndefined();
   });
 
   test('no executorLayers: neither function has a layers input', async () => {
