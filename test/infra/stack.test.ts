@@ -655,6 +655,8 @@ describe('custom domain (the page\'s own address)', () => {
       authConfig: { authType: 'anonymous' },
       routeConfig: { routes: [{ functionName: `${prefix}-api`, qualifier: 'LATEST', path: '/*', methods: ['GET', 'HEAD', 'POST', 'OPTIONS'] }] },
     });
+    // HTTP only: no tlsConfig, nothing ignored.
+    expect(domain.ignoreChanges).toEqual([]);
     // The route covers every method the HTTP trigger lets through.
     const http = JSON.parse(one(run, T.trigger, (t) => t.inputs.triggerType === 'http').inputs.triggerConfig);
     expect([...domain.inputs.routeConfig.routes[0].methods].sort()).toEqual([...http.methods].sort());
@@ -674,6 +676,9 @@ describe('custom domain (the page\'s own address)', () => {
     expect(domain.inputs.certConfig).toEqual({ certName: `${prefix}-page`, certificate: CERT, privateKey: KEY });
     expect(domain.inputs.certificateId).toBeUndefined();
     expect(domain.inputs.tlsConfig).toEqual({ minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3' });
+    // FC fills the cipher suites and the provider reads them back (Optional, not Computed): their drift is ignored,
+    // else every preview would diff them away; the versions are not ignored.
+    expect(domain.ignoreChanges).toEqual(['tlsConfig.cipherSuites']);
     expect(domain.inputs.routeConfig.routes[0]).toMatchObject({ functionName: `${prefix}-api`, path: '/*' });
     // Pulumi marks the whole certConfig secret around the secret key: the key is covered either way.
     expect(domain.secretPaths.some((p) => p === 'certConfig' || p === 'certConfig.privateKey')).toBe(true);
@@ -690,6 +695,7 @@ describe('custom domain (the page\'s own address)', () => {
     expect(domain.inputs.certificateId).toBe('12345678');
     expect(domain.inputs.certConfig).toBeUndefined();
     expect(domain.inputs.tlsConfig).toEqual({ minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3' });
+    expect(domain.ignoreChanges).toEqual(['tlsConfig.cipherSuites']);
     expect(run.outputs.pageUrl).toBe(`https://${DOMAIN}/`);
   });
 
