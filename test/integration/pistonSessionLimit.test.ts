@@ -4,6 +4,7 @@
  * session ends on its own just before it, its run killed, and the client is told why (an `error` message, then 4002),
  * where before FC would have cut the connection silently. A session that finishes in time is untouched.
  */
+import * as net from 'net';
 import WebSocket from 'ws';
 import { API_TIMEOUT_DEFAULT_MS, PISTON_SESSION_END_MARGIN_MS } from '../../core/limits';
 import { readLocalSettings } from '../../local/settings';
@@ -72,6 +73,28 @@ test('a session that ends before its limit is not touched by it', async () => {
   // The timer was cleared with the session: nothing arrives after the close, and the socket stays closed.
   await new Promise((r) => setTimeout(r, SESSION_MS + 500));
   expect(s.messages.filter((m) => m.type === 'error')).toEqual([]);
+}, 30_000);
+
+test('the platform cuts a connection still open at API_TIMEOUT_MS, as FC does: a client that never answers the close', async () => {
+  // A raw client that upgrades, then reads but never answers anything: the socket closes it (4001, no init), waits
+  // for the close handshake that never comes (ws gives it 30 s), and the platform's cut ends the connection first.
+  const { port } = new URL(t.platform.url);
+  const socket = net.connect(Number(port), '127.0.0.1');
+  let received = '';
+  socket.on('data', (chunk) => (received += chunk.toString('latin1')));
+  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+  const opened = Date.now();
+  socket.write(
+    'GET /api/v2/connect HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+  );
+  await new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  const lasted = Date.now() - opened;
+  expect(received).toMatch(/^HTTP\/1\.1 101 /);
+  // The close frame of 4001 (0x88, then the code 0x0fa1) came, and the connection ended at the platform's cut.
+  expect(received).toContain('\x88');
+  expect(lasted).toBeGreaterThanOrEqual(API_TIMEOUT_MS - 100);
+  expect(lasted).toBeLessThan(API_TIMEOUT_MS + 5_000);
 }, 30_000);
 
 test('API_TIMEOUT_MS below what a session needs is refused before anything starts, naming it', () => {
