@@ -5,6 +5,7 @@
  * the STS credentials are FC's own). Each entry point reads what it needs through one `ConfigReader`.
  */
 import type { VariableTable } from './configReader';
+import { API_TIMEOUT_DEFAULT_MS, PISTON_SESSION_END_MARGIN_MS } from './limits';
 
 export const VARIABLES = {
   store: { name: 'STORE', kind: 'enum', values: ['oss', 'fs'], default: 'fs', meaning: '`oss` in FC, `fs` (folder buckets) on the local platform.' },
@@ -71,6 +72,15 @@ export const VARIABLES = {
     name: 'SANDBOX_HOST_FACTS',
     kind: 'string',
     meaning: 'A root-only folder where executor instances sharing a host hand down what a start probes about the host (bwrap, private /proc, memory cgroups, the runtimes found); unset (FC): each instance probes for itself.',
+  },
+  /** The stack writes it from the API function's own `timeout` (infra/apiFunction.ts); the local platform sets it as well. */
+  apiTimeoutMs: {
+    name: 'API_TIMEOUT_MS',
+    kind: 'int',
+    // A session must outlast its own end margin by a second at least to run anything.
+    min: PISTON_SESSION_END_MARGIN_MS + 1_000,
+    default: API_TIMEOUT_DEFAULT_MS,
+    meaning: `The API's request time limit (FC's timeout of the API function, which ends every connection still open then): a Piston WebSocket session ends cleanly ${PISTON_SESSION_END_MARGIN_MS / 1000} s before it, its run killed and the client told.`,
   },
   /** FC's custom runtime calls the port of `infra/customRuntime.ts` (`FC_PORT`); `0` picks a free one (tests). */
   port: { name: 'PORT', kind: 'int', min: 0, default: 9000, meaning: 'The port the server listens on.' },

@@ -191,6 +191,18 @@ export const PISTON_INIT_TIMEOUT_MS = 1_000;
  * storage polls inside are paced by LONG_POLL_INTERVAL_MS whatever this is, so a shorter hold costs no requests.
  */
 export const PISTON_OUTPUT_WAIT_MS = 1_000;
+/**
+ * The API's request time limit when none is configured: FC's timeout of the API function (the stack's
+ * `apiTimeoutSeconds`, from which it writes API_TIMEOUT_MS), which the local platform applies too. FC ends whatever
+ * is still open at it, a WebSocket included, without a word to either side.
+ */
+export const API_TIMEOUT_DEFAULT_MS = 60_000;
+/**
+ * A Piston WebSocket session ends on its own this long before the API's request time limit, so the client is told
+ * (an `error` message, then 4002) instead of finding its connection cut: time for the run's kill (one control
+ * write), the message and the close handshake to get through before FC cuts the connection.
+ */
+export const PISTON_SESSION_END_MARGIN_MS = 3_000;
 /** One WebSocket message from a client (an `init` with its files, a chunk of stdin): the request body's cap. */
 export const PISTON_MAX_MESSAGE_BYTES = MAX_REQUEST_BODY_BYTES;
 

@@ -8,6 +8,27 @@
 const KiB = 1024;
 const MiB = 1024 * KiB;
 
+/**
+ * The disks FC 3.0 gives a function, in MiB: its /tmp, `diskSize` of fc.V3Function, which takes 512 or 10240 only
+ * (node_modules/@pulumi/alicloud/fc/v3function.d.ts). The executor's work root is there, and with it every run's
+ * folder: FC allows no mounts, so no tmpfs holds a run's files, only a watch bounds them (`diskBytes` below).
+ */
+export const FUNCTION_DISK_SIZES_MIB = [512, 10240] as const;
+
+/**
+ * What the executor needs on its disk beside a run's own files, in MiB: the sandbox's copy of /etc and its identity
+ * folders (about 4 MiB), the probe folders and the terminals' FIFOs at its start, and what a run writes past its
+ * `diskBytes` before the watch sees it (one look every DISK_WATCH_INTERVAL_MS, 100 ms: 60 MiB at 600 MB/s). A run
+ * allowed the whole disk would fill it first and fail the executor's own writes (its clean-up, a compile step's
+ * next file, the next run's set-up) with ENOSPC instead of ending as `disk_limit`.
+ */
+export const EXECUTOR_DISK_MARGIN_MIB = 64;
+
+/** The largest `diskBytes` maximum, in MiB, that leaves the executor its margin on a function disk of `diskMib`. */
+export function runDiskMaxMibFor(diskMib: number): number {
+  return diskMib - EXECUTOR_DISK_MARGIN_MIB;
+}
+
 /** Stack config keys are in the units people think in; each converts to the limit's own unit by a factor. */
 export const STACK_UNITS = {
   Seconds: { of: 'ms', factor: 1000, symbol: 's' },
@@ -145,13 +166,16 @@ export const RUN_LIMITS = {
     unit: 'bytes',
     min: 1 * MiB,
     default: 64 * MiB,
-    max: 512 * MiB,
+    // What the smallest function disk holds beside the executor's margin, so a function with the built-in limits
+    // never fills its disk; a stack with a larger disk may configure more (runDiskMaxMib, infra/config.ts).
+    max: runDiskMaxMibFor(FUNCTION_DISK_SIZES_MIB[0]) * MiB,
     meaning:
       'Everything the run writes in files together: its folder, temporary files, shared memory (`disk_limit`). A size-capped tmpfs sized at the maximum where the host allows mounts, else a watch.',
     configurable: {
       env: { default: 'RUN_DISK_DEFAULT_BYTES', max: 'RUN_DISK_MAX_BYTES' },
-      // The ceiling is the functions' whole disk (`diskSize` in infra/customRuntime.ts), which holds the run folders.
-      stack: { default: 'runDiskDefaultMib', max: 'runDiskMaxMib', unit: 'Mib', ceiling: 512, written: 'whenSet' },
+      // The ceiling is what the largest function disk leaves; the stack bounds both keys further by the disk it
+      // configures (executorDiskMb, infra/config.ts).
+      stack: { default: 'runDiskDefaultMib', max: 'runDiskMaxMib', unit: 'Mib', ceiling: runDiskMaxMibFor(Math.max(...FUNCTION_DISK_SIZES_MIB)), written: 'whenSet' },
     },
   },
 } as const satisfies Record<string, RunLimitSpec>;

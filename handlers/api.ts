@@ -24,7 +24,7 @@ import * as judge0 from './judge0/judge0Api';
 import { JUDGE0_ERRORS } from './judge0/judge0Errors';
 import { pistonExecute, pistonRuntimes } from './piston/pistonApi';
 import { PISTON_ERRORS, pistonError } from './piston/pistonErrors';
-import { PistonSocket } from './piston/pistonSocket';
+import { PistonSocket, sessionLimitMs } from './piston/pistonSocket';
 
 export interface ApiServerOptions {
   service: RunService;
@@ -34,6 +34,11 @@ export interface ApiServerOptions {
   corsOrigin?: string;
   /** What `/api/health` reports about the executors' sandbox. */
   isolation: string;
+  /**
+   * The API's request time limit (API_TIMEOUT_MS: FC's timeout of the function, which cuts every connection still
+   * open then); a Piston WebSocket session ends cleanly shortly before it. Default API_TIMEOUT_DEFAULT_MS.
+   */
+  requestTimeLimitMs?: number;
   refreshCredentials?: Buckets['refreshCredentials'];
   log?: (record: Record<string, unknown>) => void;
 }
@@ -333,7 +338,7 @@ function createApiServer(options: ApiServerOptions): http.Server {
       errors = PISTON_ERRORS;
       if (req.method !== 'GET') throw pistonError('connect: a WebSocket upgrade is a GET', 405);
       if (options.tokenSha256 && !tokenMatches(req, options.tokenSha256)) throw new ApiError(401, 'unauthorized', 'authorization: a valid bearer token is required');
-      socketServer().handleUpgrade(req, socket, head, (ws) => new PistonSocket(ws, service, log));
+      socketServer().handleUpgrade(req, socket, head, (ws) => new PistonSocket(ws, service, log, sessionLimitMs(options.requestTimeLimitMs ?? L.API_TIMEOUT_DEFAULT_MS)));
     } catch (err) {
       const known = err instanceof ApiError ? err : null;
       status = known?.status ?? 500;
@@ -424,6 +429,7 @@ const API_VARIABLES = {
   tokenSha256: VARIABLES.apiTokenSha256,
   corsOrigin: VARIABLES.corsOrigin,
   executorIsolation: VARIABLES.executorIsolation,
+  apiTimeoutMs: VARIABLES.apiTimeoutMs,
   port: VARIABLES.port,
 };
 
@@ -443,6 +449,7 @@ export function createApi(buckets: Buckets, env: Record<string, string | undefin
     tokenSha256: settings.tokenSha256,
     corsOrigin: settings.corsOrigin,
     isolation: settings.executorIsolation,
+    requestTimeLimitMs: settings.apiTimeoutMs,
     refreshCredentials: buckets.refreshCredentials,
     log: options.log,
   });

@@ -9,7 +9,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { createHash } from 'crypto';
 import { ENV } from '../core/config';
 import * as L from '../core/limits';
-import { checkEnvironment, customRuntimeFunctionArgs, storageEnvironment, type CustomRuntimeFunctionArgs } from './customRuntime';
+import { API_DISK_MB, checkEnvironment, customRuntimeFunctionArgs, storageEnvironment, type CustomRuntimeFunctionArgs } from './customRuntime';
 
 /** What the HTTP trigger lets through: the API's routes plus CORS preflight. */
 export const API_METHODS = ['GET', 'HEAD', 'POST', 'OPTIONS'];
@@ -32,9 +32,14 @@ export function sha256Hex(value: string): string {
  * preview diff posted to a pull request.
  */
 export function apiEnvironment(
-  args: Pick<ApiFunctionArgs, 'codeBucket' | 'runsBucket' | 'network' | 'runLimits' | 'apiToken' | 'corsOrigin'>,
+  args: Pick<ApiFunctionArgs, 'codeBucket' | 'runsBucket' | 'network' | 'runLimits' | 'apiToken' | 'corsOrigin' | 'timeoutSeconds'>,
 ): Record<string, pulumi.Input<string>> {
-  const env: Record<string, pulumi.Input<string>> = storageEnvironment(args);
+  const env: Record<string, pulumi.Input<string>> = {
+    ...storageEnvironment(args),
+    // The function's own `timeout`, which FC ends every connection at: the API ends its WebSocket sessions cleanly
+    // just before (handlers/piston/pistonSocket.ts), where FC would cut them without a word.
+    [ENV.apiTimeoutMs]: String(args.timeoutSeconds * 1000),
+  };
   if (args.apiToken !== undefined) env[ENV.apiTokenSha256] = pulumi.secret(sha256Hex(args.apiToken));
   if (args.corsOrigin !== undefined) env[ENV.corsOrigin] = args.corsOrigin;
   checkEnvironment('ApiFunction', env);
@@ -65,6 +70,7 @@ export class ApiFunction extends pulumi.ComponentResource {
         role: 'api',
         description: 'pocketrun API: HTTP in front of the run protocol',
         instanceConcurrency: args.instanceConcurrency,
+        diskMb: API_DISK_MB,
         internetAccess: false,
         environmentVariables: apiEnvironment(args),
         instanceMetrics: false,

@@ -4,7 +4,7 @@
  * as `pocketrun:<key>`, the way `pulumi config set` spells it.
  */
 import * as L from '../core/limits';
-import { configurableLimits, RUN_LIMITS, STACK_UNITS, type RunLimitName } from '../core/runLimits';
+import { configurableLimits, EXECUTOR_DISK_MARGIN_MIB, FUNCTION_DISK_SIZES_MIB, RUN_LIMITS, runDiskMaxMibFor, STACK_UNITS, type RunLimitName } from '../core/runLimits';
 
 /** The project name, and so the namespace of every key below. */
 export const CONFIG_NAMESPACE = 'pocketrun';
@@ -48,6 +48,8 @@ export interface StackConfig {
   executor: {
     memoryMb: number;
     cpu: number;
+    /** The function's disk (its /tmp, where the run folders are), one of FC's sizes (FUNCTION_DISK_SIZES_MIB). */
+    diskMb: number;
     timeoutSeconds: number;
     /** Reserved concurrency: how many runs may execute at once (one run per instance). */
     concurrency: number;
@@ -153,6 +155,7 @@ export const CONFIG_KEYS = {
   codeLifecycleDays: 'Days before submitted code expires (code bucket, manifests/). Default 7.',
   executorMemoryMb: 'Executor memory, MB: a multiple of 64, at least runMemoryMaxMib + 256. Default 2048.',
   executorCpu: 'Executor vCPUs: a multiple of 0.05, memory GB per vCPU between 1 and 4. Default 1.',
+  executorDiskMb: `Executor disk (its /tmp, which holds the run folders), MB: ${FUNCTION_DISK_SIZES_MIB.join(' or ')} (FC's sizes), at least runDiskMaxMib + ${EXECUTOR_DISK_MARGIN_MIB}. Default ${FUNCTION_DISK_SIZES_MIB[0]}.`,
   executorTimeoutSeconds: `Executor function timeout; at least the compile step (${L.COMPILE_TIMEOUT_MS / 1000} s) + runTimeoutMaxSeconds + ${EXECUTOR_TIMEOUT_MARGIN_SECONDS}, which is the default.`,
   executorConcurrency: 'Runs that may execute at once (reserved concurrency of the executor). Default 10.',
   executorLayers:
@@ -385,6 +388,7 @@ export function parseStackConfig(raw: RawStackConfig, context: ParseContext): St
         `use at least ${roundUp(runMemoryMaxMib + EXECUTOR_OVERHEAD_MIB, 64)}`,
     );
   }
+  const executorDiskMb = readExecutorDisk(r, runLimits);
   const minExecutorTimeout = minExecutorTimeoutSeconds(runLimits.timeoutMaxMs);
   const executorTimeoutSeconds = r.int('executorTimeoutSeconds', minExecutorTimeout, FC_LIMITS.timeoutSeconds.min, FC_LIMITS.timeoutSeconds.max);
   if (executorTimeoutSeconds < minExecutorTimeout) {
@@ -404,7 +408,7 @@ export function parseStackConfig(raw: RawStackConfig, context: ParseContext): St
   // A blocking POST /api/execute waits up to the judge's request budget plus its margin (core/limits.ts, judge section).
   const longestExecuteMs = L.JUDGE_REQUEST_WALL_MS + L.JUDGE_WAIT_MARGIN_MS;
   const minApiTimeout = Math.ceil(Math.max(L.MAX_LONG_POLL_MS, longestExecuteMs) / 1000) + 5;
-  const apiTimeoutSeconds = r.int('apiTimeoutSeconds', 60, 1, FC_LIMITS.timeoutSeconds.max);
+  const apiTimeoutSeconds = r.int('apiTimeoutSeconds', L.API_TIMEOUT_DEFAULT_MS / 1000, 1, FC_LIMITS.timeoutSeconds.max);
   if (apiTimeoutSeconds < minApiTimeout) {
     r.fail('apiTimeoutSeconds', `${apiTimeoutSeconds} s would cut output long polls (up to ${L.MAX_LONG_POLL_MS / 1000} s) or blocking executions (up to ${longestExecuteMs / 1000} s) short; use at least ${minApiTimeout}`);
   }
@@ -434,7 +438,7 @@ export function parseStackConfig(raw: RawStackConfig, context: ParseContext): St
     namePrefix,
     runsLifecycleDays,
     codeLifecycleDays,
-    executor: { memoryMb: executorMemoryMb, cpu: executorCpu, timeoutSeconds: executorTimeoutSeconds, concurrency: executorConcurrency, layers: executorLayers },
+    executor: { memoryMb: executorMemoryMb, cpu: executorCpu, diskMb: executorDiskMb, timeoutSeconds: executorTimeoutSeconds, concurrency: executorConcurrency, layers: executorLayers },
     api: { memoryMb: apiMemoryMb, cpu: apiCpu, timeoutSeconds: apiTimeoutSeconds, instanceConcurrency: apiInstanceConcurrency },
     runLimits,
     apiToken,
@@ -565,6 +569,32 @@ function readRunLimits(r: Reader): RunLimitSettings {
     if (stack.written === 'always' || r.isSet(keys.default)) settings[runLimitField(env.default)] = def * factor;
   }
   return settings as RunLimitSettings;
+}
+
+/**
+ * The executor's disk, one of FC's sizes, and the run disk limit it must hold: the largest `diskBytes` a run may
+ * get (runDiskMaxMib, or the handlers' built-in maximum when unset) plus the executor's own margin
+ * (EXECUTOR_DISK_MARGIN_MIB, core/runLimits.ts says what it holds). The default maximum (runDiskDefaultMib) is at
+ * most the maximum already (readRunLimits).
+ */
+function readExecutorDisk(r: Reader, runLimits: RunLimitSettings): number {
+  const sizes: readonly number[] = FUNCTION_DISK_SIZES_MIB;
+  const diskMb = r.int('executorDiskMb', sizes[0], Math.min(...sizes), Math.max(...sizes));
+  if (!sizes.includes(diskMb)) {
+    r.fail('executorDiskMb', `FC gives a function ${sizes.join(' or ')} MB of disk, got ${diskMb}`);
+    return diskMb;
+  }
+  const runDiskMaxMib = (runLimits.diskMaxBytes ?? RUN_LIMITS.diskBytes.max) / STACK_UNITS.Mib.factor;
+  const bound = runDiskMaxMibFor(diskMb);
+  if (runDiskMaxMib > bound) {
+    const larger = sizes.find((size) => runDiskMaxMibFor(size) >= runDiskMaxMib);
+    r.fail(
+      'runDiskMaxMib',
+      `${runDiskMaxMib} MiB leaves the executor less than its ${EXECUTOR_DISK_MARGIN_MIB} MiB on its ${diskMb} MB disk (executorDiskMb), where the run folders are; ` +
+        `use at most ${bound}` + (larger !== undefined ? `, or executorDiskMb ${larger}` : ''),
+    );
+  }
+  return diskMb;
 }
 
 function checkCpuMemoryRatio(r: Reader, key: ConfigKey, cpu: number, memoryMb: number): void {

@@ -16,6 +16,15 @@ export const CUSTOM_DOMAIN_PATH = '/*';
 /** TLS 1.0 and 1.1 are deprecated (RFC 8996); every current browser speaks 1.2 or 1.3. */
 export const TLS_MIN_VERSION = 'TLSv1.2';
 export const TLS_MAX_VERSION = 'TLSv1.3';
+/**
+ * The TLS field FC fills itself: sent without cipher suites, FC picks its default list, and the provider reads that
+ * list back into the state (its `tls_config.cipher_suites` is Optional, not Computed, and its Read sets it from FC's
+ * answer), so every later `pulumi preview` would diff it away and every `pulumi up` send the empty list again, for
+ * nothing: a perpetual diff. FC's default list is not documented in a form to pin here (and pinning a guess could
+ * change what the domain serves), so the stack leaves the suites to FC and ignores their drift; the TLS versions,
+ * which matter, stay explicit.
+ */
+export const TLS_FIELDS_FILLED_BY_FC = ['tlsConfig.cipherSuites'];
 
 export interface CustomDomainArgs {
   /** The DNS host name, e.g. `run.example.org`; its CNAME must already point to `fcEndpoint(account, region)`. */
@@ -101,7 +110,7 @@ export class CustomDomain extends pulumi.ComponentResource {
         ...(tls !== undefined && 'certificateId' in tls ? { certificateId: tls.certificateId } : {}),
         ...(tls !== undefined ? { tlsConfig: { minVersion: TLS_MIN_VERSION, maxVersion: TLS_MAX_VERSION } } : {}),
       },
-      { parent: this, dependsOn: args.dependsOn },
+      { parent: this, dependsOn: args.dependsOn, ...(tls !== undefined ? { ignoreChanges: [...TLS_FIELDS_FILLED_BY_FC] } : {}) },
     );
     this.registerOutputs({ domainName: this.domainName, url: this.url });
   }

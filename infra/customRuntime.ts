@@ -8,6 +8,7 @@ import type * as pulumi from '@pulumi/pulumi';
 import { ENV } from '../core/config';
 import { HANDLER_NODE_FLAGS } from '../core/handlerNodeFlags';
 import { limitPolicyVariables } from '../core/limitPolicy';
+import { FUNCTION_DISK_SIZES_MIB } from '../core/runLimits';
 import { runLimitField, type RunLimitSettings } from './config';
 import type { FunctionNetwork } from './functionNetwork';
 
@@ -16,6 +17,8 @@ export const FC_PORT = 9000;
 /** Required by the API even though a custom runtime never calls it. */
 export const FC_HANDLER = 'index.handler';
 export const NODE_BINARY = '/var/fc/lang/nodejs20/bin/node';
+/** The API writes no files of its own: the smallest disk FC gives (the executor's is configured: executorDiskMb). */
+export const API_DISK_MB = FUNCTION_DISK_SIZES_MIB[0];
 
 export function customRuntimeConfig(): { commands: string[]; args: string[]; port: number } {
   return { commands: [NODE_BINARY], args: [...HANDLER_NODE_FLAGS, 'index.js'], port: FC_PORT };
@@ -86,6 +89,8 @@ export function customRuntimeFunctionArgs(
     role: 'api' | 'executor';
     description: string;
     instanceConcurrency: number;
+    /** The function's disk in MB, one of FC's sizes (FUNCTION_DISK_SIZES_MIB, core/runLimits.ts). */
+    diskMb: number;
     internetAccess: boolean;
     environmentVariables: Record<string, pulumi.Input<string>>;
     instanceMetrics: boolean;
@@ -103,7 +108,7 @@ export function customRuntimeFunctionArgs(
     role: args.roleArn,
     memorySize: args.memoryMb,
     cpu: args.cpu,
-    diskSize: 512,
+    diskSize: own.diskMb,
     timeout: args.timeoutSeconds,
     instanceConcurrency: own.instanceConcurrency,
     internetAccess: own.internetAccess,

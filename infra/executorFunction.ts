@@ -17,6 +17,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { ENV } from '../core/config';
 import { RUN_QUEUE_MAX_MS } from '../core/limits';
 import { ASYNC_INVOKE_ATTEMPTS } from '../local/settings';
+import { EXECUTOR_DISK_MARGIN_MIB, FUNCTION_DISK_SIZES_MIB, RUN_LIMITS, runDiskMaxMibFor } from '../core/runLimits';
 import { FC_LIMITS, LAYER_ARN_PATTERN, minExecutorTimeoutSeconds } from './config';
 import { checkEnvironment, customRuntimeFunctionArgs, storageEnvironment, type CustomRuntimeFunctionArgs } from './customRuntime';
 
@@ -26,6 +27,11 @@ export const EXECUTOR_ASYNC_RETRIES = ASYNC_INVOKE_ATTEMPTS - 1;
 export const EXECUTOR_EVENT_MAX_AGE_SECONDS = RUN_QUEUE_MAX_MS / 1000;
 
 export interface ExecutorFunctionArgs extends CustomRuntimeFunctionArgs {
+  /**
+   * The function's disk in MB (its /tmp, which holds the work root and so the run folders): one of FC's sizes, with
+   * room for the largest run disk limit and the executor's margin (core/runLimits.ts). Default the smallest.
+   */
+  diskMb?: number;
   /** How many runs may execute at once: the function's reserved concurrency. */
   concurrency: number;
   /** Whether user programs may reach the network: `ALLOW_NETWORK` and the function's internet access agree. */
@@ -71,6 +77,16 @@ export class ExecutorFunction extends pulumi.ComponentResource {
     if (args.memoryMb * 1024 * 1024 <= args.runLimits.memoryMaxBytes) {
       throw new Error(`${where}: memoryMb: ${args.memoryMb} MB must be above the largest run memory limit (${args.runLimits.memoryMaxBytes / 1024 / 1024} MiB)`);
     }
+    const diskMb = args.diskMb ?? FUNCTION_DISK_SIZES_MIB[0];
+    if (!(FUNCTION_DISK_SIZES_MIB as readonly number[]).includes(diskMb)) {
+      throw new Error(`${where}: diskMb: FC gives a function ${FUNCTION_DISK_SIZES_MIB.join(' or ')} MB of disk, got ${diskMb}`);
+    }
+    const runDiskMaxBytes = args.runLimits.diskMaxBytes ?? RUN_LIMITS.diskBytes.max;
+    if (runDiskMaxBytes > runDiskMaxMibFor(diskMb) * 1024 * 1024) {
+      throw new Error(
+        `${where}: diskMb: ${diskMb} MB cannot hold a run of ${runDiskMaxBytes / 1024 / 1024} MiB (runLimits.diskMaxBytes) and the executor's own ${EXECUTOR_DISK_MARGIN_MIB} MiB`,
+      );
+    }
     if (args.network.internetAccess !== args.allowNetwork) {
       throw new Error(`${where}: network.internetAccess (${args.network.internetAccess}) and allowNetwork (${args.allowNetwork}) must agree`);
     }
@@ -88,6 +104,7 @@ export class ExecutorFunction extends pulumi.ComponentResource {
         description: 'pocketrun executor: runs one program per instance, triggered by run manifests',
         // One run per instance: the sandbox, its uid range and the PTY belong to that run alone.
         instanceConcurrency: 1,
+        diskMb,
         internetAccess: args.network.internetAccess,
         environmentVariables: executorEnvironment(args),
         instanceMetrics: true,

@@ -198,6 +198,7 @@ export function pocketrunStack(config: StackConfig, options: StackOptions): Stac
       dependsOn: [executorRole.attachment],
       memoryMb: config.executor.memoryMb,
       cpu: config.executor.cpu,
+      diskMb: config.executor.diskMb,
       timeoutSeconds: config.executor.timeoutSeconds,
       concurrency: config.executor.concurrency,
       codeBucket: buckets.codeBucketName,

@@ -1,6 +1,6 @@
 /**
  * `npm start`: the local platform on one machine. Its environment is read by local/settings.ts (PORT, DATA_DIR,
- * EXECUTORS (or EXECUTORS_MIN, EXECUTORS_MAX, EXECUTOR_MEMORY_MIB, EXECUTORS_SPARE, EXECUTOR_IDLE_MS), API_TOKEN, CORS_ORIGIN, LIFECYCLE_MS, ISOLATION, ALLOW_NETWORK, WORK_ROOT, HOST, LOG, and the run
+ * EXECUTORS (or EXECUTORS_MIN, EXECUTORS_MAX, EXECUTOR_MEMORY_MIB, EXECUTORS_SPARE, EXECUTOR_IDLE_MS), API_TOKEN, CORS_ORIGIN, API_TIMEOUT_MS, LIFECYCLE_MS, ISOLATION, ALLOW_NETWORK, WORK_ROOT, HOST, LOG, and the run
  * limits' and sandbox switches' variables, passed on to the handlers); a bad value stops it before anything starts.
  */
 import { requireRoot } from '../adapters/process/requireRoot';

@@ -5,12 +5,14 @@
  */
 import * as fs from 'fs';
 import type * as http from 'http';
+import type { Duplex } from 'stream';
 import * as os from 'os';
 import * as path from 'path';
 import { FsObjectStore } from '../adapters/storage/fsStore';
 import { createSandbox } from '../adapters/sandbox/sandbox';
 import { ENV, VARIABLES } from '../core/config';
 import { ConfigReader } from '../core/configReader';
+import { API_TIMEOUT_DEFAULT_MS } from '../core/limits';
 import type { Isolation } from '../core/ports';
 import { keys, MANIFEST_PREFIX, ossPutEvent, runIdFromManifestKey, RUNS_PREFIX, type StatusDoc } from '../core/protocol';
 import { readJson } from '../core/storeJson';
@@ -58,6 +60,12 @@ export interface LocalPlatformOptions {
   corsOrigin?: string;
   isolation?: 'auto' | Isolation;
   allowNetwork?: boolean;
+  /**
+   * The API's request time limit, FC's timeout of the API function (API_TIMEOUT_MS; default
+   * API_TIMEOUT_DEFAULT_MS): a Piston WebSocket session ends cleanly shortly before it, and the platform cuts what
+   * is still open at it, as FC does.
+   */
+  apiTimeoutMs?: number;
   /** Extra environment for the handlers (limits, e.g. RUN_TIMEOUT_MAX_MS). */
   handlerEnv?: Record<string, string>;
   /** The executor bundle; defaults to the one beside this bundle in dist/. */
@@ -211,6 +219,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     // The API gets the same buckets object, not buckets built afresh over the same folders: the trigger above
     // is this code store's onObjectCreated subscription, which fires only for writes made through this very
     // instance, so the manifest PutObject of a run created through a second store would never be delivered.
+    const apiTimeoutMs = options.apiTimeoutMs ?? API_TIMEOUT_DEFAULT_MS;
     const { server } = createApi(
       buckets,
       {
@@ -219,10 +228,19 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
         // As the stack sets them for the function: the token as its SHA-256 only; and the isolation probed above.
         [ENV.apiTokenSha256]: options.apiToken ? apiTokenSha256(options.apiToken) : '',
         [ENV.corsOrigin]: options.corsOrigin ?? '',
+        [ENV.apiTimeoutMs]: String(apiTimeoutMs),
         EXECUTOR_ISOLATION: isolation,
       },
       { log },
     );
+    // FC ends a connection still open at the function's timeout, a WebSocket too, without a word to either side; so
+    // does the emulator, so that a client meets the cloud's contract here (the socket's own clean end comes
+    // PISTON_SESSION_END_MARGIN_MS before, handlers/piston/pistonSocket.ts). Plain requests are not cut: every
+    // route the stack checks against apiTimeoutSeconds answers within it.
+    server.on('upgrade', (_req: http.IncomingMessage, socket: Duplex) => {
+      const cut = setTimeout(() => socket.destroy(), apiTimeoutMs);
+      socket.once('close', () => clearTimeout(cut));
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port ?? DEFAULT_PORT, options.host ?? '127.0.0.1', () => resolve());

@@ -90,6 +90,8 @@ const LOCAL_VARIABLES = {
   lifecycleMs: { name: 'LIFECYCLE_MS', kind: 'int', min: 1, default: DEFAULT_LIFECYCLE_MS, meaning: 'Age after which run data is deleted.' },
   apiToken: { name: 'API_TOKEN', kind: 'string', meaning: 'Bearer token `/api` calls must carry; unset: none.' },
   corsOrigin: VARIABLES.corsOrigin,
+  // As the stack writes it for the API function from apiTimeoutSeconds: the emulator applies FC's timeout too.
+  apiTimeoutMs: VARIABLES.apiTimeoutMs,
   isolation: VARIABLES.isolation,
   allowNetwork: VARIABLES.allowNetwork,
   workRoot: { ...VARIABLES.workRoot, default: DEFAULT_WORK_ROOT },

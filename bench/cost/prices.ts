@@ -66,7 +66,7 @@ export const PRICES = {
     unit: 'MB of disk per instance that FC does not bill',
     source: FC_PAY_AS_YOU_GO,
     read: READ,
-    assumption: 'the page lists disk usage as a billable item but not its free size; taken as FC 3.0\'s smallest disk, 512 MB, which both functions use',
+    assumption: 'the page lists disk usage as a billable item but not its free size; taken as FC 3.0\'s smallest disk, 512 MB, which both functions use unless executorDiskMb gives the executor 10240',
   },
 } satisfies Record<string, Price>;
 

@@ -4,7 +4,7 @@
  * functions' disk size is what `customRuntimeFunctionArgs` (infra/customRuntime.ts) sets. Nothing is re-typed.
  */
 import { parseStackConfig, type RawStackConfig } from '../../infra/config';
-import { customRuntimeFunctionArgs } from '../../infra/customRuntime';
+import { API_DISK_MB } from '../../infra/customRuntime';
 
 export interface FunctionSizing {
   memoryMb: number;
@@ -35,15 +35,6 @@ export function parseStackFile(text: string): RawStackConfig {
   return raw;
 }
 
-/** The disk FC gives each function, as the Pulumi program sets it (the same for both). */
-function functionDiskMb(): number {
-  const args = customRuntimeFunctionArgs(
-    { functionName: 'x', code: { ossBucketName: 'x', ossObjectName: 'x', checksum: '0' }, roleArn: 'x', memoryMb: 128, cpu: 0.1, timeoutSeconds: 1, codeBucket: 'x', runsBucket: 'x', network: {} as never, runLimits: {} as never },
-    { role: 'api', description: '', instanceConcurrency: 1, internetAccess: false, environmentVariables: {}, instanceMetrics: false },
-  );
-  return Number(args.diskSize);
-}
-
 /**
  * A stack that requires a token keeps it as a secret outside its file; whether one is required changes nothing a run
  * costs, so it is not asked for here.
@@ -53,12 +44,11 @@ const NOT_PRICED = ['requireApiToken'];
 export function stackSizing(stack = 'defaults', raw: RawStackConfig = { region: DEFAULT_REGION }): StackSizing {
   const priced = Object.fromEntries(Object.entries(raw).filter(([key]) => !NOT_PRICED.includes(key)));
   const config = parseStackConfig(priced, { stack });
-  const diskMb = functionDiskMb();
   return {
     stack,
     region: config.region,
-    api: { memoryMb: config.api.memoryMb, cpu: config.api.cpu, diskMb, instanceConcurrency: config.api.instanceConcurrency },
-    executor: { memoryMb: config.executor.memoryMb, cpu: config.executor.cpu, diskMb },
+    api: { memoryMb: config.api.memoryMb, cpu: config.api.cpu, diskMb: API_DISK_MB, instanceConcurrency: config.api.instanceConcurrency },
+    executor: { memoryMb: config.executor.memoryMb, cpu: config.executor.cpu, diskMb: config.executor.diskMb },
     runsLifecycleDays: config.runsLifecycleDays,
     codeLifecycleDays: config.codeLifecycleDays,
   };

@@ -15,6 +15,11 @@
  * still bounds the session), output is capped (`exit` then says status `OL`), a character is never split between
  * two `data` messages, a `signal` really reaches the program, `stdin` of `init` is written first, input sent while
  * the run starts is kept, and a client that goes away ends its run.
+ *
+ * A session lasts at most `sessionLimitMs` from the upgrade: the API's request time limit (FC's timeout of the API
+ * function, API_TIMEOUT_MS) less PISTON_SESSION_END_MARGIN_MS. FC would cut the connection at its timeout without a
+ * word; so just before, the socket kills the run, says why in an `error` message and closes with 4002, as Piston
+ * closes after any error it notified.
  */
 import type { WebSocket } from 'ws';
 import { ApiError } from '../../core/apiError';
@@ -71,21 +76,30 @@ function exitStatus(result: RunResult, outputBytes: number): { status?: string; 
   }
 }
 
+/** How long a session may last under the API's request time limit `apiTimeoutMs` (see PistonSocket). */
+export function sessionLimitMs(apiTimeoutMs: number): number {
+  return apiTimeoutMs - L.PISTON_SESSION_END_MARGIN_MS;
+}
+
 export class PistonSocket {
   private state: 'new' | 'starting' | 'running' | 'done' = 'new';
   private runId: string | null = null;
   /** Input and signals, in the order sent, after the run exists. */
   private chain: Promise<unknown> = Promise.resolve();
   private readonly initTimer: NodeJS.Timeout;
+  private readonly sessionTimer: NodeJS.Timeout;
 
   constructor(
     private readonly ws: WebSocket,
     private readonly service: RunService,
     private readonly log: (record: Record<string, unknown>) => void,
+    /** How long the session may last from the upgrade: `sessionLimitMs(apiTimeoutMs)`. */
+    sessionMs: number,
   ) {
     this.initTimer = setTimeout(() => {
       if (this.state === 'new') this.close(CLOSE.initTimeout);
     }, L.PISTON_INIT_TIMEOUT_MS);
+    this.sessionTimer = setTimeout(() => this.endSession(sessionMs), sessionMs);
     ws.on('message', (raw, isBinary) => this.onMessage(raw as Buffer, isBinary));
     ws.on('close', () => this.onClientGone());
     ws.on('error', () => this.onClientGone());
@@ -97,6 +111,7 @@ export class PistonSocket {
 
   private close([code, reason]: readonly [number, string]): void {
     clearTimeout(this.initTimer);
+    clearTimeout(this.sessionTimer);
     if (this.state !== 'done' && this.runId) void this.service.kill(this.runId).catch(() => undefined);
     this.state = 'done';
     if (this.ws.readyState === this.ws.OPEN) this.ws.close(code, reason);
@@ -110,8 +125,20 @@ export class PistonSocket {
     this.close(CLOSE.notifiedError);
   }
 
+  /** The session's time is up: the run is killed (by `close`) and the client told, before FC cuts the connection. */
+  private endSession(sessionMs: number): void {
+    if (this.state === 'done') return;
+    this.log({ event: 'piston_socket', runId: this.runId, status: 'session_limit', sessionMs });
+    this.send({
+      type: 'error',
+      message: `the session reached its time limit of ${sessionMs / 1000} s (the API's request time limit less ${L.PISTON_SESSION_END_MARGIN_MS / 1000} s); the run was killed`,
+    });
+    this.close(CLOSE.notifiedError);
+  }
+
   private onClientGone(): void {
     clearTimeout(this.initTimer);
+    clearTimeout(this.sessionTimer);
     // Nobody reads the run any more: end it rather than let it compute until its limits.
     if (this.state !== 'done' && this.runId) void this.service.kill(this.runId).catch(() => undefined);
     this.state = 'done';
@@ -258,11 +285,13 @@ export class PistonSocket {
       this.send({ type: 'error', message: result.message ?? `the run ended as ${result.status} before the program started` });
       this.log({ event: 'piston_socket', runId: this.runId, status: result.status });
       this.state = 'done';
+      clearTimeout(this.sessionTimer);
       this.ws.close(...CLOSE.notifiedError);
       return;
     }
     this.log({ event: 'piston_socket', runId: this.runId, status: result.status });
     this.state = 'done';
+    clearTimeout(this.sessionTimer);
     this.ws.close(...CLOSE.completed);
   }
 }

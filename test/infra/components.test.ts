@@ -67,6 +67,8 @@ test.each<[string, () => unknown, RegExp]>([
   ['executor timeout without the compile step', () => new ExecutorFunction('e1b', { ...executorArgs, timeoutSeconds: 331 }), /timeoutSeconds: 331 s must cover the longest run, its compile step and clean-up included \(at least 360 s for a 300 s maximum\)/],
   ['executor memory not above the largest run', () => new ExecutorFunction('e2', { ...executorArgs, memoryMb: 1024 }), /memoryMb: 1024 MB must be above/],
   ['executor network and ALLOW_NETWORK disagree', () => new ExecutorFunction('e3', { ...executorArgs, allowNetwork: true }), /network.internetAccess \(false\) and allowNetwork \(true\) must agree/],
+  ['executor disk FC does not offer', () => new ExecutorFunction('e7', { ...executorArgs, diskMb: 1024 }), /diskMb: FC gives a function 512 or 10240 MB of disk, got 1024/],
+  ['executor disk without the margin', () => new ExecutorFunction('e8', { ...executorArgs, runLimits: { ...runLimits, diskMaxBytes: 512 * 1024 * 1024 } }), /diskMb: 512 MB cannot hold a run of 512 MiB \(runLimits.diskMaxBytes\) and the executor's own 64 MiB/],
   ['executor concurrency zero', () => new ExecutorFunction('e4', { ...executorArgs, concurrency: 0 }), /concurrency: expected a whole number >= 1/],
   ['executor with six layers', () => new ExecutorFunction('e5', { ...executorArgs, layers: [1, 2, 3, 4, 5, 6].map((n) => `acs:fc:cn-hangzhou:1234567890123456:layers/l${n}/versions/1`) }), /layers: at most 5/],
   ['executor with a layer name for an ARN', () => new ExecutorFunction('e6', { ...executorArgs, layers: ['gcc'] }), /layers: expected layer version ARNs/],

@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { RUN_LIMITS } from '../../core/runLimits';
+import { EXECUTOR_DISK_MARGIN_MIB, FUNCTION_DISK_SIZES_MIB, RUN_LIMITS } from '../../core/runLimits';
 import { CONFIG_KEYS, parseStackConfig, StackConfigError, type RawStackConfig } from '../../infra/config';
 import { runLimitEnvironment } from '../../infra/customRuntime';
 
@@ -47,7 +47,7 @@ describe('parseStackConfig defaults', () => {
       namePrefix: 'pocketrun-dev',
       runsLifecycleDays: 1,
       codeLifecycleDays: 7,
-      executor: { memoryMb: 2048, cpu: 1, timeoutSeconds: RUN_LIMITS.timeoutMs.max / 1000 + 60, concurrency: 10, layers: [] },
+      executor: { memoryMb: 2048, cpu: 1, diskMb: 512, timeoutSeconds: RUN_LIMITS.timeoutMs.max / 1000 + 60, concurrency: 10, layers: [] },
       api: { memoryMb: 512, cpu: 0.5, timeoutSeconds: 60, instanceConcurrency: 20 },
       runLimits: {
         timeoutDefaultMs: RUN_LIMITS.timeoutMs.default,
@@ -89,7 +89,7 @@ describe('parseStackConfig defaults', () => {
       memoryDefaultBytes: 64 * 1024 * 1024,
       memoryMaxBytes: 128 * 1024 * 1024,
     });
-    expect(config.executor).toEqual({ memoryMb: 512, cpu: 0.25, timeoutSeconds: 80, concurrency: 10, layers: [] });
+    expect(config.executor).toEqual({ memoryMb: 512, cpu: 0.25, diskMb: 512, timeoutSeconds: 80, concurrency: 10, layers: [] });
     expect(config.allowNetwork).toBe(true);
     expect(config.logging).toBe(false);
   });
@@ -380,7 +380,7 @@ describe('run limits added later (CPU time, disk): written only when set', () =>
   });
 
   test.each<[RawStackConfig, string, RegExp]>([
-    [{ runDiskMaxMib: '1024' }, 'runDiskMaxMib', /from 1 to 512/],
+    [{ runDiskMaxMib: '20000' }, 'runDiskMaxMib', /from 1 to 10176/],
     [{ runCpuDefaultSeconds: '400' }, 'runCpuDefaultSeconds', /the default \(400\) is above runCpuMaxSeconds \(300\)/],
     [{ runCpuMaxSeconds: '30', runCpuDefaultSeconds: '60' }, 'runCpuDefaultSeconds', /above runCpuMaxSeconds \(30\)/],
     [{ runCpuMaxSeconds: '0' }, 'runCpuMaxSeconds', /from 1 to 3600/],
@@ -393,5 +393,39 @@ describe('run limits added later (CPU time, disk): written only when set', () =>
   test('a lower maximum alone takes the default down with it, as the handlers do', () => {
     expect(parse({ runCpuMaxSeconds: '30' }).runLimits).toMatchObject({ cpuMaxMs: 30_000 });
     expect(parse({ runTimeoutMaxSeconds: '30' }).runLimits).toMatchObject({ timeoutDefaultMs: 30_000, timeoutMaxMs: 30_000 });
+  });
+});
+
+describe('the executor disk holds the largest run disk limit and the executor\'s own margin', () => {
+  const MiB = 1024 * 1024;
+
+  test('the built-in maximum fits the smallest disk with the margin, so an unset runDiskMaxMib is always safe', () => {
+    expect(RUN_LIMITS.diskBytes.max / MiB + EXECUTOR_DISK_MARGIN_MIB).toBeLessThanOrEqual(Math.min(...FUNCTION_DISK_SIZES_MIB));
+    expect(parse({}).executor.diskMb).toBe(FUNCTION_DISK_SIZES_MIB[0]);
+  });
+
+  // [keys, the executor disk it gets, or the key refused and why]
+  test.each<[RawStackConfig, { diskMb: number } | { key: string; message: RegExp }]>([
+    [{}, { diskMb: 512 }],
+    [{ runDiskMaxMib: String(512 - EXECUTOR_DISK_MARGIN_MIB) }, { diskMb: 512 }],
+    [{ runDiskMaxMib: String(512 - EXECUTOR_DISK_MARGIN_MIB + 1) }, { key: 'runDiskMaxMib', message: /less than its 64 MiB on its 512 MB disk \(executorDiskMb\).*use at most 448, or executorDiskMb 10240/ }],
+    [{ runDiskMaxMib: '512' }, { key: 'runDiskMaxMib', message: /512 MiB leaves the executor less than its 64 MiB/ }],
+    [{ runDiskMaxMib: '1024' }, { key: 'runDiskMaxMib', message: /use at most 448, or executorDiskMb 10240/ }],
+    [{ runDiskMaxMib: '1024', executorDiskMb: '10240' }, { diskMb: 10240 }],
+    [{ runDiskMaxMib: String(10240 - EXECUTOR_DISK_MARGIN_MIB), executorDiskMb: '10240' }, { diskMb: 10240 }],
+    [{ runDiskMaxMib: String(10240 - EXECUTOR_DISK_MARGIN_MIB + 1), executorDiskMb: '10240' }, { key: 'runDiskMaxMib', message: /from 1 to 10176/ }],
+    [{ runDiskDefaultMib: '500' }, { key: 'runDiskDefaultMib', message: /above runDiskMaxMib \(448\)/ }],
+    [{ executorDiskMb: '10240' }, { diskMb: 10240 }],
+    [{ executorDiskMb: '1024' }, { key: 'executorDiskMb', message: /FC gives a function 512 or 10240 MB of disk, got 1024/ }],
+    [{ executorDiskMb: '256' }, { key: 'executorDiskMb', message: /from 512 to 10240/ }],
+    [{ executorDiskMb: 'big' }, { key: 'executorDiskMb', message: /expected a number/ }],
+  ])('%j: %j', (extra, expected) => {
+    if ('diskMb' in expected) {
+      expect(parse(extra).executor.diskMb).toBe(expected.diskMb);
+      return;
+    }
+    const error = issuesOf(extra);
+    expect(error.keys).toContain(expected.key);
+    expect(error.issues.find((i) => i.key === expected.key)?.message).toMatch(expected.message);
   });
 });

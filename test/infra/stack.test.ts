@@ -326,7 +326,9 @@ describe('dev stack (defaults)', () => {
     };
     expect(fnNamed(run, `${prefix}-executor`).inputs.environmentVariables).toEqual({ ...common, ALLOW_NETWORK: '0' });
     // The dev stack sets a CORS origin and no token.
-    expect(fnNamed(run, `${prefix}-api`).inputs.environmentVariables).toEqual(common);
+    // The API also knows its own timeout, which FC cuts its connections at (its WebSocket sessions end before).
+    expect(fnNamed(run, `${prefix}-api`).inputs.environmentVariables).toEqual({ ...common, API_TIMEOUT_MS: '60000' });
+    expect(fnNamed(run, `${prefix}-api`).inputs.timeout).toBe(60);
     for (const fn of ofType(run, T.fn)) {
       for (const [key, value] of Object.entries<string>(fn.inputs.environmentVariables)) {
         expect(key).not.toMatch(/KEY|SECRET|PASSWORD|TOKEN(?!_SHA256)/);
@@ -591,6 +593,24 @@ describe('switches', () => {
     expect(fnNamed(run, 'pocketrun-dev-api').inputs.internetAccess).toBe(false);
   });
 
+  test('executorDiskMb: the executor gets that disk and may give runs what it leaves; the API keeps the smallest', async () => {
+    const plain = await runProgram({});
+    for (const fn of ofType(plain, T.fn)) expect(fn.inputs.diskSize).toBe(512);
+    const run = await runProgram({ executorDiskMb: '10240', runDiskMaxMib: '4096' });
+    expect(fnNamed(run, 'pocketrun-dev-executor').inputs.diskSize).toBe(10240);
+    expect(fnNamed(run, 'pocketrun-dev-executor').inputs.environmentVariables.RUN_DISK_MAX_BYTES).toBe(String(4096 * 1024 * 1024));
+    expect(fnNamed(run, 'pocketrun-dev-api').inputs.diskSize).toBe(512);
+    await expect(runProgram({ runDiskMaxMib: '512' })).rejects.toThrow(/pocketrun:runDiskMaxMib: 512 MiB leaves the executor less than its 64 MiB/);
+  });
+
+  test('apiTimeoutSeconds: the API function gets it as its FC timeout and, in ms, as API_TIMEOUT_MS; the executor does not', async () => {
+    const run = await runProgram({ apiTimeoutSeconds: '900' });
+    const api = fnNamed(run, 'pocketrun-dev-api').inputs;
+    expect(api.timeout).toBe(900);
+    expect(api.environmentVariables.API_TIMEOUT_MS).toBe('900000');
+    expect(fnNamed(run, 'pocketrun-dev-executor').inputs.environmentVariables.API_TIMEOUT_MS).toBeUndefined();
+  });
+
   test('no executorLayers: neither function has a layers input', async () => {
     const run = await runProgram({});
     for (const fn of ofType(run, T.fn)) expect(Object.keys(fn.inputs)).not.toContain('layers');
@@ -635,6 +655,8 @@ describe('custom domain (the page\'s own address)', () => {
       authConfig: { authType: 'anonymous' },
       routeConfig: { routes: [{ functionName: `${prefix}-api`, qualifier: 'LATEST', path: '/*', methods: ['GET', 'HEAD', 'POST', 'OPTIONS'] }] },
     });
+    // HTTP only: no tlsConfig, nothing ignored.
+    expect(domain.ignoreChanges).toEqual([]);
     // The route covers every method the HTTP trigger lets through.
     const http = JSON.parse(one(run, T.trigger, (t) => t.inputs.triggerType === 'http').inputs.triggerConfig);
     expect([...domain.inputs.routeConfig.routes[0].methods].sort()).toEqual([...http.methods].sort());
@@ -654,6 +676,9 @@ describe('custom domain (the page\'s own address)', () => {
     expect(domain.inputs.certConfig).toEqual({ certName: `${prefix}-page`, certificate: CERT, privateKey: KEY });
     expect(domain.inputs.certificateId).toBeUndefined();
     expect(domain.inputs.tlsConfig).toEqual({ minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3' });
+    // FC fills the cipher suites and the provider reads them back (Optional, not Computed): their drift is ignored,
+    // else every preview would diff them away; the versions are not ignored.
+    expect(domain.ignoreChanges).toEqual(['tlsConfig.cipherSuites']);
     expect(domain.inputs.routeConfig.routes[0]).toMatchObject({ functionName: `${prefix}-api`, path: '/*' });
     // Pulumi marks the whole certConfig secret around the secret key: the key is covered either way.
     expect(domain.secretPaths.some((p) => p === 'certConfig' || p === 'certConfig.privateKey')).toBe(true);
@@ -670,6 +695,7 @@ describe('custom domain (the page\'s own address)', () => {
     expect(domain.inputs.certificateId).toBe('12345678');
     expect(domain.inputs.certConfig).toBeUndefined();
     expect(domain.inputs.tlsConfig).toEqual({ minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3' });
+    expect(domain.ignoreChanges).toEqual(['tlsConfig.cipherSuites']);
     expect(run.outputs.pageUrl).toBe(`https://${DOMAIN}/`);
   });
 

@@ -6,6 +6,7 @@ import { VARIABLES } from '../../core/config';
 import { ConfigError, ConfigReader, type Env, type Variable } from '../../core/configReader';
 import { readLimitPolicy } from '../../core/limitPolicy';
 import { readLocalSettings } from '../../local/settings';
+import { RUN_LIMITS } from '../../core/runLimits';
 
 const INT: Variable = { name: 'N', kind: 'int', min: 2, default: 5, meaning: '' };
 const INT_UNSET: Variable = { name: 'N', kind: 'int', min: 0, meaning: '' };
@@ -91,9 +92,9 @@ test('the limit policy: a lower maximum takes the default down with it; a defaul
     return policy;
   };
   expect(policyOf({ RUN_CPU_MAX_MS: '10000' }).cpuMs).toEqual({ default: 10_000, max: 10_000 });
-  expect(policyOf({ RUN_DISK_DEFAULT_BYTES: String(8 << 20) }).diskBytes).toEqual({ default: 8 << 20, max: 512 << 20 });
+  expect(policyOf({ RUN_DISK_DEFAULT_BYTES: String(8 << 20) }).diskBytes).toEqual({ default: 8 << 20, max: RUN_LIMITS.diskBytes.max });
   expect(problemsOf(() => policyOf({ RUN_DISK_DEFAULT_BYTES: String(1 << 30) })).message).toBe(
-    `RUN_DISK_DEFAULT_BYTES: default ${1 << 30} is above the maximum ${512 << 20} (RUN_DISK_MAX_BYTES)`,
+    `RUN_DISK_DEFAULT_BYTES: default ${1 << 30} is above the maximum ${RUN_LIMITS.diskBytes.max} (RUN_DISK_MAX_BYTES)`,
   );
 });
 

@@ -254,6 +254,13 @@ describe('stack sizing', () => {
       codeLifecycleDays: config.codeLifecycleDays,
     });
     expect(sizing.api.diskMb).toBeGreaterThan(0);
+    expect(sizing.executor.diskMb).toBe(config.executor.diskMb);
+  });
+
+  test('a stack with the large executor disk prices that disk for the executor only', () => {
+    const sizing = stackSizing('big-disk', { region: 'cn-hangzhou', executorDiskMb: '10240' });
+    expect(sizing.executor.diskMb).toBe(10240);
+    expect(sizing.api.diskMb).toBe(512);
   });
 
   test.each(['dev', 'contest'])('Pulumi.%s.yaml is read as Pulumi reads it', (stack) => {
