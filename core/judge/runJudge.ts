@@ -7,11 +7,11 @@
  */
 import * as L from '../limits';
 import type { RunLimits } from '../protocol';
-import { completeUtf8Length } from '../utf8';
 import { compileVerdict } from './compileVerdict';
 import type { ExecuteResult, TestResult } from './executeResult';
 import type { JudgeCommands } from './judgeCommands';
 import type { JudgeSpec } from './judgeSpec';
+import { OutputAllowance } from './outputAllowance';
 import { programFigures } from './programFigures';
 import { runStep, type StepDeps, type StepOutcome } from './runStep';
 import { streamText, type StreamText } from './streamText';
@@ -25,21 +25,6 @@ export interface JudgeJob {
   spec: JudgeSpec;
   /** When the request's time budget ends, on the deps' clock. */
   deadline: number;
-}
-
-/** Stdout and stderr of all tests together are cut past JUDGE_MAX_RESULT_OUTPUT_BYTES, at a character boundary. */
-class OutputAllowance {
-  constructor(private left: number) {}
-
-  take(bytes: Buffer): StreamText & { cut: boolean } {
-    if (bytes.length <= this.left) {
-      this.left -= bytes.length;
-      return { ...streamText(bytes), cut: false };
-    }
-    const kept = bytes.subarray(0, completeUtf8Length(bytes.subarray(0, this.left)));
-    this.left = 0;
-    return { ...streamText(kept), cut: true };
-  }
 }
 
 function notRun(verdict: Verdict): TestResult {
