@@ -7,6 +7,7 @@
  * so that input typed meanwhile is visibly waiting rather than silently lost (and typed again, then sent twice).
  */
 import { ApiRefusal, messageOf, type Api, type OutputChunk, type RunResult } from './api';
+import { inputPiece } from './inputPiece';
 
 export interface RunEvents {
   /** Bytes of the program's terminal, in order, each exactly once. */
@@ -229,7 +230,7 @@ export class RunSession {
         // once, so a piece that had arrived is not doubled, and one that had not is not lost.
         const q = this.queue;
         if (!q.inFlight) {
-          q.inFlight = { piece: q.pending.slice(0, INPUT_PIECE_CHARS), key: `${q.keyPrefix}-${++q.pieces}` };
+          q.inFlight = { piece: inputPiece(q.pending, INPUT_PIECE_CHARS), key: `${q.keyPrefix}-${++q.pieces}` };
           // Kept before it is sent: a reload from here on sends it again under this key, never under another.
           this.queueChanged();
         }
