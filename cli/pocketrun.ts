@@ -12,6 +12,7 @@ import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { StringDecoder } from 'string_decoder';
 import { parseArgs } from 'util';
 import { LANGUAGES } from '../core/languages';
 import { ApiClient, ApiRefusal, Unreachable, type OutputChunk } from './apiClient';
@@ -251,8 +252,12 @@ async function run(api: ApiClient, file: string, lang: string | undefined, args:
     const ctrlC: number[] = [];
     process.stdin.setRawMode(true);
     process.stdin.resume();
+    // A character's bytes may come in two reads (a paste fills the terminal's buffer mid-character): the decoder
+    // holds an unfinished one for the next read instead of sending U+FFFD for each half.
+    const decoder = new StringDecoder('utf8');
     process.stdin.on('data', (chunk: Buffer) => {
-      const text = chunk.toString('utf8');
+      const text = decoder.write(chunk);
+      if (text === '') return;
       // Counted per character: three quick Ctrl-C may come in one read.
       const presses = text.split('\x03').length - 1;
       if (presses > 0) {

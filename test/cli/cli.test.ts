@@ -57,6 +57,18 @@ test('run: the prompt appears, the typed answer is echoed and read, the exit sta
   expect(cli.text()).toContain('Hello, world');
 });
 
+test('run: a character whose bytes the terminal delivers in two reads reaches the program whole', async () => {
+  const file = program('echo.py', "x = input('? ')\nprint('got', ascii(x))");
+  const cli = inTerminal(['run', file]);
+  await cli.waitFor('? ');
+  // é is c3 a9: the first byte alone, then the second with Enter, as a paste split at the terminal's buffer.
+  cli.term.write(Buffer.from([0xc3]) as unknown as string);
+  await new Promise((r) => setTimeout(r, 300));
+  cli.term.write(Buffer.from([0xa9, 0x0d]) as unknown as string);
+  expect(await cli.exit).toBe(0);
+  expect(cli.text()).toContain("got '\\xe9'");
+});
+
 test('run: Ctrl-C interrupts the program, which may handle it', async () => {
   const file = program('wait.py', "import time\ntry:\n    print('waiting', flush=True)\n    time.sleep(30)\nexcept KeyboardInterrupt:\n    print('interrupted')\n    raise SystemExit(3)");
   const cli = inTerminal(['run', file]);
