@@ -19,7 +19,7 @@ import { ApiError } from '../../core/apiError';
 import type { LimitPolicy } from '../../core/limitPolicy';
 import * as L from '../../core/limits';
 import { judgeLimitRanges, type LimitRange } from '../../core/judge/judgeLimitRanges';
-import { decodeBase64Lenient } from './decodeBase64Lenient';
+import { decodeBase64Lenient } from '../../core/decodeBase64Lenient';
 import { invalid } from './judge0Errors';
 import { findJudge0Language } from './judge0Languages';
 import { railsBoolean, railsNumber } from './railsCast';
