@@ -96,7 +96,7 @@ export function parsePistonJob(body: unknown, runtimes: readonly RuntimeInfo[], 
     if (!isObject(file)) throw pistonError(`files[${i}] must be an object`);
     if (typeof file.content !== 'string') throw pistonError(`files[${i}].content is required as a string`);
     if (file.name !== undefined && file.name !== null && typeof file.name !== 'string') throw pistonError(`files[${i}].name must be a string`);
-    return { name: typeof file.name === 'string' ? file.name : undefined, content: decode(file.content, file.encoding, i) };
+    return { name: typeof file.name === 'string' ? file.name : undefined, bytes: decode(file.content, file.encoding, i) };
   });
   // The request's own fields before the runtime: whether they are well-formed does not depend on what runs here.
   const stdin = body.stdin ?? '';
@@ -125,8 +125,8 @@ export function parsePistonJob(body: unknown, runtimes: readonly RuntimeInfo[], 
   const lang = findLanguage(runtime.language)!;
 
   // The program is source code, text (as `code` of /api): bytes of it that are not UTF-8 become U+FFFD.
-  const code = decoded[0].content.toString('utf8');
-  if (decoded[0].content.length > L.MAX_CODE_BYTES) throw pistonError(`files[0].content is larger than ${L.MAX_CODE_BYTES} bytes`, 413);
+  const code = decoded[0].bytes.toString('utf8');
+  if (decoded[0].bytes.length > L.MAX_CODE_BYTES) throw pistonError(`files[0].content is larger than ${L.MAX_CODE_BYTES} bytes`, 413);
   const programFile = lang.source(code).fileName;
   const extra = decoded.slice(1).map((file, n) => {
     const i = n + 1;
@@ -135,11 +135,11 @@ export function parsePistonJob(body: unknown, runtimes: readonly RuntimeInfo[], 
     const problem = fileNameProblem(name);
     if (problem) throw pistonError(`files[${i}].name ${problem}`);
     if (name === programFile) throw pistonError(`files[${i}].name ${JSON.stringify(name)} is the program's own file`);
-    return { name, bytes: file.content };
+    return fileOf(name, file.bytes);
   });
   if (new Set(extra.map((f) => f.name)).size !== extra.length) throw pistonError('files must have distinct names');
   // What lands on disk counts: the decoded bytes.
-  if (decoded.reduce((n, f) => n + f.content.length, 0) > L.MAX_CODE_BYTES) {
+  if (decoded.reduce((n, f) => n + f.bytes.length, 0) > L.MAX_CODE_BYTES) {
     throw pistonError(`the files together are larger than ${L.MAX_CODE_BYTES} bytes`, 413);
   }
 
@@ -148,7 +148,7 @@ export function parsePistonJob(body: unknown, runtimes: readonly RuntimeInfo[], 
     ...(Object.keys(asked).length ? { compile: asked } : {}),
     runtime,
     code,
-    files: extra.map((f) => fileOf(f.name, f.bytes)),
+    files: extra,
     stdin,
     args: args as string[],
     run,
