@@ -15,6 +15,7 @@ import * as path from 'path';
 import { StringDecoder } from 'string_decoder';
 import { parseArgs } from 'util';
 import { LANGUAGES } from '../core/languages';
+import { streamText } from '../core/judge/streamText';
 import { ApiClient, ApiRefusal, Unreachable, type OutputChunk } from './apiClient';
 import { exitStatusOf } from './exitStatus';
 
@@ -62,8 +63,12 @@ function languageFor(file: string, given: string | undefined): string {
 }
 
 function readSource(file: string): string {
+  return readBytes(file).toString('utf8');
+}
+
+function readBytes(file: string): Buffer {
   try {
-    return fs.readFileSync(file, 'utf8');
+    return fs.readFileSync(file);
   } catch (err) {
     throw new UsageError(`${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
   }
@@ -304,7 +309,12 @@ function report(result: NonNullable<OutputChunk['result']>): number {
 
 async function exec(api: ApiClient, file: string, lang: string | undefined, stdinFile: string | undefined, expectFile: string | undefined): Promise<number> {
   const body: Record<string, unknown> = { language: languageFor(file, lang), code: readSource(file) };
-  if (stdinFile) body.stdin = readSource(stdinFile);
+  if (stdinFile) {
+    // A file that is not UTF-8 (binary input) goes as its bytes: as text it would reach the program with U+FFFD.
+    const { text, base64 } = streamText(readBytes(stdinFile));
+    if (base64 === undefined) body.stdin = text;
+    else body.stdinBase64 = base64;
+  }
   if (expectFile) body.expectedOutput = readSource(expectFile);
   const result = await api.execute(body);
   // The verdict line starts a line of its own, whatever the compiler's or the program's stderr ended with.

@@ -5,6 +5,8 @@
 import { ApiError, badRequest } from './apiError';
 import type { LimitPolicy } from './limitPolicy';
 import type { JudgeFile, JudgeTest } from './judge/judgeSpec';
+import { fileOf, stdinOf } from './judge/judgeInput';
+import { decodeBase64Lenient } from './decodeBase64Lenient';
 import { findLanguage, LANGUAGES } from './languages';
 import * as L from './limits';
 import type { RunLimits } from './protocol';
@@ -34,10 +36,10 @@ export interface ExecuteRequest {
 type Json = Record<string, unknown>;
 
 const MiB = 1024 * 1024;
-const BODY_FIELDS = ['language', 'code', 'stdin', 'args', 'files', 'limits', 'expectedOutput', 'tests'];
+const BODY_FIELDS = ['language', 'code', 'stdin', 'stdinBase64', 'args', 'files', 'limits', 'expectedOutput', 'tests'];
 const LIMIT_FIELDS = ['timeoutMs', 'cpuMs', 'memoryMb', 'outputBytes'];
-const TEST_FIELDS = ['stdin', 'expectedOutput'];
-const FILE_FIELDS = ['name', 'content'];
+const TEST_FIELDS = ['stdin', 'stdinBase64', 'expectedOutput'];
+const FILE_FIELDS = ['name', 'content', 'encoding'];
 
 const tooLarge = (field: string, message: string) => new ApiError(413, 'payload_too_large', `${field}: ${message}`);
 
@@ -51,6 +53,31 @@ function optionalText(value: unknown, field: string, maxBytes: number): string |
   if (typeof value !== 'string') throw badRequest(field, 'expected a string');
   if (Buffer.byteLength(value, 'utf8') > maxBytes) throw tooLarge(field, `larger than ${maxBytes} bytes`);
   return value;
+}
+
+const given = (value: unknown) => value !== undefined && value !== null;
+
+/** Base64 (core/decodeBase64Lenient.ts) → its bytes, or a 400 naming the field. */
+function base64Bytes(value: unknown, field: string): Buffer {
+  if (typeof value !== 'string') throw badRequest(field, 'expected a string of base64');
+  const bytes = decodeBase64Lenient(value);
+  if (!bytes) throw badRequest(field, 'not valid base64');
+  return bytes;
+}
+
+/**
+ * A test's stdin, from `stdin` (text) or `stdinBase64` (any bytes), never both; undefined when neither. The size
+ * limit counts what the program reads: the decoded bytes.
+ */
+function parseStdin(obj: Json, path: string): Pick<JudgeTest, 'stdin' | 'stdinBase64'> | undefined {
+  if (!given(obj.stdinBase64)) {
+    const stdin = optionalText(obj.stdin, `${path}stdin`, L.JUDGE_MAX_TEST_FIELD_BYTES);
+    return stdin === undefined ? undefined : { stdin };
+  }
+  if (given(obj.stdin)) throw badRequest(`${path}stdinBase64`, 'not allowed beside stdin: give one of them');
+  const bytes = base64Bytes(obj.stdinBase64, `${path}stdinBase64`);
+  if (bytes.length > L.JUDGE_MAX_TEST_FIELD_BYTES) throw tooLarge(`${path}stdinBase64`, `decodes to more than ${L.JUDGE_MAX_TEST_FIELD_BYTES} bytes`);
+  return stdinOf(bytes);
 }
 
 /** Any case, any alias (`py`, `C++`): the manifest gets the language's id. */
@@ -88,19 +115,19 @@ export function parseJudgeLimits(value: unknown, policy: LimitPolicy): JudgeLimi
 function parseTest(value: unknown, path: string): JudgeTest {
   if (!isObject(value)) throw badRequest(path, 'expected an object {stdin, expectedOutput?}');
   rejectUnknown(value, TEST_FIELDS, `${path}.`);
-  if (value.stdin === undefined || value.stdin === null) throw badRequest(`${path}.stdin`, 'is required (an empty string for no input)');
-  const stdin = optionalText(value.stdin, `${path}.stdin`, L.JUDGE_MAX_TEST_FIELD_BYTES)!;
+  const stdin = parseStdin(value, `${path}.`);
+  if (!stdin) throw badRequest(`${path}.stdin`, 'is required (an empty string for no input; stdinBase64 for bytes)');
   const expectedOutput = optionalText(value.expectedOutput, `${path}.expectedOutput`, L.JUDGE_MAX_TEST_FIELD_BYTES);
-  return expectedOutput === undefined ? { stdin } : { stdin, expectedOutput };
+  return expectedOutput === undefined ? stdin : { ...stdin, expectedOutput };
 }
 
 function parseTests(body: Json): { tests: JudgeTest[]; batch: boolean } {
   if (body.tests === undefined || body.tests === null) {
-    const stdin = optionalText(body.stdin, 'stdin', L.JUDGE_MAX_TEST_FIELD_BYTES) ?? '';
+    const stdin = parseStdin(body, '') ?? { stdin: '' };
     const expectedOutput = optionalText(body.expectedOutput, 'expectedOutput', L.JUDGE_MAX_TEST_FIELD_BYTES);
-    return { tests: [expectedOutput === undefined ? { stdin } : { stdin, expectedOutput }], batch: false };
+    return { tests: [expectedOutput === undefined ? stdin : { ...stdin, expectedOutput }], batch: false };
   }
-  for (const field of ['stdin', 'expectedOutput']) {
+  for (const field of ['stdin', 'stdinBase64', 'expectedOutput']) {
     if (body[field] !== undefined && body[field] !== null) throw badRequest(field, 'not allowed beside tests: each test has its own');
   }
   if (!Array.isArray(body.tests)) throw badRequest('tests', 'expected an array of {stdin, expectedOutput?}');
@@ -147,11 +174,16 @@ function parseFiles(value: unknown, programFile: string, codeBytes: number): Jud
       throw badRequest(`${path}.name`, `${JSON.stringify(file.name)} clashes with another file`);
     }
     if (typeof file.content !== 'string') throw badRequest(`${path}.content`, file.content === undefined ? 'is required' : 'expected a string');
-    total += Buffer.byteLength(file.content);
+    if (given(file.encoding) && file.encoding !== 'utf8' && file.encoding !== 'base64') {
+      throw badRequest(`${path}.encoding`, 'expected "utf8" (the default: content is the text) or "base64" (content is the bytes in base64)');
+    }
+    const bytes = file.encoding === 'base64' ? base64Bytes(file.content, `${path}.content`) : null;
+    // What lands on disk counts: the decoded bytes, not the base64.
+    total += bytes ? bytes.length : Buffer.byteLength(file.content);
     if (total > L.MAX_CODE_BYTES) throw tooLarge(`${path}.content`, `the code and files together are larger than ${L.MAX_CODE_BYTES} bytes`);
     files.add(file.name);
     for (const p of parents) folders.add(p);
-    return { name: file.name, content: file.content };
+    return bytes ? fileOf(file.name, bytes) : { name: file.name, content: file.content };
   });
 }
 

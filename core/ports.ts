@@ -171,8 +171,8 @@ export type Isolation = 'bwrap' | 'uid';
 
 export interface SandboxRequest {
   runId: string;
-  /** Files to create in the run's working folder, e.g. `{ path: 'main.py', content }`. */
-  files: Array<{ path: string; content: string }>;
+  /** Files to create in the run's working folder, e.g. `{ path: 'main.py', content }`; a Buffer is written as it is, a string as UTF-8. */
+  files: Array<{ path: string; content: string | Buffer }>;
   /** The program's command line as it resolves inside the sandbox (interpreter first), e.g. `['/usr/bin/python3', 'main.py']`. */
   command: string[];
   /**

@@ -16,6 +16,7 @@ import { judgeCellRequest } from './judge/judgeCellRequest';
 import { judgeCommandsOf, type JudgeCommands } from './judge/judgeCommands';
 import type { JudgeSpec } from './judge/judgeSpec';
 import { runJudge, transformFailed } from './judge/runJudge';
+import { streamBytes } from './judge/streamText';
 import { findLanguage, type CommandContext, type Language, type SourceTransform, type SourceTransformName } from './languages';
 import type { LimitPolicy } from './limitPolicy';
 import * as L from './limits';
@@ -257,7 +258,7 @@ class ExecutorRun {
       if (!sink) throw new Error('unreachable: a run that is not judged has its output sink');
       prepared = await deps.sandbox.prepare({
         runId: this.id,
-        files: [{ path: fileName, content }, ...(manifest.files ?? []).map((f) => ({ path: f.name, content: f.content }))],
+        files: [{ path: fileName, content }, ...(manifest.files ?? []).map((f) => ({ path: f.name, content: streamBytes(f.content, f.contentBase64) }))],
         command: lang.run(ctx),
         env: lang.env(ctx),
         limits: { ...limits, memoryBytes: limits.memoryBytes + lang.addressSpaceOverheadBytes },

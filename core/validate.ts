@@ -35,7 +35,8 @@ export function isObject(value: unknown): value is Json {
  * A request body as JSON. Its bytes must be UTF-8 (RFC 8259 8.1): decoded as they are, others would become U+FFFD
  * unnoticed and the program would get code or stdin that nobody sent. No route takes raw bytes: input to a running
  * program is `{data}`, a JSON string, so binary stdin never reached it as sent (it was silently replaced before this
- * check, not accepted), and the page and the CLI send JSON.stringify'd strings, which are always UTF-8.
+ * check, not accepted), and the page and the CLI send JSON.stringify'd strings, which are always UTF-8. Bytes that
+ * are not text come in base64 (`POST /api/execute`'s `stdinBase64` and `encoding: "base64"`, core/executeRequest.ts).
  */
 export function parseJsonBody(raw: Buffer): unknown {
   if (raw.length === 0) throw badRequest('body', 'expected a JSON object, got an empty body');

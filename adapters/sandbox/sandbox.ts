@@ -630,7 +630,7 @@ class ProcessSandbox implements Sandbox {
 }
 
 /** Writes one request file below `folder`, creating folders (0700) as needed, everything owned by uid:gid. */
-function writeOwned(folder: string, rel: string, content: string, uid: number, gid: number): void {
+function writeOwned(folder: string, rel: string, content: string | Buffer, uid: number, gid: number): void {
   const segments = rel.split('/');
   let dir = folder;
   for (const segment of segments.slice(0, -1)) {
@@ -645,7 +645,8 @@ function writeOwned(folder: string, rel: string, content: string, uid: number, g
   const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
   const fd = fs.openSync(path.join(dir, segments[segments.length - 1]), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
   try {
-    fs.writeSync(fd, content);
+    if (typeof content === 'string') fs.writeSync(fd, content);
+    else fs.writeSync(fd, content);
     fs.fchownSync(fd, uid, gid);
     fs.fchmodSync(fd, 0o600);
   } finally {

@@ -9,6 +9,7 @@ import type { SandboxRequest } from '../ports';
 import type { RunLimits } from '../protocol';
 import type { JudgeCommands } from './judgeCommands';
 import type { JudgeSpec } from './judgeSpec';
+import { streamBytes } from './streamText';
 
 export function judgeCellRequest(
   runId: string,
@@ -21,7 +22,7 @@ export function judgeCellRequest(
 ): SandboxRequest {
   return {
     runId,
-    files: [{ path: source.fileName, content: source.content }, ...spec.files.map((f) => ({ path: f.name, content: f.content }))],
+    files: [{ path: source.fileName, content: source.content }, ...spec.files.map((f) => ({ path: f.name, content: streamBytes(f.content, f.contentBase64) }))],
     command: commands.run,
     env,
     limits: { ...limits, memoryBytes: limits.memoryBytes + commands.addressSpaceOverheadBytes },

@@ -7,6 +7,11 @@
 export interface JudgeTest {
   /** Written to the program's stdin, which is then closed. */
   stdin: string;
+  /**
+   * The exact bytes of stdin, present only when they are not valid UTF-8 (`stdin` then holds their text, U+FFFD in
+   * place of each bad byte): the program gets these. Made and read as the answer's streams are (core/judge/streamText.ts).
+   */
+  stdinBase64?: string;
   /** When given, the test is `accepted` or `wrong_answer` (core/judge/outputsMatch.ts); else `ok`. */
   expectedOutput?: string;
 }
@@ -15,6 +20,8 @@ export interface JudgeTest {
 export interface JudgeFile {
   name: string;
   content: string;
+  /** The file's exact bytes, present only when they are not valid UTF-8, as `JudgeTest.stdinBase64`. */
+  contentBase64?: string;
 }
 
 export interface JudgeSpec {

@@ -14,7 +14,7 @@ import type { JudgeSpec } from './judgeSpec';
 import { OutputAllowance } from './outputAllowance';
 import { programFigures } from './programFigures';
 import { runStep, type StepDeps, type StepOutcome } from './runStep';
-import { streamText, type StreamText } from './streamText';
+import { streamBytes, streamText, type StreamText } from './streamText';
 import { summarize } from './summarize';
 import { testVerdict, type Verdict } from './testVerdict';
 
@@ -66,7 +66,7 @@ export async function runJudge(deps: StepDeps, job: JudgeJob, cancel: AbortSigna
     const compile = commands.compile;
     const outcome = await runStep(
       deps,
-      { command: compile.command, limits: compile.limits, addressSpaceOverheadBytes: 0, stdin: '', ...wallFor(deps, job, compile.limits.timeoutMs), output: 'merged' },
+      { command: compile.command, limits: compile.limits, addressSpaceOverheadBytes: 0, stdin: Buffer.alloc(0), ...wallFor(deps, job, compile.limits.timeoutMs), output: 'merged' },
       cancel,
     );
     compileOutput = streamText(outcome.stdout);
@@ -88,7 +88,7 @@ export async function runJudge(deps: StepDeps, job: JudgeJob, cancel: AbortSigna
     }
     const outcome = await runStep(
       deps,
-      { command: commands.run, limits, addressSpaceOverheadBytes: commands.addressSpaceOverheadBytes, stdin: test.stdin, ...wall, output: 'separate' },
+      { command: commands.run, limits, addressSpaceOverheadBytes: commands.addressSpaceOverheadBytes, stdin: streamBytes(test.stdin, test.stdinBase64), ...wall, output: 'separate' },
       cancel,
     );
     results.push(testResult(outcome, testVerdict(outcome, limits, test.expectedOutput, commands.memoryErrorPatterns), allowance));

@@ -19,7 +19,8 @@ export interface StepRequest {
   command: string[];
   limits: RunLimits;
   addressSpaceOverheadBytes: number;
-  stdin: string;
+  /** The test's exact bytes (an empty one closes stdin at once). */
+  stdin: Buffer;
   /** Wall time it may take: its own limit, or less when the request's budget runs out first (`budgetCuts`). */
   wallMs: number;
   budgetCuts: boolean;

@@ -58,7 +58,7 @@ export class NotUtf8 extends Error {
   }
 }
 
-/** A stream's bytes, null when empty, as Judge0 leaves an empty stream. */
+/** A stream's bytes (the program's, or the stdin it was given), null when empty, as Judge0 leaves an empty stream. */
 const streamOrNull = (text: string | undefined, base64: string | undefined): Buffer | null => {
   const bytes = streamBytes(text ?? '', base64);
   return bytes.length === 0 ? null : bytes;
@@ -96,7 +96,8 @@ export function judge0Response(token: string, outcome: JudgeOutcome, options: Re
   const all: Record<string, unknown> = {
     source_code: manifest.code,
     language_id: languageId,
-    stdin: orNull(test?.stdin),
+    // The bytes sent: with base64_encoded=true a stdin that is not UTF-8 comes back as it went in.
+    stdin: test ? streamOrNull(test.stdin, test.stdinBase64) : null,
     expected_output: test?.expectedOutput ?? null,
     stdout,
     status_id: st.id,

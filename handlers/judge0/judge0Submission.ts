@@ -19,7 +19,8 @@ import { ApiError } from '../../core/apiError';
 import type { LimitPolicy } from '../../core/limitPolicy';
 import * as L from '../../core/limits';
 import { judgeLimitRanges, type LimitRange } from '../../core/judge/judgeLimitRanges';
-import { decodeBase64Lenient } from './decodeBase64Lenient';
+import { decodeBase64Lenient } from '../../core/decodeBase64Lenient';
+import { stdinOf } from '../../core/judge/judgeInput';
 import { invalid } from './judge0Errors';
 import { findJudge0Language } from './judge0Languages';
 import { railsBoolean, railsNumber } from './railsCast';
@@ -52,15 +53,20 @@ const UNSUPPORTED: Record<string, string> = {
   compiler_options: 'compiler options are not supported here',
 };
 
-/** A text field, decoded from base64 when the request says so; null when absent. */
-function text(body: Record<string, unknown>, field: string, base64: boolean): string | null {
+/** A field's bytes, decoded from base64 when the request says so (else its text's UTF-8); null when absent. */
+function bytes(body: Record<string, unknown>, field: string, base64: boolean): Buffer | null {
   const value = body[field];
   if (value === undefined || value === null) return null;
   if (typeof value !== 'string') throw invalid(field, 'must be a string');
-  if (!base64) return value;
-  const bytes = decodeBase64Lenient(value);
-  if (!bytes) throw new ApiError(400, 'invalid_request', `${field}: not valid base64 (sent with base64_encoded=true)`);
-  return bytes.toString('utf8');
+  if (!base64) return Buffer.from(value, 'utf8');
+  const decoded = decodeBase64Lenient(value);
+  if (!decoded) throw new ApiError(400, 'invalid_request', `${field}: not valid base64 (sent with base64_encoded=true)`);
+  return decoded;
+}
+
+/** A field pocketrun keeps as text (the code, the expected output): bytes that are not UTF-8 become U+FFFD. */
+function text(body: Record<string, unknown>, field: string, base64: boolean): string | null {
+  return bytes(body, field, base64)?.toString('utf8') ?? null;
 }
 
 /** Seconds (Judge0 takes floats) → ms, within (0, max], raised to the minimum; undefined (the default) when absent. */
@@ -102,10 +108,11 @@ export function parseJudge0Submission(body: unknown, base64: boolean, policy: Li
   const language = Number.isInteger(id) ? findJudge0Language(id) : undefined;
   if (!language) throw invalid('language_id', `language with id ${JSON.stringify(rawId)} doesn't exist`);
 
-  const stdin = text(body, 'stdin', base64) ?? '';
+  // Stdin as bytes: the program reads exactly what was sent, UTF-8 or not (Judge0 keeps them too).
+  const stdin = bytes(body, 'stdin', base64) ?? Buffer.alloc(0);
   const expected = text(body, 'expected_output', base64);
-  for (const [field, value] of [['stdin', stdin], ['expected_output', expected ?? '']] as const) {
-    if (Buffer.byteLength(value) > L.JUDGE_MAX_TEST_FIELD_BYTES) throw invalid(field, `is longer than ${L.JUDGE_MAX_TEST_FIELD_BYTES} bytes`);
+  for (const [field, size] of [['stdin', stdin.length], ['expected_output', Buffer.byteLength(expected ?? '')]] as const) {
+    if (size > L.JUDGE_MAX_TEST_FIELD_BYTES) throw invalid(field, `is longer than ${L.JUDGE_MAX_TEST_FIELD_BYTES} bytes`);
   }
   const cla = body.command_line_arguments;
   if (cla !== undefined && cla !== null && typeof cla !== 'string') throw invalid('command_line_arguments', 'must be a string');
@@ -139,7 +146,7 @@ export function parseJudge0Submission(body: unknown, base64: boolean, policy: Li
     args,
     files: [],
     limits,
-    tests: [expected === null ? { stdin } : { stdin, expectedOutput: expected }],
+    tests: [expected === null ? stdinOf(stdin) : { ...stdinOf(stdin), expectedOutput: expected }],
     batch: false,
     client: { ...note },
   };

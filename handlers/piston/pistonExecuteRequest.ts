@@ -19,6 +19,8 @@ import { RUN_LIMITS } from '../../core/runLimits';
 import { clampLimits } from '../../core/clampLimits';
 import { argProblem, isObject, type CreateRunRequest } from '../../core/validate';
 import { judgeLimitRanges } from '../../core/judge/judgeLimitRanges';
+import { fileOf } from '../../core/judge/judgeInput';
+import { decodeBase64Lenient } from '../../core/decodeBase64Lenient';
 import { pistonError } from './pistonErrors';
 import { resolvePistonRuntime } from './pistonRuntimes';
 
@@ -51,16 +53,22 @@ export interface PistonMaxima {
   memoryBytes: number;
 }
 
-/** A file's content in its encoding; Piston's three. */
-function decode(content: string, encoding: unknown, index: number): string {
+/**
+ * A file's bytes in its encoding; Piston's three. Bytes, not text: a data file the program reads must be on disk as
+ * sent, UTF-8 or not, as Piston writes it.
+ */
+function decode(content: string, encoding: unknown, index: number): Buffer {
   switch (encoding ?? 'utf8') {
     case 'utf8':
-      return content;
-    case 'base64':
-      return Buffer.from(content.replace(/\s+/g, ''), 'base64').toString('utf8');
+      return Buffer.from(content, 'utf8');
+    case 'base64': {
+      const bytes = decodeBase64Lenient(content);
+      if (!bytes) throw pistonError(`files[${index}].content is not valid base64`);
+      return bytes;
+    }
     case 'hex':
       if (!/^([0-9a-fA-F]{2})*$/.test(content)) throw pistonError(`files[${index}].content is not valid hex`);
-      return Buffer.from(content, 'hex').toString('utf8');
+      return Buffer.from(content, 'hex');
     default:
       throw pistonError(`files[${index}].encoding must be one of utf8, base64, hex`);
   }
@@ -88,7 +96,7 @@ export function parsePistonJob(body: unknown, runtimes: readonly RuntimeInfo[], 
     if (!isObject(file)) throw pistonError(`files[${i}] must be an object`);
     if (typeof file.content !== 'string') throw pistonError(`files[${i}].content is required as a string`);
     if (file.name !== undefined && file.name !== null && typeof file.name !== 'string') throw pistonError(`files[${i}].name must be a string`);
-    return { name: typeof file.name === 'string' ? file.name : undefined, content: decode(file.content, file.encoding, i) };
+    return { name: typeof file.name === 'string' ? file.name : undefined, bytes: decode(file.content, file.encoding, i) };
   });
   // The request's own fields before the runtime: whether they are well-formed does not depend on what runs here.
   const stdin = body.stdin ?? '';
@@ -116,8 +124,9 @@ export function parsePistonJob(body: unknown, runtimes: readonly RuntimeInfo[], 
   if (!runtime) throw pistonError(`${language}-${version} runtime is unknown`);
   const lang = findLanguage(runtime.language)!;
 
-  const code = decoded[0].content;
-  if (Buffer.byteLength(code) > L.MAX_CODE_BYTES) throw pistonError(`files[0].content is larger than ${L.MAX_CODE_BYTES} bytes`, 413);
+  // The program is source code, text (as `code` of /api): bytes of it that are not UTF-8 become U+FFFD.
+  const code = decoded[0].bytes.toString('utf8');
+  if (decoded[0].bytes.length > L.MAX_CODE_BYTES) throw pistonError(`files[0].content is larger than ${L.MAX_CODE_BYTES} bytes`, 413);
   const programFile = lang.source(code).fileName;
   const extra = decoded.slice(1).map((file, n) => {
     const i = n + 1;
@@ -126,10 +135,11 @@ export function parsePistonJob(body: unknown, runtimes: readonly RuntimeInfo[], 
     const problem = fileNameProblem(name);
     if (problem) throw pistonError(`files[${i}].name ${problem}`);
     if (name === programFile) throw pistonError(`files[${i}].name ${JSON.stringify(name)} is the program's own file`);
-    return { name, content: file.content };
+    return fileOf(name, file.bytes);
   });
   if (new Set(extra.map((f) => f.name)).size !== extra.length) throw pistonError('files must have distinct names');
-  if (Buffer.byteLength(code) + extra.reduce((n, f) => n + Buffer.byteLength(f.content), 0) > L.MAX_CODE_BYTES) {
+  // What lands on disk counts: the decoded bytes.
+  if (decoded.reduce((n, f) => n + f.bytes.length, 0) > L.MAX_CODE_BYTES) {
     throw pistonError(`the files together are larger than ${L.MAX_CODE_BYTES} bytes`, 413);
   }
 

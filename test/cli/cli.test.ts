@@ -149,6 +149,16 @@ test('exec with --stdin and --expect: accepted exits 0, the program’s stdout o
   expect(code).toBe(0);
 });
 
+test('exec with a --stdin file that is not UTF-8: the program reads its exact bytes', async () => {
+  const file = program('hex.py', 'import sys\nprint(sys.stdin.buffer.read().hex())\n');
+  const bytes = Buffer.from([0x00, 0xff, 0xfe, 0x0a]);
+  const stdin = path.join(dir, 'in.bin');
+  fs.writeFileSync(stdin, bytes);
+  const { code, out } = await piped(['exec', file, '--stdin', stdin]);
+  expect(out).toBe(`${bytes.toString('hex')}\n`);
+  expect(code).toBe(0);
+});
+
 test('exec: a wrong answer exits 1 and says so; a compile error shows the compiler’s message', async () => {
   const file = program('off.py', 'print(int(input()) + 1)\n');
   const stdin = program('in2.txt', '1\n');

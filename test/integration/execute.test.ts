@@ -162,6 +162,32 @@ describe('the verdict table (host isolation)', () => {
     if (r.status === 'output_limit' && r.message?.startsWith('stdout')) expect(Buffer.byteLength(r.stdout)).toBe(10_000);
   });
 
+  // Bytes that are not UTF-8 (and a NUL, and bytes that would decode to U+FFFD's own): the program must read them
+  // exactly, from stdin and from a file, where a string would have brought it U+FFFD.
+  const BYTES = Buffer.from([0x00, 0xff, 0xfe, 0x80, 0xef, 0xbf, 0xbd, 0x0a]);
+  const HEX_OF_STDIN = 'import sys\nprint(sys.stdin.buffer.read().hex())';
+  const HEX_OF_FILE = "print(open('data.bin', 'rb').read().hex())";
+  const bytesIn: Array<[string, Record<string, unknown>, string]> = [
+    ['stdinBase64', { code: HEX_OF_STDIN, stdinBase64: BYTES.toString('base64') }, BYTES.toString('hex')],
+    ['a test’s stdinBase64 beside a text one', { code: HEX_OF_STDIN, tests: [{ stdin: 'é' }, { stdinBase64: BYTES.toString('base64'), expectedOutput: BYTES.toString('hex') }] }, Buffer.from('é').toString('hex')],
+    ['a file in base64', { code: HEX_OF_FILE, files: [{ name: 'data.bin', content: BYTES.toString('base64'), encoding: 'base64' }] }, BYTES.toString('hex')],
+  ];
+
+  test.each(bytesIn)('bytes in: %s reaches the program byte for byte', async (_name, body, hex) => {
+    const r = await execute(t, { language: 'python', ...body });
+    expect(r).toMatchObject({ stdout: `${hex}\n`, stderr: '', exitCode: 0 });
+    if (r.tests) expect(r.tests.map((x) => x.status)).toEqual(['ok', 'accepted']);
+  });
+
+  test('bytes in: refusals name the field', async () => {
+    const both = await t.client.request('POST', '/api/execute', { language: 'python', code: HEX_OF_STDIN, stdin: 'a', stdinBase64: 'YQ==' });
+    expect(both).toMatchObject({ status: 400, json: { error: { code: 'invalid_request', message: expect.stringMatching(/^stdinBase64: not allowed beside stdin/) } } });
+    const bad = await t.client.request('POST', '/api/execute', { language: 'python', code: HEX_OF_FILE, files: [{ name: 'data.bin', content: 'no*', encoding: 'base64' }] });
+    expect(bad).toMatchObject({ status: 400, json: { error: { message: 'files[0].content: not valid base64' } } });
+    const large = await t.client.request('POST', '/api/execute', { language: 'python', code: HEX_OF_STDIN, stdinBase64: Buffer.alloc(L.JUDGE_MAX_TEST_FIELD_BYTES + 1).toString('base64') });
+    expect(large).toMatchObject({ status: 413, json: { error: { code: 'payload_too_large', message: expect.stringMatching(/^stdinBase64: decodes to more than/) } } });
+  });
+
   test('several tests in one request: one cell, fresh limits each, the first failure decides', async () => {
     // Each test uses 0.6 s of CPU and 50 MiB: together far over the 1 s and 96 MiB each has.
     const code = [

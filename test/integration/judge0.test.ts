@@ -131,6 +131,20 @@ test('output that is not UTF-8: base64_encoded=true gives its exact bytes, witho
   expect(utf8.json).toEqual({ stdout: 'héllo\n' });
 });
 
+test('stdin that is not UTF-8: with base64_encoded=true the program reads its exact bytes', async () => {
+  const bytes = Buffer.from([0x00, 0xff, 0xfe, 0x80, 0x0a]);
+  const r = await t.client.request('POST', '/submissions?wait=true&base64_encoded=true&fields=stdout,status_id,stdin,token', {
+    source_code: b64('import sys\nprint(sys.stdin.buffer.read().hex())'),
+    language_id: 71,
+    stdin: bytes.toString('base64'),
+    expected_output: b64(bytes.toString('hex')),
+  });
+  expect(r.status).toBe(201);
+  // The answer gives stdin back as sent; without base64 it cannot, as Judge0 says.
+  expect(r.json).toEqual({ stdout: b64(`${bytes.toString('hex')}\n`), status_id: 3, stdin: bytes.toString('base64'), token: expect.any(String) });
+  expect(await t.client.request('GET', `/submissions/${r.json.token}?fields=stdin`)).toMatchObject({ status: 400, json: { error: NOT_UTF8_ONE } });
+});
+
 test("the compiler's output that is not UTF-8: its bytes with base64, Judge0's error without", async () => {
   // gcc writes a #pragma message's bytes as they are.
   const source = '#pragma message "\\xff\\xfe"\nint main( {';

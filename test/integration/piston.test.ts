@@ -79,6 +79,20 @@ test('Piston fields: files with encodings, version selectors, limits; types of t
   expect(noisy.json.run.status).toBe('OL');
 });
 
+test('a data file in base64 or hex that is not UTF-8 is on disk byte for byte; stdin reaches the program as sent', async () => {
+  const bytes = Buffer.from([0x00, 0xff, 0xfe, 0x80, 0x0a]);
+  const program = { name: 'main.py', content: "print(open('data.bin', 'rb').read().hex())" };
+  for (const [encoding, content] of [['base64', bytes.toString('base64')], ['hex', bytes.toString('hex')]]) {
+    const r = await execute({ language: 'python', version: '*', files: [program, { name: 'data.bin', content, encoding }] });
+    expect(r.status).toBe(200);
+    expect(r.json.run).toMatchObject({ stdout: `${bytes.toString('hex')}\n`, stderr: '', code: 0 });
+  }
+  const stdin = await execute({ language: 'python', version: '*', files: [{ content: 'import sys\nprint(sys.stdin.buffer.read().hex())' }], stdin: 'é\u0000\ufffd\n' });
+  expect(stdin.json.run).toMatchObject({ stdout: `${Buffer.from('é\u0000\ufffd\n').toString('hex')}\n`, code: 0 });
+  const bad = await execute({ language: 'python', version: '*', files: [program, { name: 'data.bin', content: 'AP8*', encoding: 'base64' }] });
+  expect(bad).toMatchObject({ status: 400, json: { message: 'files[1].content is not valid base64' } });
+});
+
 // Piston's job.js adds a final newline to stdin that has none: a `while read` loop sees the last line.
 const stdinCases: Array<[string, string, string]> = [
   ['without a final newline: one is added', 'a\nb', '[a]\n[b]\n'],

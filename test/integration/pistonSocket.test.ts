@@ -115,6 +115,19 @@ test.each(signals)('signal %s reaches the program', async (name, code, exit, std
   if (stdout) expect(text(s, 'stdout')).toMatch(stdout);
 }, 30_000);
 
+test('a data file in base64 that is not UTF-8 is on disk byte for byte, as in the REST form', async () => {
+  const bytes = Buffer.from([0x00, 0xff, 0xfe, 0x80, 0x0a]);
+  const s = await connect();
+  s.send({
+    type: 'init',
+    language: 'python',
+    version: '*',
+    files: [{ content: "print(open('data.bin', 'rb').read().hex())" }, { name: 'data.bin', content: bytes.toString('base64'), encoding: 'base64' }],
+  });
+  expect((await s.closed).code).toBe(4999);
+  expect(text(s, 'stdout')).toBe(`${bytes.toString('hex')}\n`);
+}, 30_000);
+
 test('UTF-8 arrives byte-exact, and no data message ends inside a character', async () => {
   // 1000-byte writes of 12-byte groups: every write but a few ends inside a character.
   const program = [

@@ -7,6 +7,9 @@ import * as L from '../../core/limits';
 const policy = limitPolicyFromEnv({});
 const MiB = 1024 * 1024;
 const base = { language: 'python', code: 'print(input())' };
+const big = (bytes: number) => 'x'.repeat(bytes);
+/** `bytes` bytes that are not UTF-8, in base64. */
+const b64 = (bytes: number) => Buffer.alloc(bytes, 0xff).toString('base64');
 
 function refusal(body: unknown): { status: number; message: string } {
   try {
@@ -59,13 +62,31 @@ describe('parseExecuteRequest: accepted', () => {
     expect(parseExecuteRequest({ ...base, tests: Array.from({ length: 50 }, () => ({ stdin: '' })) }, policy).tests).toHaveLength(50);
   });
 
+  // The bytes a request may send: text where it is UTF-8, and only else the exact bytes beside it (the manifest's shape).
+  const binary = Buffer.from([0x00, 0xff, 0xfe, 0x0a]);
+  const inputs: Array<[string, Record<string, unknown>, Record<string, unknown>]> = [
+    ['stdinBase64 that is UTF-8 becomes text', { stdinBase64: Buffer.from('é\n').toString('base64') }, { tests: [{ stdin: 'é\n' }] }],
+    ['stdinBase64 that is not UTF-8 keeps its bytes', { stdinBase64: binary.toString('base64') }, { tests: [{ stdin: binary.toString('utf8'), stdinBase64: binary.toString('base64') }] }],
+    ['stdinBase64 line-wrapped, URL-safe, unpadded', { stdinBase64: '//8\nA' }, { tests: [{ stdin: '\ufffd\ufffd\u0000', stdinBase64: '//8A' }] }],
+    ['an empty stdinBase64 is no input', { stdinBase64: '' }, { tests: [{ stdin: '' }] }],
+    ['a test with stdinBase64 and an expected output', { tests: [{ stdinBase64: 'AP8=', expectedOutput: 'x' }] }, { tests: [{ stdin: '\u0000\ufffd', stdinBase64: 'AP8=', expectedOutput: 'x' }] }],
+    ['null stdin beside stdinBase64 is no clash', { stdin: null, stdinBase64: 'YQ==' }, { tests: [{ stdin: 'a' }] }],
+    ['a base64 file that is not UTF-8', { files: [{ name: 'data.bin', content: binary.toString('base64'), encoding: 'base64' }] }, { files: [{ name: 'data.bin', content: binary.toString('utf8'), contentBase64: binary.toString('base64') }] }],
+    ['a base64 file that is UTF-8', { files: [{ name: 'a.txt', content: Buffer.from('hé').toString('base64'), encoding: 'base64' }] }, { files: [{ name: 'a.txt', content: 'hé' }] }],
+    ['encoding utf8 is the text', { files: [{ name: 'a.txt', content: 'AP8=', encoding: 'utf8' }] }, { files: [{ name: 'a.txt', content: 'AP8=' }] }],
+    ['a base64 file counts its decoded bytes', { code: big(40_000), files: [{ name: 'a', content: b64(25_000), encoding: 'base64' }] }, { files: [{ name: 'a' }] }],
+    ['stdinBase64 at the limit in decoded bytes', { stdinBase64: b64(L.JUDGE_MAX_TEST_FIELD_BYTES) }, { batch: false }],
+  ];
+  test.each(inputs)('%s', (_name, fields, expected) => {
+    expect(parseExecuteRequest({ ...base, ...fields }, policy)).toMatchObject(expected);
+  });
+
   test('the run policy’s lower maxima win over the judge’s', () => {
     const small = limitPolicyFromEnv({ RUN_MEMORY_MAX_BYTES: String(128 * MiB), RUN_TIMEOUT_MAX_MS: '5000' });
     expect(parseExecuteRequest({ ...base, limits: { memoryMb: 1024, timeoutMs: 20_000 } }, small).limits).toMatchObject({ memoryBytes: 128 * MiB, timeoutMs: 5000 });
   });
 });
 
-const big = (bytes: number) => 'x'.repeat(bytes);
 const tests = (n: number) => Array.from({ length: n }, () => ({ stdin: '' }));
 
 const refusals: Array<[string, unknown, number, string]> = [
@@ -106,6 +127,17 @@ const refusals: Array<[string, unknown, number, string]> = [
   ['a file that is another’s folder', { ...base, files: [{ name: 'a/b', content: '' }, { name: 'a', content: '' }] }, 400, 'files[1].name: "a" clashes'],
   ['a file below another file', { ...base, files: [{ name: 'a', content: '' }, { name: 'a/b', content: '' }] }, 400, 'files[1].name: "a/b" clashes'],
   ['code and files over the code cap', { ...base, code: big(40_000), files: [{ name: 'a', content: big(20_000) }, { name: 'b', content: big(10_000) }] }, 413, 'files[1].content: the code and files together are larger than 65536 bytes'],
+  ['stdinBase64 beside stdin', { ...base, stdin: 'a', stdinBase64: 'YQ==' }, 400, 'stdinBase64: not allowed beside stdin'],
+  ['stdinBase64 not base64', { ...base, stdinBase64: 'not base64!' }, 400, 'stdinBase64: not valid base64'],
+  ['stdinBase64 not a string', { ...base, stdinBase64: [1] }, 400, 'stdinBase64: expected a string of base64'],
+  ['stdinBase64 decoding past the limit', { ...base, stdinBase64: b64(L.JUDGE_MAX_TEST_FIELD_BYTES + 1) }, 413, 'stdinBase64: decodes to more than 65536 bytes'],
+  ['stdinBase64 beside tests', { ...base, stdinBase64: 'YQ==', tests: tests(1) }, 400, 'stdinBase64: not allowed beside tests'],
+  ['a test with stdin and stdinBase64', { ...base, tests: [...tests(1), { stdin: '', stdinBase64: '' }] }, 400, 'tests[1].stdinBase64: not allowed beside stdin'],
+  ['a test with bad stdinBase64', { ...base, tests: [{ stdinBase64: 'YQ=x' }] }, 400, 'tests[0].stdinBase64: not valid base64'],
+  ['a test stdinBase64 past the limit', { ...base, tests: [{ stdinBase64: b64(L.JUDGE_MAX_TEST_FIELD_BYTES + 1) }] }, 413, 'tests[0].stdinBase64: decodes to more than'],
+  ['an unknown file encoding', { ...base, files: [{ name: 'a', content: '00', encoding: 'hex' }] }, 400, 'files[0].encoding: expected "utf8"'],
+  ['a base64 file that is not base64', { ...base, files: [{ name: 'a', content: '@@', encoding: 'base64' }] }, 400, 'files[0].content: not valid base64'],
+  ['base64 files decoding past the code cap', { ...base, code: big(40_000), files: [{ name: 'a', content: b64(30_000), encoding: 'base64' }] }, 413, 'files[0].content: the code and files together are larger than 65536 bytes'],
 ];
 
 describe('parseExecuteRequest: refused, naming the field', () => {

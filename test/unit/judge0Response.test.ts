@@ -109,3 +109,19 @@ test("the compiler's output that is not UTF-8: its bytes with base64, refused wi
   expect(fromB64(judged(ce, ['compile_output'], true).compile_output).equals(Buffer.from([0xff]))).toBe(true);
   expect(() => judged(ce, ['compile_output'], false)).toThrow(NotUtf8);
 });
+
+// `stdin` comes back as it was sent: its exact bytes with base64, Judge0's refusal without when they are not UTF-8.
+const withStdin = (test: { stdin: string; stdinBase64?: string }, base64: boolean) =>
+  judge0Response('x', { manifest: { ...manifest, judge: { tests: [test], files: [], batch: false } }, state: 'finished', result: ran({}) }, { fields: ['stdin'], base64, runtimes: null });
+const stdinCases: Array<[string, { stdin: string; stdinBase64?: string }, boolean, unknown]> = [
+  ['bytes that are not UTF-8, base64', { stdin: '\u0000\ufffd', stdinBase64: 'AP8=' }, true, { stdin: 'AP8=' }],
+  ['text, base64', { stdin: 'é' }, true, { stdin: Buffer.from('é').toString('base64') }],
+  ['text, plain', { stdin: 'é' }, false, { stdin: 'é' }],
+  ['empty: null', { stdin: '' }, true, { stdin: null }],
+];
+test.each(stdinCases)('stdin echoed: %s', (_name, test, base64, expected) => {
+  expect(withStdin(test, base64)).toEqual(expected);
+});
+test('stdin that is not UTF-8, asked for without base64: NotUtf8', () => {
+  expect(() => withStdin({ stdin: '\u0000\ufffd', stdinBase64: 'AP8=' }, false)).toThrow(NotUtf8);
+});

@@ -73,3 +73,25 @@ test('numeric strings elsewhere: language_id, the ignored knobs; booleans as Rai
   expect(parse({ redirect_stderr_to_stdout: '0' }).client).toMatchObject({ redirectStderrToStdout: false });
   expect(() => parse({ enable_network: 'false' })).not.toThrow();
 });
+
+/** What each stdin becomes in the manifest's test: text, with the exact bytes beside it only where they are not UTF-8. */
+const b64 = (bytes: number[] | string) => Buffer.from(bytes as never).toString('base64');
+const stdins: Array<[string, Record<string, unknown>, boolean, Record<string, unknown>]> = [
+  ['base64 stdin that is not UTF-8 keeps its bytes', { stdin: b64([0, 0xff, 0x0a]) }, true, { stdin: '\u0000\ufffd\n', stdinBase64: b64([0, 0xff, 0x0a]) }],
+  ['base64 stdin that is UTF-8 is text', { stdin: b64('é\n') }, true, { stdin: 'é\n' }],
+  ['base64 stdin line-wrapped as Ruby sends it', { stdin: `${b64([0xff, 0xfe, 0xfd])}\n` }, true, { stdin: '\ufffd\ufffd\ufffd', stdinBase64: b64([0xff, 0xfe, 0xfd]) }],
+  ['expected_output stays text', { stdin: b64([0xff]), expected_output: b64([0xff]) }, true, { stdin: '\ufffd', stdinBase64: b64([0xff]), expectedOutput: '\ufffd' }],
+  ['plain stdin is its text', { stdin: 'é' }, false, { stdin: 'é' }],
+  ['no stdin is empty', {}, true, { stdin: '' }],
+];
+
+test.each(stdins)('%s', (_name, extra, base64, test) => {
+  expect(parseJudge0Submission({ source_code: b64('print(1)'), language_id: 71, ...extra }, base64, policy).tests).toEqual([test]);
+});
+
+test('the stdin limit counts decoded bytes', () => {
+  const at = b64(Array(L.JUDGE_MAX_TEST_FIELD_BYTES).fill(0xff));
+  const over = b64(Array(L.JUDGE_MAX_TEST_FIELD_BYTES + 1).fill(0xff));
+  expect(parseJudge0Submission({ source_code: b64('x'), language_id: 71, stdin: at }, true, policy).tests[0].stdinBase64).toBe(at);
+  expect(() => parseJudge0Submission({ source_code: b64('x'), language_id: 71, stdin: over }, true, policy)).toThrow(/^stdin: is longer than 65536 bytes/);
+});

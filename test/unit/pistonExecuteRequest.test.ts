@@ -42,3 +42,31 @@ test.each<[string, Record<string, unknown>, RegExp]>([
 test('a well-formed job for a runtime that is not here: unknown, in Piston\'s words', () => {
   expect(refusal(job({}), [])).toBe('python-* runtime is unknown');
 });
+
+/** A data file's bytes in each of Piston's encodings, as the judge request carries them (text, exact bytes beside where not UTF-8). */
+const binary = Buffer.from([0x00, 0xff, 0x80, 0x0a]);
+const asFile = (content: string, encoding?: string) => job({ files: [{ content: 'print(1)' }, { name: 'data.bin', content, ...(encoding ? { encoding } : {}) }] });
+test.each<[string, Record<string, unknown>, Record<string, unknown>]>([
+  ['base64 that is not UTF-8', asFile(binary.toString('base64'), 'base64'), { name: 'data.bin', content: binary.toString('utf8'), contentBase64: binary.toString('base64') }],
+  ['hex that is not UTF-8', asFile(binary.toString('hex'), 'hex'), { name: 'data.bin', content: binary.toString('utf8'), contentBase64: binary.toString('base64') }],
+  ['base64 line-wrapped', asFile('AP+A\nCg==', 'base64'), { name: 'data.bin', content: binary.toString('utf8'), contentBase64: binary.toString('base64') }],
+  ['base64 that is UTF-8', asFile(Buffer.from('é').toString('base64'), 'base64'), { name: 'data.bin', content: 'é' }],
+  ['utf8', asFile('AP+A', 'utf8'), { name: 'data.bin', content: 'AP+A' }],
+])('a file in %s', (_name, body, file) => {
+  expect(parsePistonExecute(body, [PYTHON], policy).request.files).toEqual([file]);
+});
+
+test.each<[string, Record<string, unknown>, RegExp]>([
+  ['base64 with a stray character', asFile('AP8*', 'base64'), /^files\[1\]\.content is not valid base64$/],
+  ['hex of odd length', asFile('abc', 'hex'), /^files\[1\]\.content is not valid hex$/],
+  ['an unknown encoding', asFile('x', 'latin1'), /^files\[1\]\.encoding must be one of utf8, base64, hex$/],
+])('a file in %s: refused', (_name, body, message) => {
+  expect(refusal(body)).toMatch(message);
+});
+
+test('the files cap counts decoded bytes', () => {
+  const fill = (n: number) => Buffer.alloc(n, 0xff).toString('base64');
+  const under = asFile(fill(L.MAX_CODE_BYTES - 'print(1)'.length), 'base64');
+  expect(parsePistonExecute(under, [PYTHON], policy).request.files[0].contentBase64).toBeDefined();
+  expect(() => parsePistonExecute(asFile(fill(L.MAX_CODE_BYTES), 'base64'), [PYTHON], policy)).toThrow(/the files together are larger than 65536 bytes/);
+});

@@ -792,8 +792,8 @@ test('TypeScript is transpiled before the file is written: types gone, lines kep
   const [request] = h.sandbox.requests;
   expect(request.files).toHaveLength(1);
   expect(request.files[0].path).toBe('main.ts');
-  expect(request.files[0].content.split('\n')).toHaveLength(code.split('\n').length);
-  expect(request.files[0].content).toMatch(/^"use strict";const n = 'not a number';\n\n?console\.log\(n\);\n/);
+  expect(String(request.files[0].content).split('\n')).toHaveLength(code.split('\n').length);
+  expect(String(request.files[0].content)).toMatch(/^"use strict";const n = 'not a number';\n\n?console\.log\(n\);\n/);
   expect(request.command).toEqual(['/usr/bin/node', '--max-old-space-size=256', 'main.ts']);
 });
 
