@@ -15,6 +15,10 @@ const TABLE = {
   request_key: { x64: 249, arm64: 218, ia32: 287, arm: 310 },
   // The run head's seccomp filter refuses AF_VSOCK sockets (sandbox/runHead.ts).
   socket: { x64: 41, arm64: 198, ia32: 359, arm: 281 },
+  // And io_uring, whose operations would make system calls past that filter (generic numbers everywhere).
+  io_uring_setup: { x64: 425, arm64: 425, ia32: 425, arm: 425 },
+  io_uring_enter: { x64: 426, arm64: 426, ia32: 426, arm: 426 },
+  io_uring_register: { x64: 427, arm64: 427, ia32: 427, arm: 427 },
   getrusage: { x64: 98, arm64: 165, ia32: 77, arm: 77 },
   clock_gettime: { x64: 228, arm64: 113, ia32: 265, arm: 263 },
   // The identity switch (spawnPrelude.ts) and the run head's rlimits (sandbox/runHead.ts); the 32-bit ids' calls on ia32/arm.

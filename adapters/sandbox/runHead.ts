@@ -32,8 +32,11 @@ export const REAP_DEADLINE_S = 2;
  * keyring calls with EPERM, as Docker's default profile does: keyrings are not namespaced, and a program that
  * adds a key to its uid's user keyring and then takes away its own write permission (KEYCTL_SETPERM) leaves it
  * for every later program of that uid, beyond what any clean-up can clear. It refuses `socket(AF_VSOCK, …)` too:
- * vsock reaches the VM's host (on microVMs such as FC's, its agents), and no network namespace covers it. Calls of
- * another architecture (an i386 or x32 program calling the same numbers otherwise) kill the process.
+ * vsock reaches the VM's host (on microVMs such as FC's, its agents), and no network namespace covers it. And it
+ * refuses io_uring (as Docker's default profile has since 2023): a ring's operations are system calls the kernel
+ * makes for the program without passing this filter, so `IORING_OP_SOCKET` made the very vsock socket refused
+ * above (an audit did, in both isolation modes). Calls of another architecture (an i386 or x32 program calling the
+ * same numbers otherwise) kill the process.
  */
 const SECCOMP_FILTER = ((): string => {
   const LD_ABS = 0x20;
@@ -45,17 +48,17 @@ const SECCOMP_FILTER = ((): string => {
   const KILL_PROCESS = 0x80000000;
   const X32_SYSCALL_BIT = 0x40000000;
   const AF_VSOCK = 40;
-  const [addKey, requestKey, keyctl, socket] = (['add_key', 'request_key', 'keyctl', 'socket'] as const).map(syscallNumber);
-  // Jumps count the instructions skipped after the jump itself.
+  const refused = (['add_key', 'request_key', 'keyctl', 'io_uring_setup', 'io_uring_enter', 'io_uring_register'] as const).map(syscallNumber);
+  const socket = syscallNumber('socket');
+  const n = refused.length;
+  // Jumps count the instructions skipped after the jump itself; EPERM is the last instruction (9 + n).
   const program: Array<[code: number, jt: number, jf: number, k: number]> = [
     [LD_ABS, 0, 0, 4], // seccomp_data.arch
     [JEQ, 1, 0, AUDIT_ARCH],
     [RET, 0, 0, KILL_PROCESS],
     [LD_ABS, 0, 0, 0], // seccomp_data.nr
-    [JGE, 7, 0, X32_SYSCALL_BIT],
-    [JEQ, 6, 0, addKey],
-    [JEQ, 5, 0, requestKey],
-    [JEQ, 4, 0, keyctl],
+    [JGE, 4 + n, 0, X32_SYSCALL_BIT],
+    ...refused.map((nr, i): [number, number, number, number] => [JEQ, 3 + n - i, 0, nr]),
     [JEQ, 0, 2, socket],
     [LD_ABS, 0, 0, 16], // seccomp_data.args[0], its low 32 bits (little-endian): the address family
     [JEQ, 1, 0, AF_VSOCK],

@@ -17,7 +17,9 @@
  *    Deleting as the uid is what makes this safe: a program that swaps a folder for a symlink mid-walk can only
  *    redirect the walk to what its own uid may delete anyway, never to root's files.
  * 2. then, as root again: unmounts the slot's tmpfs (everything in it goes at once), moves aside whatever could not
- *    be removed (into a root-only trash folder, reported), and lays the slot out afresh:
+ *    be removed (into a root-only trash folder, reported), and lays the slot out afresh, its folders made anew, never
+ *    reused: their owner, the run's uid, may have given them extended attributes, a default ACL or timestamps, which
+ *    would reach the uid's next run, another user's (a slot not empty once they are removed is moved aside):
  *      <slot>          root:<uid> 0710  (only the uid may traverse it, whatever the program does to its children)
  *      <slot>/home     <uid> 0700       (working folder and HOME)
  *      <slot>/tmp      <uid> 0700       (TMPDIR; /tmp under bwrap)
@@ -189,8 +191,8 @@ sub clean_slot {
   $layers++ while $layers < 64 && syscall(NR_UMOUNT2, $dir, 2) == 0;
   my @st = lstat($dir);
   my $reuse = @st && -d _ && $st[4] == 0 && !($code & 1);
-  if ($reuse && $tmpfs) {
-    # A tmpfs goes on an empty folder only (nothing may hide below it): the empty layout of a plain slot goes first.
+  if ($reuse) {
+    # Folders made anew (file comment); a tmpfs goes on an empty folder only.
     rmdir("$dir/$_") for @subs;
     my $e = entries($dir); $reuse = $e && !@$e;
   }
