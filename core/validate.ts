@@ -61,25 +61,27 @@ const SURROGATE = /\p{Cs}/u;
 /**
  * The first string of a JSON value (keys included) holding half a UTF-16 surrogate pair, with its path
  * (`tests[0].stdin`), or null. Valid UTF-8 can still carry one as an escape (`"\ud800"`), and what reaches a program
- * is UTF-8: it would arrive as U+FFFD, another text than the one sent.
+ * is UTF-8: it would arrive as U+FFFD, another text than the one sent. The walk keeps its own stack: JSON.parse takes
+ * a body of 100 000 nested arrays, and a recursive walk would overflow the call stack on it (a 500, or on the Piston
+ * socket, where nothing catches it, the end of the API process).
  */
 export function loneSurrogate(value: unknown, path: string): { path: string; unit: string } | null {
-  if (typeof value === 'string') {
-    const m = SURROGATE.exec(value);
-    return m ? { path, unit: m[0].charCodeAt(0).toString(16) } : null;
-  }
-  if (Array.isArray(value)) {
-    for (const [i, item] of value.entries()) {
-      const found = loneSurrogate(item, `${path}[${i}]`);
-      if (found) return found;
-    }
-    return null;
-  }
-  if (isObject(value)) {
-    for (const [key, item] of Object.entries(value)) {
-      const at = path ? `${path}.${key}` : key;
-      const found = loneSurrogate(key, at) ?? loneSurrogate(item, at);
-      if (found) return found;
+  // Pushed in reverse, so that values pop in document order and the first one found is the first one sent.
+  const pending: Array<{ value: unknown; path: string }> = [{ value, path }];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const { value: v, path: at } = next;
+    if (typeof v === 'string') {
+      const m = SURROGATE.exec(v);
+      if (m) return { path: echoed(at), unit: m[0].charCodeAt(0).toString(16) };
+    } else if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) pending.push({ value: v[i], path: `${at}[${i}]` });
+    } else if (isObject(v)) {
+      const entries = Object.entries(v);
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [key, item] = entries[i];
+        const keyPath = at ? `${at}.${key}` : key;
+        pending.push({ value: item, path: keyPath }, { value: key, path: keyPath });
+      }
     }
   }
   return null;
@@ -110,8 +112,12 @@ type FieldReader<T> = (value: unknown, field: string) => T;
 type FieldReaders = Record<string, FieldReader<unknown>>;
 type FieldsRead<R extends FieldReaders> = { [K in keyof R]: ReturnType<R[K]> };
 
-/** Field names echoed in errors are cut here: a caller may send a key of 200 KiB. */
+/** Field names and paths echoed in errors are cut here: a caller may send a key of 200 KiB, or 100 000 nested arrays. */
 const FIELD_ECHO_MAX = 64;
+
+function echoed(name: string): string {
+  return name.length > FIELD_ECHO_MAX ? `${name.slice(0, FIELD_ECHO_MAX)}…` : name;
+}
 
 /**
  * Reads a JSON object field by field, so that an error names the field the caller got wrong: first the fields
@@ -125,8 +131,7 @@ function readFields<R extends FieldReaders>(body: unknown, readers: R): FieldsRe
   for (const key of Object.keys(body)) {
     // Own keys only: `constructor` or `__proto__` are unknown fields like any other.
     if (!Object.hasOwn(readers, key)) {
-      const name = key.length > FIELD_ECHO_MAX ? `${key.slice(0, FIELD_ECHO_MAX)}…` : key;
-      throw badRequest(name, `unknown field (known: ${Object.keys(readers).join(', ')})`);
+      throw badRequest(echoed(key), `unknown field (known: ${Object.keys(readers).join(', ')})`);
     }
     read[key] = readers[key](body[key], key);
   }

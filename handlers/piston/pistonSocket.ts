@@ -100,7 +100,14 @@ export class PistonSocket {
       if (this.state === 'new') this.close(CLOSE.initTimeout);
     }, L.PISTON_INIT_TIMEOUT_MS);
     this.sessionTimer = setTimeout(() => this.endSession(sessionMs), sessionMs);
-    ws.on('message', (raw, isBinary) => this.onMessage(raw as Buffer, isBinary));
+    ws.on('message', (raw, isBinary) => {
+      // A throw out of an event listener ends the process, and every other socket and request of this instance with it.
+      try {
+        this.onMessage(raw as Buffer, isBinary);
+      } catch (err) {
+        this.fail(err);
+      }
+    });
     ws.on('close', () => this.onClientGone());
     ws.on('error', () => this.onClientGone());
   }
