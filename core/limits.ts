@@ -205,6 +205,12 @@ export const API_TIMEOUT_DEFAULT_MS = 60_000;
 export const PISTON_SESSION_END_MARGIN_MS = 3_000;
 /** One WebSocket message from a client (an `init` with its files, a chunk of stdin): the request body's cap. */
 export const PISTON_MAX_MESSAGE_BYTES = MAX_REQUEST_BODY_BYTES;
+/**
+ * A socket's messages waiting for the one before them to reach storage: past this many the socket is not read
+ * until they have (TCP's backpressure slows the client). Each input is one storage write, slower than a client can
+ * send: without the bound, one socket sending one-byte inputs grew the API's memory by 140 MB a second.
+ */
+export const PISTON_MAX_QUEUED_MESSAGES = 64;
 
 /**
  * The runtimes list (`keys.runtimes()`, GET /api/runtimes) an executor instance trusts without probing every tool

@@ -86,6 +86,8 @@ export class PistonSocket {
   private runId: string | null = null;
   /** Input and signals, in the order sent, after the run exists. */
   private chain: Promise<unknown> = Promise.resolve();
+  /** Actions in `chain` not yet done (see L.PISTON_MAX_QUEUED_MESSAGES). */
+  private queued = 0;
   private readonly initTimer: NodeJS.Timeout;
   private readonly sessionTimer: NodeJS.Timeout;
 
@@ -203,6 +205,7 @@ export class PistonSocket {
 
   /** After the run exists, in order; a run that has just finished takes no more (409): nothing to report. */
   private queue(action: (id: string) => Promise<void>): void {
+    if (++this.queued >= L.PISTON_MAX_QUEUED_MESSAGES) this.ws.pause();
     this.chain = this.chain
       .then(() => {
         if (this.state === 'done' || !this.runId) return;
@@ -211,7 +214,10 @@ export class PistonSocket {
           throw err;
         });
       })
-      .catch((err: unknown) => this.fail(err));
+      .catch((err: unknown) => this.fail(err))
+      .finally(() => {
+        if (--this.queued < L.PISTON_MAX_QUEUED_MESSAGES && this.ws.isPaused) this.ws.resume();
+      });
   }
 
   private async start(init: Record<string, unknown>): Promise<void> {
