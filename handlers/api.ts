@@ -16,7 +16,7 @@ import { parseExecuteRequest } from '../core/executeRequest';
 import { IDEMPOTENCY_KEY_HEADER, MIN_CREATE_KEY_CHARS, parseIdempotencyKey } from '../core/idempotencyKey';
 import { RunService } from '../core/runService';
 import { parseCreateRun, parseInput, parseJsonBody, parseOutputQuery, parseResize, parseSeedRequest } from '../core/validate';
-import { answerClientErrors, clipped, endWithJson, header, logLine, parseTarget, readBody, requireHost, sendJson, sendText, SERVER_OPTIONS } from './http';
+import { answerClientErrors, clipped, endWithJson, header, logLine, parseTarget, readBody, requireBodyLength, requireHost, sendJson, sendText, SERVER_OPTIONS } from './http';
 import { Router, type Params, type RoutePattern } from './router';
 import { bucketsFromEnv, type Buckets } from './stores';
 import { servePage } from '../web/serve';
@@ -273,6 +273,7 @@ function createApiServer(options: ApiServerOptions): http.Server {
       cors = corsHeaders(req);
       options.refreshCredentials?.(req);
       requireHost(req);
+      requireBodyLength(req);
       const url = parseTarget(req.url);
       ctx = {
         req,
@@ -333,6 +334,7 @@ function createApiServer(options: ApiServerOptions): http.Server {
     socket.on('error', () => socket.destroy());
     try {
       requireHost(req);
+      requireBodyLength(req);
       const { pathname } = parseTarget(req.url);
       if (!PISTON_CONNECT_PATHS.includes(pathname)) throw notFound(`route ${clipped(pathname)}`);
       errors = PISTON_ERRORS;

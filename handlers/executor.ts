@@ -27,7 +27,7 @@ import { systemClock } from '../core/ports';
 import type { OssEvent, RuntimesDoc } from '../core/protocol';
 import { keys, runIdFromManifestKey } from '../core/protocol';
 import { handleRunEvent, type ExecutorDeps, type InvokeOutcome } from '../core/run';
-import { answerClientErrors, header, logLine, parseTarget, readBody, requireHost, sendJson, SERVER_OPTIONS } from './http';
+import { answerClientErrors, header, logLine, parseTarget, readBody, requireBodyLength, requireHost, sendJson, SERVER_OPTIONS } from './http';
 import { INVOKE_SECRET_HEADER, secretMatches } from './invokeGate';
 import { StartTimeline } from './startTimeline';
 import { executorBuild, RuntimesReport } from './runtimesReport';
@@ -96,6 +96,7 @@ export function createExecutorServer(options: ExecutorServerOptions): http.Serve
       const verdict = verdicts.get(req.socket) ?? acceptPeer(req.socket);
       if (!verdict.ok) return refuse(`peer: ${verdict.reason}; only the platform may call the executor`);
       requireHost(req);
+      requireBodyLength(req);
       const url = parseTarget(req.url);
       if (req.method !== 'POST' || url.pathname !== '/invoke') {
         answer(404, { error: { code: 'not_found', message: 'path: the executor only answers POST /invoke' } });
@@ -145,7 +146,7 @@ export function createExecutorServer(options: ExecutorServerOptions): http.Serve
       if (!deps.sandbox.ready) options.onUnusable?.();
     } catch (err) {
       if (err instanceof ApiError) {
-        answer(err.status, err.toBody());
+        answer(err.status, err.toBody(), { ...err.headers });
         return;
       }
       // Storage failed before the run could be closed: a function error makes FC retry, and the claim makes the

@@ -89,6 +89,18 @@ export function requireHost(req: IncomingMessage): void {
   if (req.httpVersionMajor === 1 && req.httpVersionMinor >= 1 && !req.headers.host) throw badRequest('host', 'an HTTP/1.1 request must carry a Host header');
 }
 
+/**
+ * A request whose Transfer-Encoding does not end in `chunked` has no length anyone can agree on (RFC 9112 6.1: the
+ * server must answer 400 and close). Node reads its body until the connection closes: a request held for the whole
+ * request timeout, and behind a proxy that reads it otherwise, the next request smuggled inside this one's body.
+ */
+export function requireBodyLength(req: IncomingMessage): void {
+  const codings = header(req, 'transfer-encoding');
+  if (codings === undefined || /(^|,)\s*chunked\s*$/i.test(codings)) return;
+  const err = badRequest('transfer-encoding', `${JSON.stringify(clipped(codings))} does not end in chunked, so the body has no length`);
+  throw new ApiError(err.status, err.code, err.message, { connection: 'close' });
+}
+
 /** Options both function servers are created with (see `requireHost`). */
 export const SERVER_OPTIONS = { requireHostHeader: false } as const;
 
