@@ -316,6 +316,11 @@ function createApiServer(options: ApiServerOptions): http.Server {
     });
   });
   answerClientErrors(server);
+  // A client that sends its request slowly holds the connection no longer than FC would (its timeout cuts every
+  // connection then); Node's own bound for receiving a request is 300 s, and 60 s for its headers alone.
+  const requestTimeLimitMs = options.requestTimeLimitMs ?? L.API_TIMEOUT_DEFAULT_MS;
+  server.requestTimeout = requestTimeLimitMs;
+  server.headersTimeout = Math.min(server.headersTimeout, requestTimeLimitMs);
 
   // Piston's WebSocket (handlers/piston/pistonSocket.ts): the upgrade is checked like a request of the Piston
   // routes (path, token), refusals answered in Piston's error shape.
@@ -340,7 +345,7 @@ function createApiServer(options: ApiServerOptions): http.Server {
       errors = PISTON_ERRORS;
       if (req.method !== 'GET') throw pistonError('connect: a WebSocket upgrade is a GET', 405);
       if (options.tokenSha256 && !tokenMatches(req, options.tokenSha256)) throw new ApiError(401, 'unauthorized', 'authorization: a valid bearer token is required');
-      socketServer().handleUpgrade(req, socket, head, (ws) => new PistonSocket(ws, service, log, sessionLimitMs(options.requestTimeLimitMs ?? L.API_TIMEOUT_DEFAULT_MS)));
+      socketServer().handleUpgrade(req, socket, head, (ws) => new PistonSocket(ws, service, log, sessionLimitMs(requestTimeLimitMs)));
     } catch (err) {
       const known = err instanceof ApiError ? err : null;
       status = known?.status ?? 500;
