@@ -101,6 +101,12 @@ export const RUN_QUEUE_MAX_MS = 600_000;
 
 /** Longest `waitMs` of an output long poll. */
 export const MAX_LONG_POLL_MS = 25_000;
+/**
+ * Output long polls one API instance holds at once on one run; one more is refused (429) without a storage read. A
+ * client reads a run with one poll at a time (a few more while a phone's dropped connections time out): without the
+ * bound, one client held 2 000 polls on one run, 150 MB of the instance's memory, each reading storage at its period.
+ */
+export const MAX_HELD_POLLS_PER_RUN = 16;
 /** How often a held long poll reads the output object at first (and how often judge mode's wait reads the status). */
 export const LONG_POLL_INTERVAL_MS = 50;
 /**

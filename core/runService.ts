@@ -78,6 +78,8 @@ export class RunService {
   private readonly recent = new Map<string, Recent>();
   /** Long polls held here, by run: woken when this instance takes the run's input, so they read at once. */
   private readonly waiting = new Map<string, Set<() => void>>();
+  /** Long polls being held, by run (see L.MAX_HELD_POLLS_PER_RUN). */
+  private readonly held = new Map<string, number>();
 
   constructor(private readonly deps: RunServiceDeps) {}
 
@@ -314,6 +316,22 @@ export class RunService {
    */
   async output(id: string, offset: number, waitMs = 0, encoding: 'utf8' | 'base64' = 'utf8'): Promise<OutputChunk> {
     if (!isRunId(id)) throw notFound('run');
+    if (waitMs <= 0) return this.heldOutput(id, offset, waitMs, encoding);
+    const held = this.held.get(id) ?? 0;
+    if (held >= L.MAX_HELD_POLLS_PER_RUN) {
+      throw new ApiError(429, 'too_many_requests', `waitMs: ${held} long polls already wait on this run; wait for one to answer before sending another`);
+    }
+    this.held.set(id, held + 1);
+    try {
+      return await this.heldOutput(id, offset, waitMs, encoding);
+    } finally {
+      const left = (this.held.get(id) ?? 1) - 1;
+      if (left > 0) this.held.set(id, left);
+      else this.held.delete(id);
+    }
+  }
+
+  private async heldOutput(id: string, offset: number, waitMs: number, encoding: 'utf8' | 'base64'): Promise<OutputChunk> {
     const { clock } = this.deps;
     const deadline = clock.now() + Math.min(waitMs, L.MAX_LONG_POLL_MS);
     let view: RunView | undefined;
