@@ -32,7 +32,7 @@ import { isSignalName } from '../../core/signals';
 import { isolateSignal } from '../isolateSignal';
 import { compileTimedOut } from '../../core/judge/compileVerdict';
 import { hasCompileStep } from '../../core/judge/judgeCommands';
-import { isObject, loneSurrogate, loneSurrogateProblem } from '../../core/validate';
+import { isObject, loneSurrogateOf, loneSurrogateProblem } from '../../core/validate';
 import { utf8Problem } from '../../core/utf8';
 import { pistonError } from './pistonErrors';
 import { pistonSocketRun } from './pistonExecuteRequest';
@@ -156,6 +156,7 @@ export class PistonSocket {
   private onMessage(raw: Buffer, isBinary: boolean): void {
     if (this.state === 'done') return;
     let msg: unknown;
+    let text: string;
     // ws checks a text frame's UTF-8 itself (closing 1007); a binary frame's bytes are JSON text only if they are UTF-8,
     // else its strings (stdin above all) would reach the program with replacement characters.
     const problem = isBinary ? utf8Problem(raw) : null;
@@ -164,7 +165,8 @@ export class PistonSocket {
       return;
     }
     try {
-      msg = JSON.parse(raw.toString('utf8'));
+      text = raw.toString('utf8');
+      msg = JSON.parse(text);
     } catch {
       this.fail(pistonError(isBinary ? 'messages must be JSON text' : 'message is not valid JSON'));
       return;
@@ -173,7 +175,7 @@ export class PistonSocket {
       this.fail(pistonError('message must be a JSON object'));
       return;
     }
-    const lone = loneSurrogate(msg, '');
+    const lone = loneSurrogateOf(text, msg);
     if (lone) {
       this.fail(pistonError(`${lone.path} ${loneSurrogateProblem(lone.unit)}`));
       return;

@@ -1,4 +1,4 @@
-import { completeUtf8Length, firstInvalidUtf8 } from '../../core/utf8';
+import { completeUtf8Length, firstInvalidUtf8, utf8Problem } from '../../core/utf8';
 
 const b = (...bytes: number[]) => Buffer.from(bytes);
 
@@ -65,6 +65,8 @@ describe('firstInvalidUtf8: the offset of the first byte that starts no well-for
         for (const tail of [[], [0x80], [0xbf, 0x80], [0x41]]) {
           const buf = b(lead, second, ...tail);
           if ((firstInvalidUtf8(buf) === -1) !== valid(buf)) disagreements.push(buf.toString('hex'));
+          // utf8Problem's native fast path must say the same: a body it passes is one the walk would pass.
+          if ((utf8Problem(buf) === null) !== valid(buf)) disagreements.push(`utf8Problem ${buf.toString('hex')}`);
         }
       }
     }

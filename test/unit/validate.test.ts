@@ -213,9 +213,14 @@ describe('parseJsonBody: text that would not reach the program as sent is refuse
     ['a lone low surrogate escape deep inside', '{"tests": [{"stdin": ""}, {"stdin": "a\\ude00"}]}', /^tests\[1\]\.stdin: contains a lone surrogate escape \(\\ude00\)/],
     ['a pair the wrong way round', '{"args": ["\\ude00\\ud83d"]}', /^args\[0\]: /],
     ['one in a key', '{"\\ud800": 1}', /^\ud800: /u],
+    ['an escape in capitals', '{"stdin": "\\uDBFF"}', /^stdin: contains a lone surrogate escape \(\\udbff\)/],
     ['a body that is one', '"\\udfff"', /^body: /],
   ])('%s', (_name, raw, message) => {
     expect(refusal(raw)).toMatch(message);
+  });
+
+  test('an escaped backslash before u is no escape: the text \\ud800 is taken as sent', () => {
+    expect(parseJsonBody(Buffer.from('{"stdin": "\\\\ud800"}'))).toEqual({ stdin: '\\ud800' });
   });
 
   test('a surrogate pair is one character, taken as sent', () => {
